@@ -1,0 +1,162 @@
+import { CacheValueError } from '../service/cache.errors';
+
+/**
+ * Values that JSON represents exactly are stored as their plain JSON text, so redis-cli
+ * shows `{"token":"abc"}` and Redis INCRBY works on stored integers. Anything else
+ * (Date, BigInt, Map, Set, Buffer, undefined inside a structure, NaN, -0 ...) is stored
+ * behind RICH_MARKER. No JSON text can start with '~', so a user's string or object is
+ * never mistaken for an encoded one.
+ */
+const RICH_MARKER = '~ig1:';
+/** Inside a rich value, a tag is an object whose only own keys are TAG and 'v'. */
+const TAG = '~t';
+
+type Tagged = { [TAG]: string; v?: unknown };
+
+export function encodeValue(value: unknown): string {
+  if (value === undefined) {
+    throw new CacheValueError('undefined cannot be cached; store null for "no value"', 'UNSUPPORTED_TYPE');
+  }
+  if (isPlainJson(value, new Set())) return JSON.stringify(value);
+  return RICH_MARKER + JSON.stringify(toRich(value, new Set()));
+}
+
+export function decodeValue<T = unknown>(text: string): T {
+  if (text.startsWith(RICH_MARKER)) return fromRich(JSON.parse(text.slice(RICH_MARKER.length))) as T;
+  return JSON.parse(text) as T;
+}
+
+/** True if JSON.stringify/parse returns an equal value. Throws CacheValueError on cycles and unsupported types. */
+function isPlainJson(value: unknown, path: Set<object>): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (path.has(value)) throw circular();
+      if (Array.isArray(value)) {
+        path.add(value);
+        let plain = true;
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value) || !isPlainJson(value[i], path)) plain = false;
+        }
+        path.delete(value);
+        return plain;
+      }
+      if (!isPlainObject(value)) {
+        assertSupportedObject(value);
+        // Supported non-plain objects are walked again by toRich, which checks their contents.
+        return false;
+      }
+      path.add(value);
+      let plain = true;
+      for (const key of Object.keys(value)) {
+        if (!isPlainJson((value as Record<string, unknown>)[key], path)) plain = false;
+      }
+      path.delete(value);
+      return plain;
+    }
+    case 'undefined':
+    case 'bigint':
+      return false;
+    default:
+      throw unsupported(typeof value);
+  }
+}
+
+function toRich(value: unknown, path: Set<object>): unknown {
+  switch (typeof value) {
+    case 'undefined':
+      return { [TAG]: 'undefined' };
+    case 'bigint':
+      return { [TAG]: 'bigint', v: value.toString() };
+    case 'number':
+      if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+      return { [TAG]: 'number', v: String(value) };
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'object':
+      break;
+    default:
+      throw unsupported(typeof value);
+  }
+  if (value === null) return null;
+  if (path.has(value)) throw circular();
+  path.add(value);
+  try {
+    if (Array.isArray(value)) return Array.from(value, (item) => toRich(item, path));
+    if (value instanceof Date) return { [TAG]: 'date', v: Number.isNaN(value.getTime()) ? null : value.toISOString() };
+    if (Buffer.isBuffer(value)) return { [TAG]: 'buffer', v: value.toString('base64') };
+    if (value instanceof Uint8Array) return { [TAG]: 'bytes', v: Buffer.from(value).toString('base64') };
+    if (value instanceof Map) return { [TAG]: 'map', v: Array.from(value, ([k, v]) => [toRich(k, path), toRich(v, path)]) };
+    if (value instanceof Set) return { [TAG]: 'set', v: Array.from(value, (v) => toRich(v, path)) };
+    if (!isPlainObject(value)) throw unsupported(value.constructor?.name ?? 'object');
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      // Escape user keys that start with '~' so that no user object can pose as a tag.
+      out[key.startsWith('~') ? `~${key}` : key] = toRich((value as Record<string, unknown>)[key], path);
+    }
+    return out;
+  } finally {
+    path.delete(value);
+  }
+}
+
+function fromRich(node: unknown): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  if (Array.isArray(node)) return node.map(fromRich);
+  const record = node as Record<string, unknown>;
+  if (TAG in record) return fromTag(record as Tagged);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) out[key.startsWith('~') ? key.slice(1) : key] = fromRich(record[key]);
+  return out;
+}
+
+function fromTag(tagged: Tagged): unknown {
+  const v = tagged.v;
+  switch (tagged[TAG]) {
+    case 'undefined':
+      return undefined;
+    case 'bigint':
+      return BigInt(v as string);
+    case 'number':
+      return Number(v);
+    case 'date':
+      return new Date(v === null ? Number.NaN : (v as string));
+    case 'buffer':
+      return Buffer.from(v as string, 'base64');
+    case 'bytes':
+      return new Uint8Array(Buffer.from(v as string, 'base64'));
+    case 'map':
+      return new Map((v as [unknown, unknown][]).map(([k, val]) => [fromRich(k), fromRich(val)]));
+    case 'set':
+      return new Set((v as unknown[]).map(fromRich));
+    default:
+      throw new CacheValueError(`stored value has an unknown type tag "${tagged[TAG]}"`, 'UNSUPPORTED_TYPE');
+  }
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function assertSupportedObject(value: object): void {
+  if (value instanceof Date || value instanceof Map || value instanceof Set || value instanceof Uint8Array) return;
+  throw unsupported(value.constructor?.name ?? 'object');
+}
+
+function unsupported(what: string): CacheValueError {
+  return new CacheValueError(
+    `a value of type ${what} cannot be cached (supported: JSON values, Date, BigInt, Map, Set, Buffer, Uint8Array)`,
+    'UNSUPPORTED_TYPE',
+  );
+}
+
+function circular(): CacheValueError {
+  return new CacheValueError('a circular structure cannot be cached', 'CIRCULAR');
+}

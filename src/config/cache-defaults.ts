@@ -1,0 +1,42 @@
+import type { IdeaGraphCacheOptions } from './cache-options';
+
+export const DEFAULT_GRAPH_SCOPES = ['https://graph.microsoft.com/.default'];
+
+/** The documented defaults; every source of options (environment or forRoot) starts from these. */
+export function defaultCacheOptions(): IdeaGraphCacheOptions {
+  return {
+    backend: 'locmem',
+    redis: {
+      host: 'localhost',
+      port: 6379,
+      db: 0,
+      password: undefined,
+      // 200 ms leaves room under the 250 ms promise for timer and scheduling jitter.
+      commandTimeoutMs: 200,
+      connectTimeoutMs: 1000,
+      required: false,
+      autoPipelining: true,
+    },
+    defaultTimeout: 300,
+    keyPrefix: '',
+    version: 1,
+    // Django's locmem keeps 300; a Nest process serving many keys wants more, and 10k
+    // short JSON values stay in the low megabytes (docs/benchmarks.md measures RSS).
+    maxEntries: 10_000,
+    // 1 MiB, the same cap .NET HybridCache applies by default.
+    maxValueBytes: 1024 * 1024,
+    healthCacheMs: 1000,
+    graph: {
+      tenantId: undefined,
+      clientId: undefined,
+      clientSecret: undefined,
+      authorityHost: 'https://login.microsoftonline.com',
+      scopes: [...DEFAULT_GRAPH_SCOPES],
+      cacheKey: 'graph_token_cache',
+      cacheDurationSeconds: 3300,
+      requestTimeoutMs: 5000,
+      encryptionKey: undefined,
+      msal: undefined,
+    },
+  };
+}

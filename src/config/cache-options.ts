@@ -1,0 +1,66 @@
+import type { Configuration as MsalConfiguration } from '@azure/msal-node';
+
+/** The three interchangeable backends, named as in IdeaGraph's Django settings. */
+export type CacheBackendName = 'redis' | 'locmem' | 'dummy';
+
+/** Connection settings for the Redis backend. */
+export interface RedisConnectionOptions {
+  host: string;
+  port: number;
+  db: number;
+  /** Never logged, never reported by getBackendInfo or /health/cache. */
+  password?: string;
+  /** Upper bound in milliseconds for any single cache call that reaches Redis. */
+  commandTimeoutMs: number;
+  /** Upper bound in milliseconds for opening a TCP connection. */
+  connectTimeoutMs: number;
+  /** When true, startup waits for Redis and fails if it does not answer. */
+  required: boolean;
+  /** Batch several commands issued in the same tick into one write (measured faster, see docs/benchmarks.md). */
+  autoPipelining: boolean;
+}
+
+/** Settings of the Microsoft Graph app-token service. Every field may be absent: only a token request needs them. */
+export interface GraphTokenOptions {
+  tenantId?: string;
+  clientId?: string;
+  /** Never logged, never part of an error. */
+  clientSecret?: string;
+  authorityHost: string;
+  scopes: string[];
+  cacheKey: string;
+  /** Upper bound, in seconds, for how long a token stays in the shared cache. */
+  cacheDurationSeconds: number;
+  /** Upper bound for one token request to Entra ID. */
+  requestTimeoutMs: number;
+  /** 32-byte AES-256-GCM key; when set the cached token is encrypted at rest. */
+  encryptionKey?: Buffer;
+  /** Deep-merged into the msal-node configuration (proxy, logger, authorityMetadata ...). */
+  msal?: DeepPartial<MsalConfiguration>;
+}
+
+/** Fully resolved module options. `cacheOptionsFromConfig` returns one of these. */
+export interface IdeaGraphCacheOptions {
+  backend: CacheBackendName;
+  redis: RedisConnectionOptions;
+  /** Seconds; used when a call gives no timeout. */
+  defaultTimeout: number;
+  keyPrefix: string;
+  version: number;
+  /** Entry bound of the locmem backend (least recently used entries are evicted). */
+  maxEntries: number;
+  /** Largest encoded value, in bytes, that a set accepts. */
+  maxValueBytes: number;
+  /** How long /health/cache may reuse a successful probe, in milliseconds (0 = probe every request). */
+  healthCacheMs: number;
+  graph: GraphTokenOptions;
+}
+
+/** What `forRoot` / `useFactory` may return: any field left out takes its documented default. */
+export type IdeaGraphCacheModuleOptions = DeepPartial<IdeaGraphCacheOptions>;
+
+export type DeepPartial<T> = T extends Buffer | string[] | ((...args: never[]) => unknown)
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;

@@ -1,0 +1,76 @@
+/**
+ * Every setting the module reads, described once. The environment parser and the
+ * static-options validator both walk this table, so a rule cannot drift between them.
+ */
+export type SettingKind =
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'int'; min?: number; max?: number }
+  | { type: 'string'; nonEmpty?: boolean }
+  | { type: 'bool' }
+  | { type: 'list' }
+  | { type: 'aesKey' };
+
+export interface SettingRule {
+  /** Environment variable name. */
+  env: string;
+  /** Dotted path inside IdeaGraphCacheOptions. */
+  path: string;
+  kind: SettingKind;
+  /** Secrets are never echoed back in an error. */
+  secret?: boolean;
+  /** An empty environment value counts as "not set" (for optional values). */
+  emptyIsUnset?: boolean;
+}
+
+export const CACHE_SETTINGS: readonly SettingRule[] = [
+  { env: 'CACHE_BACKEND', path: 'backend', kind: { type: 'enum', values: ['redis', 'locmem', 'dummy'] } },
+  { env: 'REDIS_HOST', path: 'redis.host', kind: { type: 'string', nonEmpty: true } },
+  { env: 'REDIS_PORT', path: 'redis.port', kind: { type: 'int', min: 1, max: 65535 } },
+  { env: 'REDIS_DB', path: 'redis.db', kind: { type: 'int', min: 0 } },
+  { env: 'REDIS_PASSWORD', path: 'redis.password', kind: { type: 'string' }, secret: true, emptyIsUnset: true },
+  { env: 'REDIS_COMMAND_TIMEOUT_MS', path: 'redis.commandTimeoutMs', kind: { type: 'int', min: 1, max: 60_000 } },
+  { env: 'REDIS_CONNECT_TIMEOUT_MS', path: 'redis.connectTimeoutMs', kind: { type: 'int', min: 1, max: 60_000 } },
+  { env: 'CACHE_REDIS_REQUIRED', path: 'redis.required', kind: { type: 'bool' } },
+  { env: 'REDIS_AUTO_PIPELINING', path: 'redis.autoPipelining', kind: { type: 'bool' } },
+  { env: 'CACHE_DEFAULT_TIMEOUT', path: 'defaultTimeout', kind: { type: 'int', min: 1 } },
+  { env: 'CACHE_KEY_PREFIX', path: 'keyPrefix', kind: { type: 'string' }, emptyIsUnset: true },
+  { env: 'CACHE_VERSION', path: 'version', kind: { type: 'int' } },
+  { env: 'CACHE_MAX_ENTRIES', path: 'maxEntries', kind: { type: 'int', min: 1 } },
+  { env: 'CACHE_MAX_VALUE_BYTES', path: 'maxValueBytes', kind: { type: 'int', min: 1, max: 512 * 1024 * 1024 } },
+  { env: 'CACHE_HEALTH_CACHE_MS', path: 'healthCacheMs', kind: { type: 'int', min: 0, max: 60_000 } },
+  { env: 'GRAPH_TENANT_ID', path: 'graph.tenantId', kind: { type: 'string' }, emptyIsUnset: true },
+  { env: 'GRAPH_CLIENT_ID', path: 'graph.clientId', kind: { type: 'string' }, emptyIsUnset: true },
+  { env: 'GRAPH_CLIENT_SECRET', path: 'graph.clientSecret', kind: { type: 'string' }, secret: true, emptyIsUnset: true },
+  { env: 'GRAPH_AUTHORITY_HOST', path: 'graph.authorityHost', kind: { type: 'string', nonEmpty: true } },
+  { env: 'GRAPH_SCOPES', path: 'graph.scopes', kind: { type: 'list' } },
+  { env: 'GRAPH_TOKEN_CACHE_KEY', path: 'graph.cacheKey', kind: { type: 'string', nonEmpty: true } },
+  { env: 'GRAPH_TOKEN_CACHE_DURATION', path: 'graph.cacheDurationSeconds', kind: { type: 'int', min: 1 } },
+  { env: 'GRAPH_TOKEN_TIMEOUT_MS', path: 'graph.requestTimeoutMs', kind: { type: 'int', min: 1, max: 120_000 } },
+  {
+    env: 'GRAPH_TOKEN_ENCRYPTION_KEY',
+    path: 'graph.encryptionKey',
+    kind: { type: 'aesKey' },
+    secret: true,
+    emptyIsUnset: true,
+  },
+];
+
+/** Human description of what a rule allows, used in error messages. */
+export function describeAllowed(kind: SettingKind): string {
+  switch (kind.type) {
+    case 'enum':
+      return `one of ${kind.values.join(', ')}`;
+    case 'int':
+      if (kind.min !== undefined && kind.max !== undefined) return `an integer from ${kind.min} to ${kind.max}`;
+      if (kind.min !== undefined) return `an integer >= ${kind.min}`;
+      return 'an integer';
+    case 'string':
+      return kind.nonEmpty ? 'a non-empty string' : 'a string';
+    case 'bool':
+      return 'true or false';
+    case 'list':
+      return 'a non-empty comma- or space-separated list';
+    case 'aesKey':
+      return 'a 32-byte key, base64 or hex encoded';
+  }
+}

@@ -1,0 +1,84 @@
+import { CacheConfigError } from './cache-config.error';
+import { defaultCacheOptions } from './cache-defaults';
+import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from './cache-options';
+import { CACHE_SETTINGS, describeAllowed, SettingRule } from './cache-settings';
+import { checkTyped, parseEnvText } from './setting-parsers';
+
+type EnvSource = (name: string) => unknown;
+
+/**
+ * Reads every setting from an environment-like source, checks it, and returns complete
+ * options. All problems are collected so one startup error lists them all.
+ */
+export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGraphCacheOptions {
+  const get: EnvSource = typeof read === 'function' ? read : (name) => read[name];
+  const options = defaultCacheOptions();
+  const problems: string[] = [];
+  for (const rule of CACHE_SETTINGS) {
+    const raw = get(rule.env);
+    if (raw === undefined || raw === null) continue;
+    const text = typeof raw === 'string' ? raw : String(raw);
+    if (text === '' && rule.emptyIsUnset) continue;
+    const outcome = typeof raw === 'string' ? parseEnvText(rule.kind, text) : checkTyped(rule.kind, raw);
+    if (outcome.ok) setPath(options, rule.path, outcome.value);
+    else problems.push(`${rule.env}=${quote(rule, text)} is invalid: expected ${describeAllowed(rule.kind)}`);
+  }
+  if (problems.length > 0) throw new CacheConfigError(problems);
+  return options;
+}
+
+/** Fills defaults into static options (forRoot / useFactory) and checks every field. */
+export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): IdeaGraphCacheOptions {
+  const options = defaultCacheOptions();
+  const problems: string[] = [];
+  for (const rule of CACHE_SETTINGS) {
+    const value = getPath(partial, rule.path);
+    if (value === undefined) continue;
+    const outcome = checkTyped(rule.kind, value);
+    if (outcome.ok) setPath(options, rule.path, outcome.value);
+    else
+      problems.push(
+        `${rule.path} (${rule.env})=${rule.secret ? '<hidden>' : safeJson(value)} is invalid: expected ${describeAllowed(rule.kind)}`,
+      );
+  }
+  if (problems.length > 0) throw new CacheConfigError(problems);
+  options.graph.msal = partial.graph?.msal as IdeaGraphCacheOptions['graph']['msal'];
+  return options;
+}
+
+/**
+ * For `ConfigModule.forRoot({ validate: validateCacheEnv })`: fails the host app's config
+ * load with the same message the module would give, and returns the env unchanged.
+ */
+export function validateCacheEnv(env: Record<string, unknown>): Record<string, unknown> {
+  parseCacheEnv(env);
+  return env;
+}
+
+function quote(rule: SettingRule, text: string): string {
+  return rule.secret ? '<hidden>' : JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function getPath(source: object, path: string): unknown {
+  let node: unknown = source;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function setPath(target: object, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
+  node[parts[parts.length - 1]] = value;
+}

@@ -1,0 +1,63 @@
+import { SettingKind } from './cache-settings';
+
+/** Outcome of reading one setting: either a typed value or a reason it was refused. */
+export type ParseOutcome = { ok: true; value: unknown } | { ok: false };
+
+const INTEGER = /^[+-]?\d+$/;
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+const BASE64_KEY = /^[A-Za-z0-9+/_-]{42,44}={0,2}$/;
+
+/** Converts the text of an environment variable into the typed value its rule describes. */
+export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
+  const trimmed = text.trim();
+  switch (kind.type) {
+    case 'enum':
+      return kind.values.includes(trimmed) ? { ok: true, value: trimmed } : { ok: false };
+    case 'int':
+      return INTEGER.test(trimmed) ? checkTyped(kind, Number(trimmed)) : { ok: false };
+    case 'string':
+      return checkTyped(kind, text);
+    case 'bool': {
+      const lower = trimmed.toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(lower)) return { ok: true, value: true };
+      if (['false', '0', 'no', 'off'].includes(lower)) return { ok: true, value: false };
+      return { ok: false };
+    }
+    case 'list':
+      return checkTyped(kind, trimmed.split(/[\s,]+/).filter(Boolean));
+    case 'aesKey':
+      return checkTyped(kind, decodeAesKey(trimmed));
+  }
+}
+
+/** Checks a value that is already typed (static options, or parsed environment text). */
+export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
+  switch (kind.type) {
+    case 'enum':
+      return typeof value === 'string' && kind.values.includes(value) ? { ok: true, value } : { ok: false };
+    case 'int': {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return { ok: false };
+      if (kind.min !== undefined && value < kind.min) return { ok: false };
+      if (kind.max !== undefined && value > kind.max) return { ok: false };
+      return { ok: true, value };
+    }
+    case 'string':
+      if (typeof value !== 'string') return { ok: false };
+      if (kind.nonEmpty && value.trim() === '') return { ok: false };
+      return { ok: true, value };
+    case 'bool':
+      return typeof value === 'boolean' ? { ok: true, value } : { ok: false };
+    case 'list':
+      return Array.isArray(value) && value.length > 0 && value.every((s) => typeof s === 'string' && s !== '')
+        ? { ok: true, value }
+        : { ok: false };
+    case 'aesKey':
+      return Buffer.isBuffer(value) && value.length === 32 ? { ok: true, value } : { ok: false };
+  }
+}
+
+function decodeAesKey(text: string): Buffer | undefined {
+  if (HEX_KEY.test(text)) return Buffer.from(text, 'hex');
+  if (BASE64_KEY.test(text)) return Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+  return undefined;
+}

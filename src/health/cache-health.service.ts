@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IdeaGraphCacheOptions } from '../config/cache-options';
+import { CACHE_OPTIONS } from '../module/cache.tokens';
+import { GuardedStore } from '../resilience/guarded-store';
+import type { CacheBackendInfo } from '../service/cache-backend-info';
+import { CacheManagerService } from '../service/cache-manager.service';
+
+/** Bound for one health probe: long enough for a slow but working Redis, short enough for a load balancer. */
+export const HEALTH_PROBE_TIMEOUT_MS = 1000;
+
+export type CacheHealthReport =
+  | ({ status: 'up'; latencyMs: number } & CacheBackendInfo)
+  | { status: 'down'; backend: string; error: string };
+
+/**
+ * Answers "is the cache backend reachable right now" with a live round trip. A success
+ * may be reused for `healthCacheMs`, but only while no call has failed since: a fault
+ * is reported at once.
+ */
+@Injectable()
+export class CacheHealthService {
+  private lastSuccess: { at: number; latencyMs: number; errors: number } | undefined;
+  private running: Promise<CacheHealthReport> | undefined;
+
+  constructor(
+    @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
+    private readonly guard: GuardedStore,
+    private readonly cache: CacheManagerService,
+  ) {}
+
+  check(): Promise<CacheHealthReport> {
+    const reused = this.reusable();
+    if (reused) return Promise.resolve(reused);
+    // Concurrent health requests share one probe.
+    this.running ??= this.probe().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private reusable(): CacheHealthReport | undefined {
+    const last = this.lastSuccess;
+    if (!last || this.options.healthCacheMs === 0) return undefined;
+    if (Date.now() - last.at > this.options.healthCacheMs) return undefined;
+    if (this.guard.counters.errors !== last.errors || this.guard.breakerState !== 'closed') return undefined;
+    return { status: 'up', ...this.cache.getBackendInfo(), latencyMs: last.latencyMs };
+  }
+
+  private async probe(): Promise<CacheHealthReport> {
+    const result = await this.guard.probe(HEALTH_PROBE_TIMEOUT_MS);
+    if (!result.ok) {
+      this.lastSuccess = undefined;
+      return { status: 'down', backend: this.options.backend, error: result.error };
+    }
+    this.lastSuccess = { at: Date.now(), latencyMs: result.latencyMs, errors: this.guard.counters.errors };
+    return { status: 'up', ...this.cache.getBackendInfo(), latencyMs: result.latencyMs };
+  }
+}

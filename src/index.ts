@@ -1,0 +1,18 @@
+/** The public API of ideagraph-cache. Everything not exported here is internal. */
+export { IdeaGraphCacheModule } from './module/ideagraph-cache.module';
+export { CACHE_MANAGER } from './module/cache.tokens';
+export { CacheManagerService, type CacheTimeout } from './service/cache-manager.service';
+export type { CacheBackendInfo } from './service/cache-backend-info';
+export { CacheKeyError, CacheValueError, type CacheValueErrorCode } from './service/cache.errors';
+export { MAX_KEY_LENGTH } from './service/cache-key';
+export { cacheOptionsFromConfig } from './config/cache-options-from-config';
+export { parseCacheEnv, resolveCacheOptions, validateCacheEnv } from './config/resolve-cache-options';
+export { CacheConfigError } from './config/cache-config.error';
+export type {
+  CacheBackendName,
+  GraphTokenOptions,
+  IdeaGraphCacheModuleOptions,
+  IdeaGraphCacheOptions,
+  RedisConnectionOptions,
+} from './config/cache-options';
+export { CacheHealthService, type CacheHealthReport } from './health/cache-health.service';

@@ -1,0 +1,71 @@
+import { EventEmitter } from 'node:events';
+import type { KeyvStoreAdapter } from 'keyv';
+import type { CacheManagerService } from '../service/cache-manager.service';
+
+const MISS = Symbol('miss');
+
+interface KeyvEnvelope<Value = unknown> {
+  value: Value;
+  expires?: number;
+}
+
+/**
+ * Lets cache-manager (and so @nestjs/cache-manager's CacheInterceptor) store through
+ * CacheManagerService: same keys (`prefix:version:key`), same encoding, same fault
+ * handling. Keyv hands over `{ value, expires }`; expiry is left to the backend.
+ */
+export class CacheServiceKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
+  readonly opts = { dialect: 'ideagraph-cache' };
+  namespace?: string;
+
+  constructor(private readonly cache: CacheManagerService) {
+    super();
+  }
+
+  async get<Value>(key: string): Promise<KeyvEnvelope<Value> | undefined> {
+    const value = await this.cache.get<Value | typeof MISS>(key, MISS);
+    return value === MISS || value === undefined ? undefined : { value };
+  }
+
+  async getMany<Value>(keys: string[]): Promise<Array<KeyvEnvelope<Value> | undefined>> {
+    const found = await this.cache.getMany<Value>(keys);
+    return keys.map((key) => (Object.prototype.hasOwnProperty.call(found, key) ? { value: found[key] } : undefined));
+  }
+
+  async set(key: string, envelope: KeyvEnvelope, ttlMs?: number): Promise<boolean> {
+    return this.cache.set(key, envelope.value, ttlToSeconds(ttlMs));
+  }
+
+  async setMany(entries: Array<{ key: string; value: KeyvEnvelope; ttl?: number }>): Promise<void> {
+    await Promise.all(entries.map((entry) => this.set(entry.key, entry.value, entry.ttl)));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.cache.delete(key);
+  }
+
+  async deleteMany(keys: string[]): Promise<boolean> {
+    return this.cache.deleteMany(keys);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.cache.exists(key);
+  }
+
+  async hasMany(keys: string[]): Promise<boolean[]> {
+    return Promise.all(keys.map((key) => this.cache.exists(key)));
+  }
+
+  async clear(): Promise<void> {
+    await this.cache.clear();
+  }
+
+  /** The module owns the connection and closes it at application shutdown. */
+  async disconnect(): Promise<void> {}
+}
+
+/** cache-manager and Keyv speak milliseconds; CacheManagerService speaks seconds. */
+function ttlToSeconds(ttlMs: number | undefined): number | undefined {
+  if (ttlMs === undefined || ttlMs === null) return undefined;
+  return ttlMs / 1000;
+}

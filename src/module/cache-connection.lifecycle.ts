@@ -1,0 +1,58 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { IdeaGraphCacheOptions } from '../config/cache-options';
+import { classifyFault } from '../resilience/fault-classifier';
+import { GuardedStore } from '../resilience/guarded-store';
+import { RedisStore } from '../stores/redis.store';
+import { CACHE_OPTIONS } from './cache.tokens';
+
+/** Time CACHE_REDIS_REQUIRED=true gives Redis to answer at startup. */
+export const REQUIRED_REDIS_WAIT_MS = 10_000;
+
+/** Opens the backend connection at startup and closes it at application shutdown. */
+@Injectable()
+export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('IdeaGraphCache');
+
+  constructor(
+    @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
+    private readonly guard: GuardedStore,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const store = this.guard.store;
+    if (!(store instanceof RedisStore)) return;
+    const target = `${this.options.redis.host}:${this.options.redis.port}`;
+    if (this.options.redis.required) {
+      await this.waitForRedis(store, target);
+      return;
+    }
+    // Not required: start without it. The breaker and the reconnect loop take over from here.
+    store.connect().catch((error: unknown) => {
+      this.logger.warn(
+        `Redis at ${target} is not reachable (${classifyFault(error)}); the app runs on, every cache call gets its fallback and /health/cache answers 503 until Redis answers`,
+      );
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.guard.close();
+  }
+
+  private async waitForRedis(store: RedisStore, target: string): Promise<void> {
+    const deadline = Date.now() + REQUIRED_REDIS_WAIT_MS;
+    let lastError: unknown;
+    store.connect().catch((error: unknown) => (lastError = error));
+    while (Date.now() < deadline) {
+      if (store.isReady) return;
+      await sleep(100);
+    }
+    await this.guard.close();
+    throw new Error(
+      `CACHE_REDIS_REQUIRED=true but Redis at ${target} did not answer within ${REQUIRED_REDIS_WAIT_MS / 1000} s (${this.guard.lastFault ?? classifyFault(lastError)})`,
+    );
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,53 @@
+import { Logger, type Provider } from '@nestjs/common';
+import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from '../config/cache-options';
+import { resolveCacheOptions } from '../config/resolve-cache-options';
+import { createCacheManager } from '../keyv/create-cache-manager';
+import { FaultLog } from '../resilience/fault-log';
+import { GuardedStore } from '../resilience/guarded-store';
+import { CacheManagerService } from '../service/cache-manager.service';
+import { createStore } from '../stores/create-store';
+import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
+import { CACHE_MANAGER, CACHE_OPTIONS } from './cache.tokens';
+
+/** Failures in a row that open the breaker: enough to ignore a single blip. */
+const BREAKER_FAILURE_THRESHOLD = 5;
+/** How long the breaker stays open before it probes; short so recovery stays well under 2 s. */
+const BREAKER_COOLDOWN_MS = 500;
+
+export const cacheProviders: Provider[] = [
+  {
+    provide: CACHE_OPTIONS,
+    inject: [CACHE_MODULE_OPTIONS],
+    useFactory: (options: IdeaGraphCacheModuleOptions) => resolveCacheOptions(options),
+  },
+  {
+    provide: FaultLog,
+    inject: [CACHE_OPTIONS],
+    useFactory: (options: IdeaGraphCacheOptions) =>
+      new FaultLog(
+        new Logger('IdeaGraphCache'),
+        [options.redis.password, options.graph.clientSecret].filter((s): s is string => !!s),
+      ),
+  },
+  {
+    provide: GuardedStore,
+    inject: [CACHE_OPTIONS, FaultLog],
+    useFactory: (options: IdeaGraphCacheOptions, faultLog: FaultLog) =>
+      new GuardedStore(
+        createStore(options),
+        {
+          backend: options.backend,
+          commandTimeoutMs: options.redis.commandTimeoutMs,
+          failureThreshold: BREAKER_FAILURE_THRESHOLD,
+          cooldownMs: BREAKER_COOLDOWN_MS,
+        },
+        faultLog,
+      ),
+  },
+  CacheManagerService,
+  {
+    provide: CACHE_MANAGER,
+    inject: [CacheManagerService],
+    useFactory: createCacheManager,
+  },
+];

@@ -1,0 +1,67 @@
+import type { LoggerService } from '@nestjs/common';
+
+interface KindWindow {
+  windowStart: number;
+  suppressed: number;
+}
+
+/**
+ * Logs backend faults without flooding: the first fault of a kind is logged at once,
+ * later ones are counted and summarised at most once per window and kind. Every line
+ * passes through `redact`, so a secret that slipped into an upstream error message is
+ * never written.
+ */
+export class FaultLog {
+  private readonly windows = new Map<string, KindWindow>();
+  private outageStartedAt = 0;
+  private failuresInOutage = 0;
+
+  constructor(
+    private readonly logger: LoggerService,
+    private readonly secrets: readonly string[],
+    private readonly windowMs = 5000,
+  ) {}
+
+  fault(kind: string, describe: () => string): void {
+    const now = Date.now();
+    if (this.outageStartedAt === 0) this.outageStartedAt = now;
+    this.failuresInOutage++;
+    const window = this.windows.get(kind);
+    if (!window) {
+      this.windows.set(kind, { windowStart: now, suppressed: 0 });
+      this.logger.error(this.redact(describe()));
+      return;
+    }
+    if (now - window.windowStart < this.windowMs) {
+      window.suppressed++;
+      return;
+    }
+    const suppressed = window.suppressed;
+    window.windowStart = now;
+    window.suppressed = 0;
+    const summary = suppressed > 0 ? ` (${suppressed} similar failures in the last ${Math.round(this.windowMs / 1000)} s not logged)` : '';
+    this.logger.error(this.redact(describe()) + summary);
+  }
+
+  warn(message: string): void {
+    this.logger.warn(this.redact(message));
+  }
+
+  /** One line when the backend answers again after an outage. */
+  recovered(what: string): void {
+    if (this.outageStartedAt === 0) return;
+    const seconds = ((Date.now() - this.outageStartedAt) / 1000).toFixed(1);
+    this.logger.log(this.redact(`${what} recovered after ${seconds} s; ${this.failuresInOutage} calls got their fallback meanwhile`));
+    this.outageStartedAt = 0;
+    this.failuresInOutage = 0;
+    this.windows.clear();
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) {
+      if (secret.length >= 3) out = out.split(secret).join('<redacted>');
+    }
+    return out;
+  }
+}

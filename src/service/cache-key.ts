@@ -1,0 +1,28 @@
+import { CacheKeyError } from './cache.errors';
+
+/** Longest accepted key, in characters; longer keys are almost always a bug (a whole payload as key). */
+export const MAX_KEY_LENGTH = 1024;
+
+// Control characters break redis-cli output and log lines; no legitimate key needs them.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** Throws CacheKeyError unless `key` is a usable cache key. */
+export function assertValidKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') throw new CacheKeyError(`cache key must be a string, got ${describeType(key)}`);
+  if (key.length === 0) throw new CacheKeyError('cache key must not be empty');
+  if (key.length > MAX_KEY_LENGTH) {
+    throw new CacheKeyError(`cache key is ${key.length} characters long; the maximum is ${MAX_KEY_LENGTH}`);
+  }
+  if (CONTROL_CHARACTER.test(key)) throw new CacheKeyError('cache key must not contain control characters');
+}
+
+/** Django's key format, `prefix:version:key`, so keys read the same in redis-cli as in IdeaGraph. */
+export function makeKeyPrefix(keyPrefix: string, version: number): string {
+  return `${keyPrefix}:${version}:`;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}

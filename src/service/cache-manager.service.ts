@@ -1,0 +1,263 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { decodeValue, encodeValue } from '../codec/value-codec';
+import type { IdeaGraphCacheOptions } from '../config/cache-options';
+import { CACHE_OPTIONS } from '../module/cache.tokens';
+import { GuardedStore } from '../resilience/guarded-store';
+import { NotAnIntegerError } from '../stores/cache-store';
+import type { CacheBackendInfo } from './cache-backend-info';
+import { CacheValueError } from './cache.errors';
+import { assertValidKey, makeKeyPrefix } from './cache-key';
+import { timeoutToMs } from './cache-timeout';
+
+/** Timeout in seconds; `null` never expires; 0 or less stores nothing and removes the entry. */
+export type CacheTimeout = number | null;
+
+const MISS = Symbol('miss');
+
+/**
+ * The cache API of IdeaGraph, for Nest: Django's `cache` semantics on any backend.
+ * Backend faults never throw out of here: every method has a documented fallback.
+ * Caller mistakes (bad keys, unstorable values) throw CacheKeyError / CacheValueError.
+ */
+@Injectable()
+export class CacheManagerService {
+  private readonly logger = new Logger('IdeaGraphCache');
+  private readonly keyPrefix: string;
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
+
+  constructor(
+    @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
+    private readonly guard: GuardedStore,
+  ) {
+    this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
+  }
+
+  /** The stored value, or `defaultValue` on a miss or a backend fault. */
+  async get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
+    const found = await this.read<T>(key);
+    return found === MISS ? defaultValue : found;
+  }
+
+  /** Stores `value`; false if it did not reach the backend. */
+  async set(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
+    assertValidKey(key);
+    const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
+    const text = this.encode(value);
+    if (ttlMs === 0) return this.removeExpired(key);
+    this.counters.sets++;
+    return this.guard.run('set', key, (store) => store.set(this.keyPrefix + key, text, ttlMs).then(() => true), false);
+  }
+
+  /** Stores only if the key is absent (SET NX on Redis); true if it stored. */
+  async add(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
+    assertValidKey(key);
+    const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
+    const text = this.encode(value);
+    if (ttlMs === 0) return false;
+    const added = await this.guard.run('add', key, (store) => store.add(this.keyPrefix + key, text, ttlMs), false);
+    if (added) this.counters.sets++;
+    return added;
+  }
+
+  /** True if the key is present (also for a stored null). */
+  async exists(key: string): Promise<boolean> {
+    assertValidKey(key);
+    return this.guard.run('exists', key, (store) => store.exists(this.keyPrefix + key), false);
+  }
+
+  /** True if the key existed and was removed. */
+  async delete(key: string): Promise<boolean> {
+    assertValidKey(key);
+    this.counters.deletes++;
+    return this.guard.run('delete', key, (store) => store.delete(this.keyPrefix + key), false);
+  }
+
+  /** The keys that were found, with their values (one round trip on Redis). */
+  async getMany<T = unknown>(keys: string[]): Promise<Record<string, T>> {
+    const unique = this.validKeys(keys);
+    const result: Record<string, T> = {};
+    if (unique.length === 0) return result;
+    const texts = await this.guard.run(
+      'getMany',
+      undefined,
+      (store) => store.getMany(unique.map((key) => this.keyPrefix + key)),
+      undefined,
+    );
+    if (!texts) {
+      this.counters.misses += unique.length;
+      return result;
+    }
+    for (let i = 0; i < unique.length; i++) {
+      const text = texts[i];
+      if (text === undefined) {
+        this.counters.misses++;
+        continue;
+      }
+      this.counters.hits++;
+      result[unique[i]] = this.decode<T>(text);
+    }
+    return result;
+  }
+
+  /** Stores every entry (one round trip on Redis); false if they did not reach the backend. */
+  async setMany(entries: Record<string, unknown> | Map<string, unknown>, timeout?: CacheTimeout): Promise<boolean> {
+    const pairs = entries instanceof Map ? [...entries] : Object.entries(entries ?? {});
+    const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
+    // Validate and encode everything first: one bad entry must not leave the others half-written.
+    const encoded: [string, string][] = pairs.map(([key, value]) => {
+      assertValidKey(key);
+      return [this.keyPrefix + key, this.encode(value)];
+    });
+    if (encoded.length === 0) return true;
+    if (ttlMs === 0) return this.deleteMany(pairs.map(([key]) => key));
+    this.counters.sets += encoded.length;
+    return this.guard.run('setMany', undefined, (store) => store.setMany(encoded, ttlMs).then(() => true), false);
+  }
+
+  /** Removes every key; false if the backend could not be reached. */
+  async deleteMany(keys: string[]): Promise<boolean> {
+    const unique = this.validKeys(keys);
+    if (unique.length === 0) return true;
+    this.counters.deletes += unique.length;
+    return this.guard.run(
+      'deleteMany',
+      undefined,
+      (store) => store.deleteMany(unique.map((key) => this.keyPrefix + key)).then(() => true),
+      false,
+    );
+  }
+
+  /** Adds `delta` atomically; the new value, or null if the key is absent or the backend failed. */
+  async incr(key: string, delta = 1): Promise<number | null> {
+    assertValidKey(key);
+    if (!Number.isSafeInteger(delta)) {
+      throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
+    }
+    try {
+      return await this.guard.run('incr', key, (store) => store.incrBy(this.keyPrefix + key, delta), null);
+    } catch (error) {
+      if (error instanceof NotAnIntegerError) {
+        throw new CacheValueError(`cannot increment key ${JSON.stringify(key)}: ${error.message}`, 'NOT_AN_INTEGER');
+      }
+      throw error;
+    }
+  }
+
+  async decr(key: string, delta = 1): Promise<number | null> {
+    if (!Number.isSafeInteger(delta)) {
+      throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
+    }
+    return this.incr(key, -delta);
+  }
+
+  /** Sets a new timeout on an existing key; false if it is absent. */
+  async touch(key: string, timeout?: CacheTimeout): Promise<boolean> {
+    assertValidKey(key);
+    const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
+    if (ttlMs === 0) return this.guard.run('touch', key, (store) => store.delete(this.keyPrefix + key), false);
+    return this.guard.run('touch', key, (store) => store.touch(this.keyPrefix + key, ttlMs), false);
+  }
+
+  /** Seconds left (rounded up); null if it never expires; undefined if absent or on a fault. */
+  async ttl(key: string): Promise<number | null | undefined> {
+    assertValidKey(key);
+    const ms = await this.guard.run('ttl', key, (store) => store.ttlMs(this.keyPrefix + key), undefined);
+    if (ms === undefined || ms === null) return ms;
+    return Math.ceil(ms / 1000);
+  }
+
+  /**
+   * The cached value, or the factory's result, which is then stored. Concurrent callers for
+   * one key in this process share a single factory call. A factory error reaches every
+   * waiting caller and nothing is stored.
+   */
+  async getOrSet<T>(key: string, factory: () => T | Promise<T>, timeout?: CacheTimeout): Promise<T> {
+    assertValidKey(key);
+    timeoutToMs(timeout, this.options.defaultTimeout);
+    const found = await this.read<T>(key);
+    if (found !== MISS) return found;
+    const running = this.inflight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const produced = (async () => {
+      try {
+        const value = await factory();
+        await this.set(key, value, timeout);
+        return value;
+      } finally {
+        this.inflight.delete(key);
+      }
+    })();
+    this.inflight.set(key, produced);
+    return produced;
+  }
+
+  /** Removes this cache's keys (prefix and version) only; never FLUSHDB. */
+  async clear(): Promise<boolean> {
+    // A SCAN over a large keyspace takes many round trips; each one is short, the whole is bounded more loosely.
+    const bound = Math.max(this.options.redis.commandTimeoutMs * 50, 10_000);
+    return this.guard.run('clear', undefined, (store) => store.clear(this.keyPrefix).then(() => true), false, bound);
+  }
+
+  getBackendInfo(): CacheBackendInfo {
+    const details = this.guard.store.describe();
+    return {
+      backend: this.options.backend,
+      backendClass: String(details.backendClass),
+      ...(this.options.backend === 'redis'
+        ? { redisHost: this.options.redis.host, redisPort: this.options.redis.port, redisDb: this.options.redis.db }
+        : {}),
+      keyPrefix: this.options.keyPrefix,
+      version: this.options.version,
+      defaultTimeout: this.options.defaultTimeout,
+    };
+  }
+
+  private async read<T>(key: string): Promise<T | typeof MISS> {
+    assertValidKey(key);
+    const text = await this.guard.run('get', key, (store) => store.get(this.keyPrefix + key), undefined);
+    if (text === undefined) {
+      this.counters.misses++;
+      if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
+      return MISS;
+    }
+    this.counters.hits++;
+    if (Logger.isLevelEnabled('debug')) this.logger.debug(`hit ${key}`);
+    return this.decode<T>(text);
+  }
+
+  private async removeExpired(key: string): Promise<boolean> {
+    const removed = await this.guard.run('delete', key, (store) => store.delete(this.keyPrefix + key).then(() => true), false);
+    return removed;
+  }
+
+  private encode(value: unknown): string {
+    const text = encodeValue(value);
+    // Characters are a lower bound on bytes; only count bytes when it could matter.
+    if (text.length * 3 > this.options.maxValueBytes) {
+      const bytes = Buffer.byteLength(text);
+      if (bytes > this.options.maxValueBytes) {
+        throw new CacheValueError(
+          `value is ${bytes} bytes once encoded; the maximum is ${this.options.maxValueBytes} (CACHE_MAX_VALUE_BYTES)`,
+          'TOO_LARGE',
+        );
+      }
+    }
+    return text;
+  }
+
+  private decode<T>(text: string): T {
+    try {
+      return decodeValue<T>(text);
+    } catch {
+      // Written by something else (redis-cli SET without JSON): hand out the raw text.
+      return text as T;
+    }
+  }
+
+  private validKeys(keys: string[]): string[] {
+    if (!Array.isArray(keys)) throw new CacheValueError('keys must be an array of strings', 'UNSUPPORTED_TYPE');
+    for (const key of keys) assertValidKey(key);
+    return [...new Set(keys)];
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * What every backend implements. Stores are deliberately dumb: they receive fully
+ * formatted keys and encoded strings, and report faults by throwing. Key rules, value
+ * encoding, time bounds, the circuit breaker and logging live above them
+ * (CacheManagerService and GuardedStore), once for all backends.
+ *
+ * `ttlMs` is a positive number of milliseconds, or null for "never expires".
+ */
+export interface CacheStore {
+  /** Talks over a network: calls need time bounds and a circuit breaker. */
+  readonly remote: boolean;
+  get(key: string): Promise<string | undefined>;
+  getMany(keys: string[]): Promise<(string | undefined)[]>;
+  set(key: string, value: string, ttlMs: number | null): Promise<void>;
+  /** Stores only if absent; true if it stored. */
+  add(key: string, value: string, ttlMs: number | null): Promise<boolean>;
+  setMany(entries: [string, string][], ttlMs: number | null): Promise<void>;
+  /** True if the key existed. */
+  delete(key: string): Promise<boolean>;
+  deleteMany(keys: string[]): Promise<number>;
+  exists(key: string): Promise<boolean>;
+  /** Adds delta to a stored integer, keeping its expiry. null if the key is absent. Throws NotAnIntegerError. */
+  incrBy(key: string, delta: number): Promise<number | null>;
+  /** Sets a new expiry; false if the key is absent. */
+  touch(key: string, ttlMs: number | null): Promise<boolean>;
+  /** Milliseconds left; null = never expires; undefined = absent. */
+  ttlMs(key: string): Promise<number | null | undefined>;
+  /** Deletes every key that starts with `keyPrefix`; returns how many. */
+  clear(keyPrefix: string): Promise<number>;
+  /** A live round trip. */
+  ping(): Promise<void>;
+  /** Backend-specific details for getBackendInfo (never a secret). */
+  describe(): Record<string, unknown>;
+  close(): Promise<void>;
+  /** Reports faults that happen outside any call (a dropped connection, a failed reconnect). */
+  onBackgroundError?(listener: (error: unknown) => void): void;
+  /** Reports that the backend is reachable again, so an open breaker can probe at once. */
+  onReady?(listener: () => void): void;
+  /** Drops the connection and opens a new one (a connection that stopped answering). */
+  reset?(): void;
+}
+
+/** DI token for the active store. */
+export const CACHE_STORE = Symbol('IDEAGRAPH_CACHE_STORE');
+
+/** The stored value is not an integer, so it cannot be incremented. */
+export class NotAnIntegerError extends Error {
+  override readonly name = 'NotAnIntegerError';
+}

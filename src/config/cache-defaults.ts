@@ -16,6 +16,14 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
       connectTimeoutMs: 1000,
       required: false,
       autoPipelining: true,
+      url: undefined,
+      username: undefined,
+      tls: false,
+      tlsCaFile: undefined,
+      tlsRejectUnauthorized: true,
+      sentinels: undefined,
+      sentinelMaster: undefined,
+      clusterNodes: undefined,
     },
     defaultTimeout: 300,
     keyPrefix: '',
@@ -26,6 +34,7 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
     // 1 MiB, the same cap .NET HybridCache applies by default.
     maxValueBytes: 1024 * 1024,
     healthCacheMs: 1000,
+    metrics: { enabled: false, path: 'metrics' },
     graph: {
       tenantId: undefined,
       clientId: undefined,

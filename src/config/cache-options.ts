@@ -18,6 +18,30 @@ export interface RedisConnectionOptions {
   required: boolean;
   /** Batch several commands issued in the same tick into one write (measured faster, see docs/benchmarks.md). */
   autoPipelining: boolean;
+  /** `redis://` or `rediss://user:password@host:port/db`; wins over host/port/db/password. Never logged. */
+  url?: string;
+  /** ACL user name. */
+  username?: string;
+  tls: boolean;
+  /** PEM file with the CA that signed the server certificate. */
+  tlsCaFile?: string;
+  tlsRejectUnauthorized: boolean;
+  /** Sentinel addresses; with `sentinelMaster`, selects Sentinel mode. */
+  sentinels?: RedisNodeAddress[];
+  sentinelMaster?: string;
+  /** Cluster seed nodes; selects Cluster mode. */
+  clusterNodes?: RedisNodeAddress[];
+}
+
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
+}
+
+/** The optional Prometheus endpoint. */
+export interface CacheMetricsOptions {
+  enabled: boolean;
+  path: string;
 }
 
 /** Settings of the Microsoft Graph app-token service. Every field may be absent: only a token request needs them. */
@@ -53,13 +77,14 @@ export interface IdeaGraphCacheOptions {
   maxValueBytes: number;
   /** How long /health/cache may reuse a successful probe, in milliseconds (0 = probe every request). */
   healthCacheMs: number;
+  metrics: CacheMetricsOptions;
   graph: GraphTokenOptions;
 }
 
 /** What `forRoot` / `useFactory` may return: any field left out takes its documented default. */
 export type IdeaGraphCacheModuleOptions = DeepPartial<IdeaGraphCacheOptions>;
 
-export type DeepPartial<T> = T extends Buffer | string[] | ((...args: never[]) => unknown)
+export type DeepPartial<T> = T extends Buffer | string[] | RedisNodeAddress[] | ((...args: never[]) => unknown)
   ? T
   : T extends object
     ? { [K in keyof T]?: DeepPartial<T[K]> }

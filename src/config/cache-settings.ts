@@ -8,7 +8,9 @@ export type SettingKind =
   | { type: 'string'; nonEmpty?: boolean }
   | { type: 'bool' }
   | { type: 'list' }
-  | { type: 'aesKey' };
+  | { type: 'aesKey' }
+  | { type: 'hostList' }
+  | { type: 'redisUrl' };
 
 export interface SettingRule {
   /** Environment variable name. */
@@ -32,12 +34,22 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'REDIS_CONNECT_TIMEOUT_MS', path: 'redis.connectTimeoutMs', kind: { type: 'int', min: 1, max: 60_000 } },
   { env: 'CACHE_REDIS_REQUIRED', path: 'redis.required', kind: { type: 'bool' } },
   { env: 'REDIS_AUTO_PIPELINING', path: 'redis.autoPipelining', kind: { type: 'bool' } },
+  { env: 'REDIS_URL', path: 'redis.url', kind: { type: 'redisUrl' }, secret: true, emptyIsUnset: true },
+  { env: 'REDIS_USERNAME', path: 'redis.username', kind: { type: 'string' }, emptyIsUnset: true },
+  { env: 'REDIS_TLS', path: 'redis.tls', kind: { type: 'bool' } },
+  { env: 'REDIS_TLS_CA_FILE', path: 'redis.tlsCaFile', kind: { type: 'string' }, emptyIsUnset: true },
+  { env: 'REDIS_TLS_REJECT_UNAUTHORIZED', path: 'redis.tlsRejectUnauthorized', kind: { type: 'bool' } },
+  { env: 'REDIS_SENTINELS', path: 'redis.sentinels', kind: { type: 'hostList' }, emptyIsUnset: true },
+  { env: 'REDIS_SENTINEL_MASTER', path: 'redis.sentinelMaster', kind: { type: 'string' }, emptyIsUnset: true },
+  { env: 'REDIS_CLUSTER_NODES', path: 'redis.clusterNodes', kind: { type: 'hostList' }, emptyIsUnset: true },
   { env: 'CACHE_DEFAULT_TIMEOUT', path: 'defaultTimeout', kind: { type: 'int', min: 1 } },
   { env: 'CACHE_KEY_PREFIX', path: 'keyPrefix', kind: { type: 'string' }, emptyIsUnset: true },
   { env: 'CACHE_VERSION', path: 'version', kind: { type: 'int' } },
   { env: 'CACHE_MAX_ENTRIES', path: 'maxEntries', kind: { type: 'int', min: 1 } },
   { env: 'CACHE_MAX_VALUE_BYTES', path: 'maxValueBytes', kind: { type: 'int', min: 1, max: 512 * 1024 * 1024 } },
   { env: 'CACHE_HEALTH_CACHE_MS', path: 'healthCacheMs', kind: { type: 'int', min: 0, max: 60_000 } },
+  { env: 'CACHE_METRICS_ENABLED', path: 'metrics.enabled', kind: { type: 'bool' } },
+  { env: 'CACHE_METRICS_PATH', path: 'metrics.path', kind: { type: 'string', nonEmpty: true } },
   { env: 'GRAPH_TENANT_ID', path: 'graph.tenantId', kind: { type: 'string' }, emptyIsUnset: true },
   { env: 'GRAPH_CLIENT_ID', path: 'graph.clientId', kind: { type: 'string' }, emptyIsUnset: true },
   { env: 'GRAPH_CLIENT_SECRET', path: 'graph.clientSecret', kind: { type: 'string' }, secret: true, emptyIsUnset: true },
@@ -72,5 +84,9 @@ export function describeAllowed(kind: SettingKind): string {
       return 'a non-empty comma- or space-separated list';
     case 'aesKey':
       return 'a 32-byte key, base64 or hex encoded';
+    case 'hostList':
+      return 'a comma-separated list of host:port with ports from 1 to 65535';
+    case 'redisUrl':
+      return 'a redis:// or rediss:// URL';
   }
 }

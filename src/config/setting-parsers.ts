@@ -27,6 +27,10 @@ export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
       return checkTyped(kind, trimmed.split(/[\s,]+/).filter(Boolean));
     case 'aesKey':
       return checkTyped(kind, decodeAesKey(trimmed));
+    case 'hostList':
+      return checkTyped(kind, parseHostList(trimmed));
+    case 'redisUrl':
+      return checkTyped(kind, trimmed);
   }
 }
 
@@ -53,6 +57,10 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
         : { ok: false };
     case 'aesKey':
       return Buffer.isBuffer(value) && value.length === 32 ? { ok: true, value } : { ok: false };
+    case 'hostList':
+      return Array.isArray(value) && value.length > 0 && value.every(isNodeAddress) ? { ok: true, value } : { ok: false };
+    case 'redisUrl':
+      return typeof value === 'string' && isRedisUrl(value) ? { ok: true, value } : { ok: false };
   }
 }
 
@@ -60,4 +68,34 @@ function decodeAesKey(text: string): Buffer | undefined {
   if (HEX_KEY.test(text)) return Buffer.from(text, 'hex');
   if (BASE64_KEY.test(text)) return Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
   return undefined;
+}
+
+function parseHostList(text: string): { host: string; port: number }[] | undefined {
+  const nodes = text.split(',').map((part) => part.trim()).filter(Boolean);
+  const parsed = nodes.map((node) => {
+    const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(node);
+    return match ? { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) } : undefined;
+  });
+  return parsed.every((node) => node !== undefined) ? (parsed as { host: string; port: number }[]) : undefined;
+}
+
+function isNodeAddress(value: unknown): boolean {
+  const node = value as { host?: unknown; port?: unknown } | null;
+  return (
+    typeof node?.host === 'string' &&
+    node.host !== '' &&
+    typeof node.port === 'number' &&
+    Number.isInteger(node.port) &&
+    node.port >= 1 &&
+    node.port <= 65535
+  );
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }

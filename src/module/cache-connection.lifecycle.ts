@@ -26,12 +26,15 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
       await this.waitForRedis(store, target);
       return;
     }
-    // Not required: start without it. The breaker and the reconnect loop take over from here.
-    store.connect().catch((error: unknown) => {
+    // Not required: wait one connect attempt so the first requests find Redis ready, then
+    // start without it if it is not there. The breaker and the reconnect loop take over.
+    try {
+      await Promise.race([store.connect(), sleep(this.options.redis.connectTimeoutMs).then(() => Promise.reject(new Error('connect timed out')))]);
+    } catch (error) {
       this.logger.warn(
-        `Redis at ${target} is not reachable (${classifyFault(error)}); the app runs on, every cache call gets its fallback and /health/cache answers 503 until Redis answers`,
+        `Redis at ${target} is not reachable (${this.guard.lastFault ?? classifyFault(error)}); the app runs on, every cache call gets its fallback and /health/cache answers 503 until Redis answers`,
       );
-    });
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

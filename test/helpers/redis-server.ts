@@ -1,0 +1,132 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+
+const INSTALL_HINT =
+  'redis-server is not installed: install it with `sudo apt-get install redis-server redis-tools` (Debian/Ubuntu) or `brew install redis` (macOS), or set REDIS_TEST_URL to a Redis the tests may clear';
+
+/** Fails with one line that says how to install Redis, if it is missing. */
+export function assertRedisInstalled(): void {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error(INSTALL_HINT);
+  }
+}
+
+export interface RedisServerOptions {
+  password?: string;
+  /** Extra redis-server arguments, e.g. ['--maxmemory', '10mb']. */
+  args?: string[];
+}
+
+/**
+ * A real redis-server on a free loopback port, owned by one test file. It keeps nothing
+ * on disk and can be paused, killed and restarted on the same port for fault tests.
+ */
+export class RedisTestServer {
+  private process: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'ideagraph-redis-'));
+
+  private constructor(
+    readonly port: number,
+    private options: RedisServerOptions,
+  ) {}
+
+  static async start(options: RedisServerOptions = {}): Promise<RedisTestServer> {
+    assertRedisInstalled();
+    const server = new RedisTestServer(await freePort(), options);
+    await server.launch();
+    return server;
+  }
+
+  get host(): string {
+    return '127.0.0.1';
+  }
+
+  get url(): string {
+    return `redis://${this.options.password ? `:${encodeURIComponent(this.options.password)}@` : ''}127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /** Environment variables that point the module at this server. */
+  env(): Record<string, string> {
+    return {
+      CACHE_BACKEND: 'redis',
+      REDIS_HOST: this.host,
+      REDIS_PORT: String(this.port),
+      ...(this.options.password ? { REDIS_PASSWORD: this.options.password } : {}),
+    };
+  }
+
+  /** Runs redis-cli against this server and returns its trimmed output. */
+  cli(...args: string[]): string {
+    const auth = this.options.password ? ['-a', this.options.password, '--no-auth-warning'] : [];
+    return execFileSync('redis-cli', ['-h', this.host, '-p', String(this.port), ...auth, ...args], {
+      encoding: 'utf8',
+    }).trim();
+  }
+
+  /** SIGSTOP: the server keeps its sockets open but answers nothing. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
+  /** SIGKILL, and wait until the port is closed. */
+  async kill(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Starts the server again on the same port, optionally with another password. */
+  async restart(options: RedisServerOptions = this.options): Promise<void> {
+    await this.kill();
+    this.options = options;
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async launch(): Promise<void> {
+    const args = [
+      '--port', String(this.port),
+      '--bind', '127.0.0.1',
+      '--save', '',
+      '--appendonly', 'no',
+      '--dir', this.dir,
+      '--loglevel', 'warning',
+      ...(this.options.password ? ['--requirepass', this.options.password] : []),
+      ...(this.options.args ?? []),
+    ];
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.process = child;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} on port ${this.port}`);
+      try {
+        if (this.cli('PING') === 'PONG') return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`redis-server did not answer on port ${this.port} within 10 s`);
+  }
+}

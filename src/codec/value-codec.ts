@@ -75,7 +75,8 @@ function toRich(value: unknown, path: Set<object>): unknown {
       return { [TAG]: 'bigint', v: value.toString() };
     case 'number':
       if (Number.isFinite(value) && !Object.is(value, -0)) return value;
-      return { [TAG]: 'number', v: String(value) };
+      // String(-0) is "0": spell the sign out so Number() gives -0 back.
+      return { [TAG]: 'number', v: Object.is(value, -0) ? '-0' : String(value) };
     case 'string':
     case 'boolean':
       return value;

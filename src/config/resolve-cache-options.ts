@@ -3,6 +3,7 @@ import { defaultCacheOptions } from './cache-defaults';
 import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from './cache-options';
 import { CACHE_SETTINGS, describeAllowed, SettingRule } from './cache-settings';
 import { checkTyped, parseEnvText } from './setting-parsers';
+import { redisTopologyProblems } from './redis-topology.rules';
 
 type EnvSource = (name: string) => unknown;
 
@@ -23,6 +24,7 @@ export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGr
     if (outcome.ok) setPath(options, rule.path, outcome.value);
     else problems.push(`${rule.env}=${quote(rule, text)} is invalid: expected ${describeAllowed(rule.kind)}`);
   }
+  problems.push(...redisTopologyProblems(options));
   if (problems.length > 0) throw new CacheConfigError(problems);
   return options;
 }
@@ -41,6 +43,7 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
         `${rule.path} (${rule.env})=${rule.secret ? '<hidden>' : safeJson(value)} is invalid: expected ${describeAllowed(rule.kind)}`,
       );
   }
+  problems.push(...redisTopologyProblems(options));
   if (problems.length > 0) throw new CacheConfigError(problems);
   options.graph.msal = partial.graph?.msal as IdeaGraphCacheOptions['graph']['msal'];
   return options;

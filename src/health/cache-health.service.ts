@@ -10,7 +10,13 @@ export const HEALTH_PROBE_TIMEOUT_MS = 1000;
 
 export type CacheHealthReport =
   | ({ status: 'up'; latencyMs: number } & CacheBackendInfo)
-  | { status: 'down'; backend: string; error: string };
+  | ({ status: 'down'; backend: string; error: string } & Partial<NodeCounts>);
+
+/** On a Redis Cluster: how many nodes, and how many masters, answered the last ping. */
+export interface NodeCounts {
+  nodes: { up: number; total: number };
+  masters: { up: number; total: number };
+}
 
 /**
  * Answers "is the cache backend reachable right now" with a live round trip. A success
@@ -41,16 +47,21 @@ export class CacheHealthService {
     if (!last || this.options.healthCacheMs === 0) return undefined;
     if (Date.now() - last.at > this.options.healthCacheMs) return undefined;
     if (this.guard.counters.errors !== last.errors || this.guard.breakerState !== 'closed') return undefined;
-    return { status: 'up', ...this.cache.getBackendInfo(), latencyMs: last.latencyMs };
+    return { status: 'up', ...this.cache.getBackendInfo(), ...this.nodeCounts(), latencyMs: last.latencyMs };
   }
 
   private async probe(): Promise<CacheHealthReport> {
     const result = await this.guard.probe(HEALTH_PROBE_TIMEOUT_MS);
     if (!result.ok) {
       this.lastSuccess = undefined;
-      return { status: 'down', backend: this.options.backend, error: result.error };
+      return { status: 'down', backend: this.options.backend, error: result.error, ...this.nodeCounts() };
     }
     this.lastSuccess = { at: Date.now(), latencyMs: result.latencyMs, errors: this.guard.counters.errors };
-    return { status: 'up', ...this.cache.getBackendInfo(), latencyMs: result.latencyMs };
+    return { status: 'up', ...this.cache.getBackendInfo(), ...this.nodeCounts(), latencyMs: result.latencyMs };
+  }
+
+  private nodeCounts(): NodeCounts | Record<string, never> {
+    const census = this.guard.store.nodeCensus?.();
+    return census ? { nodes: { up: census.up, total: census.total }, masters: census.masters } : {};
   }
 }

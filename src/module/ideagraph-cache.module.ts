@@ -1,13 +1,18 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Inject, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { cacheOptionsFromConfig } from '../config/cache-options-from-config';
+import { GraphTokenService } from '../graph/graph-token.service';
+import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { CacheHealthController } from '../health/cache-health.controller';
 import { CacheHealthService } from '../health/cache-health.service';
+import { CacheMetricsMiddleware } from '../metrics/cache-metrics.middleware';
+import { configureCacheMetrics } from '../metrics/configure-cache-metrics';
 import { CacheManagerService } from '../service/cache-manager.service';
+import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
 import { CacheConnectionLifecycle } from './cache-connection.lifecycle';
 import { CACHE_MODULE_ASYNC_OPTIONS_TYPE, ConfigurableCacheModule } from './cache.module-definition';
 import { cacheProviders } from './cache.providers';
-import { CACHE_MANAGER } from './cache.tokens';
+import { CACHE_MANAGER, CACHE_OPTIONS } from './cache.tokens';
 
 /**
  * IdeaGraph's cache for Nest. `forRootAsync()` with no argument reads and checks the
@@ -15,10 +20,14 @@ import { CACHE_MANAGER } from './cache.tokens';
  */
 @Module({
   controllers: [CacheHealthController],
-  providers: [...cacheProviders, CacheHealthService, CacheConnectionLifecycle],
-  exports: [CacheManagerService, CACHE_MANAGER, CacheHealthService],
+  providers: [...cacheProviders, CacheHealthService, CacheConnectionLifecycle, CacheHealthIndicator, CacheMetricsMiddleware, GraphTokenService],
+  exports: [CacheManagerService, CACHE_MANAGER, CacheHealthService, CacheHealthIndicator, GraphTokenService],
 })
-export class IdeaGraphCacheModule extends ConfigurableCacheModule {
+export class IdeaGraphCacheModule extends ConfigurableCacheModule implements NestModule {
+  constructor(@Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions) {
+    super();
+  }
+
   static override forRootAsync(options: typeof CACHE_MODULE_ASYNC_OPTIONS_TYPE = {}): DynamicModule {
     if (options.useFactory || options.useClass || options.useExisting) return super.forRootAsync(options);
     return super.forRootAsync({
@@ -27,5 +36,10 @@ export class IdeaGraphCacheModule extends ConfigurableCacheModule {
       inject: [ConfigService],
       useFactory: cacheOptionsFromConfig,
     });
+  }
+
+  /** Mounts the optional Prometheus endpoint (metrics.path) when metrics.enabled is set. */
+  configure(consumer: MiddlewareConsumer): void {
+    configureCacheMetrics(consumer, this.options.metrics);
   }
 }

@@ -7,7 +7,16 @@ export function classifyFault(error: unknown): string {
   if (/WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH .*failed/i.test(message)) {
     return 'authentication failed';
   }
-  if (code === 'ECONNRESET' || code === 'EPIPE' || /Connection is closed|ECONNRESET|EPIPE|socket hang up/i.test(message)) {
+  // ioredis fails the commands that were in flight when a connection closed with
+  // MaxRetriesPerRequestError (maxRetriesPerRequest is 0) or AbortError.
+  const name = error instanceof Error ? error.name : '';
+  if (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    name === 'MaxRetriesPerRequestError' ||
+    name === 'AbortError' ||
+    /Connection is closed|ECONNRESET|EPIPE|socket hang up|max retries per request|aborted due to connection close/i.test(message)
+  ) {
     return 'connection lost';
   }
   if (/Stream isn't writeable|enableOfflineQueue/i.test(message)) return 'not connected';

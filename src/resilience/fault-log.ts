@@ -47,11 +47,13 @@ export class FaultLog {
     this.logger.warn(this.redact(message));
   }
 
-  /** One line when the backend answers again after an outage. */
-  recovered(what: string): void {
+  /** One line when the backend answers again after an outage; `heldBack` calls never reached it (open breaker). */
+  recovered(what: string, heldBack = 0): void {
     if (this.outageStartedAt === 0) return;
     const seconds = ((Date.now() - this.outageStartedAt) / 1000).toFixed(1);
-    this.logger.log(this.redact(`${what} recovered after ${seconds} s; ${this.failuresInOutage} calls got their fallback meanwhile`));
+    const fallbacks = this.failuresInOutage + heldBack;
+    const split = heldBack > 0 ? ` (${this.failuresInOutage} failed, ${heldBack} were held back by the circuit breaker)` : '';
+    this.logger.log(this.redact(`${what} recovered after ${seconds} s; ${fallbacks} calls got their fallback meanwhile${split}`));
     this.outageStartedAt = 0;
     this.failuresInOutage = 0;
     this.windows.clear();

@@ -34,6 +34,8 @@ export class GuardedStore {
   private probing = false;
   private closed = false;
   private inOutage = false;
+  /** counters.shortCircuited when the current outage began. */
+  private shortCircuitedBeforeOutage = 0;
   private lastFaultKind: string | undefined;
 
   constructor(
@@ -134,11 +136,14 @@ export class GuardedStore {
 
   private recordFault(operation: string, key: string | undefined, error: unknown): void {
     if (this.closed) return;
-    const kind = classifyFault(error);
+    // "not connected" says less than the connection error that caused it: report and log
+    // it as that cause, so a refused or rejected connection is one kind of line, not two.
+    const classified = classifyFault(error);
+    const kind = classified === 'not connected' && this.lastFaultKind !== undefined ? this.lastFaultKind : classified;
     this.counters.errors++;
     if (error instanceof CacheTimeoutError) this.counters.timeouts++;
-    // "not connected" says less than the connection error that caused it; keep the cause.
-    if (kind !== 'not connected' || this.lastFaultKind === undefined) this.lastFaultKind = kind;
+    this.lastFaultKind = kind;
+    if (!this.inOutage) this.shortCircuitedBeforeOutage = this.counters.shortCircuited;
     this.inOutage = true;
     this.faultLog.fault(kind, () => {
       const detail = error instanceof Error ? error.message : String(error);
@@ -192,6 +197,6 @@ export class GuardedStore {
   private endOutage(): void {
     this.inOutage = false;
     this.lastFaultKind = undefined;
-    this.faultLog.recovered(`${this.settings.backend} cache`);
+    this.faultLog.recovered(`${this.settings.backend} cache`, this.counters.shortCircuited - this.shortCircuitedBeforeOutage);
   }
 }

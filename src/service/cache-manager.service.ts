@@ -2,8 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeValue, encodeValue } from '../codec/value-codec';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
+import type { CacheStats } from '../metrics/cache-stats';
+import { OperationLatencies } from '../metrics/operation-latencies';
 import { GuardedStore } from '../resilience/guarded-store';
-import { NotAnIntegerError } from '../stores/cache-store';
+import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
 import type { CacheBackendInfo } from './cache-backend-info';
 import { CacheValueError } from './cache.errors';
 import { assertValidKey, makeKeyPrefix } from './cache-key';
@@ -25,6 +27,7 @@ export class CacheManagerService {
   private readonly keyPrefix: string;
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
+  private readonly latencies = new OperationLatencies();
 
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
@@ -46,7 +49,7 @@ export class CacheManagerService {
     const text = this.encode(value);
     if (ttlMs === 0) return this.removeExpired(key);
     this.counters.sets++;
-    return this.guard.run('set', key, (store) => store.set(this.keyPrefix + key, text, ttlMs).then(() => true), false);
+    return this.run('set', key, (store) => store.set(this.keyPrefix + key, text, ttlMs).then(() => true), false);
   }
 
   /** Stores only if the key is absent (SET NX on Redis); true if it stored. */
@@ -55,7 +58,7 @@ export class CacheManagerService {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
     const text = this.encode(value);
     if (ttlMs === 0) return false;
-    const added = await this.guard.run('add', key, (store) => store.add(this.keyPrefix + key, text, ttlMs), false);
+    const added = await this.run('add', key, (store) => store.add(this.keyPrefix + key, text, ttlMs), false);
     if (added) this.counters.sets++;
     return added;
   }
@@ -63,14 +66,27 @@ export class CacheManagerService {
   /** True if the key is present (also for a stored null). */
   async exists(key: string): Promise<boolean> {
     assertValidKey(key);
-    return this.guard.run('exists', key, (store) => store.exists(this.keyPrefix + key), false);
+    return this.run('exists', key, (store) => store.exists(this.keyPrefix + key), false);
   }
 
   /** True if the key existed and was removed. */
   async delete(key: string): Promise<boolean> {
     assertValidKey(key);
     this.counters.deletes++;
-    return this.guard.run('delete', key, (store) => store.delete(this.keyPrefix + key), false);
+    return this.run('delete', key, (store) => store.delete(this.keyPrefix + key), false);
+  }
+
+  /**
+   * Removes the key only if it still holds `expected` (compared as stored, atomically on
+   * Redis); true if it removed it. The safe way to release a lock taken with `add`: a
+   * lock that expired and was taken by another owner stays in place.
+   */
+  async deleteIfEquals(key: string, expected: unknown): Promise<boolean> {
+    assertValidKey(key);
+    const text = this.encode(expected);
+    const deleted = await this.run('deleteIfEquals', key, (store) => store.deleteIfEquals(this.keyPrefix + key, text), false);
+    if (deleted) this.counters.deletes++;
+    return deleted;
   }
 
   /** The keys that were found, with their values (one round trip on Redis). */
@@ -78,7 +94,7 @@ export class CacheManagerService {
     const unique = this.validKeys(keys);
     const result: Record<string, T> = {};
     if (unique.length === 0) return result;
-    const texts = await this.guard.run(
+    const texts = await this.run(
       'getMany',
       undefined,
       (store) => store.getMany(unique.map((key) => this.keyPrefix + key)),
@@ -112,7 +128,7 @@ export class CacheManagerService {
     if (encoded.length === 0) return true;
     if (ttlMs === 0) return this.deleteMany(pairs.map(([key]) => key));
     this.counters.sets += encoded.length;
-    return this.guard.run('setMany', undefined, (store) => store.setMany(encoded, ttlMs).then(() => true), false);
+    return this.run('setMany', undefined, (store) => store.setMany(encoded, ttlMs).then(() => true), false);
   }
 
   /** Removes every key; false if the backend could not be reached. */
@@ -120,7 +136,7 @@ export class CacheManagerService {
     const unique = this.validKeys(keys);
     if (unique.length === 0) return true;
     this.counters.deletes += unique.length;
-    return this.guard.run(
+    return this.run(
       'deleteMany',
       undefined,
       (store) => store.deleteMany(unique.map((key) => this.keyPrefix + key)).then(() => true),
@@ -135,7 +151,7 @@ export class CacheManagerService {
       throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
     }
     try {
-      return await this.guard.run('incr', key, (store) => store.incrBy(this.keyPrefix + key, delta), null);
+      return await this.run('incr', key, (store) => store.incrBy(this.keyPrefix + key, delta), null);
     } catch (error) {
       if (error instanceof NotAnIntegerError) {
         throw new CacheValueError(`cannot increment key ${JSON.stringify(key)}: ${error.message}`, 'NOT_AN_INTEGER');
@@ -155,14 +171,14 @@ export class CacheManagerService {
   async touch(key: string, timeout?: CacheTimeout): Promise<boolean> {
     assertValidKey(key);
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
-    if (ttlMs === 0) return this.guard.run('touch', key, (store) => store.delete(this.keyPrefix + key), false);
-    return this.guard.run('touch', key, (store) => store.touch(this.keyPrefix + key, ttlMs), false);
+    if (ttlMs === 0) return this.run('touch', key, (store) => store.delete(this.keyPrefix + key), false);
+    return this.run('touch', key, (store) => store.touch(this.keyPrefix + key, ttlMs), false);
   }
 
   /** Seconds left (rounded up); null if it never expires; undefined if absent or on a fault. */
   async ttl(key: string): Promise<number | null | undefined> {
     assertValidKey(key);
-    const ms = await this.guard.run('ttl', key, (store) => store.ttlMs(this.keyPrefix + key), undefined);
+    const ms = await this.run('ttl', key, (store) => store.ttlMs(this.keyPrefix + key), undefined);
     if (ms === undefined || ms === null) return ms;
     return Math.ceil(ms / 1000);
   }
@@ -175,10 +191,14 @@ export class CacheManagerService {
   async getOrSet<T>(key: string, factory: () => T | Promise<T>, timeout?: CacheTimeout): Promise<T> {
     assertValidKey(key);
     timeoutToMs(timeout, this.options.defaultTimeout);
+    // Checked before the read as well as after it: a read that started just before the
+    // factory's write, and resumed after it finished, would otherwise run the factory again.
+    const before = this.joinInflight<T>(key);
+    if (before) return before;
     const found = await this.read<T>(key);
     if (found !== MISS) return found;
-    const running = this.inflight.get(key) as Promise<T> | undefined;
-    if (running) return running;
+    const after = this.joinInflight<T>(key);
+    if (after) return after;
     const produced = (async () => {
       try {
         const value = await factory();
@@ -192,11 +212,28 @@ export class CacheManagerService {
     return produced;
   }
 
+  /** A running factory call for `key`, if any. Each joiner gets its own copy, as from a read. */
+  private joinInflight<T>(key: string): Promise<T> | undefined {
+    const running = this.inflight.get(key) as Promise<T> | undefined;
+    return running?.then((value) => decodeValue<T>(encodeValue(value)));
+  }
+
   /** Removes this cache's keys (prefix and version) only; never FLUSHDB. */
   async clear(): Promise<boolean> {
     // A SCAN over a large keyspace takes many round trips; each one is short, the whole is bounded more loosely.
     const bound = Math.max(this.options.redis.commandTimeoutMs * 50, 10_000);
-    return this.guard.run('clear', undefined, (store) => store.clear(this.keyPrefix).then(() => true), false, bound);
+    return this.run('clear', undefined, (store) => store.clear(this.keyPrefix).then(() => true), false, bound);
+  }
+
+  /** Counters, breaker state and latency percentiles per operation since startup. */
+  getStats(): CacheStats {
+    return {
+      backend: this.options.backend,
+      ...this.counters,
+      ...this.guard.counters,
+      breakerState: this.guard.breakerState,
+      latency: this.latencies.summaries(),
+    };
   }
 
   getBackendInfo(): CacheBackendInfo {
@@ -204,8 +241,9 @@ export class CacheManagerService {
     return {
       backend: this.options.backend,
       backendClass: String(details.backendClass),
+      // The store knows the address REDIS_URL resolved to, the mode and the nodes; none of it is a secret.
       ...(this.options.backend === 'redis'
-        ? { redisHost: this.options.redis.host, redisPort: this.options.redis.port, redisDb: this.options.redis.db }
+        ? Object.fromEntries(Object.entries(details).filter(([name]) => name.startsWith('redis')))
         : {}),
       keyPrefix: this.options.keyPrefix,
       version: this.options.version,
@@ -213,9 +251,30 @@ export class CacheManagerService {
     };
   }
 
+  /** Every store call passes through here: the guard bounds it, this times it as the caller sees it. */
+  private run<T, F>(
+    operation: string,
+    key: string | undefined,
+    call: (store: CacheStore) => Promise<T>,
+    fallback: F,
+    boundMs?: number,
+  ): Promise<T | F> {
+    const started = performance.now();
+    return this.guard.run(operation, key, call, fallback, boundMs).then(
+      (value) => {
+        this.latencies.record(operation, performance.now() - started);
+        return value;
+      },
+      (error: unknown) => {
+        this.latencies.record(operation, performance.now() - started);
+        throw error;
+      },
+    );
+  }
+
   private async read<T>(key: string): Promise<T | typeof MISS> {
     assertValidKey(key);
-    const text = await this.guard.run('get', key, (store) => store.get(this.keyPrefix + key), undefined);
+    const text = await this.run('get', key, (store) => store.get(this.keyPrefix + key), undefined);
     if (text === undefined) {
       this.counters.misses++;
       if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
@@ -227,7 +286,7 @@ export class CacheManagerService {
   }
 
   private async removeExpired(key: string): Promise<boolean> {
-    const removed = await this.guard.run('delete', key, (store) => store.delete(this.keyPrefix + key).then(() => true), false);
+    const removed = await this.run('delete', key, (store) => store.delete(this.keyPrefix + key).then(() => true), false);
     return removed;
   }
 

@@ -17,6 +17,11 @@ export interface CacheStore {
   setMany(entries: [string, string][], ttlMs: number | null): Promise<void>;
   /** True if the key existed. */
   delete(key: string): Promise<boolean>;
+  /**
+   * Deletes the key only if it holds exactly `value`, atomically; true if it deleted.
+   * Releases a lock without removing one that expired and was taken by someone else.
+   */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
   deleteMany(keys: string[]): Promise<number>;
   exists(key: string): Promise<boolean>;
   /** Adds delta to a stored integer, keeping its expiry. null if the key is absent. Throws NotAnIntegerError. */
@@ -38,6 +43,8 @@ export interface CacheStore {
   onReady?(listener: () => void): void;
   /** Drops the connection and opens a new one (a connection that stopped answering). */
   reset?(): void;
+  /** For a backend of several nodes (Redis Cluster): how many answered the last ping. */
+  nodeCensus?(): { up: number; total: number; masters: { up: number; total: number } } | undefined;
 }
 
 /** DI token for the active store. */

@@ -18,6 +18,9 @@ export class DummyStore implements CacheStore {
   async delete(): Promise<boolean> {
     return false;
   }
+  async deleteIfEquals(): Promise<boolean> {
+    return false;
+  }
   async deleteMany(): Promise<number> {
     return 0;
   }

@@ -6,7 +6,8 @@ interface Entry {
   expiresAt: number;
 }
 
-const INTEGER_TEXT = /^-?\d+$/;
+// What Redis INCRBY accepts: no sign but '-', no leading zeros, no "-0".
+const INTEGER_TEXT = /^(0|-?[1-9]\d*)$/;
 
 /**
  * In-process store, bounded by `maxEntries` with least-recently-used eviction.
@@ -44,6 +45,10 @@ export class LocmemStore implements CacheStore {
 
   async delete(key: string): Promise<boolean> {
     return this.read(key) !== undefined && this.entries.delete(key);
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    return this.read(key)?.value === value && this.entries.delete(key);
   }
 
   async deleteMany(keys: string[]): Promise<number> {
@@ -88,9 +93,10 @@ export class LocmemStore implements CacheStore {
   }
 
   async ping(): Promise<void> {
+    // Straight into the map, past write(): at maxEntries the probe would otherwise evict a real entry.
     const probe = '\u0000ideagraph-cache:probe';
-    this.write(probe, '1', 1000);
-    const ok = this.read(probe)?.value === '1';
+    this.entries.set(probe, { value: '1', expiresAt: 0 });
+    const ok = this.entries.get(probe)?.value === '1';
     this.entries.delete(probe);
     if (!ok) throw new Error('locmem probe did not read back what it wrote');
   }

@@ -1,5 +1,7 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { RedisConnectionOptions } from '../config/cache-options';
+import { createTopologyClient, type RedisClient } from './redis-topology-client';
+import { resolveRedisTopology } from './redis-topology';
 
 /**
  * ioredis options that keep every call short whatever Redis does. With ioredis defaults,
@@ -24,9 +26,14 @@ export function redisClientOptions(options: RedisConnectionOptions): RedisOption
     // A wrong password is not fixed by retrying quickly; the retry strategy still applies.
     reconnectOnError: () => false,
     keepAlive: 10_000,
+    // disconnect() ends the socket and destroys it only after this delay, on a timer that
+    // holds the process; with the default 2000 ms a process with Redis down or hung took
+    // 2.3 s to exit after app.close().
+    disconnectTimeout: 100,
   };
 }
 
-export function createRedisClient(options: RedisConnectionOptions): Redis {
-  return new Redis(redisClientOptions(options));
+/** A standalone, Sentinel or Cluster client, as the options describe, with the options above on every connection. */
+export function createRedisClient(options: RedisConnectionOptions): RedisClient {
+  return createTopologyClient(resolveRedisTopology(options), redisClientOptions(options));
 }

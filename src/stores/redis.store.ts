@@ -1,33 +1,63 @@
 import type Redis from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { RedisConnectionOptions } from '../config/cache-options';
 import { type CacheStore, NotAnIntegerError } from './cache-store';
+import { clusterDeleteMany, clusterGetMany, clusterSetMany } from './redis-cluster-batches';
+import { clearClusterMasters, type NodeCensus, pingClusterNodes } from './redis-cluster-nodes';
+import type { RedisClient } from './redis-topology-client';
+import { describeTopology, resolveRedisTopology, type RedisTopology } from './redis-topology';
 
 // INCRBY on a missing key would create it; Django's incr (and ours) requires it to exist.
-const INCR_EXISTING = `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end return false`;
+// Redis counts to 2^63 but a JS number is exact only to 2^53: a step past that is undone
+// inside the script (so it stays atomic) and refused, as the in-process store refuses it.
+// The result goes back as a bulk string: ioredis 6.0.0 decodes integer replies as
+// `n * 10 + byte - 48`, which rounds once n * 10 passes 2^53 (an INCRBY that reached
+// 9007199254740991 was answered as 9007199254740992).
+const INCR_EXISTING = `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+if n > 9007199254740991 or n < -9007199254740991 then
+  redis.call('DECRBY', KEYS[1], ARGV[1])
+  return redis.error_reply('ERR result would be out of range for a JS safe integer')
+end
+return redis.call('GET', KEYS[1])`;
 // PERSIST answers 0 both for "absent" and "had no expiry", so check existence first.
 const PERSIST_EXISTING = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST', KEYS[1]) return 1 end return 0`;
+
+// GET and DEL in one script, so no other client can change the key between the compare and the delete.
+const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 const CLEAR_BATCH = 1000;
 
 interface ScriptedRedis extends Redis {
   incrExisting(key: string, delta: number): Promise<number | null>;
   persistExisting(key: string): Promise<number>;
+  deleteIfEquals(key: string, value: string): Promise<number>;
 }
 
 /** Redis on ioredis. The client is created and owned by this store. */
 export class RedisStore implements CacheStore {
   readonly remote = true;
   private readonly client: ScriptedRedis;
+  /** Set on a Redis Cluster, where multi-key commands, clear() and ping() take the per-slot and per-node paths. */
+  private readonly cluster: Cluster | undefined;
+  private readonly topology: RedisTopology;
+  private census: NodeCensus | undefined;
 
   constructor(
-    client: Redis,
+    client: RedisClient,
     private readonly connection: RedisConnectionOptions,
   ) {
+    this.cluster = client instanceof Cluster ? client : undefined;
+    this.topology = resolveRedisTopology(connection);
     client.defineCommand('incrExisting', { numberOfKeys: 1, lua: INCR_EXISTING });
     client.defineCommand('persistExisting', { numberOfKeys: 1, lua: PERSIST_EXISTING });
+    client.defineCommand('deleteIfEquals', { numberOfKeys: 1, lua: DELETE_IF_EQUALS });
+    // A Cluster speaks the same single-key commands as Redis; the Lua scripts take one key, so they run on any node.
     this.client = client as ScriptedRedis;
     // Without an 'error' listener, ioredis turns every failed reconnect into an uncaught exception.
     client.on('error', (error: unknown) => this.errorListener(error));
+    // A cluster reports a lost node here, not as 'error'.
+    this.cluster?.on('node error', (error: unknown) => this.errorListener(error));
   }
 
   private errorListener: (error: unknown) => void = () => undefined;
@@ -67,6 +97,7 @@ export class RedisStore implements CacheStore {
   }
 
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
+    if (this.cluster) return clusterGetMany(this.cluster, keys);
     const values = await this.client.mget(keys);
     return values.map((value) => value ?? undefined);
   }
@@ -82,6 +113,7 @@ export class RedisStore implements CacheStore {
   }
 
   async setMany(entries: [string, string][], ttlMs: number | null): Promise<void> {
+    if (this.cluster) return clusterSetMany(this.cluster, entries, ttlMs);
     if (ttlMs === null) {
       await this.client.mset(entries.flat());
       return;
@@ -97,7 +129,12 @@ export class RedisStore implements CacheStore {
     return (await this.client.del(key)) > 0;
   }
 
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    return (await this.client.deleteIfEquals(key, value)) === 1;
+  }
+
   async deleteMany(keys: string[]): Promise<number> {
+    if (this.cluster) return clusterDeleteMany(this.cluster, keys);
     return this.client.del(keys);
   }
 
@@ -110,7 +147,10 @@ export class RedisStore implements CacheStore {
       const result = await this.client.incrExisting(key, delta);
       return result === null ? null : Number(result);
     } catch (error) {
-      if (error instanceof Error && /not an integer|out of range|overflow/i.test(error.message)) {
+      if (error instanceof Error && /safe integer|overflow/i.test(error.message)) {
+        throw new NotAnIntegerError('result is outside the safe integer range');
+      }
+      if (error instanceof Error && /not an integer|out of range/i.test(error.message)) {
         throw new NotAnIntegerError('stored value is not an integer');
       }
       throw error;
@@ -131,6 +171,7 @@ export class RedisStore implements CacheStore {
 
   async clear(keyPrefix: string): Promise<number> {
     const match = `${escapeGlob(keyPrefix)}*`;
+    if (this.cluster) return clearClusterMasters(this.cluster, match, CLEAR_BATCH);
     let cursor = '0';
     let deleted = 0;
     do {
@@ -141,16 +182,31 @@ export class RedisStore implements CacheStore {
     return deleted;
   }
 
+  /** On a cluster, pings every node and fails if any master does not answer. */
   async ping(): Promise<void> {
-    await this.client.ping();
+    if (!this.cluster) {
+      await this.client.ping();
+      return;
+    }
+    const { census, failure } = await pingClusterNodes(this.cluster, this.connection.commandTimeoutMs);
+    this.census = census;
+    if (failure) throw failure;
+  }
+
+  nodeCensus(): NodeCensus | undefined {
+    return this.census;
   }
 
   describe(): Record<string, unknown> {
+    // Standalone: the server. Sentinel and Cluster: the first configured node; redisNodes lists them all.
+    const first = this.topology.nodes[0];
     return {
       backendClass: 'RedisStore',
-      redisHost: this.connection.host,
-      redisPort: this.connection.port,
-      redisDb: this.connection.db,
+      redisHost: first.host,
+      redisPort: first.port,
+      // Redis Cluster has database 0 only.
+      redisDb: this.cluster ? 0 : this.topology.db,
+      ...describeTopology(this.topology),
       connection: this.client.status,
     };
   }

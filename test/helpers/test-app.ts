@@ -10,7 +10,7 @@ import { IdeaGraphCacheModule } from '../../src';
 export async function createCacheApp(env: Record<string, string>): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => env] }),
+      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => env] }),
       IdeaGraphCacheModule.forRootAsync(),
     ],
   }).compile();

@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { RedisTestServer } from '../test/helpers/redis-server';
+import { describeMachine } from './support/machine';
+import { resultsSection, writeResults } from './support/report';
+import type { Row } from './support/row';
+import { benchSettings, type BenchSettings } from './support/settings';
+import { graphTokenRows } from './suites/graph-token';
+import { httpHealthRows } from './suites/http-health';
+import { locmemRows } from './suites/locmem';
+import { locmemMemoryRows } from './suites/locmem-memory';
+import { redisManyKeysRows } from './suites/redis-many-keys';
+import { redisSingleKeyRows } from './suites/redis-single-key';
+
+interface Suite {
+  name: string;
+  rows(redisPort: number, settings: BenchSettings): Promise<Row[]>;
+}
+
+const SUITES: Suite[] = [
+  { name: 'redis', rows: redisSingleKeyRows },
+  { name: 'many', rows: redisManyKeysRows },
+  { name: 'locmem', rows: (_port, settings) => locmemRows(settings) },
+  { name: 'token', rows: (_port, settings) => graphTokenRows(settings) },
+  { name: 'http', rows: httpHealthRows },
+  { name: 'memory', rows: (_port, settings) => locmemMemoryRows(settings) },
+];
+
+const DOC = join(__dirname, '..', 'docs', 'benchmarks.md');
+
+/**
+ * `npm run bench` prints one table and writes it to docs/benchmarks.md.
+ * `--quick` runs every row briefly (CI) and leaves the document alone;
+ * `--only=redis,locmem` runs some suites (for profiling). Exits non-zero only when a
+ * suite breaks, never because of a number: timing verdicts are for people to read.
+ */
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const quick = process.argv.includes('--quick');
+  const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+  const unknown = only?.filter((name) => !SUITES.some((suite) => suite.name === name));
+  if (unknown?.length) throw new Error(`unknown suite ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
+  const settings = benchSettings(quick);
+  const machine = describeMachine();
+  const redis = await RedisTestServer.start();
+  const rows: Row[] = [];
+  try {
+    for (const suite of SUITES) {
+      if (only && !only.includes(suite.name)) continue;
+      process.stderr.write(`bench: ${suite.name} ...\n`);
+      rows.push(...(await suite.rows(redis.port, settings)));
+    }
+  } finally {
+    await redis.stop();
+  }
+  const command = ['npm run bench', ...(quick ? ['--', '--quick'] : [])].join(' ');
+  const section = resultsSection(rows, { machine, command, quick, startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 });
+  console.log(section);
+  if (!quick && !only) {
+    writeResults(DOC, section);
+    console.log(`\nwritten to ${DOC}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

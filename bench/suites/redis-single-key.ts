@@ -1,0 +1,120 @@
+import Redis from 'ioredis';
+import { createIoredisYetCache } from '../baselines/ioredis-yet';
+import { resolveCacheOptions } from '../../src/config/resolve-cache-options';
+import { redisClientOptions } from '../../src/stores/redis-client.factory';
+import { AnswerCheck } from '../support/answer-check';
+import { startCacheContext } from '../support/cache-app';
+import { KEY_SPACE, payload } from '../support/payload';
+import { type Contender, measureInRounds, withInFlight } from '../support/rounds';
+import { makeRow, perSecond, type Row } from '../support/row';
+import type { BenchSettings } from '../support/settings';
+
+const SECTION = 'Redis, one key per call, 100 in flight';
+/** The module's default timeout (300 s), applied to the baselines as well. */
+const TTL_MS = 300_000;
+/**
+ * The module's command bound, raised from 200 ms for the bench only: on a shared machine one
+ * scheduling stall with 100 calls in flight trips the breaker, and a row of fast fallbacks
+ * measures nothing. The bound costs the same per call whatever its length (one timer per
+ * queue), and every answer is checked, so a fallback still marks the row invalid.
+ */
+export const BENCH_COMMAND_TIMEOUT_MS = 2000;
+
+/**
+ * get and set through CacheManagerService against raw ioredis with the module's own
+ * client options, against the stack the Nest docs lead to, and against the module with
+ * auto-pipelining switched off (which decides the default).
+ */
+export async function redisSingleKeyRows(port: number, settings: BenchSettings): Promise<Row[]> {
+  const redis = { host: '127.0.0.1', port, commandTimeoutMs: BENCH_COMMAND_TIMEOUT_MS };
+  const ours = await startCacheContext({ backend: 'redis', redis });
+  const oursUnpipelined = await startCacheContext({ backend: 'redis', redis: { ...redis, autoPipelining: false } });
+  const raw = new Redis(redisClientOptions(resolveCacheOptions({ backend: 'redis', redis }).redis));
+  await raw.connect();
+  const yet = await createIoredisYetCache(redis.host, redis.port);
+  try {
+    const values = Array.from({ length: KEY_SPACE }, (_, i) => payload(i));
+    // Each stack writes its own keys, so every get below is a hit.
+    for (let i = 0; i < KEY_SPACE; i++) {
+      await ours.cache.set(`item:${i}`, values[i]);
+      await raw.set(`raw:item:${i}`, JSON.stringify(values[i]), 'PX', TTL_MS);
+      await yet.cache.set(`yet:item:${i}`, values[i], TTL_MS);
+    }
+    const batch = (op: (i: number) => Promise<unknown>): (() => Promise<void>) => {
+      let next = 0;
+      return () => withInFlight(settings.inFlight, settings.batch, () => op(next++ % KEY_SPACE));
+    };
+    const contender = (name: string, op: (i: number) => Promise<unknown>): Contender => ({ name, opsPerCall: settings.batch, run: batch(op) });
+
+    const checks = { get: new AnswerCheck(), set: new AnswerCheck() };
+    const found = (value: unknown): boolean => value !== undefined && value !== null;
+    const get = await measureInRounds(
+      [
+        contender('ours', (i) => checks.get.expect('ours', ours.cache.get(`item:${i}`), found)),
+        contender('raw', (i) =>
+          checks.get.expect('raw', raw.get(`raw:item:${i}`).then((text) => (text === null ? undefined : JSON.parse(text))), found),
+        ),
+        contender('ours unpipelined', (i) => checks.get.expect('ours unpipelined', oursUnpipelined.cache.get(`item:${i}`), found)),
+        contender('yet', (i) => checks.get.expect('yet', yet.cache.get(`yet:item:${i}`), found)),
+      ],
+      settings.rounds,
+    );
+    const set = await measureInRounds(
+      [
+        contender('ours', (i) => checks.set.expect('ours', ours.cache.set(`item:${i}`, values[i]), (ok) => ok)),
+        contender('raw', (i) => checks.set.expect('raw', raw.set(`raw:item:${i}`, JSON.stringify(values[i]), 'PX', TTL_MS), (ok) => ok === 'OK')),
+        contender('ours unpipelined', (i) =>
+          checks.set.expect('ours unpipelined', oursUnpipelined.cache.set(`item:${i}`, values[i]), (ok) => ok),
+        ),
+        contender('yet', (i) => checks.set.expect('yet', yet.cache.set(`yet:item:${i}`, values[i], TTL_MS), found)),
+      ],
+      settings.rounds,
+    );
+
+    const rows: Row[] = [];
+    for (const [operation, measured, check] of [
+      ['get', get, checks.get],
+      ['set', set, checks.set],
+    ] as const) {
+      const of = (name: string): number[] => perSecond(measured.get(name)!);
+      rows.push(
+        makeRow({
+          section: SECTION,
+          measurement: `CacheManagerService.${operation}`,
+          unit: 'ops/s',
+          ours: of('ours'),
+          baselineName: 'raw ioredis 6, same client options (auto-pipelining on)',
+          baseline: of('raw'),
+          minSpeed: 0.9,
+          problem: check.problem('ours', 'raw'),
+        }),
+        makeRow({
+          section: SECTION,
+          measurement: `CacheManagerService.${operation}`,
+          unit: 'ops/s',
+          ours: of('ours'),
+          baselineName: 'cache-manager 7 + cache-manager-ioredis-yet 2.1.2 (ioredis 5, its defaults)',
+          baseline: of('yet'),
+          minSpeed: 2,
+          problem: check.problem('ours', 'yet'),
+        }),
+        makeRow({
+          section: SECTION,
+          measurement: `CacheManagerService.${operation}, auto-pipelining on (the default)`,
+          unit: 'ops/s',
+          ours: of('ours'),
+          baselineName: 'the same with REDIS_AUTO_PIPELINING=false',
+          baseline: of('ours unpipelined'),
+          note: 'decides the default',
+          problem: check.problem('ours', 'ours unpipelined'),
+        }),
+      );
+    }
+    return rows;
+  } finally {
+    await ours.context.close();
+    await oursUnpipelined.context.close();
+    await yet.close();
+    raw.disconnect();
+  }
+}

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { CacheManagerService } from '../service/cache-manager.service';
+
+export type LockAttempt =
+  | { kind: 'acquired'; release: () => Promise<void> }
+  /** Another process holds it. */
+  | { kind: 'held' }
+  /** The cache does not answer: there is nobody to coordinate with. */
+  | { kind: 'unavailable' };
+
+/**
+ * A short lock shared by every process on one cache: SET NX PX with a random owner token,
+ * released with compare-and-delete so a holder whose lock already expired never removes
+ * the lock of the next owner. A holder that dies blocks the others only until `ttlMs`.
+ */
+export class FleetLock {
+  constructor(
+    private readonly cache: CacheManagerService,
+    private readonly key: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  async tryAcquire(): Promise<LockAttempt> {
+    const owner = randomUUID();
+    // A failed `add` means "taken" or "cache fault"; only the lock's TTL tells them apart
+    // (undefined = absent or fault). A lock released in between gets a second chance.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (await this.cache.add(this.key, owner, this.ttlMs / 1000)) {
+        return { kind: 'acquired', release: () => this.cache.deleteIfEquals(this.key, owner).then(() => undefined) };
+      }
+      if ((await this.cache.ttl(this.key)) !== undefined) return { kind: 'held' };
+    }
+    return { kind: 'unavailable' };
+  }
+}

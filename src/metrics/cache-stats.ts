@@ -1,0 +1,30 @@
+import type { BreakerState } from '../resilience/circuit-breaker';
+import type { LatencySummary } from './latency-histogram';
+
+export type { BreakerState } from '../resilience/circuit-breaker';
+export type { LatencySummary } from './latency-histogram';
+
+/**
+ * What `CacheManagerService.getStats()` reports, counted since the process started.
+ * Keys of `latency` are operation names (`get`, `set`, `getMany` ...): each cache call is
+ * timed as its caller sees it, fallbacks on a backend fault included.
+ */
+export interface CacheStats {
+  backend: string;
+  /** Keys found, counting each key of a getMany. */
+  hits: number;
+  /** Keys not found or not readable because of a backend fault. */
+  misses: number;
+  /** Entries written by set, add (when it stored) and setMany. */
+  sets: number;
+  /** Keys passed to delete and deleteMany. */
+  deletes: number;
+  /** Backend faults (connection errors, timeouts, rejected commands). */
+  errors: number;
+  /** Of `errors`, the calls that ran out of time. */
+  timeouts: number;
+  /** Calls answered with their fallback at once because the breaker was open. */
+  shortCircuited: number;
+  breakerState: BreakerState;
+  latency: Record<string, LatencySummary>;
+}

@@ -1,0 +1,78 @@
+/** Values below this many microseconds get one bucket each (exact). */
+const LINEAR_LIMIT = 64;
+/** Sub-buckets per power of two above LINEAR_LIMIT: 32 keeps the relative error under 1/32 (about 3 %). */
+const SUB_BUCKET_BITS = 5;
+const SUB_BUCKETS = 1 << SUB_BUCKET_BITS;
+/** 2^31 µs is about 36 minutes; anything slower is counted in the last bucket. */
+const MAX_EXPONENT = 31;
+const BUCKET_COUNT = LINEAR_LIMIT + (MAX_EXPONENT - 6) * SUB_BUCKETS;
+
+/** Percentiles of one operation's latency, in milliseconds. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * A fixed-size log-linear histogram of durations (the HdrHistogram layout, cut down).
+ * Recording is a few integer operations and one array increment, so it can sit on every
+ * cache call; percentiles are computed only when someone asks.
+ */
+export class LatencyHistogram {
+  private readonly buckets = new Uint32Array(BUCKET_COUNT);
+  private total = 0;
+  private maxMicros = 0;
+
+  record(ms: number): void {
+    const micros = ms <= 0 ? 0 : Math.min(Math.round(ms * 1000), 2 ** MAX_EXPONENT - 1);
+    this.buckets[bucketOf(micros)]++;
+    this.total++;
+    if (micros > this.maxMicros) this.maxMicros = micros;
+  }
+
+  get count(): number {
+    return this.total;
+  }
+
+  /** The duration (ms) below which `fraction` of the recorded calls fell; upper bucket edge, capped at the maximum seen. */
+  percentile(fraction: number): number {
+    if (this.total === 0) return 0;
+    const rank = Math.max(1, Math.ceil(fraction * this.total));
+    let seen = 0;
+    for (let i = 0; i < BUCKET_COUNT; i++) {
+      seen += this.buckets[i];
+      if (seen >= rank) return Math.min(upperEdgeOf(i), this.maxMicros) / 1000;
+    }
+    return this.maxMicros / 1000;
+  }
+
+  summary(): LatencySummary {
+    return {
+      count: this.total,
+      p50: this.percentile(0.5),
+      p90: this.percentile(0.9),
+      p99: this.percentile(0.99),
+      max: this.maxMicros / 1000,
+    };
+  }
+}
+
+function bucketOf(micros: number): number {
+  if (micros < LINEAR_LIMIT) return micros;
+  const exponent = 31 - Math.clz32(micros);
+  const sub = (micros >>> (exponent - SUB_BUCKET_BITS)) & (SUB_BUCKETS - 1);
+  return LINEAR_LIMIT + (exponent - 6) * SUB_BUCKETS + sub;
+}
+
+/** Largest microsecond value that falls into bucket `index`. */
+function upperEdgeOf(index: number): number {
+  if (index < LINEAR_LIMIT) return index;
+  const offset = index - LINEAR_LIMIT;
+  const exponent = 6 + Math.floor(offset / SUB_BUCKETS);
+  const sub = offset % SUB_BUCKETS;
+  const width = 2 ** (exponent - SUB_BUCKET_BITS);
+  return 2 ** exponent + (sub + 1) * width - 1;
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { CacheHealthService } from '../health/cache-health.service';
+import { loadTerminus } from './load-terminus';
+
+/**
+ * The shape of Terminus' `HealthIndicatorResult`, spelled out here so that the published
+ * type declarations do not need @nestjs/terminus installed.
+ */
+export type CacheHealthIndicatorResult<Key extends string = string> = {
+  [K in Key]: { status: 'up' | 'down'; [detail: string]: unknown };
+};
+
+/**
+ * A Terminus health indicator for the cache backend, for use inside
+ * `HealthCheckService.check([() => cacheIndicator.isHealthy()])`. It runs the same bounded
+ * live probe as `GET /health/cache` and reports the backend details when up, the reason
+ * when down. Needs @nestjs/terminus (an optional peer dependency) only when called.
+ *
+ * @example
+ * ```ts
+ * @Get('health')
+ * @HealthCheck()
+ * check() {
+ *   return this.health.check([() => this.cacheIndicator.isHealthy('cache')]);
+ * }
+ * ```
+ */
+@Injectable()
+export class CacheHealthIndicator {
+  constructor(private readonly health: CacheHealthService) {}
+
+  async isHealthy<const Key extends string = 'cache'>(key: Key = 'cache' as Key): Promise<CacheHealthIndicatorResult<Key>> {
+    const session = new (loadTerminus().HealthIndicatorService)().check(key);
+    const report = await this.health.check();
+    if (report.status === 'up') {
+      const { status: _up, ...details } = report;
+      return session.up(details);
+    }
+    const { status: _down, ...details } = report;
+    return session.down(details);
+  }
+}

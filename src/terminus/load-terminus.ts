@@ -1,0 +1,18 @@
+type Terminus = typeof import('@nestjs/terminus');
+
+let terminus: Terminus | undefined;
+
+/**
+ * @nestjs/terminus is an optional peer dependency: it is loaded on the first health check,
+ * so importing this package never needs it installed.
+ */
+export function loadTerminus(): Terminus {
+  if (terminus) return terminus;
+  try {
+    terminus = require('@nestjs/terminus') as Terminus;
+    return terminus;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error('CacheHealthIndicator needs the optional peer dependency @nestjs/terminus: npm install @nestjs/terminus@^11');
+  }
+}

@@ -1,0 +1,183 @@
+import { CacheConfigError, parseCacheEnv, validateCacheEnv } from '../../src';
+import { defaultCacheOptions } from '../../src/config/cache-defaults';
+import { CACHE_SETTINGS } from '../../src/config/cache-settings';
+
+const HEX_KEY = 'ab'.repeat(32);
+
+/**
+ * A valid text for every variable, the value it must become, and any companion variable
+ * a cross-field rule needs. A setting added to CACHE_SETTINGS without a row here fails below.
+ */
+const VALID: Record<string, { text: string; value: unknown; with?: Record<string, string> }> = {
+  CACHE_BACKEND: { text: 'redis', value: 'redis' },
+  REDIS_HOST: { text: 'cache.internal', value: 'cache.internal' },
+  REDIS_PORT: { text: ' 6380 ', value: 6380 },
+  REDIS_DB: { text: '3', value: 3 },
+  REDIS_PASSWORD: { text: 's3cret', value: 's3cret' },
+  REDIS_COMMAND_TIMEOUT_MS: { text: '150', value: 150 },
+  REDIS_CONNECT_TIMEOUT_MS: { text: '2500', value: 2500 },
+  CACHE_REDIS_REQUIRED: { text: 'true', value: true },
+  REDIS_AUTO_PIPELINING: { text: 'off', value: false },
+  REDIS_URL: { text: 'redis://:pw@example.org:6390/2', value: 'redis://:pw@example.org:6390/2' },
+  REDIS_USERNAME: { text: 'app', value: 'app' },
+  REDIS_TLS: { text: 'YES', value: true },
+  REDIS_TLS_CA_FILE: { text: '/etc/ssl/ca.pem', value: '/etc/ssl/ca.pem', with: { REDIS_TLS: 'true' } },
+  REDIS_TLS_REJECT_UNAUTHORIZED: { text: '0', value: false },
+  REDIS_SENTINELS: {
+    text: 'a:26379, b:26380',
+    value: [
+      { host: 'a', port: 26379 },
+      { host: 'b', port: 26380 },
+    ],
+    with: { REDIS_SENTINEL_MASTER: 'mymaster' },
+  },
+  REDIS_SENTINEL_MASTER: { text: 'mymaster', value: 'mymaster', with: { REDIS_SENTINELS: 'a:26379' } },
+  REDIS_CLUSTER_NODES: {
+    text: '10.0.0.1:7000,[::1]:7001',
+    value: [
+      { host: '10.0.0.1', port: 7000 },
+      { host: '::1', port: 7001 },
+    ],
+  },
+  CACHE_DEFAULT_TIMEOUT: { text: '60', value: 60 },
+  CACHE_KEY_PREFIX: { text: 'ideagraph', value: 'ideagraph' },
+  CACHE_VERSION: { text: '-2', value: -2 },
+  CACHE_MAX_ENTRIES: { text: '300', value: 300 },
+  CACHE_MAX_VALUE_BYTES: { text: '2048', value: 2048 },
+  CACHE_HEALTH_CACHE_MS: { text: '0', value: 0 },
+  CACHE_METRICS_ENABLED: { text: 'on', value: true },
+  CACHE_METRICS_PATH: { text: 'internal/metrics', value: 'internal/metrics' },
+  GRAPH_TENANT_ID: { text: 'tenant-id', value: 'tenant-id' },
+  GRAPH_CLIENT_ID: { text: 'client-id', value: 'client-id' },
+  GRAPH_CLIENT_SECRET: { text: 'client-secret', value: 'client-secret' },
+  GRAPH_AUTHORITY_HOST: { text: 'https://login.example.org', value: 'https://login.example.org' },
+  GRAPH_SCOPES: { text: 'a/.default, b/.default', value: ['a/.default', 'b/.default'] },
+  GRAPH_TOKEN_CACHE_KEY: { text: 'token', value: 'token' },
+  GRAPH_TOKEN_CACHE_DURATION: { text: '600', value: 600 },
+  GRAPH_TOKEN_TIMEOUT_MS: { text: '3000', value: 3000 },
+  GRAPH_TOKEN_ENCRYPTION_KEY: { text: HEX_KEY, value: Buffer.from(HEX_KEY, 'hex') },
+};
+
+function pathValue(options: object, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], options);
+}
+
+function configError(env: Record<string, unknown>): CacheConfigError {
+  try {
+    parseCacheEnv(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CacheConfigError);
+    return error as CacheConfigError;
+  }
+  throw new Error(`expected a CacheConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('configuration from the environment', () => {
+  it('an empty environment gives the documented defaults', () => {
+    const options = parseCacheEnv({});
+    expect(options).toStrictEqual(defaultCacheOptions());
+    expect(options).toMatchObject({
+      backend: 'locmem',
+      redis: { host: 'localhost', port: 6379, db: 0, password: undefined },
+      defaultTimeout: 300,
+      keyPrefix: '',
+      version: 1,
+    });
+    expect(options.maxEntries).toBeGreaterThan(0);
+  });
+
+  it('every setting of the table has a case here', () => {
+    expect(CACHE_SETTINGS.map((rule) => rule.env).sort()).toEqual(Object.keys(VALID).sort());
+  });
+
+  it.each(CACHE_SETTINGS.map((rule) => [rule.env, rule.path] as const))('%s is read into %s', (env, path) => {
+    const sample = VALID[env];
+    const options = parseCacheEnv({ ...sample.with, [env]: sample.text });
+    expect(pathValue(options, path)).toStrictEqual(sample.value);
+  });
+
+  it('reads through a getter function as ConfigService does, and accepts already-typed values', () => {
+    const source: Record<string, unknown> = { REDIS_PORT: 6381, CACHE_REDIS_REQUIRED: false, CACHE_BACKEND: 'dummy' };
+    const options = parseCacheEnv((name) => source[name]);
+    expect(options.redis.port).toBe(6381);
+    expect(options.redis.required).toBe(false);
+    expect(options.backend).toBe('dummy');
+  });
+
+  it.each(CACHE_SETTINGS.filter((rule) => rule.emptyIsUnset).map((rule) => [rule.env, rule.path] as const))(
+    'an empty %s counts as not set',
+    (env, path) => {
+      expect(pathValue(parseCacheEnv({ [env]: '' }), path)).toStrictEqual(pathValue(defaultCacheOptions(), path));
+    },
+  );
+
+  describe('a bad value is refused with the variable, the value and what is allowed', () => {
+    it.each<[string, string, RegExp]>([
+      ['CACHE_BACKEND', 'memcached', /one of redis, locmem, dummy/],
+      ['CACHE_BACKEND', '', /one of redis, locmem, dummy/],
+      ['CACHE_BACKEND', 'Redis', /one of redis, locmem, dummy/],
+      ['REDIS_HOST', '  ', /non-empty string/],
+      ['REDIS_PORT', 'abc', /integer from 1 to 65535/],
+      ['REDIS_PORT', '0', /integer from 1 to 65535/],
+      ['REDIS_PORT', '65536', /integer from 1 to 65535/],
+      ['REDIS_PORT', '6379.5', /integer from 1 to 65535/],
+      ['REDIS_PORT', '0x1F90', /integer from 1 to 65535/],
+      ['REDIS_PORT', '', /integer from 1 to 65535/],
+      ['REDIS_DB', '-1', /integer >= 0/],
+      ['REDIS_DB', '99999999999999999999', /integer >= 0/],
+      ['REDIS_COMMAND_TIMEOUT_MS', '0', /integer from 1 to 60000/],
+      ['CACHE_REDIS_REQUIRED', 'maybe', /true or false/],
+      ['CACHE_DEFAULT_TIMEOUT', '0', /integer >= 1/],
+      ['CACHE_DEFAULT_TIMEOUT', '1.5', /integer >= 1/],
+      ['CACHE_DEFAULT_TIMEOUT', '1e3', /integer >= 1/],
+      ['CACHE_VERSION', 'v1', /an integer/],
+      ['CACHE_MAX_ENTRIES', '0', /integer >= 1/],
+      ['CACHE_MAX_ENTRIES', 'lots', /integer >= 1/],
+      ['CACHE_METRICS_PATH', '', /non-empty string/],
+      ['GRAPH_SCOPES', ' , ', /non-empty comma- or space-separated list/],
+      ['REDIS_SENTINELS', 'sentinel-without-port', /host:port/],
+      ['REDIS_CLUSTER_NODES', 'a:7000,b:99999', /host:port/],
+    ])('%s=%p', (env, text, allowed) => {
+      const error = configError({ [env]: text });
+      expect(error.message).toContain(`${env}=${JSON.stringify(text)}`);
+      expect(error.message).toMatch(allowed);
+      expect(error.problems).toHaveLength(1);
+    });
+
+    it('a very long bad value is shortened in the message', () => {
+      const error = configError({ CACHE_BACKEND: 'x'.repeat(500) });
+      expect(error.message).toContain('CACHE_BACKEND=');
+      expect(error.message.length).toBeLessThan(300);
+    });
+
+    it.each<[string, string]>([
+      ['REDIS_URL', 'http://admin:hunter2-secret@redis.example.org:6379'],
+      ['REDIS_URL', 'not a url hunter2-secret'],
+      ['GRAPH_TOKEN_ENCRYPTION_KEY', 'hunter2-secret-too-short'],
+    ])('a secret %s is shown as <hidden>, never echoed', (env, text) => {
+      const error = configError({ [env]: text });
+      expect(error.message).toContain(`${env}=<hidden>`);
+      expect(error.message).not.toContain('hunter2');
+      expect(JSON.stringify(error.problems)).not.toContain('hunter2');
+    });
+
+    it('a typed value of the wrong type is refused too', () => {
+      const error = configError({ REDIS_PORT: true, CACHE_DEFAULT_TIMEOUT: 2.5 });
+      expect(error.message).toContain('REDIS_PORT="true"');
+      expect(error.message).toContain('CACHE_DEFAULT_TIMEOUT="2.5"');
+    });
+
+    it('one error lists every bad variable at once', () => {
+      const error = configError({ CACHE_BACKEND: 'memcached', REDIS_PORT: 'abc', CACHE_DEFAULT_TIMEOUT: '-5', REDIS_HOST: 'ok' });
+      expect(error.problems).toHaveLength(3);
+      expect(error.message).toMatch(/CACHE_BACKEND="memcached"[\s\S]*REDIS_PORT="abc"[\s\S]*CACHE_DEFAULT_TIMEOUT="-5"/);
+      expect(error.name).toBe('CacheConfigError');
+    });
+  });
+
+  it('validateCacheEnv returns the environment unchanged, or throws the same error', () => {
+    const env = { CACHE_BACKEND: 'dummy', OTHER: 'kept' };
+    expect(validateCacheEnv(env)).toBe(env);
+    expect(() => validateCacheEnv({ REDIS_PORT: 'abc' })).toThrow(/REDIS_PORT="abc"/);
+  });
+});

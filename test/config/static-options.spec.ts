@@ -1,0 +1,67 @@
+import { CacheConfigError, resolveCacheOptions } from '../../src';
+import { defaultCacheOptions } from '../../src/config/cache-defaults';
+import type { IdeaGraphCacheModuleOptions } from '../../src';
+
+function problemsOf(options: unknown): string {
+  try {
+    resolveCacheOptions(options as IdeaGraphCacheModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CacheConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a CacheConfigError');
+}
+
+describe('static options (forRoot / useFactory)', () => {
+  it('no options give the documented defaults', () => {
+    expect(resolveCacheOptions()).toStrictEqual({ ...defaultCacheOptions(), graph: { ...defaultCacheOptions().graph, msal: undefined } });
+  });
+
+  it('a partial option keeps every other default, at every depth', () => {
+    const options = resolveCacheOptions({ backend: 'redis', redis: { port: 6390 }, graph: { scopes: ['x/.default'] } });
+    expect(options.backend).toBe('redis');
+    expect(options.redis).toMatchObject({ host: 'localhost', port: 6390, db: 0, commandTimeoutMs: 200 });
+    expect(options.graph.scopes).toEqual(['x/.default']);
+    expect(options.graph.cacheKey).toBe('graph_token_cache');
+  });
+
+  it('does not share the defaults between calls', () => {
+    const first = resolveCacheOptions();
+    first.graph.scopes.push('changed');
+    first.redis.port = 1;
+    expect(resolveCacheOptions().graph.scopes).toEqual(['https://graph.microsoft.com/.default']);
+    expect(resolveCacheOptions().redis.port).toBe(6379);
+  });
+
+  it('passes the msal overrides through as given', () => {
+    const msal = { system: { loggerOptions: { piiLoggingEnabled: false } } };
+    expect(resolveCacheOptions({ graph: { msal } }).graph.msal).toBe(msal);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['backend', { backend: 'memcached' }, /backend \(CACHE_BACKEND\)="memcached" is invalid: expected one of redis, locmem, dummy/],
+    ['redis.port out of range', { redis: { port: 70000 } }, /redis\.port \(REDIS_PORT\)=70000 is invalid: expected an integer from 1 to 65535/],
+    ['redis.port as text', { redis: { port: '6379' } }, /redis\.port \(REDIS_PORT\)="6379"/],
+    ['redis.db negative', { redis: { db: -1 } }, /redis\.db \(REDIS_DB\)=-1/],
+    ['defaultTimeout zero', { defaultTimeout: 0 }, /defaultTimeout \(CACHE_DEFAULT_TIMEOUT\)=0/],
+    ['version fractional', { version: 1.5 }, /version \(CACHE_VERSION\)=1.5/],
+    ['maxEntries zero', { maxEntries: 0 }, /maxEntries \(CACHE_MAX_ENTRIES\)=0/],
+    ['redis.required as text', { redis: { required: 'yes' } }, /redis\.required \(CACHE_REDIS_REQUIRED\)="yes" is invalid: expected true or false/],
+    ['keyPrefix as number', { keyPrefix: 5 }, /keyPrefix \(CACHE_KEY_PREFIX\)=5 is invalid: expected a string/],
+  ])('%s is refused, naming the option and its variable', (_name, options, message) => {
+    expect(problemsOf(options)).toMatch(message);
+  });
+
+  it('a secret option is shown as <hidden>', () => {
+    const message = problemsOf({ redis: { password: 12345678 }, graph: { clientSecret: { value: 'hunter2-secret' } } });
+    expect(message).toContain('redis.password (REDIS_PASSWORD)=<hidden>');
+    expect(message).toContain('graph.clientSecret (GRAPH_CLIENT_SECRET)=<hidden>');
+    expect(message).not.toContain('12345678');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('lists every bad option in one error', () => {
+    const message = problemsOf({ backend: 'x', redis: { port: 0 }, defaultTimeout: -1 });
+    expect(message.match(/ is invalid/g)).toHaveLength(3);
+  });
+});

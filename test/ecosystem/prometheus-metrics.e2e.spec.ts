@@ -1,0 +1,118 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { CacheManagerService, GraphTokenService, IdeaGraphCacheModule } from '../../src';
+import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
+import { createHostApp } from './ecosystem-app';
+
+describe('Prometheus endpoint', () => {
+  it('is off by default', async () => {
+    const app = await createHostApp({ CACHE_BACKEND: 'locmem' });
+    try {
+      await request(app.getHttpServer()).get('/metrics').expect(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  describe('switched on at a custom path', () => {
+    let app: INestApplication;
+
+    beforeAll(async () => {
+      app = await createHostApp({
+        CACHE_BACKEND: 'locmem',
+        CACHE_METRICS_ENABLED: 'true',
+        CACHE_METRICS_PATH: 'ops/metrics',
+        GRAPH_CLIENT_SECRET: 'never-in-metrics',
+      });
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    it('serves the cache counters, breaker state and latency quantiles in the text format', async () => {
+      const cache = app.get(CacheManagerService);
+      await cache.set('a', 1);
+      await cache.get('a');
+      await cache.get('b');
+      await cache.get('c');
+
+      const response = await request(app.getHttpServer()).get('/ops/metrics').expect(200);
+      expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+      const lines = response.text.split('\n');
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          'ideagraph_cache_hits_total{backend="locmem"} 1',
+          'ideagraph_cache_misses_total{backend="locmem"} 2',
+          'ideagraph_cache_sets_total{backend="locmem"} 1',
+          'ideagraph_cache_errors_total{backend="locmem"} 0',
+          'ideagraph_cache_breaker_state{backend="locmem",state="closed"} 1',
+          'ideagraph_cache_breaker_state{backend="locmem",state="open"} 0',
+          'ideagraph_cache_operations_total{backend="locmem",operation="get"} 3',
+          '# TYPE ideagraph_cache_hits_total counter',
+        ]),
+      );
+      expect(response.text).toMatch(/^ideagraph_cache_operation_duration_seconds\{backend="locmem",operation="get",quantile="0\.99"\} [0-9.e-]+$/m);
+      expect(response.text).not.toContain('never-in-metrics');
+    });
+
+    it('reads fresh values on every scrape', async () => {
+      await app.get(CacheManagerService).get('a');
+      const response = await request(app.getHttpServer()).get('/ops/metrics').expect(200);
+      expect(response.text).toContain('ideagraph_cache_hits_total{backend="locmem"} 2\n');
+    });
+
+    it('includes the Graph token counters', async () => {
+      const response = await request(app.getHttpServer()).get('/ops/metrics').expect(200);
+      for (const name of ['memory_hits', 'cache_hits', 'network_fetches', 'network_failures', 'lock_waits']) {
+        expect(response.text).toContain(`\nideagraph_graph_token_${name}_total 0\n`);
+      }
+    });
+
+    it('does not answer other methods', async () => {
+      await request(app.getHttpServer()).post('/ops/metrics').expect(404);
+    });
+  });
+
+  describe('with GraphTokenService in use', () => {
+    const tenant = 'metrics-tenant';
+    const secret = 'graph-secret-not-in-metrics';
+    let endpoint: FakeTokenEndpoint;
+    let app: INestApplication;
+
+    beforeAll(async () => {
+      endpoint = await FakeTokenEndpoint.start();
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          IdeaGraphCacheModule.forRoot({
+            backend: 'locmem',
+            metrics: { enabled: true },
+            graph: { tenantId: tenant, clientId: 'metrics-client', clientSecret: secret, msal: endpoint.msalOptions(tenant) },
+          }),
+        ],
+      }).compile();
+      app = moduleRef.createNestApplication({ logger: false });
+      await app.init();
+    });
+
+    afterAll(async () => {
+      await app?.close();
+      await endpoint?.stop();
+    });
+
+    it('counts network fetches and memory hits of the token service', async () => {
+      const tokens = app.get(GraphTokenService);
+      const token = await tokens.getAccessToken();
+      expect(await tokens.getAccessToken()).toBe(token);
+      expect(endpoint.count).toBe(1);
+
+      const response = await request(app.getHttpServer()).get('/metrics').expect(200);
+      expect(response.text).toContain('\nideagraph_graph_token_network_fetches_total 1\n');
+      expect(response.text).toContain('\nideagraph_graph_token_memory_hits_total 1\n');
+      expect(response.text).toContain('\nideagraph_graph_token_cache_hits_total 0\n');
+      expect(response.text).not.toContain(token);
+      expect(response.text).not.toContain(secret);
+    });
+  });
+});

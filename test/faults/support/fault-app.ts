@@ -1,0 +1,26 @@
+import type { INestApplication, LoggerService } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import { IdeaGraphCacheModule } from '../../../src';
+import { GuardedStore } from '../../../src/resilience/guarded-store';
+import { CacheManagerService } from '../../../src/service/cache-manager.service';
+
+export interface FaultApp {
+  app: INestApplication;
+  cache: CacheManagerService;
+  /** The resilience layer, read only for its breaker state. */
+  guard: GuardedStore;
+}
+
+/** Boots the module from `env` alone, the way a host app would, with `logger` receiving all Nest log output. */
+export async function startFaultApp(env: Record<string, string>, logger: LoggerService): Promise<FaultApp> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => env] }),
+      IdeaGraphCacheModule.forRootAsync(),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger });
+  await app.init();
+  return { app, cache: app.get(CacheManagerService), guard: app.get(GuardedStore) };
+}

@@ -1,0 +1,210 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What the fake Entra ID answers to one token request. */
+export type FakeTokenAnswer =
+  | { kind: 'token'; expiresIn?: number; delayMs?: number }
+  | { kind: 'status'; status: number; error?: string; retryAfterSeconds?: number }
+  | { kind: 'invalidClient' }
+  | { kind: 'garbage' }
+  | { kind: 'noAccessToken' }
+  | { kind: 'hang' };
+
+/** One request the endpoint received, without the client secret. */
+export interface RecordedTokenRequest {
+  method: string;
+  /** Without the query string (msal-node adds a client-request-id). */
+  path: string;
+  clientId?: string;
+  scope?: string;
+  grantType?: string;
+  hadSecret: boolean;
+  /** What the endpoint answered with (the token text for a 'token' answer). */
+  answer: FakeTokenAnswer['kind'];
+  accessToken?: string;
+}
+
+/**
+ * A fake Entra ID token endpoint on 127.0.0.1. It counts every request it receives, so a
+ * test can prove how many token requests a scenario caused, and answers each with the
+ * next queued answer, or the default one.
+ */
+export class FakeTokenEndpoint {
+  readonly requests: RecordedTokenRequest[] = [];
+  private defaultAnswer: FakeTokenAnswer = { kind: 'token' };
+  private queued: FakeTokenAnswer[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly hanging = new Set<ServerResponse>();
+  private issued = 0;
+  private waiters: { count: number; resolve: () => void }[] = [];
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<FakeTokenEndpoint> {
+    let endpoint: FakeTokenEndpoint | undefined;
+    const server = createServer((req, res) => endpoint!.handle(req, res));
+    endpoint = new FakeTokenEndpoint(server);
+    server.on('connection', (socket) => {
+      endpoint!.sockets.add(socket);
+      socket.on('close', () => endpoint!.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return endpoint;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  /** Requests received so far: every one of them is a token request. */
+  get count(): number {
+    return this.requests.length;
+  }
+
+  tokenUrl(tenantId: string): string {
+    return `http://127.0.0.1:${this.port}/${tenantId}/oauth2/v2.0/token`;
+  }
+
+  /**
+   * OpenID metadata for `auth.authorityMetadata`. msal-node refuses an http:// authority, but
+   * takes an https one whose metadata names an http token endpoint (measured with 7.2.3).
+   */
+  authorityMetadata(tenantId: string): string {
+    const base = `https://login.microsoftonline.com/${tenantId}`;
+    return JSON.stringify({
+      token_endpoint: this.tokenUrl(tenantId),
+      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+      issuer: `${base}/v2.0`,
+      jwks_uri: `${base}/discovery/v2.0/keys`,
+    });
+  }
+
+  /**
+   * The `graph.msal` options that point msal-node at this endpoint and nowhere else: the
+   * authority's host is "known", so msal skips instance discovery.
+   */
+  msalOptions(tenantId: string): { auth: { authorityMetadata: string; knownAuthorities: string[] } } {
+    return { auth: { authorityMetadata: this.authorityMetadata(tenantId), knownAuthorities: ['login.microsoftonline.com'] } };
+  }
+
+  /** The answer for every request that finds the queue empty. */
+  answerWith(answer: FakeTokenAnswer): void {
+    this.defaultAnswer = answer;
+  }
+
+  /** Answers for the next requests, in order. */
+  answerNext(...answers: FakeTokenAnswer[]): void {
+    this.queued.push(...answers);
+  }
+
+  /** Forgets the recorded requests and queued answers; answers normally again; hung requests are cut. */
+  reset(): void {
+    this.requests.length = 0;
+    this.queued = [];
+    this.defaultAnswer = { kind: 'token' };
+    this.cutHanging();
+  }
+
+  /** Resolves once `count` requests have arrived. */
+  waitForRequests(count: number, timeoutMs = 10_000): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`fake token endpoint saw ${this.requests.length} requests, expected ${count}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.cutHanging();
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private cutHanging(): void {
+    for (const res of this.hanging) res.socket?.destroy();
+    this.hanging.clear();
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      const answer = this.queued.shift() ?? this.defaultAnswer;
+      const record: RecordedTokenRequest = {
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0],
+        clientId: form.get('client_id') ?? undefined,
+        scope: form.get('scope') ?? undefined,
+        grantType: form.get('grant_type') ?? undefined,
+        hadSecret: form.has('client_secret'),
+        answer: answer.kind,
+      };
+      this.requests.push(record);
+      this.waiters = this.waiters.filter((waiter) => {
+        if (this.requests.length < waiter.count) return true;
+        waiter.resolve();
+        return false;
+      });
+      this.respond(answer, record, res);
+    });
+  }
+
+  private respond(answer: FakeTokenAnswer, record: RecordedTokenRequest, res: ServerResponse): void {
+    switch (answer.kind) {
+      case 'token': {
+        const token = `fake-access-token-${++this.issued}-${process.pid}`;
+        record.accessToken = token;
+        const send = () =>
+          json(res, 200, { token_type: 'Bearer', expires_in: answer.expiresIn ?? 3599, ext_expires_in: 3599, access_token: token });
+        if (answer.delayMs) setTimeout(send, answer.delayMs);
+        else send();
+        return;
+      }
+      case 'status':
+        if (answer.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(answer.retryAfterSeconds));
+        json(res, answer.status, {
+          error: answer.error ?? (answer.status === 429 ? 'temporarily_unavailable' : 'server_error'),
+          error_description: `AADSTS90000: fake failure with status ${answer.status}.`,
+          error_codes: [90000],
+          correlation_id: '00000000-0000-0000-0000-00000000c0de',
+        });
+        return;
+      case 'invalidClient':
+        json(res, 401, {
+          error: 'invalid_client',
+          error_description: 'AADSTS7000215: Invalid client secret provided.',
+          error_codes: [7000215],
+          correlation_id: '00000000-0000-0000-0000-00000000c0de',
+        });
+        return;
+      case 'garbage':
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        res.end('<html><body>Service temporarily unavailable</body></html>');
+        return;
+      case 'noAccessToken':
+        json(res, 200, { token_type: 'Bearer', expires_in: 3599 });
+        return;
+      case 'hang':
+        this.hanging.add(res);
+        return;
+    }
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const PROJECT = resolve(__dirname, '../..');
+const CONSUMER_FIXTURE = join(__dirname, 'consumer');
+/** Peers a plain Nest app has anyway; @nestjs/terminus, @nestjs/cache-manager and prom-client stay out on purpose. */
+const HOST_PACKAGES = ['@nestjs/common', '@nestjs/core', '@nestjs/config', '@nestjs/platform-express', 'reflect-metadata', 'rxjs', '@types/node'];
+/** The build alone takes over a minute on a busy two-core machine. */
+const PACK_TIMEOUT_MS = 6 * 60_000;
+
+interface PackResult {
+  filename: string;
+  files: Array<{ path: string }>;
+}
+
+/** The exact version installed in this project: the one the local npm cache is sure to hold. */
+function installedVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(PROJECT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+async function npm(cwd: string, args: string[]): Promise<string> {
+  const { stdout } = await run('npm', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return stdout;
+}
+
+describe('the npm package', () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'ideagraph-cache-consumer-'));
+  let packed: PackResult;
+  let report: Record<string, unknown>;
+
+  beforeAll(async () => {
+    // `npm pack` runs the prepack script, which builds dist/ first.
+    packed = (JSON.parse(await npm(PROJECT, ['pack', '--json', '--pack-destination', workDir])) as PackResult[])[0];
+
+    writeFileSync(join(workDir, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }));
+    copyFileSync(join(CONSUMER_FIXTURE, 'main.ts.txt'), join(workDir, 'main.ts'));
+    copyFileSync(join(CONSUMER_FIXTURE, 'tsconfig.json'), join(workDir, 'tsconfig.json'));
+
+    // Pin the package's own dependencies and the host's packages to what this project has
+    // installed, so resolution needs nothing the cache does not hold.
+    const manifest = JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pins = [...Object.keys(manifest.dependencies), ...HOST_PACKAGES].map((name) => `${name}@${installedVersion(name)}`);
+    await npm(workDir, ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', join(workDir, packed.filename), ...pins]);
+
+    await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: workDir });
+    const { stdout } = await run(process.execPath, ['dist/main.js'], { cwd: workDir, timeout: 30_000 });
+    report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+  }, PACK_TIMEOUT_MS);
+
+  afterAll(() => {
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('ships the library entry, its type declarations and source maps', () => {
+    const paths = packed.files.map((file) => file.path);
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map']));
+    expect(paths).toEqual(expect.arrayContaining(['dist/service/cache-manager.service.js.map']));
+  });
+
+  it('ships neither the demo app, nor tests, benches or sources', () => {
+    const paths = packed.files.map((file) => file.path);
+    expect(paths.filter((path) => /^dist\/(main\.|demo\/)|^(test|bench|src)\/|\.spec\./.test(path))).toEqual([]);
+  });
+
+  it('compiles a strict TypeScript app against it and boots that app without the optional peers', () => {
+    expect(report).toEqual({
+      visits: [1, 2],
+      health: 200,
+      adds: 2,
+      cacheManagerToken: 'CACHE_MANAGER',
+      badKey: true,
+      terminus: expect.stringContaining('npm install @nestjs/terminus'),
+      internalPath: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+    });
+  });
+});

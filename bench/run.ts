@@ -11,6 +11,7 @@ import { locmemRows } from './suites/locmem';
 import { locmemMemoryRows } from './suites/locmem-memory';
 import { redisManyKeysRows } from './suites/redis-many-keys';
 import { redisSingleKeyRows } from './suites/redis-single-key';
+import { redisTimeBoundRows } from './suites/redis-time-bound';
 
 interface Suite {
   name: string;
@@ -20,6 +21,7 @@ interface Suite {
 const SUITES: Suite[] = [
   { name: 'redis', rows: redisSingleKeyRows },
   { name: 'many', rows: redisManyKeysRows },
+  { name: 'bound', rows: redisTimeBoundRows },
   { name: 'locmem', rows: (_port, settings) => locmemRows(settings) },
   { name: 'token', rows: (_port, settings) => graphTokenRows(settings) },
   { name: 'http', rows: httpHealthRows },

@@ -76,7 +76,8 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
       ['get', get, checks.get],
       ['set', set, checks.set],
     ] as const) {
-      const of = (name: string): number[] => perSecond(measured.get(name)!);
+      const of = (name: string): number[] => perSecond(measured.ms(name));
+      const cpuUs = (ours: string, baseline: string) => ({ ours: measured.cpuUs(ours), baseline: measured.cpuUs(baseline) });
       rows.push(
         makeRow({
           section: SECTION,
@@ -87,6 +88,7 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
           baseline: of('raw'),
           minSpeed: 0.9,
           problem: check.problem('ours', 'raw'),
+          cpuUs: cpuUs('ours', 'raw'),
         }),
         makeRow({
           section: SECTION,
@@ -97,6 +99,7 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
           baseline: of('yet'),
           minSpeed: 2,
           problem: check.problem('ours', 'yet'),
+          cpuUs: cpuUs('ours', 'yet'),
         }),
         makeRow({
           section: SECTION,
@@ -107,6 +110,7 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
           baseline: of('ours unpipelined'),
           note: 'decides the default',
           problem: check.problem('ours', 'ours unpipelined'),
+          cpuUs: cpuUs('ours', 'ours unpipelined'),
         }),
       );
     }

@@ -1,5 +1,5 @@
 import { higherIsBetter, type Unit } from './format';
-import { summarize, type Summary } from './stats';
+import { median, summarize, type Summary } from './stats';
 
 /** One line of the result table. */
 export interface Row {
@@ -15,6 +15,8 @@ export interface Row {
   note?: string;
   /** Why the numbers cannot be trusted (wrong answers, failed requests); the verdict says so. */
   problem?: string;
+  /** CPU microseconds per operation in this process (median of rounds), where measured. */
+  cpuUs?: { ours: number; baseline?: number };
 }
 
 export interface RowSpec {
@@ -32,12 +34,16 @@ export interface RowSpec {
   absolute?: { limit: number; text: string };
   note?: string;
   problem?: string;
+  cpuUs?: { ours: number[]; baseline?: number[] };
 }
 
 /** Pairs rounds one to one: round i of ours against round i of the baseline, measured back to back. */
 export function makeRow(spec: RowSpec): Row {
   const ours = summarize(spec.ours);
   const row: Row = { section: spec.section, measurement: spec.measurement, unit: spec.unit, ours, note: spec.note, problem: spec.problem };
+  if (spec.cpuUs) {
+    row.cpuUs = { ours: median(spec.cpuUs.ours), baseline: spec.cpuUs.baseline && median(spec.cpuUs.baseline) };
+  }
   if (spec.baseline) {
     row.baselineName = spec.baselineName;
     row.baseline = summarize(spec.baseline);

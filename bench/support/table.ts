@@ -1,7 +1,17 @@
 import { formatRatio, formatSummary } from './format';
 import type { Row } from './row';
 
-const HEADER = ['measurement', 'ideagraph-cache', 'baseline (same run)', 'baseline result', 'speed vs baseline', 'range over rounds', 'target', 'verdict'];
+const HEADER = [
+  'measurement',
+  'ideagraph-cache',
+  'baseline (same run)',
+  'baseline result',
+  'speed vs baseline',
+  'range over rounds',
+  'client CPU µs/op (ours / baseline)',
+  'target',
+  'verdict',
+];
 
 /** The result rows as one Markdown table; sections become bold separator lines. */
 export function markdownTable(rows: readonly Row[]): string {
@@ -26,9 +36,14 @@ function cells(row: Row): string[] {
     row.baseline ? formatSummary(row.baseline, row.unit) : '—',
     row.speed ? formatRatio(row.speed.median) : '—',
     row.speed ? `${formatRatio(row.speed.min)} – ${formatRatio(row.speed.max)}` : '—',
+    row.cpuUs ? [row.cpuUs.ours, row.cpuUs.baseline].filter((v): v is number => v !== undefined).map(cpu).join(' / ') : '—',
     row.target?.text ?? '—',
     verdict(row),
   ];
+}
+
+function cpu(us: number): string {
+  return us >= 10 ? us.toFixed(1) : us.toFixed(2);
 }
 
 function verdict(row: Row): string {

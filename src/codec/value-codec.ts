@@ -99,7 +99,7 @@ function toRich(value: unknown, path: Set<object>): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       // Escape user keys that start with '~' so that no user object can pose as a tag.
-      out[key.startsWith('~') ? `~${key}` : key] = toRich((value as Record<string, unknown>)[key], path);
+      setOwn(out, key.startsWith('~') ? `~${key}` : key, toRich((value as Record<string, unknown>)[key], path));
     }
     return out;
   } finally {
@@ -113,8 +113,14 @@ function fromRich(node: unknown): unknown {
   const record = node as Record<string, unknown>;
   if (TAG in record) return fromTag(record as Tagged);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(record)) out[key.startsWith('~') ? key.slice(1) : key] = fromRich(record[key]);
+  for (const key of Object.keys(record)) setOwn(out, key.startsWith('~') ? key.slice(1) : key, fromRich(record[key]));
   return out;
+}
+
+/** `out[key] = value`, except that "__proto__" becomes an own key as JSON.parse makes it, not the prototype. */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 function fromTag(tagged: Tagged): unknown {

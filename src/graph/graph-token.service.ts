@@ -126,7 +126,7 @@ export class GraphTokenService {
       (error: unknown) => {
         const held = this.usableHeld();
         if (!held) throw error;
-        this.logger.warn(`${describe(error)}; a forced refresh keeps the current token, valid until ${iso(held.expiresOn)}`);
+        this.logger.warn(`${failureText(error)}; a forced refresh keeps the current token, valid until ${iso(held.expiresOn)}`);
         this.lastSource = 'memory';
         return held.accessToken;
       },
@@ -140,7 +140,7 @@ export class GraphTokenService {
       .catch((error: unknown) => {
         this.refreshBlockedUntil = Date.now() + REFRESH_RETRY_MS;
         this.logger.warn(
-          `${describe(error)}; the current token is still handed out until ${iso(current.usableUntil)} and the refresh is retried`,
+          `${failureText(error)}; the current token is still handed out until ${iso(current.usableUntil)} and the refresh is retried`,
         );
       })
       .finally(() => (this.refreshing = false));
@@ -257,7 +257,7 @@ export class GraphTokenService {
   }
 }
 
-function describe(error: unknown): string {
+function failureText(error: unknown): string {
   return error instanceof GraphTokenError ? `token request failed: ${error.code}: ${error.message}` : `token request failed: ${String(error)}`;
 }
 

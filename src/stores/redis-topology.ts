@@ -55,6 +55,20 @@ export function describeTopology(topology: RedisTopology): Record<string, unknow
   };
 }
 
+/** Where the client connects, for log lines: "127.0.0.1:6379", or the mode and its nodes. */
+export function describeTarget(topology: RedisTopology): string {
+  const nodes = topology.nodes.map(formatAddress).join(',');
+  if (topology.mode === 'cluster') return `cluster ${nodes}`;
+  if (topology.mode === 'sentinel') return `master "${topology.sentinelMaster}" via Sentinels ${nodes}`;
+  return nodes;
+}
+
+/** Every Redis credential the options hold, for log redaction: the password, and the URL with the one inside it. */
+export function redisSecrets(options: RedisConnectionOptions): string[] {
+  const secrets = [options.password, options.url, options.url ? parseRedisUrl(options.url).password : undefined];
+  return secrets.filter((secret): secret is string => !!secret);
+}
+
 export function formatAddress(node: RedisNodeAddress): string {
   return node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`;
 }

@@ -91,6 +91,23 @@ describe('value codec', () => {
       expect(roundTrip(value)).toStrictEqual(value);
     });
 
+    it('an own "__proto__" key stays an own key and never becomes the prototype', () => {
+      const value = JSON.parse('{"__proto__":{"isAdmin":true},"n":1}') as Record<string, unknown>;
+      const rich = { ...value, when: new Date(0) };
+      Object.defineProperty(rich, '__proto__', { value: { isAdmin: true }, enumerable: true, writable: true, configurable: true });
+      for (const original of [value, rich]) {
+        const back = roundTrip(original) as Record<string, unknown>;
+        expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+        expect(back.isAdmin).toBeUndefined();
+        expect(Object.prototype.hasOwnProperty.call(back, '__proto__')).toBe(true);
+        expect(Object.getOwnPropertyDescriptor(back, '__proto__')?.value).toEqual({ isAdmin: true });
+      }
+      const stored = '~ig1:{"__proto__":{"isAdmin":true},"d":{"~t":"date","v":"1970-01-01T00:00:00.000Z"}}';
+      const decoded = decodeValue<Record<string, unknown>>(stored);
+      expect(decoded.isAdmin).toBeUndefined();
+      expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    });
+
     it('reports a damaged rich value with a typed error', () => {
       expect(() => decodeValue('~ig1:{"~t":"nope"}')).toThrow(CacheValueError);
     });

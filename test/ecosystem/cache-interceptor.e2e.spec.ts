@@ -91,6 +91,31 @@ describe.each(BACKENDS)('CacheInterceptor from @nestjs/cache-manager on %s', (ba
     expect(await items.cache.get('absent')).toBeUndefined();
   });
 
+  it('passes mset and mget of the cache-manager Cache through to the service', async () => {
+    const service = app.get(CacheManagerService);
+    await items.cache.mset<unknown>([
+      { key: 'm1', value: 'one', ttl: 20_000 },
+      { key: 'm2', value: { n: 2 }, ttl: 20_000 },
+      { key: 'm3', value: [3], ttl: 40_000 },
+    ]);
+    expect(await service.getMany(['m1', 'm2', 'm3'])).toEqual({ m1: 'one', m2: { n: 2 }, m3: [3] });
+    expect(await service.ttl('m1')).toBeLessThanOrEqual(20);
+    expect(await service.ttl('m3')).toBeGreaterThan(20);
+    expect(await items.cache.mget(['m1', 'absent', 'm3'])).toEqual(['one', undefined, [3]]);
+  });
+
+  it('gives entries without a TTL, or with a TTL of 0, the default timeout in seconds', async () => {
+    const service = app.get(CacheManagerService);
+    await items.cache.set('no-ttl', 1);
+    await items.cache.set('zero-ttl', 1, 0);
+    // CACHE_DEFAULT_TIMEOUT is 300 s; cache-manager alone would keep both forever.
+    for (const key of ['no-ttl', 'zero-ttl']) {
+      const ttl = await service.ttl(key);
+      expect(ttl).toBeGreaterThan(290);
+      expect(ttl).toBeLessThanOrEqual(300);
+    }
+  });
+
   if (backend === 'redis') {
     it('stores the interceptor\'s entries under prefix:version: in Redis', async () => {
       await request(app.getHttpServer()).get('/items/7').expect(200);

@@ -146,7 +146,7 @@ describe('bad input gets a clear answer', () => {
     });
 
     afterAll(async () => {
-      inspector?.disconnect();
+      await inspector?.quit();
       await fault?.app.close();
       await server?.stop();
     });

@@ -11,9 +11,12 @@ import { UnhandledRejections } from './support/unhandled-rejections';
 /** The documented bound: the default REDIS_COMMAND_TIMEOUT_MS. */
 const BOUND_MS = 200;
 /**
- * Scheduling noise on top of the bound: this process runs the app, 60 callers and the
- * redis-server controls on 2 shared cores, and restarting Redis blocks it for a few ms
- * (redis-cli PING polls), so timers fire late now and then.
+ * Scheduling noise on top of the bound: this process runs the app and 60 callers on 2
+ * shared cores, so timers fire late now and then. Stalls of the whole process (over 50 ms
+ * without its event loop turning, measured by StallMonitor) are subtracted from each
+ * call's latency before the comparison: spawning redis-server forks this process and froze
+ * it for up to 700 ms while the machine was busy, though no cache code ran. Both figures
+ * are printed.
  */
 const NOISE_MS = 150;
 const RECOVERY_LIMIT_MS = 2000;
@@ -56,7 +59,7 @@ describe('Redis faults under load (real redis-server, 60 concurrent callers)', (
   });
 
   afterAll(async () => {
-    admin?.disconnect();
+    await admin?.quit();
     await fault?.app.close();
     await server?.stop();
     unhandled.uninstall();
@@ -87,6 +90,7 @@ describe('Redis faults under load (real redis-server, 60 concurrent callers)', (
       exceptions: load.exceptions.length,
       unhandledRejections: unhandled.count - unhandledBefore,
       logLines,
+      stalls: load.stalls,
       writeImpossible: (sample) => steps.writeImpossible(sample, faultInPlaceAt, restoreStartedAt),
     });
     const row = figuresRow(figures);
@@ -100,7 +104,7 @@ describe('Redis faults under load (real redis-server, 60 concurrent callers)', (
     expect(f.exceptions).toBe(0);
     expect(result.load.exceptions).toEqual([]);
     expect(f.unhandledRejections).toBe(0);
-    expect(f.maxLatencyMs).toBeLessThanOrEqual(BOUND_MS + NOISE_MS);
+    expect(f.maxLatencyOutsideStallsMs).toBeLessThanOrEqual(BOUND_MS + NOISE_MS);
     expect(f.recoveryMs).toBeLessThanOrEqual(RECOVERY_LIMIT_MS);
     expect(f.dishonestWrites).toBe(0);
     expect(f.calls).toBeGreaterThan(1000);
@@ -171,7 +175,7 @@ describe('Redis faults under load (real redis-server, 60 concurrent callers)', (
     await admin.connect();
     const result = await runScenario('CLIENT KILL mid-command', {
       // Through a connection of its own: redis-cli would block this process (and so the callers) while it runs.
-      apply: async () => void (await admin.client('KILL', 'TYPE', 'normal')),
+      apply: async () => void (await admin.call('CLIENT', 'KILL', 'TYPE', 'normal')),
       outageMs: 0,
       restore: () => undefined,
       writeImpossible: () => false,

@@ -15,7 +15,7 @@ export function graphEnv(overrides: Record<string, string> = {}): Record<string,
     GRAPH_TENANT_ID: TENANT,
     GRAPH_CLIENT_ID: 'client-1',
     GRAPH_CLIENT_SECRET: CLIENT_SECRET,
-    GRAPH_TOKEN_TIMEOUT_MS: '1000',
+    GRAPH_TOKEN_TIMEOUT_MS: '3000',
     ...overrides,
   };
 }

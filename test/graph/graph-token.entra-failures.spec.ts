@@ -70,14 +70,18 @@ describe('GraphTokenService when Entra ID fails', () => {
   });
 
   it('gives up on an endpoint that never answers after GRAPH_TOKEN_TIMEOUT_MS', async () => {
+    graph = await startGraphApp(graphEnv({ GRAPH_TOKEN_TIMEOUT_MS: '800' }), endpoint);
+    endpoint.answerWith({ kind: 'hang' });
     const started = Date.now();
-    const error = await failingWith({ kind: 'hang' }, { GRAPH_TOKEN_TIMEOUT_MS: '800' });
+    const error = await graph.tokens.getAccessToken().catch((e: unknown) => e);
     const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(GraphTokenError);
     expect(error).toMatchObject({ code: 'TIMEOUT' });
-    expect(error.message).toContain('800 ms');
-    // The bound is the point of this case; the upper slack absorbs app start and a busy machine.
+    expect((error as Error).message).toContain('800 ms');
+    expect(endpoint.count).toBe(1);
+    // The bound is the point of this case; the upper slack absorbs a busy, shared machine.
     expect(elapsed).toBeGreaterThanOrEqual(750);
-    expect(elapsed).toBeLessThan(5000);
+    expect(elapsed).toBeLessThan(4000);
   });
 
   it('shares one failure among concurrent callers', async () => {
@@ -103,7 +107,7 @@ describe('GraphTokenService when Entra ID fails', () => {
   });
 
   it('keeps the still-valid token, with a warning, when a forced refresh times out', async () => {
-    graph = await startGraphApp(graphEnv({ GRAPH_TOKEN_TIMEOUT_MS: '300' }), endpoint);
+    graph = await startGraphApp(graphEnv({ GRAPH_TOKEN_TIMEOUT_MS: '1500' }), endpoint);
     const first = await graph.tokens.getAccessToken();
     endpoint.answerWith({ kind: 'hang' });
     expect(await graph.tokens.getAccessToken({ forceRefresh: true })).toBe(first);

@@ -18,11 +18,13 @@ interface WorkerResult {
   ms: number;
 }
 
-/** One app process of the fleet (test/graph/fixtures/token-worker.ts). */
+/** One app process of the fleet (test/graph/fixtures/token-worker.ts), driven over stdin/stdout. */
 class Worker {
-  readonly ready: Promise<void>;
-  readonly result: Promise<WorkerResult>;
   private readonly child: ChildProcess;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string) => void) | undefined;
+  private stderr = '';
+  private exited: Error | undefined;
 
   constructor(env: Record<string, string>, msal: object) {
     this.child = spawn(process.execPath, ['-r', REGISTER, WORKER], {
@@ -30,30 +32,37 @@ class Worker {
       env: { ...process.env, WORKER_ENV: JSON.stringify(env), WORKER_MSAL: JSON.stringify(msal) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    let stdout = '';
-    this.child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
-    let markReady: () => void = () => undefined;
-    let settle: (result: WorkerResult) => void = () => undefined;
-    this.ready = new Promise((resolve) => (markReady = resolve));
-    this.result = new Promise((resolve, reject) => {
-      settle = resolve;
-      this.child.on('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) without a result: ${stderr}`)));
-    });
-    this.result.catch(() => undefined);
+    this.child.stderr!.on('data', (chunk) => (this.stderr += String(chunk)));
+    let partial = '';
     this.child.stdout!.on('data', (chunk) => {
-      stdout += String(chunk);
-      const lines = stdout.split('\n');
-      stdout = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line === 'ready') markReady();
-        else if (line.startsWith('{')) settle(JSON.parse(line) as WorkerResult);
-      }
+      const parts = (partial + String(chunk)).split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) this.push(line);
+    });
+    this.child.on('exit', (code, signal) => {
+      this.exited = new Error(`worker exited (${code ?? signal}): ${this.stderr}`);
+      this.push('');
     });
   }
 
-  go(): void {
+  /** Resolves when the app in the process is up (after start or "restart"). */
+  async ready(): Promise<void> {
+    const line = await this.nextLine();
+    if (line !== 'ready') throw this.exited ?? new Error(`worker said ${line}, expected ready`);
+  }
+
+  restart(): Promise<void> {
+    this.child.stdin!.write('restart\n');
+    return this.ready();
+  }
+
+  /** Sends "go" at once; the promise is the outcome of that one token request. */
+  getAccessToken(): Promise<WorkerResult> {
     this.child.stdin!.write('go\n');
+    return this.nextLine().then((line) => {
+      if (!line.startsWith('{')) throw this.exited ?? new Error(`worker said ${line}, expected a result`);
+      return JSON.parse(line) as WorkerResult;
+    });
   }
 
   async kill(): Promise<void> {
@@ -62,48 +71,49 @@ class Worker {
     this.child.kill('SIGKILL');
     await exited;
   }
+
+  private push(line: string): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting) waiting(line);
+    else this.lines.push(line);
+  }
+
+  private nextLine(): Promise<string> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.exited) return Promise.resolve('');
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
 }
 
 describe('GraphTokenService across processes sharing one Redis', () => {
   let endpoint: FakeTokenEndpoint;
   let redis: RedisTestServer;
-  let workers: Worker[] = [];
+  const workers: Worker[] = [];
 
   beforeAll(async () => {
     [endpoint, redis] = await Promise.all([FakeTokenEndpoint.start(), RedisTestServer.start()]);
-    // One process first fills the transpile cache, so the fleet below starts in seconds.
-    const warmUp = new Worker({ CACHE_BACKEND: 'locmem' }, {});
-    await warmUp.ready;
-    await warmUp.kill();
-  }, 120_000);
+    const spawnWorker = () => new Worker(graphEnv(redis.env()), endpoint.msalOptions('test-tenant'));
+    // The first process fills the transpile cache, so the others start in a fraction of the time.
+    workers.push(spawnWorker());
+    await workers[0].ready();
+    workers.push(spawnWorker(), spawnWorker(), spawnWorker());
+    await Promise.all(workers.slice(1).map((worker) => worker.ready()));
+  }, 180_000);
   afterAll(async () => {
+    await Promise.all(workers.map((worker) => worker.kill()));
     await Promise.all([endpoint.stop(), redis.stop()]);
   });
   beforeEach(() => {
     endpoint.reset();
     redis.cli('FLUSHALL');
   });
-  afterEach(async () => {
-    await Promise.all(workers.map((worker) => worker.kill()));
-    workers = [];
-  });
-
-  function fleet(size: number, env: Record<string, string> = {}): Worker[] {
-    const started = Array.from(
-      { length: size },
-      () => new Worker(graphEnv({ ...redis.env(), ...env }), endpoint.msalOptions('test-tenant')),
-    );
-    workers.push(...started);
-    return started;
-  }
 
   it('4 cold processes cause exactly 1 token request', async () => {
-    const processes = fleet(4);
-    await Promise.all(processes.map((worker) => worker.ready));
     // A slow answer keeps the first request open while the others arrive.
     endpoint.answerWith({ kind: 'token', delayMs: 300 });
-    for (const worker of processes) worker.go();
-    const results = await Promise.all(processes.map((worker) => worker.result));
+    const results = await Promise.all(workers.map((worker) => worker.getAccessToken()));
 
     expect(results.every((result) => result.ok)).toBe(true);
     expect(new Set(results.map((result) => result.token)).size).toBe(1);
@@ -111,22 +121,23 @@ describe('GraphTokenService across processes sharing one Redis', () => {
     expect(results.filter((result) => result.source === 'network')).toHaveLength(1);
     expect(results.filter((result) => result.source === 'cache')).toHaveLength(3);
     expect(Number(redis.cli('TTL', KEY))).toBeLessThanOrEqual(3300);
-  }, 120_000);
+  }, 60_000);
 
   it('others proceed once the lock of a killed holder expires', async () => {
-    // Lock TTL = request bound + 1 s = 2.5 s.
-    const [holder, ...others] = fleet(3, { GRAPH_TOKEN_TIMEOUT_MS: '1500' });
-    await Promise.all([holder, ...others].map((worker) => worker.ready));
+    // Fresh apps: nothing in memory. GRAPH_TOKEN_TIMEOUT_MS is 3000, so the lock lives 4 s
+    // and a waiter would give up only after 7 s.
+    const [holder, ...others] = workers.slice(0, 3);
+    await Promise.all([holder, ...others].map((worker) => worker.restart()));
     endpoint.answerNext({ kind: 'hang' });
-    holder.go();
+    const holderResult = holder.getAccessToken();
+    holderResult.catch(() => undefined);
     await endpoint.waitForRequests(1);
     expect(redis.cli('EXISTS', `${KEY}:lock`)).toBe('1');
     await holder.kill();
 
     const lockLeftMs = Number(redis.cli('PTTL', `${KEY}:lock`));
     expect(lockLeftMs).toBeGreaterThan(0);
-    for (const worker of others) worker.go();
-    const results = await Promise.all(others.map((worker) => worker.result));
+    const results = await Promise.all(others.map((worker) => worker.getAccessToken()));
 
     expect(results.every((result) => result.ok)).toBe(true);
     expect(new Set(results.map((result) => result.token)).size).toBe(1);
@@ -135,10 +146,10 @@ describe('GraphTokenService across processes sharing one Redis', () => {
     expect(Math.min(...results.map((result) => result.ms))).toBeGreaterThanOrEqual(lockLeftMs - 300);
     // The dead holder's request, then exactly one more.
     expect(endpoint.count).toBe(2);
-  }, 120_000);
+  }, 60_000);
 
   it('a waiter whose lock holder never finishes fetches a token itself', async () => {
-    const graph = await startGraphApp(graphEnv({ ...redis.env(), GRAPH_TOKEN_TIMEOUT_MS: '500' }), endpoint);
+    const graph = await startGraphApp(graphEnv({ ...redis.env(), GRAPH_TOKEN_TIMEOUT_MS: '1500' }), endpoint);
     try {
       // A holder that is alive but stuck: its lock outlives any sensible wait.
       redis.cli('SET', `${KEY}:lock`, JSON.stringify('stuck-owner'), 'PX', '60000');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { freePort } from '../helpers/free-port';
 import { RedisTestServer } from '../helpers/redis-server';
-import { CLIENT_SECRET, graphEnv, startGraphApp, type GraphTestApp } from './graph-test-app';
+import { CLIENT_SECRET, graphEnv, sleep, startGraphApp, type GraphTestApp } from './graph-test-app';
 
 const KEY = ':1:graph_token_cache';
 
@@ -80,6 +80,25 @@ describe('GraphTokenService on a shared Redis', () => {
     const otherTenant = await processOnRedis({ GRAPH_TENANT_ID: 'another-tenant' });
     expect(await otherTenant.tokens.getAccessToken()).not.toBe(otherToken);
     expect(endpoint.count).toBe(3);
+  });
+
+  it('two processes refreshing ahead at the same time cause 1 request', async () => {
+    const one = await processOnRedis({ GRAPH_TOKEN_CACHE_DURATION: '4' });
+    const two = await processOnRedis({ GRAPH_TOKEN_CACHE_DURATION: '4' });
+    const old = await one.tokens.getAccessToken();
+    expect(await two.tokens.getAccessToken()).toBe(old);
+    await sleep(3200);
+    endpoint.answerWith({ kind: 'token', delayMs: 200 });
+    expect(await Promise.all([one.tokens.getAccessToken(), two.tokens.getAccessToken()])).toEqual([old, old]);
+    await endpoint.waitForRequests(2);
+    let fresh = [old, old];
+    for (let i = 0; i < 100 && fresh.includes(old); i++) {
+      await sleep(20);
+      fresh = [await one.tokens.getAccessToken(), await two.tokens.getAccessToken()];
+    }
+    expect(fresh[0]).not.toBe(old);
+    expect(fresh[1]).toBe(fresh[0]);
+    expect(endpoint.count).toBe(2);
   });
 
   it('invalidate removes only its own token from the cache, not a newer one', async () => {

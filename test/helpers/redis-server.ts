@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,7 +69,21 @@ export class RedisTestServer {
     const auth = this.options.password ? ['-a', this.options.password, '--no-auth-warning'] : [];
     return execFileSync('redis-cli', ['-h', this.host, '-p', String(this.port), ...auth, ...args], {
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
+  }
+
+  /**
+   * PING without blocking this process: fault tests restart Redis while callers run in the
+   * same process, and a synchronous redis-cli stalled them for up to 600 ms on a busy machine.
+   */
+  private pingAsync(): Promise<string> {
+    const auth = this.options.password ? ['-a', this.options.password, '--no-auth-warning'] : [];
+    return new Promise((resolve) => {
+      execFile('redis-cli', ['-h', this.host, '-p', String(this.port), ...auth, 'PING'], { encoding: 'utf8' }, (error, stdout) =>
+        resolve(error ? '' : stdout.trim()),
+      );
+    });
   }
 
   /** SIGSTOP: the server keeps its sockets open but answers nothing. */
@@ -120,11 +134,7 @@ export class RedisTestServer {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} on port ${this.port}`);
-      try {
-        if (this.cli('PING') === 'PONG') return;
-      } catch {
-        // not listening yet
-      }
+      if ((await this.pingAsync()) === 'PONG') return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`redis-server did not answer on port ${this.port} within 10 s`);

@@ -22,10 +22,19 @@ function installedVersion(name: string): string {
   return (JSON.parse(readFileSync(join(PROJECT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-async function npm(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await run('npm', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
-  return stdout;
+/** Runs a command; on failure the error carries its output, so a compile error reads in the test report. */
+async function exec(command: string, args: string[], cwd: string, timeout = 0): Promise<string> {
+  try {
+    const { stdout } = await run(command, args, { cwd, timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    return stdout;
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`);
+  }
 }
+
+const npm = (cwd: string, args: string[]) => exec('npm', args, cwd);
+const tsc = (cwd: string, project: string) => exec(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], cwd);
 
 describe('the npm package', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'ideagraph-cache-consumer-'));
@@ -39,6 +48,7 @@ describe('the npm package', () => {
     writeFileSync(join(workDir, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }));
     copyFileSync(join(CONSUMER_FIXTURE, 'main.ts.txt'), join(workDir, 'main.ts'));
     copyFileSync(join(CONSUMER_FIXTURE, 'tsconfig.json'), join(workDir, 'tsconfig.json'));
+    copyFileSync(join(CONSUMER_FIXTURE, 'tsconfig.declarations.json'), join(workDir, 'tsconfig.declarations.json'));
 
     // Pin the package's own dependencies and the host's packages to what this project has
     // installed, so resolution needs nothing the cache does not hold.
@@ -46,8 +56,13 @@ describe('the npm package', () => {
     const pins = [...Object.keys(manifest.dependencies), ...HOST_PACKAGES].map((name) => `${name}@${installedVersion(name)}`);
     await npm(workDir, ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', join(workDir, packed.filename), ...pins]);
 
-    await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: workDir });
-    const { stdout } = await run(process.execPath, ['dist/main.js'], { cwd: workDir, timeout: 30_000 });
+    // Resolution through the exports map (node16), as a Nest 11 app compiles.
+    await tsc(workDir, 'tsconfig.json');
+    // Every declaration file checked, ours included (skipLibCheck off). Classic resolution here:
+    // under node16, msal-node 7.2.3's types/index.d.cts re-exports its ESM typings, which
+    // tsc rejects (TS1479) in any CommonJS consumer that checks libraries.
+    await tsc(workDir, 'tsconfig.declarations.json');
+    const stdout = await exec(process.execPath, ['dist/main.js'], workDir, 30_000);
     report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
   }, PACK_TIMEOUT_MS);
 
@@ -75,6 +90,7 @@ describe('the npm package', () => {
       badKey: true,
       terminus: expect.stringContaining('npm install @nestjs/terminus'),
       internalPath: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      metricsWithoutPromClient: expect.stringContaining('npm install prom-client'),
     });
   });
 });

@@ -117,6 +117,20 @@ describe('GuardedStore', () => {
     expect(out.lines.filter((line) => line.startsWith('error:'))).toHaveLength(1);
   });
 
+  it('a late answer to a call made before the breaker opened does not close it', async () => {
+    const backend = new ControlledBackend();
+    const guard = guarded(backend);
+    let answer!: (value: string) => void;
+    const early = guard.run('get', 'k', () => new Promise<string>((resolve) => (answer = resolve)), 'fallback');
+    backend.behaviour = { kind: 'fail', error: new Error('read ECONNRESET') };
+    for (let i = 0; i < 5; i++) await get(guard);
+    expect(guard.breakerState).toBe('open');
+    answer('late');
+    await expect(early).resolves.toBe('late');
+    expect(guard.breakerState).toBe('open');
+    expect(guard.lastFault).toBe('connection lost');
+  });
+
   it('reports "not connected" as the connection fault that caused it', async () => {
     const out = new Lines();
     const backend = new ControlledBackend();

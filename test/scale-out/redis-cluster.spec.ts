@@ -5,9 +5,12 @@ import request from 'supertest';
 import { CacheManagerService } from '../../src/service/cache-manager.service';
 import { RedisClusterTest } from '../helpers/redis-cluster';
 import { createCacheApp } from '../helpers/test-app';
+import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
+import { graphEnv, TENANT } from '../graph/graph-test-app';
 import { describeCacheConformance } from '../service/cache-conformance';
 import { rawClusterClient, topologyTarget } from './scale-out-targets';
 import { runLoad, summarize } from './load';
+import { runTokenFleet } from './token-fleet';
 
 // One cluster for this file: 3 masters with one replica each, so a killed master's slots
 // are taken over by its replica. The kill test runs last because it changes the cluster.
@@ -20,6 +23,28 @@ afterAll(async () => {
 });
 
 describeCacheConformance('redis cluster', async () => topologyTarget(cluster.env(), await rawClusterClient(cluster.seeds)));
+
+describe('GraphTokenService on a Redis Cluster', () => {
+  let endpoint: FakeTokenEndpoint;
+  beforeAll(async () => {
+    endpoint = await FakeTokenEndpoint.start();
+  });
+  afterAll(async () => {
+    await endpoint?.stop();
+  });
+
+  it('3 cold processes cause exactly 1 token request', async () => {
+    // A slow answer keeps the first request open while the other processes arrive.
+    endpoint.answerWith({ kind: 'token', delayMs: 300 });
+    const results = await runTokenFleet(3, graphEnv({ ...cluster.env(), CACHE_KEY_PREFIX: 'fleet' }), endpoint.msalOptions(TENANT));
+
+    expect(results.map((result) => result.error)).toEqual([undefined, undefined, undefined]);
+    expect(new Set(results.map((result) => result.token)).size).toBe(1);
+    expect(endpoint.count).toBe(1);
+    expect(results.filter((result) => result.source === 'network')).toHaveLength(1);
+    expect(results.filter((result) => result.source === 'cache')).toHaveLength(2);
+  }, 120_000);
+});
 
 describe('ideagraph-cache on a Redis Cluster', () => {
   let app: INestApplication;
@@ -137,6 +162,15 @@ describe('ideagraph-cache on a Redis Cluster', () => {
       const killedAt = performance.now();
       await victim.kill();
 
+      // Until the replica takes over, a master is missing: /health/cache says so with 503.
+      const health = () => request(loadApp.getHttpServer()).get('/health/cache');
+      let down: { status: number; body: Record<string, unknown> } = { status: 0, body: {} };
+      for (let n = 0; n < 40 && !(down.status === 503 && (down.body.masters as { up?: number })?.up === 2); n++) {
+        down = await health();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(down).toMatchObject({ status: 503, body: { status: 'down', masters: { up: 2, total: 3 } } });
+
       // Writes to the killed master's slots resume once its replica is promoted.
       let recoveredAfterMs = Number.NaN;
       const deadline = killedAt + 20_000;
@@ -161,6 +195,13 @@ describe('ideagraph-cache on a Redis Cluster', () => {
       expect(recoveredAfterMs).toBeLessThan(20_000);
       expect(await loadCache.get(victimKey!)).toBe('after');
       await cluster.waitUntilHealthy(3, 0);
+      // The promoted replica is a master now; the dead node has left the slot map.
+      let up: { status: number; body: Record<string, unknown> } = { status: 0, body: {} };
+      for (let n = 0; n < 60 && up.status !== 200; n++) {
+        up = await health();
+        if (up.status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(up).toMatchObject({ status: 200, body: { status: 'up', masters: { up: 3, total: 3 }, nodes: { up: 5, total: 5 } } });
     } finally {
       await loadApp.close();
     }

@@ -4,6 +4,7 @@ import { CacheManagerService } from '../../src/service/cache-manager.service';
 import { startTlsRedis, type TlsRedisServer } from '../helpers/redis-tls-server';
 import { createCacheApp } from '../helpers/test-app';
 import { generateTlsCerts, type TlsCerts } from '../helpers/tls-certs';
+import { startGraphApp } from '../graph/graph-test-app';
 
 const USER = { name: 'ideagraph-cache', password: 'tls-acl-S3cret!pw' };
 
@@ -118,19 +119,20 @@ describe('TLS and an ACL user', () => {
     }
   });
 
-  it('a wrong password gives a clear 503 and no crash, and the password shows nowhere', async () => {
+  it('a wrong password gives a clear 503 and no crash, and the password shows nowhere, logs included', async () => {
     const wrong = 'wrong-Pa55word-x';
-    const app = await createCacheApp({ CACHE_BACKEND: 'redis', REDIS_URL: url(wrong), REDIS_TLS_CA_FILE: certs.caFile });
+    const { app, cache, logs, close } = await startGraphApp({ CACHE_BACKEND: 'redis', REDIS_URL: url(wrong), REDIS_TLS_CA_FILE: certs.caFile });
     try {
-      const cache = app.get(CacheManagerService);
       expect(await cache.set('denied', 1)).toBe(false);
       const health = await healthUntil(app, 503);
       expect(health.status).toBe(503);
       expect(health.body).toMatchObject({ status: 'down', backend: 'redis', error: 'authentication failed' });
       expect(health.text).not.toContain(wrong);
       expect(JSON.stringify(cache.getBackendInfo())).not.toContain(wrong);
+      expect(logs.join('\n')).toContain('authentication failed');
+      expect(logs.join('\n')).not.toContain(wrong);
     } finally {
-      await app.close();
+      await close();
     }
   });
 

@@ -313,11 +313,11 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         expect(typeof info.keyPrefix).toBe('string');
         expect(Number.isInteger(info.version)).toBe(true);
         expect(info.defaultTimeout).toBeGreaterThan(0);
-        if (info.backend === 'redis') {
+        if (info.backend === 'redis' && (info.redisMode === undefined || info.redisMode === 'standalone')) {
           expect(typeof info.redisHost).toBe('string');
           expect(Number.isInteger(info.redisPort)).toBe(true);
           expect(Number.isInteger(info.redisDb)).toBe(true);
-        } else {
+        } else if (info.backend !== 'redis') {
           expect(info).not.toHaveProperty('redisHost');
           expect(info).not.toHaveProperty('redisPort');
         }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { GuardedStore } from '../../../src/resilience/guarded-store';
 import type { CacheManagerService } from '../../../src/service/cache-manager.service';
+import { StallMonitor } from './stall-monitor';
 
 export type CallOutcome = 'hit' | 'miss' | 'written' | 'not-written' | 'exception';
 
@@ -39,14 +40,18 @@ export class CacheLoad {
     private readonly concurrency = 60,
   ) {}
 
+  readonly stalls = new StallMonitor();
+
   start(): void {
     this.running = true;
+    this.stalls.start();
     this.workers = Array.from({ length: this.concurrency }, (_, i) => this.worker(i));
   }
 
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all(this.workers);
+    this.stalls.stop();
   }
 
   private async worker(index: number): Promise<void> {

@@ -1,0 +1,74 @@
+import Redis from 'ioredis';
+import { resolveCacheOptions } from '../../src/config/resolve-cache-options';
+import { CacheTimeoutError, DeadlineQueue } from '../../src/resilience/deadline-queue';
+import { redisClientOptions } from '../../src/stores/redis-client.factory';
+import { AnswerCheck } from '../support/answer-check';
+import { KEY_SPACE, payload } from '../support/payload';
+import { type Contender, measureInRounds, withInFlight } from '../support/rounds';
+import { makeRow, perSecond, type Row } from '../support/row';
+import type { BenchSettings } from '../support/settings';
+import { BENCH_COMMAND_TIMEOUT_MS } from './redis-single-key';
+
+const SECTION = 'The time bound on every Redis call: raw GET wrapped three ways, 100 in flight';
+
+/**
+ * Why GuardedStore bounds calls with one DeadlineQueue timer instead of a setTimeout per
+ * call: the same raw GET, bounded by the queue, by a timer per call, and not at all.
+ */
+export async function redisTimeBoundRows(port: number, settings: BenchSettings): Promise<Row[]> {
+  const raw = new Redis(redisClientOptions(resolveCacheOptions({ backend: 'redis', redis: { host: '127.0.0.1', port } }).redis));
+  await raw.connect();
+  try {
+    for (let i = 0; i < KEY_SPACE; i++) await raw.set(`bound:${i}`, JSON.stringify(payload(i)));
+    const queue = new DeadlineQueue(BENCH_COMMAND_TIMEOUT_MS);
+    const check = new AnswerCheck();
+    const found = (text: string | null): boolean => text !== null;
+    const contender = (name: string, wrap: (call: Promise<string | null>) => Promise<string | null>): Contender => {
+      let next = 0;
+      return {
+        name,
+        opsPerCall: settings.batch,
+        run: () => withInFlight(settings.inFlight, settings.batch, () => check.expect(name, wrap(raw.get(`bound:${next++ % KEY_SPACE}`)), found)),
+      };
+    };
+    const measured = await measureInRounds(
+      [
+        contender('queue', (call) => queue.bound(call)),
+        contender('timer', (call) => boundByTimer(call, BENCH_COMMAND_TIMEOUT_MS)),
+        contender('none', (call) => call),
+      ],
+      settings.rounds,
+    );
+    queue.expireAll();
+    const row = (baseline: 'timer' | 'none', baselineName: string): Row =>
+      makeRow({
+        section: SECTION,
+        measurement: 'GET bounded by DeadlineQueue (one timer for all calls)',
+        unit: 'ops/s',
+        ours: perSecond(measured.ms('queue')),
+        baselineName,
+        baseline: perSecond(measured.ms(baseline)),
+        cpuUs: { ours: measured.cpuUs('queue'), baseline: measured.cpuUs(baseline) },
+        problem: check.problem('queue', baseline),
+      });
+    return [row('timer', 'the same GET bounded by a setTimeout per call'), row('none', 'the same GET with no bound')];
+  } finally {
+    raw.disconnect();
+  }
+}
+
+function boundByTimer<T>(call: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new CacheTimeoutError(`no answer within ${ms} ms`)), ms);
+    call.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -29,6 +29,7 @@ export const HOT_KEYS = Array.from({ length: 20 }, (_, i) => `hot:${i}`);
 export class CacheLoad {
   readonly samples: CallSample[] = [];
   readonly exceptions: unknown[] = [];
+  readonly stalls = new StallMonitor();
   private running = false;
   private workers: Promise<void>[] = [];
   private sequence = 0;
@@ -39,8 +40,6 @@ export class CacheLoad {
     private readonly label: string,
     private readonly concurrency = 60,
   ) {}
-
-  readonly stalls = new StallMonitor();
 
   start(): void {
     this.running = true;

@@ -78,10 +78,12 @@ export function figuresRow(f: ScenarioFigures): string {
  * Checks the outage logging rule on the module's lines: faults are logged, a kind is
  * repeated at most once per window, and the recovery is one line. Returns what is wrong.
  */
-export function logDisciplineProblems(lines: LogLine[], windowMs: number): string[] {
+export function logDisciplineProblems(lines: LogLine[], windowMs: number, faultAt: number): string[] {
   const problems: string[] = [];
   const errors = lines.filter((line) => line.level === 'error');
   if (errors.length === 0) problems.push('no fault was logged');
+  // The first failure is written when it happens, not at the end of a window.
+  else if (errors[0].at - faultAt > 1000) problems.push(`first fault logged ${errors[0].at - faultAt} ms after the fault`);
   const lastByKind = new Map<string, number>();
   for (const line of errors) {
     const kind = /failed: ([^(]+?) \(/.exec(line.text)?.[1] ?? line.text;

@@ -7,7 +7,6 @@ import { payload } from '../support/payload';
 import { measureInRounds } from '../support/rounds';
 import { makeRow, type Row } from '../support/row';
 import type { BenchSettings } from '../support/settings';
-import { BENCH_COMMAND_TIMEOUT_MS } from './redis-single-key';
 
 const SECTION = 'Redis, 1000 keys per call, one call at a time';
 const KEYS = 1000;
@@ -15,7 +14,7 @@ const TTL_MS = 300_000;
 
 /** getMany and setMany of 1000 keys against one MGET and one pipeline of SETs on raw ioredis. */
 export async function redisManyKeysRows(port: number, settings: BenchSettings): Promise<Row[]> {
-  const redis = { host: '127.0.0.1', port, commandTimeoutMs: BENCH_COMMAND_TIMEOUT_MS };
+  const redis = { host: '127.0.0.1', port };
   const ours = await startCacheContext({ backend: 'redis', redis });
   const raw = new Redis(redisClientOptions(resolveCacheOptions({ backend: 'redis', redis }).redis));
   await raw.connect();

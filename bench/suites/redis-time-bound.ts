@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { defaultCacheOptions } from '../../src/config/cache-defaults';
 import { resolveCacheOptions } from '../../src/config/resolve-cache-options';
 import { CacheTimeoutError, DeadlineQueue } from '../../src/resilience/deadline-queue';
 import { redisClientOptions } from '../../src/stores/redis-client.factory';
@@ -7,20 +8,21 @@ import { KEY_SPACE, payload } from '../support/payload';
 import { type Contender, measureInRounds, withInFlight } from '../support/rounds';
 import { makeRow, perSecond, type Row } from '../support/row';
 import type { BenchSettings } from '../support/settings';
-import { BENCH_COMMAND_TIMEOUT_MS } from './redis-single-key';
 
 const SECTION = 'The time bound on every Redis call: raw GET wrapped three ways, 100 in flight';
 
 /**
- * Why GuardedStore bounds calls with one DeadlineQueue timer instead of a setTimeout per
- * call: the same raw GET, bounded by the queue, by a timer per call, and not at all.
+ * What the time bound on every Redis call costs, and whether GuardedStore's choice (one
+ * DeadlineQueue timer for all calls) beats the obvious one (a setTimeout per call): the same
+ * raw GET bounded by the queue, by a timer per call, and not at all.
  */
 export async function redisTimeBoundRows(port: number, settings: BenchSettings): Promise<Row[]> {
   const raw = new Redis(redisClientOptions(resolveCacheOptions({ backend: 'redis', redis: { host: '127.0.0.1', port } }).redis));
   await raw.connect();
   try {
     for (let i = 0; i < KEY_SPACE; i++) await raw.set(`bound:${i}`, JSON.stringify(payload(i)));
-    const queue = new DeadlineQueue(BENCH_COMMAND_TIMEOUT_MS);
+    const boundMs = defaultCacheOptions().redis.commandTimeoutMs;
+    const queue = new DeadlineQueue(boundMs);
     const check = new AnswerCheck();
     const found = (text: string | null): boolean => text !== null;
     const contender = (name: string, wrap: (call: Promise<string | null>) => Promise<string | null>): Contender => {
@@ -34,7 +36,7 @@ export async function redisTimeBoundRows(port: number, settings: BenchSettings):
     const measured = await measureInRounds(
       [
         contender('queue', (call) => queue.bound(call)),
-        contender('timer', (call) => boundByTimer(call, BENCH_COMMAND_TIMEOUT_MS)),
+        contender('timer', (call) => boundByTimer(call, boundMs)),
         contender('none', (call) => call),
       ],
       settings.rounds,
@@ -43,7 +45,7 @@ export async function redisTimeBoundRows(port: number, settings: BenchSettings):
     const row = (baseline: 'timer' | 'none', baselineName: string): Row =>
       makeRow({
         section: SECTION,
-        measurement: 'GET bounded by DeadlineQueue (one timer for all calls)',
+        measurement: `GET bounded by DeadlineQueue (one timer for all calls, ${boundMs} ms)`,
         unit: 'ops/s',
         ours: perSecond(measured.ms('queue')),
         baselineName,
@@ -51,7 +53,7 @@ export async function redisTimeBoundRows(port: number, settings: BenchSettings):
         cpuUs: { ours: measured.cpuUs('queue'), baseline: measured.cpuUs(baseline) },
         problem: check.problem('queue', baseline),
       });
-    return [row('timer', 'the same GET bounded by a setTimeout per call'), row('none', 'the same GET with no bound')];
+    return [row('timer', `the same GET bounded by a setTimeout per call (${boundMs} ms)`), row('none', 'the same GET with no bound')];
   } finally {
     raw.disconnect();
   }

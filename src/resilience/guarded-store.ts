@@ -1,6 +1,7 @@
 import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
+import { OperationLatencies } from '../metrics/operation-latencies';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker';
-import { CacheTimeoutError, DeadlineQueue } from './deadline-queue';
+import { CacheTimeoutError, settleWithin, withinBound } from './call-deadline';
 import { classifyFault } from './fault-classifier';
 import type { FaultLog } from './fault-log';
 
@@ -28,8 +29,11 @@ export interface GuardCounters {
  */
 export class GuardedStore {
   readonly counters: GuardCounters = { errors: 0, timeouts: 0, shortCircuited: 0 };
+  /** Per operation, how long calls took as their callers saw it, fallbacks included. */
+  readonly latencies = new OperationLatencies();
   private readonly breaker: CircuitBreaker;
-  private readonly deadlines = new Map<number, DeadlineQueue>();
+  /** Settles each call still waiting for the backend; used at shutdown. */
+  private readonly waiting = new Set<() => void>();
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
   private closed = false;
@@ -64,30 +68,52 @@ export class GuardedStore {
    * `fallback` on any backend fault. Errors that describe a caller mistake are rethrown.
    */
   run<T, F>(operation: string, key: string | undefined, call: (store: CacheStore) => Promise<T>, fallback: F, boundMs?: number): Promise<T | F> {
-    if (!this.store.remote) return this.runLocal(operation, key, call, fallback);
+    return this.execute(operation, key, call, fallback, boundMs, identity);
+  }
+
+  /** Like `run` for writes: true once the store confirmed the write, false on any backend fault. */
+  write(operation: string, key: string | undefined, call: (store: CacheStore) => Promise<unknown>, boundMs?: number): Promise<boolean> {
+    return this.execute(operation, key, call, false, boundMs, confirmed);
+  }
+
+  private execute<T, R, F>(
+    operation: string,
+    key: string | undefined,
+    call: (store: CacheStore) => Promise<T>,
+    fallback: F,
+    boundMs: number | undefined,
+    onSuccess: (value: T) => R,
+  ): Promise<R | F> {
+    const started = performance.now();
+    if (!this.store.remote) return this.runLocal(operation, key, call, fallback, started, onSuccess);
     if (this.closed || !this.breaker.allowsCalls()) {
       this.counters.shortCircuited++;
+      this.latencies.record(operation, performance.now() - started);
       return Promise.resolve(fallback);
     }
-    return this.deadline(boundMs ?? this.settings.commandTimeoutMs)
-      .bound(call(this.store))
-      .then(
-        (value) => {
-          // The breaker opened while this call was on its way: its late answer tells nothing
-          // about the backend now (measured: after a stall, answers read from the socket
-          // buffer closed the breaker 0.1 s into a SIGSTOP). Only a probe closes it.
-          if (!this.breaker.allowsCalls()) return value;
-          this.breaker.recordSuccess();
-          if (this.inOutage) this.endOutage();
-          return value;
-        },
-        (error: unknown) => {
-          if (error instanceof NotAnIntegerError) throw error;
-          this.recordFault(operation, key, error);
-          this.failed(error);
-          return fallback;
-        },
-      );
+    // One promise per call: the bound, the breaker, the timing and the fallback settle together.
+    return settleWithin(
+      call(this.store),
+      boundMs ?? this.settings.commandTimeoutMs,
+      (value): R | F => {
+        this.latencies.record(operation, performance.now() - started);
+        // The breaker opened while this call was on its way: its late answer tells nothing
+        // about the backend now (measured: after a stall, answers read from the socket
+        // buffer closed the breaker 0.1 s into a SIGSTOP). Only a probe closes it.
+        if (!this.breaker.allowsCalls()) return onSuccess(value);
+        this.breaker.recordSuccess();
+        if (this.inOutage) this.endOutage();
+        return onSuccess(value);
+      },
+      (error): R | F => {
+        this.latencies.record(operation, performance.now() - started);
+        if (error instanceof NotAnIntegerError) throw error;
+        this.recordFault(operation, key, error);
+        this.failed(error);
+        return fallback;
+      },
+      this.waiting,
+    );
   }
 
   /** A live round trip, bounded by `boundMs`. While the breaker is open, reports the last fault at once. */
@@ -97,7 +123,7 @@ export class GuardedStore {
     }
     const started = process.hrtime.bigint();
     try {
-      await (this.store.remote ? this.deadline(boundMs).bound(this.store.ping()) : this.store.ping());
+      await (this.store.remote ? withinBound(this.store.ping(), boundMs) : this.store.ping());
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
       if (this.store.remote) {
         this.breaker.recordSuccess();
@@ -115,27 +141,30 @@ export class GuardedStore {
   async close(): Promise<void> {
     this.closed = true;
     if (this.probeTimer) clearTimeout(this.probeTimer);
-    for (const queue of this.deadlines.values()) queue.expireAll();
+    for (const abort of [...this.waiting]) abort();
     await this.store.close();
   }
 
-  private async runLocal<T, F>(operation: string, key: string | undefined, call: (store: CacheStore) => Promise<T>, fallback: F): Promise<T | F> {
-    try {
-      return await call(this.store);
-    } catch (error) {
-      if (error instanceof NotAnIntegerError) throw error;
-      this.recordFault(operation, key, error);
-      return fallback;
-    }
-  }
-
-  private deadline(ms: number): DeadlineQueue {
-    let queue = this.deadlines.get(ms);
-    if (!queue) {
-      queue = new DeadlineQueue(ms);
-      this.deadlines.set(ms, queue);
-    }
-    return queue;
+  private runLocal<T, R, F>(
+    operation: string,
+    key: string | undefined,
+    call: (store: CacheStore) => Promise<T>,
+    fallback: F,
+    started: number,
+    onSuccess: (value: T) => R,
+  ): Promise<R | F> {
+    return call(this.store).then(
+      (value): R | F => {
+        this.latencies.record(operation, performance.now() - started);
+        return onSuccess(value);
+      },
+      (error: unknown): R | F => {
+        this.latencies.record(operation, performance.now() - started);
+        if (error instanceof NotAnIntegerError) throw error;
+        this.recordFault(operation, key, error);
+        return fallback;
+      },
+    );
   }
 
   private recordFault(operation: string, key: string | undefined, error: unknown): void {
@@ -158,6 +187,7 @@ export class GuardedStore {
   }
 
   private failed(error: unknown): void {
+    if (this.closed) return;
     if (!this.breaker.recordFailure()) {
       if (this.breaker.state === 'open') this.probeSoon(this.settings.cooldownMs);
       return;
@@ -186,7 +216,7 @@ export class GuardedStore {
     this.probing = true;
     this.breaker.beginProbe();
     try {
-      await this.deadline(this.settings.commandTimeoutMs).bound(this.store.ping());
+      await withinBound(this.store.ping(), this.settings.commandTimeoutMs);
       this.breaker.recordSuccess();
       this.endOutage();
     } catch (error) {
@@ -203,4 +233,12 @@ export class GuardedStore {
     this.lastFaultKind = undefined;
     this.faultLog.recovered(`${this.settings.backend} cache`, this.counters.shortCircuited - this.shortCircuitedBeforeOutage);
   }
+}
+
+function identity<T>(value: T): T {
+  return value;
+}
+
+function confirmed(): true {
+  return true;
 }

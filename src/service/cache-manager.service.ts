@@ -3,7 +3,6 @@ import { decodeValue, encodeValue } from '../codec/value-codec';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
 import type { CacheStats } from '../metrics/cache-stats';
-import { OperationLatencies } from '../metrics/operation-latencies';
 import { GuardedStore } from '../resilience/guarded-store';
 import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
 import type { CacheBackendInfo } from './cache-backend-info';
@@ -27,7 +26,6 @@ export class CacheManagerService {
   private readonly keyPrefix: string;
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
-  private readonly latencies = new OperationLatencies();
 
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
@@ -37,19 +35,25 @@ export class CacheManagerService {
   }
 
   /** The stored value, or `defaultValue` on a miss or a backend fault. */
-  async get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
-    const found = await this.read<T>(key);
-    return found === MISS ? defaultValue : found;
+  get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
+    return this.read<T>(key).then((found) => (found === MISS ? defaultValue : found));
   }
 
   /** Stores `value`; false if it did not reach the backend. */
-  async set(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
-    assertValidKey(key);
-    const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
-    const text = this.encode(value);
+  set(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
+    // Not async, to save a promise per call on the hot path; caller mistakes still reject.
+    let ttlMs: number | null;
+    let text: string;
+    try {
+      assertValidKey(key);
+      ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
+      text = this.encode(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (ttlMs === 0) return this.removeExpired(key);
     this.counters.sets++;
-    return this.run('set', key, (store) => store.set(this.keyPrefix + key, text, ttlMs).then(() => true), false);
+    return this.guard.write('set', key, (store) => store.set(this.keyPrefix + key, text, ttlMs));
   }
 
   /** Stores only if the key is absent (SET NX on Redis); true if it stored. */
@@ -58,7 +62,7 @@ export class CacheManagerService {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
     const text = this.encode(value);
     if (ttlMs === 0) return false;
-    const added = await this.run('add', key, (store) => store.add(this.keyPrefix + key, text, ttlMs), false);
+    const added = await this.guard.run('add', key, (store) => store.add(this.keyPrefix + key, text, ttlMs), false);
     if (added) this.counters.sets++;
     return added;
   }
@@ -66,14 +70,14 @@ export class CacheManagerService {
   /** True if the key is present (also for a stored null). */
   async exists(key: string): Promise<boolean> {
     assertValidKey(key);
-    return this.run('exists', key, (store) => store.exists(this.keyPrefix + key), false);
+    return this.guard.run('exists', key, (store) => store.exists(this.keyPrefix + key), false);
   }
 
   /** True if the key existed and was removed. */
   async delete(key: string): Promise<boolean> {
     assertValidKey(key);
     this.counters.deletes++;
-    return this.run('delete', key, (store) => store.delete(this.keyPrefix + key), false);
+    return this.guard.run('delete', key, (store) => store.delete(this.keyPrefix + key), false);
   }
 
   /**
@@ -84,7 +88,7 @@ export class CacheManagerService {
   async deleteIfEquals(key: string, expected: unknown): Promise<boolean> {
     assertValidKey(key);
     const text = this.encode(expected);
-    const deleted = await this.run('deleteIfEquals', key, (store) => store.deleteIfEquals(this.keyPrefix + key, text), false);
+    const deleted = await this.guard.run('deleteIfEquals', key, (store) => store.deleteIfEquals(this.keyPrefix + key, text), false);
     if (deleted) this.counters.deletes++;
     return deleted;
   }
@@ -94,7 +98,7 @@ export class CacheManagerService {
     const unique = this.validKeys(keys);
     const result: Record<string, T> = {};
     if (unique.length === 0) return result;
-    const texts = await this.run(
+    const texts = await this.guard.run(
       'getMany',
       undefined,
       (store) => store.getMany(unique.map((key) => this.keyPrefix + key)),
@@ -128,7 +132,7 @@ export class CacheManagerService {
     if (encoded.length === 0) return true;
     if (ttlMs === 0) return this.deleteMany(pairs.map(([key]) => key));
     this.counters.sets += encoded.length;
-    return this.run('setMany', undefined, (store) => store.setMany(encoded, ttlMs).then(() => true), false);
+    return this.guard.write('setMany', undefined, (store) => store.setMany(encoded, ttlMs));
   }
 
   /** Removes every key; false if the backend could not be reached. */
@@ -136,12 +140,7 @@ export class CacheManagerService {
     const unique = this.validKeys(keys);
     if (unique.length === 0) return true;
     this.counters.deletes += unique.length;
-    return this.run(
-      'deleteMany',
-      undefined,
-      (store) => store.deleteMany(unique.map((key) => this.keyPrefix + key)).then(() => true),
-      false,
-    );
+    return this.guard.write('deleteMany', undefined, (store) => store.deleteMany(unique.map((key) => this.keyPrefix + key)));
   }
 
   /** Adds `delta` atomically; the new value, or null if the key is absent or the backend failed. */
@@ -151,7 +150,7 @@ export class CacheManagerService {
       throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
     }
     try {
-      return await this.run('incr', key, (store) => store.incrBy(this.keyPrefix + key, delta), null);
+      return await this.guard.run('incr', key, (store) => store.incrBy(this.keyPrefix + key, delta), null);
     } catch (error) {
       if (error instanceof NotAnIntegerError) {
         throw new CacheValueError(`cannot increment key ${JSON.stringify(key)}: ${error.message}`, 'NOT_AN_INTEGER');
@@ -172,14 +171,14 @@ export class CacheManagerService {
   async touch(key: string, timeout?: CacheTimeout): Promise<boolean> {
     assertValidKey(key);
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
-    if (ttlMs === 0) return this.run('touch', key, (store) => store.delete(this.keyPrefix + key), false);
-    return this.run('touch', key, (store) => store.touch(this.keyPrefix + key, ttlMs), false);
+    if (ttlMs === 0) return this.guard.run('touch', key, (store) => store.delete(this.keyPrefix + key), false);
+    return this.guard.run('touch', key, (store) => store.touch(this.keyPrefix + key, ttlMs), false);
   }
 
   /** Seconds left (rounded up); null if it never expires; undefined if absent or on a fault. */
   async ttl(key: string): Promise<number | null | undefined> {
     assertValidKey(key);
-    const ms = await this.run('ttl', key, (store) => store.ttlMs(this.keyPrefix + key), undefined);
+    const ms = await this.guard.run('ttl', key, (store) => store.ttlMs(this.keyPrefix + key), undefined);
     if (ms === undefined || ms === null) return ms;
     return Math.ceil(ms / 1000);
   }
@@ -223,7 +222,7 @@ export class CacheManagerService {
   async clear(): Promise<boolean> {
     // A SCAN over a large keyspace takes many round trips; each one is short, the whole is bounded more loosely.
     const bound = Math.max(this.options.redis.commandTimeoutMs * 50, 10_000);
-    return this.run('clear', undefined, (store) => store.clear(this.keyPrefix).then(() => true), false, bound);
+    return this.guard.write('clear', undefined, (store) => store.clear(this.keyPrefix), bound);
   }
 
   /** Counters, breaker state and latency percentiles per operation since startup. */
@@ -233,7 +232,7 @@ export class CacheManagerService {
       ...this.counters,
       ...this.guard.counters,
       breakerState: this.guard.breakerState,
-      latency: this.latencies.summaries(),
+      latency: this.guard.latencies.summaries(),
     };
   }
 
@@ -253,30 +252,17 @@ export class CacheManagerService {
     };
   }
 
-  /** Every store call passes through here: the guard bounds it, this times it as the caller sees it. */
-  private run<T, F>(
-    operation: string,
-    key: string | undefined,
-    call: (store: CacheStore) => Promise<T>,
-    fallback: F,
-    boundMs?: number,
-  ): Promise<T | F> {
-    const started = performance.now();
-    return this.guard.run(operation, key, call, fallback, boundMs).then(
-      (value) => {
-        this.latencies.record(operation, performance.now() - started);
-        return value;
-      },
-      (error: unknown) => {
-        this.latencies.record(operation, performance.now() - started);
-        throw error;
-      },
-    );
+  private read<T>(key: string): Promise<T | typeof MISS> {
+    // Not async: a key error must still reject the returned promise, not throw synchronously.
+    try {
+      assertValidKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.guard.run('get', key, (store) => store.get(this.keyPrefix + key), undefined).then((text) => this.afterRead<T>(key, text));
   }
 
-  private async read<T>(key: string): Promise<T | typeof MISS> {
-    assertValidKey(key);
-    const text = await this.run('get', key, (store) => store.get(this.keyPrefix + key), undefined);
+  private afterRead<T>(key: string, text: string | undefined): T | typeof MISS {
     if (text === undefined) {
       this.counters.misses++;
       if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
@@ -288,7 +274,7 @@ export class CacheManagerService {
   }
 
   private async removeExpired(key: string): Promise<boolean> {
-    const removed = await this.run('delete', key, (store) => store.delete(this.keyPrefix + key).then(() => true), false);
+    const removed = await this.guard.write('delete', key, (store) => store.delete(this.keyPrefix + key));
     return removed;
   }
 

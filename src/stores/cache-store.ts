@@ -11,7 +11,8 @@ export interface CacheStore {
   readonly remote: boolean;
   get(key: string): Promise<string | undefined>;
   getMany(keys: string[]): Promise<(string | undefined)[]>;
-  set(key: string, value: string, ttlMs: number | null): Promise<void>;
+  /** Resolves once stored (with whatever the backend answered). */
+  set(key: string, value: string, ttlMs: number | null): Promise<unknown>;
   /** Stores only if absent; true if it stored. */
   add(key: string, value: string, ttlMs: number | null): Promise<boolean>;
   setMany(entries: [string, string][], ttlMs: number | null): Promise<void>;

@@ -92,8 +92,8 @@ export class RedisStore implements CacheStore {
     return this.client;
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.client.get(key)) ?? undefined;
+  get(key: string): Promise<string | undefined> {
+    return this.client.get(key).then(nullToUndefined);
   }
 
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
@@ -102,9 +102,9 @@ export class RedisStore implements CacheStore {
     return values.map((value) => value ?? undefined);
   }
 
-  async set(key: string, value: string, ttlMs: number | null): Promise<void> {
-    if (ttlMs === null) await this.client.set(key, value);
-    else await this.client.set(key, value, 'PX', ttlMs);
+  // Not async on the hot path: each async layer costs a promise per call (docs/benchmarks.md).
+  set(key: string, value: string, ttlMs: number | null): Promise<unknown> {
+    return ttlMs === null ? this.client.set(key, value) : this.client.set(key, value, 'PX', ttlMs);
   }
 
   async add(key: string, value: string, ttlMs: number | null): Promise<boolean> {
@@ -222,4 +222,8 @@ export class RedisStore implements CacheStore {
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function nullToUndefined(value: string | null): string | undefined {
+  return value ?? undefined;
 }

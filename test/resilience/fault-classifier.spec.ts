@@ -1,4 +1,4 @@
-import { CacheTimeoutError } from '../../src/resilience/deadline-queue';
+import { CacheTimeoutError } from '../../src/resilience/call-deadline';
 import { classifyFault } from '../../src/resilience/fault-classifier';
 
 function withCode(message: string, code: string): Error {
@@ -14,7 +14,7 @@ function named(name: string, message: string): Error {
 describe('classifyFault', () => {
   it.each([
     [withCode('connect ECONNREFUSED 127.0.0.1:6379', 'ECONNREFUSED'), 'connection refused'],
-    [new CacheTimeoutError('no answer within 200 ms'), 'timed out'],
+    [new CacheTimeoutError(200), 'timed out'],
     [withCode('connect ETIMEDOUT', 'ETIMEDOUT'), 'timed out'],
     [new Error('WRONGPASS invalid username-password pair or user is disabled.'), 'authentication failed'],
     [new Error('NOAUTH Authentication required.'), 'authentication failed'],

@@ -1,7 +1,7 @@
 import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
 import { OperationLatencies } from '../metrics/operation-latencies';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker';
-import { CacheTimeoutError, settleWithin, withinBound } from './call-deadline';
+import { CacheTimeoutError, DeadlineQueue } from './deadline-queue';
 import { classifyFault } from './fault-classifier';
 import type { FaultLog } from './fault-log';
 
@@ -32,8 +32,8 @@ export class GuardedStore {
   /** Per operation, how long calls took as their callers saw it, fallbacks included. */
   readonly latencies = new OperationLatencies();
   private readonly breaker: CircuitBreaker;
-  /** Settles each call still waiting for the backend; used at shutdown. */
-  private readonly waiting = new Set<() => void>();
+  /** One queue per bound length (commands, clear, health probes). */
+  private readonly deadlines = new Map<number, DeadlineQueue>();
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
   private closed = false;
@@ -92,9 +92,8 @@ export class GuardedStore {
       return Promise.resolve(fallback);
     }
     // One promise per call: the bound, the breaker, the timing and the fallback settle together.
-    return settleWithin(
+    return this.deadline(boundMs ?? this.settings.commandTimeoutMs).settle(
       call(this.store),
-      boundMs ?? this.settings.commandTimeoutMs,
       (value): R | F => {
         this.latencies.record(operation, performance.now() - started);
         // The breaker opened while this call was on its way: its late answer tells nothing
@@ -112,7 +111,6 @@ export class GuardedStore {
         this.failed(error);
         return fallback;
       },
-      this.waiting,
     );
   }
 
@@ -123,7 +121,7 @@ export class GuardedStore {
     }
     const started = process.hrtime.bigint();
     try {
-      await (this.store.remote ? withinBound(this.store.ping(), boundMs) : this.store.ping());
+      await (this.store.remote ? this.bounded(this.store.ping(), boundMs) : this.store.ping());
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
       if (this.store.remote) {
         this.breaker.recordSuccess();
@@ -141,8 +139,22 @@ export class GuardedStore {
   async close(): Promise<void> {
     this.closed = true;
     if (this.probeTimer) clearTimeout(this.probeTimer);
-    for (const abort of [...this.waiting]) abort();
+    for (const queue of this.deadlines.values()) queue.expireAll();
     await this.store.close();
+  }
+
+  private deadline(boundMs: number): DeadlineQueue {
+    let queue = this.deadlines.get(boundMs);
+    if (!queue) {
+      queue = new DeadlineQueue(boundMs);
+      this.deadlines.set(boundMs, queue);
+    }
+    return queue;
+  }
+
+  /** `call`, or a CacheTimeoutError after `boundMs`. */
+  private bounded<T>(call: Promise<T>, boundMs: number): Promise<T> {
+    return this.deadline(boundMs).settle(call, identity, rethrow);
   }
 
   private runLocal<T, R, F>(
@@ -216,7 +228,7 @@ export class GuardedStore {
     this.probing = true;
     this.breaker.beginProbe();
     try {
-      await withinBound(this.store.ping(), this.settings.commandTimeoutMs);
+      await this.bounded(this.store.ping(), this.settings.commandTimeoutMs);
       this.breaker.recordSuccess();
       this.endOutage();
     } catch (error) {
@@ -241,4 +253,8 @@ function identity<T>(value: T): T {
 
 function confirmed(): true {
   return true;
+}
+
+function rethrow(error: unknown): never {
+  throw error;
 }

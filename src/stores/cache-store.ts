@@ -9,7 +9,8 @@
 export interface CacheStore {
   /** Talks over a network: calls need time bounds and a circuit breaker. */
   readonly remote: boolean;
-  get(key: string): Promise<string | undefined>;
+  /** The stored text; null or undefined when absent (null lets a client's reply pass through unwrapped). */
+  get(key: string): Promise<string | null | undefined>;
   getMany(keys: string[]): Promise<(string | undefined)[]>;
   /** Resolves once stored (with whatever the backend answered). */
   set(key: string, value: string, ttlMs: number | null): Promise<unknown>;

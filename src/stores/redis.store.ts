@@ -92,8 +92,8 @@ export class RedisStore implements CacheStore {
     return this.client;
   }
 
-  get(key: string): Promise<string | undefined> {
-    return this.client.get(key).then(nullToUndefined);
+  get(key: string): Promise<string | null> {
+    return this.client.get(key);
   }
 
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
@@ -222,8 +222,4 @@ export class RedisStore implements CacheStore {
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-function nullToUndefined(value: string | null): string | undefined {
-  return value ?? undefined;
 }

@@ -1,4 +1,4 @@
-import { CacheTimeoutError } from '../../src/resilience/call-deadline';
+import { CacheTimeoutError } from '../../src/resilience/deadline-queue';
 import { classifyFault } from '../../src/resilience/fault-classifier';
 
 function withCode(message: string, code: string): Error {

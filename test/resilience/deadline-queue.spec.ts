@@ -1,0 +1,99 @@
+import { CacheTimeoutError, DeadlineQueue } from '../../src/resilience/deadline-queue';
+
+const never = <T>() => new Promise<T>(() => undefined);
+const pass = <T>(value: T): T => value;
+const rethrow = (error: unknown): never => {
+  throw error;
+};
+
+describe('DeadlineQueue', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('passes on the result of a call that answers in time', async () => {
+    const queue = new DeadlineQueue(200);
+    await expect(queue.settle(Promise.resolve('value'), pass, rethrow)).resolves.toBe('value');
+  });
+
+  it('passes on the error of a call that fails in time, unchanged', async () => {
+    const queue = new DeadlineQueue(200);
+    const error = new Error('WRONGPASS');
+    await expect(queue.settle(Promise.reject(error), pass, rethrow)).rejects.toBe(error);
+  });
+
+  it('times out a call once the bound has passed, not before', async () => {
+    const queue = new DeadlineQueue(200);
+    const outcome = jest.fn();
+    queue.settle(never(), pass, rethrow).then(outcome, outcome);
+    await jest.advanceTimersByTimeAsync(199);
+    expect(outcome).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(2);
+    expect(outcome).toHaveBeenCalledWith(expect.any(CacheTimeoutError));
+    expect(outcome.mock.calls[0][0]).toMatchObject({ code: 'ETIMEDOUT', boundMs: 200, message: 'no answer within 200 ms' });
+  });
+
+  it('expires calls started at different times each at their own deadline', async () => {
+    const queue = new DeadlineQueue(100);
+    const expired: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      queue.settle(never(), pass, rethrow).catch(() => expired.push(i));
+      await jest.advanceTimersByTimeAsync(30);
+    }
+    // Started at 0, 30, 60, 90, 120 ms: deadlines 100 to 220 ms; it is now 150 ms.
+    expect(expired).toEqual([0, 1]);
+    await jest.advanceTimersByTimeAsync(50);
+    expect(expired).toEqual([0, 1, 2, 3]);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(expired).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('still times out a hung call behind calls that answered (answers out of order)', async () => {
+    const queue = new DeadlineQueue(100);
+    const hung = queue.settle(never(), pass, () => 'timed out');
+    const answered = await Promise.all([1, 2, 3].map((n) => queue.settle(Promise.resolve(n), pass, rethrow)));
+    expect(answered).toEqual([1, 2, 3]);
+    await jest.advanceTimersByTimeAsync(101);
+    await expect(hung).resolves.toBe('timed out');
+  });
+
+  it('ignores an answer that arrives after the bound', async () => {
+    const queue = new DeadlineQueue(100);
+    let answer!: (value: string) => void;
+    const onValue = jest.fn(pass);
+    const bounded = queue.settle(new Promise<string>((resolve) => (answer = resolve)), onValue, () => 'fallback');
+    await jest.advanceTimersByTimeAsync(101);
+    answer('late');
+    await expect(bounded).resolves.toBe('fallback');
+    expect(onValue).not.toHaveBeenCalled();
+  });
+
+  it('bounds thousands of hung calls with one timer, and all of them expire', async () => {
+    const queue = new DeadlineQueue(200);
+    const results = Array.from({ length: 5000 }, () => queue.settle(never(), pass, rethrow).catch((e: unknown) => e));
+    expect(jest.getTimerCount()).toBe(1);
+    await jest.advanceTimersByTimeAsync(201);
+    const settled = await Promise.all(results);
+    expect(settled.every((e) => e instanceof CacheTimeoutError)).toBe(true);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('maps the outcome through the handlers, and rejects when a handler throws', async () => {
+    const queue = new DeadlineQueue(100);
+    await expect(queue.settle(Promise.resolve(2), (n: number) => n * 10, () => -1)).resolves.toBe(20);
+    await expect(queue.settle(Promise.reject(new Error('x')), () => 0, () => -1)).resolves.toBe(-1);
+    const mistake = new TypeError('caller mistake');
+    await expect(
+      queue.settle(Promise.reject(new Error('x')), () => 0, () => {
+        throw mistake;
+      }),
+    ).rejects.toBe(mistake);
+  });
+
+  it('expireAll settles every call still waiting as timed out', async () => {
+    const queue = new DeadlineQueue(10_000);
+    const pending = [queue.settle(never(), pass, rethrow), queue.settle(never(), pass, rethrow)].map((p) => p.catch((e: unknown) => e));
+    queue.expireAll();
+    const settled = await Promise.all(pending);
+    expect(settled.every((e) => e instanceof CacheTimeoutError)).toBe(true);
+  });
+});

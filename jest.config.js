@@ -8,4 +8,5 @@ module.exports = {
   testTimeout: 30000,
   // Each spec file that needs Redis starts its own server; two cores run two files at a time.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/helpers/plain-summary-reporter.js'],
 };

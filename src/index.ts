@@ -6,16 +6,18 @@ export type { CacheBackendInfo } from './service/cache-backend-info';
 export { CacheKeyError, CacheValueError, type CacheValueErrorCode } from './service/cache.errors';
 export { MAX_KEY_LENGTH } from './service/cache-key';
 export { cacheOptionsFromConfig } from './config/cache-options-from-config';
-export { parseCacheEnv, resolveCacheOptions, validateCacheEnv } from './config/resolve-cache-options';
+export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } from './config/resolve-cache-options';
 export { CacheConfigError } from './config/cache-config.error';
 export type {
   CacheBackendName,
+  CacheMetricsOptions,
   GraphTokenOptions,
   IdeaGraphCacheModuleOptions,
   IdeaGraphCacheOptions,
   RedisConnectionOptions,
+  RedisNodeAddress,
 } from './config/cache-options';
-export { CacheHealthService, type CacheHealthReport } from './health/cache-health.service';
+export { CacheHealthService, type CacheHealthReport, type NodeCounts } from './health/cache-health.service';
 export { CacheHealthIndicator, type CacheHealthIndicatorResult } from './terminus/cache-health.indicator';
 export type { BreakerState, CacheStats, LatencySummary } from './metrics/cache-stats';
 export { GraphTokenService } from './graph/graph-token.service';

@@ -5,7 +5,8 @@ import { CACHE_SETTINGS, describeAllowed, SettingRule } from './cache-settings';
 import { checkTyped, parseEnvText } from './setting-parsers';
 import { redisTopologyProblems } from './redis-topology.rules';
 
-type EnvSource = (name: string) => unknown;
+/** Where environment-like settings come from: a lookup by variable name. */
+export type EnvSource = (name: string) => unknown;
 
 /**
  * Reads every setting from an environment-like source, checks it, and returns complete

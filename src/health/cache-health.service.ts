@@ -28,6 +28,7 @@ export class CacheHealthService {
   private lastSuccess: { at: number; latencyMs: number; errors: number } | undefined;
   private running: Promise<CacheHealthReport> | undefined;
 
+  /** @internal */
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     private readonly guard: GuardedStore,

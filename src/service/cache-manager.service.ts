@@ -27,6 +27,7 @@ export class CacheManagerService {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
 
+  /** @internal */
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     private readonly guard: GuardedStore,

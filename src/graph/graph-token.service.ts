@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GraphTokenOptions, IdeaGraphCacheOptions } from '../config/cache-options';
+import { redactSecrets } from '../common/redact-secrets';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { EntraTokenClient } from './entra-token.client';
@@ -53,8 +54,7 @@ export class GraphTokenService {
     private readonly cache: CacheManagerService,
   ) {
     this.graph = options.graph;
-    const secret = this.graph.clientSecret;
-    const redact = (text: string) => (secret && secret.length >= 3 ? text.split(secret).join('<redacted>') : text);
+    const redact = (text: string) => redactSecrets(text, [this.graph.clientSecret]);
     this.entra = new EntraTokenClient(this.graph, this.logger, redact);
     this.codec = new TokenCacheEntryCodec(
       { tenantId: this.graph.tenantId ?? '', clientId: this.graph.clientId ?? '', scopes: this.graph.scopes },

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { redactSecrets } from '../common/redact-secrets';
 
 interface KindWindow {
   windowStart: number;
@@ -60,10 +61,6 @@ export class FaultLog {
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) {
-      if (secret.length >= 3) out = out.split(secret).join('<redacted>');
-    }
-    return out;
+    return redactSecrets(text, this.secrets);
   }
 }

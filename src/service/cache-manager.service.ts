@@ -37,17 +37,9 @@ export class CacheManagerService {
 
   /** The stored value, or `defaultValue` on a miss or a backend fault. */
   get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
-    // Not async, and one .then: on the hot path every promise layer shows in the benchmark.
-    try {
-      assertValidKey(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.guard.run('get', key, (store) => store.get(this.keyPrefix + key), undefined).then((text) => {
-      const found = this.afterRead<T>(key, text);
-      return found === MISS ? defaultValue : found;
-    });
+    return this.read<T, T | undefined>(key, defaultValue);
   }
+
 
   /** Stores `value`; false if it did not reach the backend. */
   set(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
@@ -156,9 +148,7 @@ export class CacheManagerService {
   /** Adds `delta` atomically; the new value, or null if the key is absent or the backend failed. */
   async incr(key: string, delta = 1): Promise<number | null> {
     assertValidKey(key);
-    if (!Number.isSafeInteger(delta)) {
-      throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
-    }
+    assertDelta(delta);
     try {
       return await this.guard.run('incr', key, (store) => store.incrBy(this.keyPrefix + key, delta), null);
     } catch (error) {
@@ -171,9 +161,7 @@ export class CacheManagerService {
 
   /** Subtracts `delta` atomically; the same rules as incr. */
   async decr(key: string, delta = 1): Promise<number | null> {
-    if (!Number.isSafeInteger(delta)) {
-      throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
-    }
+    assertDelta(delta);
     return this.incr(key, -delta);
   }
 
@@ -205,7 +193,7 @@ export class CacheManagerService {
     // factory's write, and resumed after it finished, would otherwise run the factory again.
     const before = this.joinInflight<T>(key);
     if (before) return before;
-    const found = await this.read<T>(key);
+    const found = await this.read<T, typeof MISS>(key, MISS);
     if (found !== MISS) return found;
     const after = this.joinInflight<T>(key);
     if (after) return after;
@@ -262,30 +250,27 @@ export class CacheManagerService {
     };
   }
 
-  private read<T>(key: string): Promise<T | typeof MISS> {
-    // Not async: a key error must still reject the returned promise, not throw synchronously.
+  /** The stored value, or `onMiss` on a miss or a backend fault. Not async, with one .then: every promise layer shows on the hot path. */
+  private read<T, M>(key: string, onMiss: M): Promise<T | M> {
     try {
       assertValidKey(key);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.guard.run('get', key, (store) => store.get(this.keyPrefix + key), undefined).then((text) => this.afterRead<T>(key, text));
+    return this.guard.run('get', key, (store) => store.get(this.keyPrefix + key), undefined).then((text) => {
+      if (text === undefined || text === null) {
+        this.counters.misses++;
+        if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
+        return onMiss;
+      }
+      this.counters.hits++;
+      if (Logger.isLevelEnabled('debug')) this.logger.debug(`hit ${key}`);
+      return this.decode<T>(text);
+    });
   }
 
-  private afterRead<T>(key: string, text: string | null | undefined): T | typeof MISS {
-    if (text === undefined || text === null) {
-      this.counters.misses++;
-      if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
-      return MISS;
-    }
-    this.counters.hits++;
-    if (Logger.isLevelEnabled('debug')) this.logger.debug(`hit ${key}`);
-    return this.decode<T>(text);
-  }
-
-  private async removeExpired(key: string): Promise<boolean> {
-    const removed = await this.guard.write('delete', key, (store) => store.delete(this.keyPrefix + key));
-    return removed;
+  private removeExpired(key: string): Promise<boolean> {
+    return this.guard.write('delete', key, (store) => store.delete(this.keyPrefix + key));
   }
 
   private encode(value: unknown): string {
@@ -316,5 +301,11 @@ export class CacheManagerService {
     if (!Array.isArray(keys)) throw new CacheValueError('keys must be an array of strings', 'UNSUPPORTED_TYPE');
     for (const key of keys) assertValidKey(key);
     return [...new Set(keys)];
+  }
+}
+
+function assertDelta(delta: number): void {
+  if (!Number.isSafeInteger(delta)) {
+    throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
   }
 }

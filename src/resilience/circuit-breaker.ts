@@ -3,28 +3,20 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 export interface BreakerSettings {
   /** Consecutive failures that open the breaker. */
   failureThreshold: number;
-  /** How long the breaker stays open before it probes again. */
-  cooldownMs: number;
 }
 
 /**
  * Tracks consecutive backend failures. While open, callers get their fallback at once
- * instead of each waiting out the timeout; the owner probes after the cool-down.
+ * instead of each waiting out the timeout; its owner decides when to probe.
  */
 export class CircuitBreaker {
   private consecutiveFailures = 0;
   private stateValue: BreakerState = 'closed';
-  private openedAt = 0;
 
   constructor(readonly settings: BreakerSettings) {}
 
   get state(): BreakerState {
     return this.stateValue;
-  }
-
-  /** Epoch ms when the breaker last opened (0 if never). */
-  get lastOpenedAt(): number {
-    return this.openedAt;
   }
 
   allowsCalls(): boolean {
@@ -48,7 +40,6 @@ export class CircuitBreaker {
     }
     if (this.stateValue === 'closed' && this.consecutiveFailures >= this.settings.failureThreshold) {
       this.stateValue = 'open';
-      this.openedAt = Date.now();
       return true;
     }
     return false;

@@ -47,7 +47,7 @@ export class GuardedStore {
     private readonly settings: GuardSettings,
     private readonly faultLog: FaultLog,
   ) {
-    this.breaker = new CircuitBreaker({ failureThreshold: settings.failureThreshold, cooldownMs: settings.cooldownMs });
+    this.breaker = new CircuitBreaker({ failureThreshold: settings.failureThreshold });
     store.onBackgroundError?.((error) => this.recordFault('connection', undefined, error));
     store.onReady?.(() => {
       if (!this.breaker.allowsCalls()) this.probeSoon(0);

@@ -1,17 +1,17 @@
-import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { CacheConfigError, CacheKeyError, CacheManagerService, CacheValueError, IdeaGraphCacheModule, type CacheValueErrorCode } from '../../src';
 import { RedisTestServer } from '../helpers/redis-server';
 import { CaptureLogger } from './support/capture-logger';
 import { type FaultApp, startFaultApp } from './support/fault-app';
+import { envOnlyConfig } from '../helpers/test-app';
 
 /** Boots the module from `env`; resolves with the startup error (or undefined if it started). */
 async function startupError(env: Record<string, string>): Promise<unknown> {
   try {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => env] }),
+        envOnlyConfig(env),
         IdeaGraphCacheModule.forRootAsync(),
       ],
     }).compile();

@@ -7,6 +7,7 @@ import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { RedisTestServer } from '../helpers/redis-server';
 import { CaptureLogger } from './support/capture-logger';
 import { sleep } from './support/timing';
+import { envOnlyConfig } from '../helpers/test-app';
 
 const REDIS_PASSWORD = 'redis-pw-S3CRET-a1b2c3';
 const WRONG_REDIS_PASSWORD = 'wrong-redis-pw-S3CRET-d4e5f6';
@@ -25,7 +26,7 @@ interface SecretsApp {
 async function startApp(env: Record<string, string>, logger: CaptureLogger, endpoint: FakeTokenEndpoint): Promise<SecretsApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => env] }),
+      envOnlyConfig(env),
       IdeaGraphCacheModule.forRootAsync({
         imports: [ConfigModule],
         inject: [ConfigService],

@@ -3,6 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { CacheManagerService, cacheOptionsFromConfig, GraphTokenService, IdeaGraphCacheModule } from '../../src';
 import type { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
+import { envOnlyConfig } from '../helpers/test-app';
 
 export const TENANT = 'test-tenant';
 /** Must never show up in a log line, an error or a cache value. */
@@ -39,7 +40,7 @@ export async function startGraphApp(
 ): Promise<GraphTestApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => env] }),
+      envOnlyConfig(env),
       IdeaGraphCacheModule.forRootAsync({
         imports: [ConfigModule],
         inject: [ConfigService],

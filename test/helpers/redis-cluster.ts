@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { Cluster } from 'ioredis';
 import { freePort } from './free-port';
 import { RedisTestServer } from './redis-server';
 
@@ -112,4 +113,12 @@ export class RedisClusterTest {
         return { port: Number(/:(\d+)@/.exec(fields[1])?.[1]), flags: fields[2].split(','), slots: fields.length > 8 };
       });
   }
+}
+
+/** A plain Cluster client for checks from outside the module. */
+export async function rawClusterClient(seeds: string): Promise<Cluster> {
+  const nodes = seeds.split(',').map((seed) => ({ host: seed.split(':')[0], port: Number(seed.split(':')[1]) }));
+  const cluster = new Cluster(nodes, { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } });
+  await cluster.connect();
+  return cluster;
 }

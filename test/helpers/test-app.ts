@@ -1,7 +1,15 @@
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { IdeaGraphCacheModule } from '../../src';
+
+/**
+ * ConfigModule that sees `env` and nothing else: no .env file, no process.env (a developer's
+ * shell CACHE_BACKEND=redis must not leak into a test).
+ */
+export function envOnlyConfig(env: Record<string, string>): Promise<DynamicModule> {
+  return ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => env] });
+}
 
 /**
  * Boots a Nest app with the module configured from `env` only (process.env is ignored),
@@ -10,7 +18,7 @@ import { IdeaGraphCacheModule } from '../../src';
 export async function createCacheApp(env: Record<string, string>): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => env] }),
+      envOnlyConfig(env),
       IdeaGraphCacheModule.forRootAsync(),
     ],
   }).compile();

@@ -1,7 +1,7 @@
 import { CircuitBreaker } from '../../src/resilience/circuit-breaker';
 
 describe('CircuitBreaker', () => {
-  const settings = { failureThreshold: 5, cooldownMs: 500 };
+  const settings = { failureThreshold: 5 };
 
   it('stays closed below the threshold and opens on the fifth failure in a row', () => {
     const breaker = new CircuitBreaker(settings);
@@ -9,7 +9,6 @@ describe('CircuitBreaker', () => {
     expect(opened).toEqual([false, false, false, false, true]);
     expect(breaker.state).toBe('open');
     expect(breaker.allowsCalls()).toBe(false);
-    expect(breaker.lastOpenedAt).toBeGreaterThan(0);
   });
 
   it('a success in between starts the count again', () => {

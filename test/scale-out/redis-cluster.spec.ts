@@ -3,12 +3,12 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import request from 'supertest';
 import { CacheManagerService } from '../../src/service/cache-manager.service';
-import { RedisClusterTest } from '../helpers/redis-cluster';
+import { rawClusterClient, RedisClusterTest } from '../helpers/redis-cluster';
 import { createCacheApp } from '../helpers/test-app';
 import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { graphEnv, TENANT } from '../graph/graph-test-app';
 import { describeCacheConformance } from '../service/cache-conformance';
-import { rawClusterClient, topologyTarget } from './scale-out-targets';
+import { clientTarget } from '../service/cache-targets';
 import { runLoad, summarize } from './load';
 import { runTokenFleet } from './token-fleet';
 
@@ -22,7 +22,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describeCacheConformance('redis cluster', async () => topologyTarget(cluster.env(), await rawClusterClient(cluster.seeds)));
+describeCacheConformance('redis cluster', async () => clientTarget(cluster.env(), await rawClusterClient(cluster.seeds)));
 
 describe('GraphTokenService on a Redis Cluster', () => {
   let endpoint: FakeTokenEndpoint;

@@ -6,7 +6,7 @@ import { RedisSentinelTest } from '../helpers/redis-sentinel';
 import { createCacheApp } from '../helpers/test-app';
 import { describeCacheConformance } from '../service/cache-conformance';
 import { runLoad, summarize } from './load';
-import { topologyTarget } from './scale-out-targets';
+import { clientTarget } from '../service/cache-targets';
 
 // One master, one replica and three Sentinels for this file. The failover test runs last.
 let group: RedisSentinelTest;
@@ -22,7 +22,7 @@ function rawSentinelClient(): Redis {
   return new Redis({ sentinels, name: group.masterName, maxRetriesPerRequest: 1 });
 }
 
-describeCacheConformance('redis sentinel', () => topologyTarget(group.env(), rawSentinelClient()));
+describeCacheConformance('redis sentinel', () => clientTarget(group.env(), rawSentinelClient()));
 
 describe('ideagraph-cache with Redis Sentinel', () => {
   let app: INestApplication;

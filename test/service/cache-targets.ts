@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { type Cluster } from 'ioredis';
 import type { IdeaGraphCacheOptions } from '../../src/config/cache-options';
 import { CACHE_OPTIONS } from '../../src/module/cache.tokens';
 import { GuardedStore } from '../../src/resilience/guarded-store';
@@ -39,15 +39,25 @@ export async function startRedisTarget(): Promise<RedisTarget> {
 
 /** A Redis app and a plain ioredis client on the same server, for the conformance suite. */
 export async function redisTarget(redis: RedisTarget, env: Record<string, string> = {}): Promise<ConformanceTarget & { app: INestApplication }> {
+  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+  return clientTarget({ ...redis.env, ...env }, client);
+}
+
+/**
+ * A cache app configured from `env`, plus `client` (standalone, Cluster or Sentinel) reading
+ * the same data from outside the module. The app owns nothing of the client but closes it.
+ */
+export async function clientTarget(
+  env: Record<string, string>,
+  client: Redis | Cluster,
+): Promise<ConformanceTarget & { app: INestApplication }> {
   const app = await createCacheApp({
-    ...redis.env,
-    // Time bounds are the fault suite's subject; here a scheduling stall on the shared
+    // Time bounds are the fault suites' subject; here a scheduling stall on the shared
     // machine must not turn a correct answer into a fallback.
     REDIS_COMMAND_TIMEOUT_MS: '2000',
     ...env,
   });
-  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
   return {
     app,
     cache: app.get(CacheManagerService),

@@ -1,9 +1,9 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { IdeaGraphCacheModule } from '../../../src';
 import { GuardedStore } from '../../../src/resilience/guarded-store';
 import { CacheManagerService } from '../../../src/service/cache-manager.service';
+import { envOnlyConfig } from '../../helpers/test-app';
 
 export interface FaultApp {
   app: INestApplication;
@@ -16,7 +16,7 @@ export interface FaultApp {
 export async function startFaultApp(env: Record<string, string>, logger: LoggerService): Promise<FaultApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => env] }),
+      envOnlyConfig(env),
       IdeaGraphCacheModule.forRootAsync(),
     ],
   }).compile();

@@ -19,7 +19,7 @@ export type {
 } from './config/cache-options';
 export { CacheHealthService, type CacheHealthReport, type NodeCounts } from './health/cache-health.service';
 export { CacheHealthIndicator, type CacheHealthIndicatorResult } from './terminus/cache-health.indicator';
-export type { BreakerState, CacheStats, LatencySummary } from './metrics/cache-stats';
+export type { BreakerState, CacheStats, LatencySummary, RecoveryStats } from './metrics/cache-stats';
 export { GraphTokenService } from './graph/graph-token.service';
 export { GraphTokenError, type GraphTokenErrorCode, type GraphTokenErrorDetails } from './graph/graph-token.error';
 export type { GetAccessTokenOptions, GraphTokenSource, GraphTokenStatus } from './graph/graph-token.types';

@@ -21,6 +21,32 @@ export function encodeValue(value: unknown): string {
   return RICH_MARKER + JSON.stringify(toRich(value, new Set()));
 }
 
+/** What a read of tagged text gives when that text does not decode to a value `encodeValue` could have written. */
+export const NOT_STORABLE: unique symbol = Symbol('not storable');
+
+/**
+ * Decodes text read from a store. Text that is not JSON was written by something else
+ * (redis-cli SET) and is handed out as it is. Tagged text that does not decode to a
+ * storable value (a top-level undefined, an unknown tag, a malformed one) is NOT_STORABLE,
+ * which callers treat as a miss: such text can only come from another writer, and it must
+ * not pose as a stored value (or hide a default, or stop a getOrSet factory from running).
+ */
+export function decodeStoredText<T = unknown>(text: string): T | typeof NOT_STORABLE {
+  if (text.startsWith(RICH_MARKER)) {
+    try {
+      const value = fromRich(JSON.parse(text.slice(RICH_MARKER.length)));
+      return value === undefined ? NOT_STORABLE : (value as T);
+    } catch {
+      return NOT_STORABLE;
+    }
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return text as T;
+  }
+}
+
 export function decodeValue<T = unknown>(text: string): T {
   if (text.startsWith(RICH_MARKER)) return fromRich(JSON.parse(text.slice(RICH_MARKER.length))) as T;
   return JSON.parse(text) as T;
@@ -113,40 +139,58 @@ function fromRich(node: unknown): unknown {
   if (node === null || typeof node !== 'object') return node;
   if (Array.isArray(node)) return node.map(fromRich);
   const record = node as Record<string, unknown>;
-  if (TAG in record) return fromTag(record as Tagged);
+  if (TAG in record) return fromTag(asTagged(record));
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(record)) setOwn(out, key.startsWith('~') ? key.slice(1) : key, fromRich(record[key]));
   return out;
 }
 
 /** `out[key] = value`, except that "__proto__" becomes an own key as JSON.parse makes it, not the prototype. */
-function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn<T>(out: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }
 
+/** Only the exact shapes toRich writes are read back; anything else is foreign text. */
 function fromTag(tagged: Tagged): unknown {
   const v = tagged.v;
   switch (tagged[TAG]) {
     case 'undefined':
+      if ('v' in tagged) throw malformed(tagged);
       return undefined;
     case 'bigint':
-      return BigInt(v as string);
+      if (typeof v !== 'string' || !/^-?\d+$/.test(v)) throw malformed(tagged);
+      return BigInt(v);
     case 'number':
+      if (v !== 'NaN' && v !== 'Infinity' && v !== '-Infinity' && v !== '-0') throw malformed(tagged);
       return Number(v);
     case 'date':
-      return new Date(v === null ? Number.NaN : (v as string));
+      if (v !== null && typeof v !== 'string') throw malformed(tagged);
+      return new Date(v === null ? Number.NaN : v);
     case 'buffer':
-      return Buffer.from(v as string, 'base64');
+      if (typeof v !== 'string') throw malformed(tagged);
+      return Buffer.from(v, 'base64');
     case 'bytes':
-      return new Uint8Array(Buffer.from(v as string, 'base64'));
+      if (typeof v !== 'string') throw malformed(tagged);
+      return new Uint8Array(Buffer.from(v, 'base64'));
     case 'map':
+      if (!Array.isArray(v) || !v.every((entry) => Array.isArray(entry) && entry.length === 2)) throw malformed(tagged);
       return new Map((v as [unknown, unknown][]).map(([k, val]) => [fromRich(k), fromRich(val)]));
     case 'set':
-      return new Set((v as unknown[]).map(fromRich));
+      if (!Array.isArray(v)) throw malformed(tagged);
+      return new Set(v.map(fromRich));
     default:
-      throw new CacheValueError(`stored value has an unknown type tag "${tagged[TAG]}"`, 'UNSUPPORTED_TYPE');
+      throw new CacheValueError(`stored value has an unknown type tag "${String(tagged[TAG])}"`, 'UNSUPPORTED_TYPE');
   }
+}
+
+function asTagged(record: Record<string, unknown>): Tagged {
+  for (const key of Object.keys(record)) if (key !== TAG && key !== 'v') throw malformed(record);
+  return record as Tagged;
+}
+
+function malformed(node: object): CacheValueError {
+  return new CacheValueError(`stored value has a malformed "${String((node as Tagged)[TAG])}" tag`, 'UNSUPPORTED_TYPE');
 }
 
 function isPlainObject(value: object): boolean {

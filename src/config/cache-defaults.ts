@@ -1,3 +1,4 @@
+import { DEFAULT_LOCMEM_MAX_BYTES } from '../stores/locmem-bounds';
 import type { IdeaGraphCacheOptions } from './cache-options';
 
 export const DEFAULT_GRAPH_SCOPES = ['https://graph.microsoft.com/.default'];
@@ -24,6 +25,7 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
       sentinels: undefined,
       sentinelMaster: undefined,
       clusterNodes: undefined,
+      clusterNatMap: undefined,
     },
     defaultTimeout: 300,
     keyPrefix: '',
@@ -31,6 +33,10 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
     // Django's locmem keeps 300; a Nest process serving many keys wants more, and 10k
     // short JSON values stay in the low megabytes (docs/benchmarks.md measures RSS).
     maxEntries: 10_000,
+    // Entries alone do not bound memory (10,000 values of 1 MiB are 10 GiB); why 64 MiB: locmem-bounds.ts.
+    maxBytes: DEFAULT_LOCMEM_MAX_BYTES,
+    // 10k keys cost about 1 MB of memory while remembered and drain in 20 round trips.
+    recoveryMaxKeys: 10_000,
     // 1 MiB, the same cap .NET HybridCache applies by default.
     maxValueBytes: 1024 * 1024,
     healthCacheMs: 1000,
@@ -39,12 +45,14 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
       tenantId: undefined,
       clientId: undefined,
       clientSecret: undefined,
+      clientCertificateFile: undefined,
       authorityHost: 'https://login.microsoftonline.com',
       scopes: [...DEFAULT_GRAPH_SCOPES],
       cacheKey: 'graph_token_cache',
       cacheDurationSeconds: 3300,
       requestTimeoutMs: 5000,
       encryptionKey: undefined,
+      previousEncryptionKey: undefined,
       msal: undefined,
     },
   };

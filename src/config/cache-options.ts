@@ -31,6 +31,12 @@ export interface RedisConnectionOptions {
   sentinelMaster?: string;
   /** Cluster seed nodes; selects Cluster mode. */
   clusterNodes?: RedisNodeAddress[];
+  /**
+   * Cluster only: where to reach each node that CLUSTER SLOTS announces, keyed by the
+   * announced `host:port` (IPv6 without brackets, as Redis announces it). For nodes behind
+   * NAT, port forwarding or a proxy, whose own addresses the app cannot reach.
+   */
+  clusterNatMap?: Record<string, RedisNodeAddress>;
 }
 
 export interface RedisNodeAddress {
@@ -50,6 +56,8 @@ export interface GraphTokenOptions {
   clientId?: string;
   /** Never logged, never part of an error. */
   clientSecret?: string;
+  /** PEM file with the app's certificate and its unencrypted private key; the alternative to a secret. */
+  clientCertificateFile?: string;
   authorityHost: string;
   scopes: string[];
   cacheKey: string;
@@ -59,6 +67,8 @@ export interface GraphTokenOptions {
   requestTimeoutMs: number;
   /** 32-byte AES-256-GCM key; when set the cached token is encrypted at rest. */
   encryptionKey?: Buffer;
+  /** A second key entries are also read with (never written with), for a rolling key change. */
+  previousEncryptionKey?: Buffer;
   /** Deep-merged into the msal-node configuration (proxy, logger, authorityMetadata ...). */
   msal?: DeepPartial<MsalConfiguration>;
 }
@@ -73,6 +83,13 @@ export interface IdeaGraphCacheOptions {
   version: number;
   /** Entry bound of the locmem backend (least recently used entries are evicted). */
   maxEntries: number;
+  /** Byte bound of the locmem backend: characters count 2 bytes each, plus a small overhead per entry. */
+  maxBytes: number;
+  /**
+   * Most keys whose failed writes are remembered during an outage and deleted once the
+   * backend answers again; past it, recovery clears this cache's prefix and version instead.
+   */
+  recoveryMaxKeys: number;
   /** Largest encoded value, in bytes, that a set accepts. */
   maxValueBytes: number;
   /** How long /health/cache may reuse a successful probe, in milliseconds (0 = probe every request). */

@@ -3,7 +3,10 @@ import { defaultCacheOptions } from './cache-defaults';
 import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from './cache-options';
 import { CACHE_SETTINGS, describeAllowed, SettingRule } from './cache-settings';
 import { checkTyped, parseEnvText } from './setting-parsers';
-import { redisTopologyProblems } from './redis-topology.rules';
+import { keyPrefixProblems } from './key-prefix.rules';
+import { applyClusterNatMap, CLUSTER_NAT_MAP_ENV, redisTopologyProblems } from './redis-topology.rules';
+import { graphSettingProblems } from '../graph/graph-settings.rules';
+import { locmemBoundProblems } from '../stores/locmem-bounds';
 
 /** Where environment-like settings come from: a lookup by variable name. */
 export type EnvSource = (name: string) => unknown;
@@ -25,7 +28,9 @@ export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGr
     if (outcome.ok) setPath(options, rule.path, outcome.value);
     else problems.push(`${rule.env}=${quote(rule, text)} is invalid: expected ${describeAllowed(rule.kind)}`);
   }
-  problems.push(...redisTopologyProblems(options));
+  problems.push(...applyClusterNatMap(options, get(CLUSTER_NAT_MAP_ENV), 'env'));
+  problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
+  problems.push(...graphSettingProblems(options.graph));
   if (problems.length > 0) throw new CacheConfigError(problems);
   return options;
 }
@@ -44,9 +49,12 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
         `${rule.path} (${rule.env})=${rule.secret ? '<hidden>' : safeJson(value)} is invalid: expected ${describeAllowed(rule.kind)}`,
       );
   }
-  problems.push(...redisTopologyProblems(options));
-  if (problems.length > 0) throw new CacheConfigError(problems);
+  problems.push(...applyClusterNatMap(options, partial.redis?.clusterNatMap, 'option'));
+  problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
+  // Before the Graph checks: the credential and msal-node's own checks see graph.msal.
   options.graph.msal = partial.graph?.msal as IdeaGraphCacheOptions['graph']['msal'];
+  problems.push(...graphSettingProblems(options.graph));
+  if (problems.length > 0) throw new CacheConfigError(problems);
   return options;
 }
 

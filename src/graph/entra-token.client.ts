@@ -1,8 +1,9 @@
 import type { ConfidentialClientApplication } from '@azure/msal-node';
-import type { Logger } from '@nestjs/common';
 import type { GraphTokenOptions } from '../config/cache-options';
+import { AbortableNetworkClient, withAbortSignal } from './abortable-network-client';
+import { configuredCredentials } from './client-credential';
 import { GraphTokenError } from './graph-token.error';
-import { createMsalClient, type GraphCredentials } from './msal-client.factory';
+import { createMsalClient, describeClientBuildError, type MsalLogger } from './msal-client.factory';
 import { toGraphTokenError } from './msal-error.mapper';
 
 /** A token as Entra ID issued it. */
@@ -13,12 +14,6 @@ export interface IssuedToken {
   correlationId?: string;
 }
 
-const REQUIRED_SETTINGS: [keyof GraphCredentials, string][] = [
-  ['tenantId', 'GRAPH_TENANT_ID'],
-  ['clientId', 'GRAPH_CLIENT_ID'],
-  ['clientSecret', 'GRAPH_CLIENT_SECRET'],
-];
-
 /**
  * One client-credentials token request to Entra ID through msal-node, bounded in time and
  * with every failure as a GraphTokenError. It always goes to the network: GraphTokenService
@@ -26,16 +21,23 @@ const REQUIRED_SETTINGS: [keyof GraphCredentials, string][] = [
  */
 export class EntraTokenClient {
   private msal: ConfidentialClientApplication | undefined;
+  /** How to end each pending request at once, for a shutdown. */
+  private readonly pending = new Set<(error: GraphTokenError) => void>();
+  private closed = false;
 
   constructor(
     private readonly graph: GraphTokenOptions,
-    private readonly logger: Logger,
+    private readonly logger: MsalLogger,
     private readonly redact: (text: string) => string,
   ) {}
 
   /** Environment variable names of the settings a token request needs but does not have. */
   missingSettings(): string[] {
-    return REQUIRED_SETTINGS.filter(([field]) => !this.graph[field]).map(([, env]) => env);
+    const missing: string[] = [];
+    if (!this.graph.tenantId) missing.push('GRAPH_TENANT_ID');
+    if (!this.graph.clientId) missing.push('GRAPH_CLIENT_ID');
+    if (configuredCredentials(this.graph).length === 0) missing.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE');
+    return missing;
   }
 
   async request(): Promise<IssuedToken> {
@@ -48,26 +50,36 @@ export class EntraTokenClient {
       );
     }
     const tenantId = this.graph.tenantId!;
-    let timer: NodeJS.Timeout | undefined;
-    // msal-node's token POST has no time limit (measured: still pending after 5 s against a
-    // silent endpoint) and takes no abort signal, so the bound is a race. The losing request
-    // is left to fail on its own; its outcome is ignored.
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new GraphTokenError(
-              'TIMEOUT',
-              `Entra ID did not answer the token request for tenant ${tenantId} within ${this.graph.requestTimeoutMs} ms (GRAPH_TOKEN_TIMEOUT_MS)`,
-            ),
-          ),
-        this.graph.requestTimeoutMs,
-      );
+    if (this.closed) throw new GraphTokenError('ABORTED', `the token request for tenant ${tenantId} was not sent: the app is shutting down`);
+    const controller = new AbortController();
+    let stop!: (error: GraphTokenError) => void;
+    // Rejects at the bound even if msal-node is slow outside the network, or a custom
+    // networkClient in graph.msal ignores the abort; the abort closes the socket.
+    const stopped = new Promise<never>((_, reject) => {
+      stop = (error) => {
+        reject(error);
+        controller.abort();
+      };
     });
-    const acquire = this.client().acquireTokenByClientCredential({ scopes: this.graph.scopes, skipCache: true });
-    acquire.catch(() => undefined);
+    stopped.catch(() => undefined);
+    const timer = setTimeout(
+      () =>
+        stop(
+          new GraphTokenError(
+            'TIMEOUT',
+            `Entra ID did not answer the token request for tenant ${tenantId} within ${this.graph.requestTimeoutMs} ms (GRAPH_TOKEN_TIMEOUT_MS); the request was aborted`,
+          ),
+        ),
+      this.graph.requestTimeoutMs,
+    );
+    this.pending.add(stop);
     try {
-      const result = await Promise.race([acquire, timeout]);
+      const msal = this.client(tenantId);
+      const acquire = withAbortSignal(controller.signal, () =>
+        msal.acquireTokenByClientCredential({ scopes: this.graph.scopes, skipCache: true }),
+      );
+      acquire.catch(() => undefined);
+      const result = await Promise.race([acquire, stopped]);
       const expiresOn = result?.expiresOn?.getTime();
       if (!result?.accessToken || expiresOn === undefined || Number.isNaN(expiresOn)) {
         // msal-node 7.2.3 resolves with accessToken "" and expiresOn null for a 200 without access_token.
@@ -82,16 +94,31 @@ export class EntraTokenClient {
       throw toGraphTokenError(error, tenantId, this.redact);
     } finally {
       clearTimeout(timer);
+      this.pending.delete(stop);
+      // Nothing may outlive the request: a discovery call msal-node left running is cut too.
+      controller.abort();
     }
   }
 
-  private client(): ConfidentialClientApplication {
-    this.msal ??= createMsalClient(
-      this.graph,
-      { tenantId: this.graph.tenantId!, clientId: this.graph.clientId!, clientSecret: this.graph.clientSecret! },
-      this.logger,
-      this.redact,
-    );
+  /** Ends every pending request now and refuses new ones, so no socket outlives the app. */
+  close(): void {
+    this.closed = true;
+    for (const stop of this.pending) {
+      stop(new GraphTokenError('ABORTED', `the token request for tenant ${this.graph.tenantId} was aborted: the app is shutting down`));
+    }
+  }
+
+  private client(tenantId: string): ConfidentialClientApplication {
+    if (this.msal) return this.msal;
+    try {
+      this.msal = createMsalClient(this.graph, this.logger, this.redact, new AbortableNetworkClient(this.graph.requestTimeoutMs));
+    } catch (error) {
+      // Not kept: the next request tries again (a certificate file may be back by then).
+      throw new GraphTokenError(
+        'INVALID_CONFIGURATION',
+        `msal-node's client for tenant ${tenantId} cannot be built: ${describeClientBuildError(error, this.redact)}`,
+      );
+    }
     return this.msal;
   }
 }

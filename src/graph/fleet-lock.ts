@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { CacheManagerService } from '../service/cache-manager.service';
 
 export type LockAttempt =
-  | { kind: 'acquired'; release: () => Promise<void> }
-  /** Another process holds it. */
-  | { kind: 'held' }
+  | { kind: 'acquired'; owner: string; release: () => Promise<void> }
+  /** Another process holds it; `owner` names that holder's attempt, when it could be read. */
+  | { kind: 'held'; owner?: string }
   /** The cache does not answer: there is nobody to coordinate with. */
   | { kind: 'unavailable' };
 
@@ -22,13 +22,14 @@ export class FleetLock {
 
   async tryAcquire(): Promise<LockAttempt> {
     const owner = randomUUID();
-    // A failed `add` means "taken" or "cache fault"; only the lock's TTL tells them apart
-    // (undefined = absent or fault). A lock released in between gets a second chance.
+    // A failed `add` means "taken" or "cache fault"; only a read of the lock tells them
+    // apart (undefined = absent or fault). A lock released in between gets a second chance.
     for (let attempt = 0; attempt < 2; attempt++) {
       if (await this.cache.add(this.key, owner, this.ttlMs / 1000)) {
-        return { kind: 'acquired', release: () => this.cache.deleteIfEquals(this.key, owner).then(() => undefined) };
+        return { kind: 'acquired', owner, release: () => this.cache.deleteIfEquals(this.key, owner).then(() => undefined) };
       }
-      if ((await this.cache.ttl(this.key)) !== undefined) return { kind: 'held' };
+      const holder = await this.cache.get<unknown>(this.key);
+      if (holder !== undefined) return { kind: 'held', owner: typeof holder === 'string' ? holder : undefined };
     }
     return { kind: 'unavailable' };
   }

@@ -1,7 +1,11 @@
 /**
  * Why a Microsoft Graph token could not be handed out:
- * - MISSING_CONFIGURATION: GRAPH_TENANT_ID, GRAPH_CLIENT_ID or GRAPH_CLIENT_SECRET is not set;
- * - TIMEOUT: Entra ID did not answer within GRAPH_TOKEN_TIMEOUT_MS;
+ * - MISSING_CONFIGURATION: GRAPH_TENANT_ID, GRAPH_CLIENT_ID or a client credential (GRAPH_CLIENT_SECRET,
+ *   GRAPH_CLIENT_CERTIFICATE_FILE, or one in graph.msal.auth) is not set;
+ * - INVALID_CONFIGURATION: msal-node's client cannot be built from the settings (e.g. the
+ *   certificate file went missing after startup, which checked it);
+ * - TIMEOUT: Entra ID did not answer within GRAPH_TOKEN_TIMEOUT_MS (the request is aborted);
+ * - ABORTED: the app shut down while the request was pending;
  * - SERVER_ERROR: Entra ID answered 5xx;
  * - THROTTLED: Entra ID answered 429, or msal-node refuses to repeat a request that just failed
  *   with 5xx/429 (it holds identical requests back for 60 s, or for the server's Retry-After);
@@ -11,7 +15,9 @@
  */
 export type GraphTokenErrorCode =
   | 'MISSING_CONFIGURATION'
+  | 'INVALID_CONFIGURATION'
   | 'TIMEOUT'
+  | 'ABORTED'
   | 'SERVER_ERROR'
   | 'THROTTLED'
   | 'REJECTED'
@@ -30,7 +36,7 @@ export interface GraphTokenErrorDetails {
   missing?: string[];
 }
 
-/** A token request that failed. Never contains the client secret or a token. */
+/** A token request that failed. Never contains a credential or a token. */
 export class GraphTokenError extends Error {
   override readonly name = 'GraphTokenError';
   readonly status?: number;

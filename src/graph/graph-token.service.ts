@@ -1,12 +1,16 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { GraphTokenOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { redactSecrets } from '../common/redact-secrets';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
 import { CacheManagerService } from '../service/cache-manager.service';
+import { credentialSecrets } from './client-credential';
 import { EntraTokenClient } from './entra-token.client';
+import { FleetFailureBoard } from './fleet-failure';
 import { FleetLock } from './fleet-lock';
+import { graphCacheKeys } from './graph-cache-keys';
 import { GraphTokenError } from './graph-token.error';
 import type { GetAccessTokenOptions, GraphTokenSource, GraphTokenStatus, HeldToken } from './graph-token.types';
+import { type SharedToken, SharedTokenStore } from './shared-token.store';
 import { TokenCacheEntryCodec } from './token-cache-entry';
 import { EXPIRY_MARGIN_MS, holdToken } from './token-lifetime';
 
@@ -28,12 +32,13 @@ type Mode = 'cold' | 'refresh' | 'force';
  * a short lock in the cache. See docs/graph-tokens.md.
  */
 @Injectable()
-export class GraphTokenService {
+export class GraphTokenService implements OnModuleDestroy {
   private readonly logger = new Logger('GraphTokenService');
   private readonly graph: GraphTokenOptions;
   private readonly entra: EntraTokenClient;
-  private readonly codec: TokenCacheEntryCodec;
+  private readonly shared: SharedTokenStore;
   private readonly lock: FleetLock;
+  private readonly failures: FleetFailureBoard;
   private readonly lockTtlMs: number;
   private held: HeldToken | undefined;
   /** The value the held token has in the shared cache, for a compare-and-delete on invalidate. */
@@ -42,8 +47,9 @@ export class GraphTokenService {
   private invalidatedToken: string | undefined;
   private obtaining: Promise<HeldToken> | undefined;
   private forcing: Promise<HeldToken> | undefined;
-  private refreshing = false;
+  private refreshing: Promise<unknown> | undefined;
   private refreshBlockedUntil = 0;
+  private closed = false;
   private lastSource: GraphTokenSource | undefined;
   private lastError: GraphTokenStatus['lastError'];
   private readonly loggedProblems = new Map<string, number>();
@@ -51,19 +57,25 @@ export class GraphTokenService {
 
   constructor(
     @Inject(CACHE_OPTIONS) options: IdeaGraphCacheOptions,
-    private readonly cache: CacheManagerService,
+    cache: CacheManagerService,
   ) {
     this.graph = options.graph;
-    const redact = (text: string) => redactSecrets(text, [this.graph.clientSecret]);
+    const secrets = credentialSecrets(this.graph);
+    const redact = (text: string) => redactSecrets(text, secrets);
     this.entra = new EntraTokenClient(this.graph, this.logger, redact);
-    this.codec = new TokenCacheEntryCodec(
+    const codec = new TokenCacheEntryCodec(
       { tenantId: this.graph.tenantId ?? '', clientId: this.graph.clientId ?? '', scopes: this.graph.scopes },
       this.graph.cacheKey,
       this.graph.cacheDurationSeconds,
-      this.graph.encryptionKey,
+      { current: this.graph.encryptionKey, previous: this.graph.previousEncryptionKey },
+    );
+    const keys = graphCacheKeys(this.graph.cacheKey);
+    this.shared = new SharedTokenStore(cache, keys.token, codec, (problem) =>
+      this.logProblem(`the cached Microsoft Graph token under "${keys.token}" ${problem}; it counts as a miss and a new token is fetched`),
     );
     this.lockTtlMs = this.graph.requestTimeoutMs + LOCK_SLACK_MS;
-    this.lock = new FleetLock(cache, `${this.graph.cacheKey}:lock`, this.lockTtlMs);
+    this.lock = new FleetLock(cache, keys.lock, this.lockTtlMs);
+    this.failures = new FleetFailureBoard(cache, keys.failure, this.lockTtlMs);
   }
 
   /**
@@ -87,18 +99,25 @@ export class GraphTokenService {
   }
 
   /**
-   * Forgets the token, in memory and in the shared cache, after Graph answered 401. The
-   * cache entry is removed only if it still holds this process's token, so a replacement
-   * another process just fetched survives.
+   * After Graph answered 401. With the token Graph rejected, it is dropped (in memory and
+   * in the shared cache) only where it is still the current one: a token a concurrent
+   * refresh adopted in the meantime is kept, and so is a replacement another process
+   * stored. Without it, whatever token this process holds is dropped, and the shared entry
+   * only if it still holds that token.
    */
-  async invalidate(): Promise<void> {
+  async invalidate(rejectedToken?: string): Promise<void> {
+    if (rejectedToken !== undefined) {
+      this.invalidatedToken = rejectedToken;
+      if (this.held?.accessToken === rejectedToken) this.dropHeld();
+      await this.shared.deleteIfHolds(rejectedToken);
+      return;
+    }
     const held = this.held;
     const stored = this.heldStored;
-    this.held = undefined;
-    this.heldStored = undefined;
+    this.dropHeld();
     if (held) this.invalidatedToken = held.accessToken;
-    if (held && stored !== undefined) await this.cache.deleteIfEquals(this.graph.cacheKey, stored);
-    else await this.cache.delete(this.graph.cacheKey);
+    if (held && stored !== undefined) await this.shared.deleteIfStill(stored);
+    else await this.shared.delete();
   }
 
   /** What operators want to know. Never a token or a secret. */
@@ -119,6 +138,22 @@ export class GraphTokenService {
     };
   }
 
+  /**
+   * A pending token request or wait would keep the process alive after app.close(). Waits
+   * for them to end, so a held fleet lock is released before the cache connection closes
+   * (at application shutdown, after this hook) and the waiters elsewhere take over at once.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    this.entra.close();
+    await Promise.allSettled([this.obtaining, this.forcing, this.refreshing]);
+  }
+
+  private dropHeld(): void {
+    this.held = undefined;
+    this.heldStored = undefined;
+  }
+
   private forceRefresh(): Promise<string> {
     this.forcing ??= this.obtain('force').finally(() => (this.forcing = undefined));
     return this.forcing.then(
@@ -135,20 +170,20 @@ export class GraphTokenService {
 
   private refreshInBackground(current: HeldToken): void {
     if (this.refreshing || this.obtaining || Date.now() < this.refreshBlockedUntil) return;
-    this.refreshing = true;
-    this.obtain('refresh')
+    this.refreshing = this.obtain('refresh')
       .catch((error: unknown) => {
         this.refreshBlockedUntil = Date.now() + REFRESH_RETRY_MS;
         this.logger.warn(
           `${failureText(error)}; the current token is still handed out until ${iso(current.usableUntil)} and the refresh is retried`,
         );
       })
-      .finally(() => (this.refreshing = false));
+      .finally(() => (this.refreshing = undefined));
   }
 
   /**
    * The shared cache first, then the fleet lock: its holder fetches, the others wait and
-   * read what it stored. Without a cache to coordinate through, this process fetches alone.
+   * read what it stored, or the failure it published. Without a cache to coordinate
+   * through, this process fetches alone.
    */
   private async obtain(mode: Mode): Promise<HeldToken> {
     const missing = this.entra.missingSettings();
@@ -158,10 +193,12 @@ export class GraphTokenService {
       const now = Date.now();
       return token.accessToken !== this.invalidatedToken && now < (mode === 'refresh' ? token.refreshFrom : token.usableUntil);
     };
-    const cached = await this.readShared();
-    if (cached && accepts(cached.token)) return this.adopt(cached.token, cached.stored, 'cache');
+    const cached = await this.shared.read();
+    if (cached && accepts(cached.token)) return this.adopt(cached, 'cache');
 
     const giveUpAt = Date.now() + this.lockTtlMs + this.graph.requestTimeoutMs;
+    // The attempts this process saw holding the lock: only their failures are its own.
+    const awaited = new Set<string>();
     let pause = POLL_START_MS;
     let waited = false;
     for (;;) {
@@ -169,16 +206,18 @@ export class GraphTokenService {
       if (attempt.kind === 'unavailable') return this.fetch();
       if (attempt.kind === 'acquired') {
         try {
-          // Another process may have stored a token and released the lock since our first read.
-          const again = await this.readShared();
-          if (again && accepts(again.token)) return this.adopt(again.token, again.stored, 'cache');
-          return await this.fetch();
+          // Another process may have stored a token, or failed, and released the lock since our last look.
+          const again = await this.lookAgain(awaited, accepts);
+          if (again) return again;
+          return await this.fetch(attempt.owner);
         } finally {
           await attempt.release();
         }
       }
       if (!waited) this.counters.lockWaits++;
       waited = true;
+      if (attempt.owner) awaited.add(attempt.owner);
+      if (this.closed) throw new GraphTokenError('ABORTED', 'stopped waiting for another process\'s token request: the app is shutting down');
       if (Date.now() >= giveUpAt) {
         this.logger.warn(
           `waited ${this.lockTtlMs + this.graph.requestTimeoutMs} ms for another process's token request; fetching a token here instead`,
@@ -187,13 +226,30 @@ export class GraphTokenService {
       }
       await sleep(pause);
       pause = Math.min(POLL_MAX_MS, pause * 2);
-      const found = await this.readShared();
-      if (found && accepts(found.token)) return this.adopt(found.token, found.stored, 'cache');
+      const found = await this.lookAgain(awaited, accepts);
+      if (found) return found;
     }
   }
 
-  /** Asks Entra ID, then shares the token through the cache (a cache fault only costs the sharing). */
-  private async fetch(): Promise<HeldToken> {
+  /**
+   * The shared token, adopted if it will do; otherwise throws the failure of an attempt
+   * this process waited for, if its holder published one; otherwise undefined: wait on.
+   */
+  private async lookAgain(awaited: ReadonlySet<string>, accepts: (token: HeldToken) => boolean): Promise<HeldToken | undefined> {
+    const [found, failure] = await Promise.all([this.shared.read(), this.failures.find(awaited)]);
+    if (found && accepts(found.token)) return this.adopt(found, 'cache');
+    if (failure) {
+      this.recordFailure(failure);
+      throw failure;
+    }
+    return undefined;
+  }
+
+  /**
+   * Asks Entra ID, then shares the token through the cache (a cache fault only costs the
+   * sharing). A lock holder (`owner`) publishes its failure for the processes waiting on it.
+   */
+  private async fetch(owner?: string): Promise<HeldToken> {
     let token: HeldToken;
     try {
       const issued = await this.entra.request();
@@ -212,19 +268,23 @@ export class GraphTokenService {
       );
     } catch (error) {
       if (!(error instanceof GraphTokenError) || error.code !== 'MISSING_CONFIGURATION') this.counters.networkFailures++;
-      this.lastError = {
-        code: error instanceof GraphTokenError ? error.code : 'UNKNOWN',
-        message: error instanceof Error ? error.message : String(error),
-        at: new Date(),
-      };
+      this.recordFailure(error);
+      if (owner) await this.failures.publish(owner, error);
       throw error;
     }
-    const stored = this.codec.seal(token);
-    await this.cache.set(this.graph.cacheKey, stored, (token.usableUntil - Date.now()) / 1000);
-    return this.adopt(token, stored, 'network');
+    const stored = await this.shared.write(token);
+    return this.adopt({ token, stored }, 'network');
   }
 
-  private adopt(token: HeldToken, stored: unknown, source: GraphTokenSource): HeldToken {
+  private recordFailure(error: unknown): void {
+    this.lastError = {
+      code: error instanceof GraphTokenError ? error.code : 'UNKNOWN',
+      message: error instanceof Error ? error.message : String(error),
+      at: new Date(),
+    };
+  }
+
+  private adopt({ token, stored }: SharedToken, source: GraphTokenSource): HeldToken {
     if (source === 'cache') this.counters.cacheHits++;
     // A slower, older answer must not replace a newer token.
     if (!this.held || this.held.accessToken === this.invalidatedToken || token.expiresOn >= this.held.expiresOn || Date.now() >= this.held.usableUntil) {
@@ -233,15 +293,6 @@ export class GraphTokenService {
     }
     this.lastSource = source;
     return token;
-  }
-
-  private async readShared(): Promise<{ token: HeldToken; stored: unknown } | undefined> {
-    const stored = await this.cache.get<unknown>(this.graph.cacheKey);
-    if (stored === undefined || stored === null) return undefined;
-    const opened = this.codec.open(stored);
-    if ('token' in opened) return { token: opened.token, stored };
-    this.logProblem(`the cached Microsoft Graph token under "${this.graph.cacheKey}" ${opened.problem}; it counts as a miss and a new token is fetched`);
-    return undefined;
   }
 
   private usableHeld(): HeldToken | undefined {

@@ -4,20 +4,20 @@ export type GraphTokenSource = 'memory' | 'cache' | 'network';
 export interface GetAccessTokenOptions {
   /**
    * Skip memory and the shared cache and ask Entra ID for a new token now. After a 401
-   * from Graph, prefer `invalidate()`: it lets the fleet share the replacement.
+   * from Graph, prefer `invalidate(rejectedToken)`: it lets the fleet share the replacement.
    */
   forceRefresh?: boolean;
 }
 
 /** Read-only operator view of GraphTokenService. Never contains a token or a secret. */
 export interface GraphTokenStatus {
-  /** True when tenant, client id and client secret are all set. */
+  /** True when tenant, client id and a client credential (secret, certificate or assertion) are all set. */
   configured: boolean;
   tenantId?: string;
   clientId?: string;
   scopes: string[];
   cacheKey: string;
-  /** True when the shared cache entry is AES-256-GCM encrypted. */
+  /** True when the shared cache entry is written AES-256-GCM encrypted (GRAPH_TOKEN_ENCRYPTION_KEY). */
   encrypted: boolean;
   /** When the token in memory expires at Entra ID. */
   expiresOn?: Date;

@@ -1,30 +1,33 @@
-import { ConfidentialClientApplication, type Configuration, LogLevel } from '@azure/msal-node';
-import type { Logger } from '@nestjs/common';
+import { ConfidentialClientApplication, type Configuration, type INetworkModule, LogLevel, type NodeAuthOptions } from '@azure/msal-node';
 import type { GraphTokenOptions } from '../config/cache-options';
+import { CertificateFileError, readCertificateFile } from './certificate-file';
+import { credentialFromMsalOptions } from './client-credential';
 
-export interface GraphCredentials {
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
+export interface MsalLogger {
+  warn(message: string): void;
+  error(message: string): void;
 }
 
 /**
  * msal-node's client for the configured app registration. `graph.msal` is deep-merged over
- * the base configuration, so a user can add a proxy, a logger or authorityMetadata.
+ * the base configuration, so a user can add a proxy, a logger, authorityMetadata or the
+ * credential itself (clientCertificate, clientAssertion). Throws what msal-node's
+ * constructor throws, or CertificateFileError.
  */
 export function createMsalClient(
   graph: GraphTokenOptions,
-  credentials: GraphCredentials,
-  logger: Logger,
+  logger: MsalLogger,
   redact: (text: string) => string,
+  networkClient: INetworkModule,
 ): ConfidentialClientApplication {
   const base: Configuration = {
     auth: {
-      clientId: credentials.clientId,
-      clientSecret: credentials.clientSecret,
-      authority: `${graph.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(credentials.tenantId)}`,
+      clientId: graph.clientId ?? '',
+      authority: `${graph.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(graph.tenantId ?? '')}`,
+      ...baseCredential(graph),
     },
     system: {
+      networkClient,
       loggerOptions: {
         piiLoggingEnabled: false,
         logLevel: LogLevel.Warning,
@@ -36,6 +39,21 @@ export function createMsalClient(
     },
   };
   return new ConfidentialClientApplication(deepMerge(base, graph.msal ?? {}) as Configuration);
+}
+
+/** Why a client could not be built, for a startup problem or an INVALID_CONFIGURATION error. */
+export function describeClientBuildError(error: unknown, redact: (text: string) => string): string {
+  if (error instanceof CertificateFileError) return `GRAPH_CLIENT_CERTIFICATE_FILE ${error.message}`;
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { errorCode?: string; errorMessage?: string; message?: string };
+  const text = e.errorCode ? `${e.errorCode}${e.errorMessage ? `: ${e.errorMessage}` : ''}` : (e.message ?? String(error));
+  return `msal-node refuses the configuration (graph.msal and the GRAPH_* credentials): ${redact(text)}`;
+}
+
+/** Exactly one credential: msal-node refuses a client with two (invalid_client_credential). */
+function baseCredential(graph: GraphTokenOptions): Partial<NodeAuthOptions> {
+  if (credentialFromMsalOptions(graph)) return {};
+  if (graph.clientCertificateFile) return { clientCertificate: readCertificateFile(graph.clientCertificateFile) };
+  return { clientSecret: graph.clientSecret };
 }
 
 /** Plain objects are merged key by key; anything else (arrays, functions, class instances) replaces. */

@@ -1,6 +1,7 @@
 import type { HeldToken } from './graph-token.types';
 import { decryptText, encryptText, isEncryptedText, TokenDecryptError } from './token-crypto';
 import { holdToken } from './token-lifetime';
+import { writerClockOffsetMs } from './writer-clock';
 
 /** Who a token was issued to. Tokens of another tenant, app or scope set are never shared. */
 export interface TokenIdentity {
@@ -16,13 +17,27 @@ export interface TokenIdentity {
  */
 export interface StoredGraphToken extends TokenIdentity {
   accessToken: string;
-  /** ISO 8601. */
+  /** ISO 8601, on the writer's clock. */
   expiresOn: string;
-  /** ISO 8601. */
+  /** ISO 8601, on the writer's clock. */
   fetchedAt: string;
+  /**
+   * ISO 8601, on the writer's clock: when the entry's TTL ends. Paired with the TTL a
+   * reader finds, it maps the writer's clock onto the reader's. Absent in entries written
+   * before it existed; the reader then computes it as the writer did.
+   */
+  cachedUntil?: string;
 }
 
 export type OpenedEntry = { token: HeldToken } | { problem: string };
+
+/** The keys of GRAPH_TOKEN_ENCRYPTION_KEY and GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS. */
+export interface EntryKeys {
+  /** Entries are written with it, and read with it first. */
+  current?: Buffer;
+  /** Entries are also read with it, never written: for a rolling key change. */
+  previous?: Buffer;
+}
 
 /** Turns held tokens into cache values and back, encrypting them when a key is set. */
 export class TokenCacheEntryCodec {
@@ -30,7 +45,7 @@ export class TokenCacheEntryCodec {
     private readonly identity: TokenIdentity,
     private readonly cacheKey: string,
     private readonly cacheDurationSeconds: number,
-    private readonly encryptionKey?: Buffer,
+    private readonly keys: EntryKeys = {},
   ) {}
 
   seal(token: HeldToken): StoredGraphToken | string {
@@ -38,26 +53,24 @@ export class TokenCacheEntryCodec {
       accessToken: token.accessToken,
       expiresOn: new Date(token.expiresOn).toISOString(),
       fetchedAt: new Date(token.fetchedAt).toISOString(),
+      cachedUntil: new Date(token.usableUntil).toISOString(),
       tenantId: this.identity.tenantId,
       clientId: this.identity.clientId,
       scopes: this.identity.scopes,
     };
-    return this.encryptionKey ? encryptText(JSON.stringify(entry), this.encryptionKey, this.cacheKey) : entry;
+    return this.keys.current ? encryptText(JSON.stringify(entry), this.keys.current, this.cacheKey) : entry;
   }
 
-  /** A token, or why the value is not one this service may use (which then counts as a miss). */
-  open(value: unknown): OpenedEntry {
-    let entry: unknown = value;
-    if (this.encryptionKey) {
-      if (!isEncryptedText(value)) return { problem: 'is not encrypted although GRAPH_TOKEN_ENCRYPTION_KEY is set' };
-      try {
-        entry = JSON.parse(decryptText(value, this.encryptionKey, this.cacheKey));
-      } catch (error) {
-        return { problem: `cannot be decrypted (${error instanceof TokenDecryptError ? error.message : 'not JSON inside'})` };
-      }
-    } else if (isEncryptedText(value)) {
-      return { problem: 'is encrypted, but GRAPH_TOKEN_ENCRYPTION_KEY is not set in this process' };
-    }
+  /**
+   * A token on this process's clock, or why the value is not one this service may use
+   * (which then counts as a miss). `ttlSeconds` is what the cache says is left of the
+   * entry (null: no expiry, undefined: unknown); it bounds the token, whatever the
+   * writer's clock said.
+   */
+  open(value: unknown, ttlSeconds?: number | null, now = Date.now()): OpenedEntry {
+    const decoded = this.decode(value);
+    if ('problem' in decoded) return decoded;
+    const entry = decoded.entry;
     if (!isStoredToken(entry)) return { problem: 'is not a token entry written by GraphTokenService' };
     if (!this.sameIdentity(entry)) {
       return {
@@ -67,7 +80,30 @@ export class TokenCacheEntryCodec {
     const expiresOn = Date.parse(entry.expiresOn);
     const fetchedAt = Date.parse(entry.fetchedAt);
     if (Number.isNaN(expiresOn) || Number.isNaN(fetchedAt)) return { problem: 'has unreadable dates' };
-    return { token: holdToken(entry.accessToken, expiresOn, fetchedAt, this.cacheDurationSeconds) };
+    const cachedUntil = entry.cachedUntil === undefined ? NaN : Date.parse(entry.cachedUntil);
+    const writerEnd = Number.isNaN(cachedUntil) ? holdToken('', expiresOn, fetchedAt, this.cacheDurationSeconds).usableUntil : cachedUntil;
+    const offset = writerClockOffsetMs(writerEnd, ttlSeconds, now);
+    // Never held past the entry's own end: the writer's cache duration may be shorter than ours.
+    const notAfter = typeof ttlSeconds === 'number' ? now + ttlSeconds * 1000 : undefined;
+    return { token: holdToken(entry.accessToken, expiresOn - offset, fetchedAt - offset, this.cacheDurationSeconds, notAfter) };
+  }
+
+  private decode(value: unknown): { entry: unknown } | { problem: string } {
+    if (!isEncryptedText(value)) {
+      return this.keys.current ? { problem: 'is not encrypted although GRAPH_TOKEN_ENCRYPTION_KEY is set' } : { entry: value };
+    }
+    const keys = [this.keys.current, this.keys.previous].filter((key): key is Buffer => key !== undefined);
+    if (keys.length === 0) return { problem: 'is encrypted, but GRAPH_TOKEN_ENCRYPTION_KEY is not set in this process' };
+    let reason = '';
+    for (const key of keys) {
+      try {
+        return { entry: JSON.parse(decryptText(value, key, this.cacheKey)) };
+      } catch (error) {
+        reason = error instanceof TokenDecryptError ? error.message : 'not JSON inside';
+      }
+    }
+    const tried = [this.keys.current && 'GRAPH_TOKEN_ENCRYPTION_KEY', this.keys.previous && 'GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS'].filter(Boolean);
+    return { problem: `cannot be decrypted with ${tried.join(' or ')} (${reason})` };
   }
 
   private sameIdentity(entry: StoredGraphToken): boolean {
@@ -92,6 +128,7 @@ function isStoredToken(value: unknown): value is StoredGraphToken {
     entry.accessToken !== '' &&
     typeof entry.expiresOn === 'string' &&
     typeof entry.fetchedAt === 'string' &&
+    (entry.cachedUntil === undefined || typeof entry.cachedUntil === 'string') &&
     typeof entry.tenantId === 'string' &&
     typeof entry.clientId === 'string' &&
     Array.isArray(entry.scopes) &&

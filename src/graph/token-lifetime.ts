@@ -12,12 +12,18 @@ const REFRESH_AHEAD_MAX_MS = 300_000;
 const REFRESH_AHEAD_SHARE = 0.25;
 
 /**
- * The times that govern one token: it is handed out until `usableUntil`, the earlier of
- * "expiry minus the margin" and "fetched plus the cache duration" (IdeaGraph's
- * TOKEN_CACHE_DURATION), and refreshed in the background from `refreshFrom`.
+ * The times that govern one token: it is handed out until `usableUntil`, the earliest of
+ * "expiry minus the margin", "fetched plus the cache duration" (IdeaGraph's
+ * TOKEN_CACHE_DURATION) and `notAfter`, and refreshed in the background from `refreshFrom`.
  */
-export function holdToken(accessToken: string, expiresOn: number, fetchedAt: number, cacheDurationSeconds: number): HeldToken {
-  const usableUntil = Math.min(expiresOn - EXPIRY_MARGIN_MS, fetchedAt + cacheDurationSeconds * 1000);
+export function holdToken(
+  accessToken: string,
+  expiresOn: number,
+  fetchedAt: number,
+  cacheDurationSeconds: number,
+  notAfter = Number.POSITIVE_INFINITY,
+): HeldToken {
+  const usableUntil = Math.min(expiresOn - EXPIRY_MARGIN_MS, fetchedAt + cacheDurationSeconds * 1000, notAfter);
   const usableLife = Math.max(0, usableUntil - fetchedAt);
   const refreshFrom = usableUntil - Math.min(REFRESH_AHEAD_MAX_MS, usableLife * REFRESH_AHEAD_SHARE);
   return { accessToken, expiresOn, fetchedAt, usableUntil, refreshFrom };

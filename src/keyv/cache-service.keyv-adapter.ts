@@ -4,15 +4,17 @@ import type { CacheManagerService } from '../service/cache-manager.service';
 
 const MISS = Symbol('miss');
 
-interface KeyvEnvelope<Value = unknown> {
+export interface KeyvEnvelope<Value = unknown> {
   value: Value;
+  /** Epoch milliseconds; absent = never expires. */
   expires?: number;
 }
 
 /**
  * Lets cache-manager (and so @nestjs/cache-manager's CacheInterceptor) store through
  * CacheManagerService: same keys (`prefix:version:key`), same encoding, same fault
- * handling. Keyv hands over `{ value, expires }`; expiry is left to the backend.
+ * handling. Keyv hands over `{ value, expires }`; expiry is left to the backend, which
+ * is asked for it only by getWithExpiry.
  */
 export class CacheServiceKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
   readonly opts = { dialect: 'ideagraph-cache' };
@@ -25,6 +27,19 @@ export class CacheServiceKeyvAdapter extends EventEmitter implements KeyvStoreAd
   async get<Value>(key: string): Promise<KeyvEnvelope<Value> | undefined> {
     const value = await this.cache.get<Value | typeof MISS>(key, MISS);
     return value === MISS || value === undefined ? undefined : { value };
+  }
+
+  /**
+   * The envelope with `expires`, for raw reads (cache-manager's ttl() and wrap()). The
+   * service reports whole seconds rounded up, so `expires` is up to 1 s late, never early:
+   * Keyv and cache-manager take Date.now() > expires to mean "gone", and an early figure
+   * would call a live entry expired. If the expiry lookup fails while the value was read,
+   * the value is still served, as a plain read would serve it.
+   */
+  async getWithExpiry<Value>(key: string): Promise<KeyvEnvelope<Value> | undefined> {
+    const [value, seconds] = await Promise.all([this.cache.get<Value | typeof MISS>(key, MISS), this.cache.ttl(key)]);
+    if (value === MISS || value === undefined) return undefined;
+    return typeof seconds === 'number' ? { value, expires: Date.now() + seconds * 1000 } : { value };
   }
 
   async getMany<Value>(keys: string[]): Promise<Array<KeyvEnvelope<Value> | undefined>> {

@@ -11,16 +11,17 @@ export interface CacheMetricsSources {
   graphCounters?: () => GraphTokenCounters;
 }
 
-type CountField = 'hits' | 'misses' | 'sets' | 'deletes' | 'errors' | 'timeouts' | 'shortCircuited';
-
-const COUNTERS: ReadonlyArray<[name: string, help: string, field: CountField]> = [
-  ['ideagraph_cache_hits_total', 'Cache keys found.', 'hits'],
-  ['ideagraph_cache_misses_total', 'Cache keys not found, or not readable because of a backend fault.', 'misses'],
-  ['ideagraph_cache_sets_total', 'Cache entries written.', 'sets'],
-  ['ideagraph_cache_deletes_total', 'Cache keys deleted.', 'deletes'],
-  ['ideagraph_cache_errors_total', 'Cache backend faults.', 'errors'],
-  ['ideagraph_cache_timeouts_total', 'Cache calls that ran out of time.', 'timeouts'],
-  ['ideagraph_cache_short_circuited_total', 'Cache calls answered with their fallback while the breaker was open.', 'shortCircuited'],
+const COUNTERS: ReadonlyArray<[name: string, help: string, read: (stats: CacheStats) => number]> = [
+  ['ideagraph_cache_hits_total', 'Cache keys found.', (s) => s.hits],
+  ['ideagraph_cache_misses_total', 'Cache keys not found, or not readable because of a backend fault.', (s) => s.misses],
+  ['ideagraph_cache_sets_total', 'Cache entries written.', (s) => s.sets],
+  ['ideagraph_cache_deletes_total', 'Cache keys deleted.', (s) => s.deletes],
+  ['ideagraph_cache_errors_total', 'Cache backend faults.', (s) => s.errors],
+  ['ideagraph_cache_timeouts_total', 'Cache calls that ran out of time.', (s) => s.timeouts],
+  ['ideagraph_cache_short_circuited_total', 'Cache calls answered with their fallback while the breaker was open.', (s) => s.shortCircuited],
+  ['ideagraph_cache_recovery_queued_total', 'Keys (and clears) remembered because a write did not reach the backend.', (s) => s.recovery.queued],
+  ['ideagraph_cache_recovery_made_good_total', 'Remembered keys deleted, and clears carried out, once the backend answered again.', (s) => s.recovery.madeGood],
+  ['ideagraph_cache_recovery_overflowed_total', 'Times the recovery queue was full and fell back to clearing the whole cache scope.', (s) => s.recovery.overflowed],
 ];
 
 const GRAPH_COUNTERS: ReadonlyArray<[name: string, help: string, field: keyof GraphTokenCounters]> = [
@@ -47,7 +48,7 @@ export function createCacheMetricsRegistry(sources: CacheMetricsSources): Regist
   const registry = new prom.Registry();
   const stats = scrapeOnce(sources.cacheStats);
 
-  for (const [name, help, field] of COUNTERS) {
+  for (const [name, help, read] of COUNTERS) {
     new prom.Counter({
       name,
       help,
@@ -56,7 +57,7 @@ export function createCacheMetricsRegistry(sources: CacheMetricsSources): Regist
       collect() {
         const current = stats();
         this.reset();
-        this.inc({ backend: current.backend }, current[field]);
+        this.inc({ backend: current.backend }, read(current));
       },
     });
   }
@@ -71,6 +72,17 @@ export function createCacheMetricsRegistry(sources: CacheMetricsSources): Regist
       for (const state of ['closed', 'open', 'half-open']) {
         this.set({ backend: current.backend, state }, current.breakerState === state ? 1 : 0);
       }
+    },
+  });
+
+  new prom.Gauge({
+    name: 'ideagraph_cache_recovery_pending',
+    help: 'Keys and clears whose failed writes wait for the backend, to be deleted once it answers.',
+    labelNames: ['backend'],
+    registers: [registry],
+    collect() {
+      const current = stats();
+      this.set({ backend: current.backend }, current.recovery.pending);
     },
   });
 

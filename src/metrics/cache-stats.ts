@@ -1,8 +1,10 @@
 import type { BreakerState } from '../resilience/circuit-breaker';
+import type { RecoveryStats } from '../resilience/guarded-store';
 import type { LatencySummary } from './latency-histogram';
 
 export type { BreakerState } from '../resilience/circuit-breaker';
 export type { LatencySummary } from './latency-histogram';
+export type { RecoveryStats } from '../resilience/guarded-store';
 
 /**
  * What `CacheManagerService.getStats()` reports, counted since the process started.
@@ -26,5 +28,7 @@ export interface CacheStats {
   /** Calls answered with their fallback at once because the breaker was open. */
   shortCircuited: number;
   breakerState: BreakerState;
+  /** Writes that did not reach the backend, and their repair once it answered again (docs/faults.md). */
+  recovery: RecoveryStats;
   latency: Record<string, LatencySummary>;
 }

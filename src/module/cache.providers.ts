@@ -4,6 +4,7 @@ import { resolveCacheOptions } from '../config/resolve-cache-options';
 import { createCacheManager } from '../keyv/create-cache-manager';
 import { FaultLog } from '../resilience/fault-log';
 import { GuardedStore } from '../resilience/guarded-store';
+import { makeKeyPrefix } from '../service/cache-key';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { createStore } from '../stores/create-store';
 import { redisSecrets } from '../stores/redis-topology';
@@ -41,6 +42,8 @@ export const cacheProviders: Provider[] = [
           commandTimeoutMs: options.redis.commandTimeoutMs,
           failureThreshold: BREAKER_FAILURE_THRESHOLD,
           cooldownMs: BREAKER_COOLDOWN_MS,
+          recoveryMaxKeys: options.recoveryMaxKeys,
+          scopePrefix: makeKeyPrefix(options.keyPrefix, options.version),
         },
         faultLog,
       ),

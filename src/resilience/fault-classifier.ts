@@ -27,3 +27,21 @@ export function classifyFault(error: unknown): string {
   if (/CLUSTERDOWN|MOVED|ASK /.test(message)) return 'cluster unavailable';
   return 'backend error';
 }
+
+/**
+ * Error replies that speak for the whole server (or node), not for the command that got
+ * them: a node still loading its data, demoted to a replica, busy with a script, without
+ * a master, or refusing our credentials. Every other error reply (WRONGTYPE on a foreign
+ * key, OOM under maxmemory noeviction, an expiry Redis will not take, NOPERM on one key ...)
+ * fails its own call and says nothing about the next one.
+ */
+const SERVER_WIDE_REPLY = /^(LOADING|READONLY|BUSY|MASTERDOWN|CLUSTERDOWN|NOAUTH|WRONGPASS|NOREPLICAS|MISCONF)\b/;
+
+/**
+ * True if `error` is the server's answer about this one command: the connection works and
+ * the breaker must not count it. Connection faults, timeouts and server-wide replies are not.
+ */
+export function isCommandError(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'ReplyError') return false;
+  return !SERVER_WIDE_REPLY.test(error.message);
+}

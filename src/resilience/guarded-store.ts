@@ -2,8 +2,9 @@ import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
 import { OperationLatencies } from '../metrics/operation-latencies';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker';
 import { CacheTimeoutError, DeadlineQueue } from './deadline-queue';
-import { classifyFault } from './fault-classifier';
+import { classifyFault, isCommandError } from './fault-classifier';
 import type { FaultLog } from './fault-log';
+import { WriteRecovery, type RecoveryCounters, type WriteRepair } from './write-recovery';
 
 export interface GuardSettings {
   /** Display name of the backend in log lines ("redis", "locmem"). */
@@ -11,6 +12,10 @@ export interface GuardSettings {
   commandTimeoutMs: number;
   failureThreshold: number;
   cooldownMs: number;
+  /** Most failed writes remembered for recovery (CACHE_RECOVERY_MAX_KEYS). */
+  recoveryMaxKeys: number;
+  /** This cache's `prefix:version:`: what an overflowing recovery queue clears. */
+  scopePrefix: string;
 }
 
 export type ProbeResult = { ok: true; latencyMs: number } | { ok: false; error: string };
@@ -22,20 +27,37 @@ export interface GuardCounters {
   shortCircuited: number;
 }
 
+/** What getStats reports of the recovery of failed writes. */
+export interface RecoveryStats extends RecoveryCounters {
+  /** Keys and clears still waiting for the backend. */
+  pending: number;
+}
+
+/** A recovery delete may take this many command bounds (it may first open connections to idle cluster masters). */
+const DRAIN_BOUND_FACTOR = 5;
+
+/** Keys per extra command bound for a batch: 1000 keys measured about 4 ms of Redis time, so a bound per 1000 leaves wide room. */
+const BATCH_KEYS_PER_BOUND = 1000;
+
 /**
  * The one place where backend faults are handled: every store call passes through here
- * and gets a time bound, a circuit breaker and throttled logging. A fault never reaches
- * the caller; it gets the fallback its operation defines.
+ * and gets a time bound, a circuit breaker, throttled logging and, for writes, recovery.
+ * A fault never reaches the caller; it gets the fallback its operation defines.
+ *
+ * Only faults of the connection or of the server as a whole count towards the breaker.
+ * An error reply about one command (WRONGTYPE, OOM ...) fails that call alone.
  */
 export class GuardedStore {
   readonly counters: GuardCounters = { errors: 0, timeouts: 0, shortCircuited: 0 };
   /** Per operation, how long calls took as their callers saw it, fallbacks included. */
   readonly latencies = new OperationLatencies();
   private readonly breaker: CircuitBreaker;
-  /** One queue per bound length (commands, clear, health probes). */
+  private readonly recovery: WriteRecovery;
+  /** One queue per bound length (commands, batches, clear, health probes). */
   private readonly deadlines = new Map<number, DeadlineQueue>();
-  private probeTimer: NodeJS.Timeout | undefined;
-  private probing = false;
+  /** The drain of failed writes under way; calls that touch a remembered key wait for it. */
+  private recovering: Promise<boolean> | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private inOutage = false;
   /** counters.shortCircuited when the current outage began. */
@@ -47,10 +69,15 @@ export class GuardedStore {
     private readonly settings: GuardSettings,
     private readonly faultLog: FaultLog,
   ) {
-    this.breaker = new CircuitBreaker({ failureThreshold: settings.failureThreshold });
+    this.breaker = new CircuitBreaker({ failureThreshold: settings.failureThreshold, cooldownMs: settings.cooldownMs });
+    this.recovery = new WriteRecovery(
+      { maxKeys: settings.recoveryMaxKeys, scopePrefix: settings.scopePrefix, backend: settings.backend },
+      faultLog,
+    );
     store.onBackgroundError?.((error) => this.recordFault('connection', undefined, error));
     store.onReady?.(() => {
-      if (!this.breaker.allowsCalls()) this.probeSoon(0);
+      this.breaker.expediteProbe();
+      if (this.recovery.hasWork) this.scheduleDrain(0);
     });
   }
 
@@ -63,70 +90,213 @@ export class GuardedStore {
     return this.lastFaultKind;
   }
 
+  get recoveryStats(): RecoveryStats {
+    return { ...this.recovery.counters, pending: this.recovery.pending };
+  }
+
+  /** The bound for a call over `count` keys: one command bound, plus one per BATCH_KEYS_PER_BOUND keys. */
+  batchBoundMs(count: number): number {
+    return this.settings.commandTimeoutMs * (1 + Math.floor(count / BATCH_KEYS_PER_BOUND));
+  }
+
   /**
    * Runs `call` against the store within the time bound. Resolves with its result, or with
    * `fallback` on any backend fault. Errors that describe a caller mistake are rethrown.
+   * `keys` are the store keys the call reads or changes (for recovery, and for the log);
+   * a write passes `repair`: what to delete once the backend answers, if this call fails.
    */
-  run<T, F>(operation: string, key: string | undefined, call: (store: CacheStore) => Promise<T>, fallback: F, boundMs?: number): Promise<T | F> {
-    return this.execute(operation, key, call, fallback, boundMs, identity);
+  run<T, F>(
+    operation: string,
+    keys: string | readonly string[] | undefined,
+    call: (store: CacheStore) => Promise<T>,
+    fallback: F,
+    boundMs?: number,
+    repair?: WriteRepair,
+  ): Promise<T | F> {
+    return this.execute(operation, keys, call, fallback, boundMs, identity, repair);
   }
 
   /** Like `run` for writes: true once the store confirmed the write, false on any backend fault. */
-  write(operation: string, key: string | undefined, call: (store: CacheStore) => Promise<unknown>, boundMs?: number): Promise<boolean> {
-    return this.execute(operation, key, call, false, boundMs, confirmed);
+  write(
+    operation: string,
+    keys: string | readonly string[] | undefined,
+    call: (store: CacheStore) => Promise<unknown>,
+    repair: WriteRepair,
+    boundMs?: number,
+  ): Promise<boolean> {
+    return this.execute(operation, keys, call, false, boundMs, confirmed, repair);
   }
 
   private execute<T, R, F>(
     operation: string,
-    key: string | undefined,
+    keys: string | readonly string[] | undefined,
     call: (store: CacheStore) => Promise<T>,
     fallback: F,
     boundMs: number | undefined,
     onSuccess: (value: T) => R,
+    repair: WriteRepair | undefined,
   ): Promise<R | F> {
     const started = performance.now();
-    if (!this.store.remote) return this.runLocal(operation, key, call, fallback, started, onSuccess);
-    if (this.closed || !this.breaker.allowsCalls()) {
-      this.counters.shortCircuited++;
-      this.latencies.record(operation, performance.now() - started);
-      return Promise.resolve(fallback);
+    if (!this.store.remote) return this.runLocal(operation, keys, call, fallback, started, onSuccess);
+    if (this.closed || !this.breaker.admit(started)) return this.shortCircuit(operation, started, fallback, repair);
+    // Admitted while half-open: this call is the one probe of an open breaker.
+    const probe = this.breaker.state === 'half-open';
+    if (this.recovery.hasWork) {
+      void this.recover();
+      // A call that would read (or build on) a key a failed write meant to change waits for
+      // the drain, at most one bound; one that overwrites it needs no wait. Other keys go on
+      // at once: a drain stuck on one dead cluster node must not hold up the rest.
+      if (keys !== undefined && repair === undefined && this.recovery.covers(keys)) {
+        return this.drained().then((done) =>
+          done
+            ? this.callStore(operation, keys, call, fallback, boundMs, onSuccess, repair, started, probe)
+            : this.shortCircuit(operation, started, fallback, repair),
+        );
+      }
     }
+    return this.callStore(operation, keys, call, fallback, boundMs, onSuccess, repair, started, probe);
+  }
+
+  private callStore<T, R, F>(
+    operation: string,
+    keys: string | readonly string[] | undefined,
+    call: (store: CacheStore) => Promise<T>,
+    fallback: F,
+    boundMs: number | undefined,
+    onSuccess: (value: T) => R,
+    repair: WriteRepair | undefined,
+    started: number,
+    probe: boolean,
+  ): Promise<R | F> {
+    const bound = boundMs ?? this.settings.commandTimeoutMs;
     // One promise per call: the bound, the breaker, the timing and the fallback settle together.
-    return this.deadline(boundMs ?? this.settings.commandTimeoutMs).settle(
+    return this.deadline(bound).settle(
       call(this.store),
       (value): R | F => {
         this.latencies.record(operation, performance.now() - started);
-        // The breaker opened while this call was on its way: its late answer tells nothing
-        // about the backend now (measured: after a stall, answers read from the socket
-        // buffer closed the breaker 0.1 s into a SIGSTOP). Only a probe closes it.
-        if (!this.breaker.allowsCalls()) return onSuccess(value);
-        this.breaker.recordSuccess();
-        if (this.inOutage) this.endOutage();
+        this.answered(probe);
+        // The write itself made its keys good.
+        if (repair !== undefined && this.recovery.hasWork) this.recovery.forget(repair);
         return onSuccess(value);
       },
       (error): R | F => {
         this.latencies.record(operation, performance.now() - started);
         if (error instanceof NotAnIntegerError) throw error;
-        this.recordFault(operation, key, error);
-        this.failed(error);
+        if (repair !== undefined) this.rememberFailed(repair);
+        this.recordFault(operation, keys, error);
+        if (isCommandError(error)) this.answered(probe);
+        // A batch or clear that outlives its loose bound is slow, not a sign of a dead connection.
+        else if (!(error instanceof CacheTimeoutError && bound !== this.settings.commandTimeoutMs)) this.failed(error);
         return fallback;
       },
     );
   }
 
+  private shortCircuit<F>(operation: string, started: number, fallback: F, repair: WriteRepair | undefined): Promise<F> {
+    this.counters.shortCircuited++;
+    if (repair !== undefined) this.rememberFailed(repair);
+    this.latencies.record(operation, performance.now() - started);
+    return Promise.resolve(fallback);
+  }
+
+  private rememberFailed(repair: WriteRepair): void {
+    this.recovery.remember(repair);
+    this.scheduleDrain(this.settings.cooldownMs);
+  }
+
+  /** The backend answered; `probe` says the call was sent as the breaker's probe. */
+  private answered(probe: boolean): void {
+    // A late answer to a call sent before the breaker opened tells nothing about the
+    // backend now (measured: after a stall, answers read from the socket buffer closed the
+    // breaker 0.1 s into a SIGSTOP). Only the admitted probe closes it.
+    if (this.breaker.state !== 'closed' && !probe) return;
+    this.breaker.recordSuccess();
+    if (this.inOutage) this.endOutage();
+  }
+
+  /** True once remembered writes are made good; false if that takes longer than one command bound. */
+  private drained(): Promise<boolean> {
+    return this.deadline(this.settings.commandTimeoutMs).settle(this.recover(), identity, () => false);
+  }
+
+  /**
+   * Starts draining remembered writes, once for all callers; resolves true if nothing is
+   * left. `probe`: the drain was admitted as the breaker's probe, so its answer closes it.
+   */
+  private recover(probe = false): Promise<boolean> {
+    if (!this.recovering) {
+      // Looser than one command: the first delete after a cluster heals may have to open
+      // connections to idle masters first (measured up to about 1 s on a busy machine).
+      const bound = this.settings.commandTimeoutMs * DRAIN_BOUND_FACTOR;
+      const drain = this.recovery
+        .drain({
+          deleteMany: (keys) => this.deadline(bound).settle(this.store.deleteMany(keys), confirmed, (error) => this.drainFailed(error)),
+          clear: (prefix) => this.deadline(this.clearBoundMs).settle(this.store.clear(prefix), identity, rethrow),
+        })
+        .then(
+          () => {
+            this.answered(probe);
+            return true;
+          },
+          (error: unknown) => {
+            this.recordFault('recovery', undefined, error);
+            // A slow drain is not a dead connection; anything else counts as for any call.
+            if (error instanceof CacheTimeoutError) this.breaker.reopenIfProbing(performance.now());
+            else this.failed(error);
+            return false;
+          },
+        );
+      this.recovering = drain.finally(() => {
+        this.recovering = undefined;
+        if (this.recovery.hasWork) this.scheduleDrain(this.settings.cooldownMs);
+      });
+    }
+    return this.recovering;
+  }
+
+  /**
+   * A process that goes quiet after a failed write must still make it good: other
+   * processes read those keys. So a timer retries the drain too. Calls do not depend on
+   * it (a loop that only awaits cache calls may never let it run); it is unref'd, so it
+   * never keeps the process alive.
+   */
+  private scheduleDrain(delayMs: number): void {
+    if (this.closed || this.drainTimer) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      if (this.closed || !this.recovery.hasWork || this.recovering) return;
+      if (!this.breaker.admit(performance.now())) {
+        this.scheduleDrain(this.settings.cooldownMs);
+        return;
+      }
+      void this.recover(this.breaker.state === 'half-open');
+    }, delayMs);
+    this.drainTimer.unref();
+  }
+
+  /** An error reply to a recovery delete cannot be cured by retrying: those keys are given up (false), logged, and the drain goes on. */
+  private drainFailed(error: unknown): false {
+    if (!isCommandError(error)) throw error;
+    this.recordFault('recovery', undefined, error);
+    return false;
+  }
+
+  /** The bound of a `clear()`: a SCAN over a large keyspace takes many short round trips. */
+  get clearBoundMs(): number {
+    return Math.max(this.settings.commandTimeoutMs * 50, 10_000);
+  }
+
   /** A live round trip, bounded by `boundMs`. While the breaker is open, reports the last fault at once. */
   async probe(boundMs: number): Promise<ProbeResult> {
-    if (this.store.remote && !this.breaker.allowsCalls()) {
+    if (this.store.remote && !this.breaker.admit(performance.now())) {
       return { ok: false, error: this.lastFaultKind ?? 'unavailable' };
     }
     const started = process.hrtime.bigint();
     try {
+      if (this.store.remote && this.recovery.hasWork) void this.recover();
       await (this.store.remote ? this.bounded(this.store.ping(), boundMs) : this.store.ping());
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-      if (this.store.remote) {
-        this.breaker.recordSuccess();
-        if (this.inOutage) this.endOutage();
-      }
+      if (this.store.remote) this.answered(true);
       return { ok: true, latencyMs: Math.round(latencyMs * 1000) / 1000 };
     } catch (error) {
       if (!this.store.remote) return { ok: false, error: classifyFault(error) };
@@ -138,7 +308,7 @@ export class GuardedStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.probeTimer) clearTimeout(this.probeTimer);
+    if (this.drainTimer) clearTimeout(this.drainTimer);
     for (const queue of this.deadlines.values()) queue.expireAll();
     await this.store.close();
   }
@@ -159,7 +329,7 @@ export class GuardedStore {
 
   private runLocal<T, R, F>(
     operation: string,
-    key: string | undefined,
+    keys: string | readonly string[] | undefined,
     call: (store: CacheStore) => Promise<T>,
     fallback: F,
     started: number,
@@ -173,13 +343,13 @@ export class GuardedStore {
       (error: unknown): R | F => {
         this.latencies.record(operation, performance.now() - started);
         if (error instanceof NotAnIntegerError) throw error;
-        this.recordFault(operation, key, error);
+        this.recordFault(operation, keys, error);
         return fallback;
       },
     );
   }
 
-  private recordFault(operation: string, key: string | undefined, error: unknown): void {
+  private recordFault(operation: string, keys: string | readonly string[] | undefined, error: unknown): void {
     if (this.closed) return;
     // "not connected" says less than the connection error that caused it: report and log
     // it as that cause, so a refused or rejected connection is one kind of line, not two.
@@ -187,57 +357,29 @@ export class GuardedStore {
     const kind = classified === 'not connected' && this.lastFaultKind !== undefined ? this.lastFaultKind : classified;
     this.counters.errors++;
     if (error instanceof CacheTimeoutError) this.counters.timeouts++;
-    this.lastFaultKind = kind;
-    if (!this.inOutage) this.shortCircuitedBeforeOutage = this.counters.shortCircuited;
-    this.inOutage = true;
-    this.faultLog.fault(kind, () => {
-      const detail = error instanceof Error ? error.message : String(error);
-      const target = key === undefined ? '' : ` for key ${JSON.stringify(key.length > 120 ? `${key.slice(0, 120)}...` : key)}`;
+    const commandError = isCommandError(error);
+    if (!commandError) {
+      this.lastFaultKind = kind;
+      if (!this.inOutage) this.shortCircuitedBeforeOutage = this.counters.shortCircuited;
+      this.inOutage = true;
+    }
+    // An error reply is logged by its own text (throttled per reply kind), so WRONGTYPE and OOM do not hide each other.
+    const logKind = commandError ? `reply ${errorText(error).split(' ')[0]}` : kind;
+    this.faultLog.fault(logKind, () => {
+      const target = typeof keys === 'string' ? ` for key ${JSON.stringify(keys.length > 120 ? `${keys.slice(0, 120)}...` : keys)}` : keys ? ` for ${keys.length} keys` : '';
       const consequence = operation === 'connection' ? 'reconnecting' : 'the caller gets its fallback';
-      return `${this.settings.backend} cache ${operation}${target} failed: ${kind} (${detail}); ${consequence}`;
+      return `${this.settings.backend} cache ${operation}${target} failed: ${commandError ? 'the server refused the command' : kind} (${errorText(error)}); ${consequence}`;
     });
   }
 
   private failed(error: unknown): void {
     if (this.closed) return;
-    if (!this.breaker.recordFailure()) {
-      if (this.breaker.state === 'open') this.probeSoon(this.settings.cooldownMs);
-      return;
-    }
+    if (!this.breaker.recordFailure(performance.now())) return;
     this.faultLog.warn(
-      `${this.settings.backend} cache: ${this.settings.failureThreshold} failures in a row; calls get their fallback at once for ${this.settings.cooldownMs} ms, then the backend is probed again`,
+      `${this.settings.backend} cache: ${this.settings.failureThreshold} failures in a row; calls get their fallback at once for ${this.settings.cooldownMs} ms, then the next call probes the backend`,
     );
     // A connection that stopped answering (no RST ever came) is only noticed by a timeout: start a fresh one.
     if (error instanceof CacheTimeoutError) this.store.reset?.();
-    this.probeSoon(this.settings.cooldownMs);
-  }
-
-  private probeSoon(delayMs: number): void {
-    if (this.closed || this.probing) return;
-    if (this.probeTimer) {
-      if (delayMs > 0) return;
-      clearTimeout(this.probeTimer);
-    }
-    this.probeTimer = setTimeout(() => void this.runProbe(), delayMs);
-    this.probeTimer.unref();
-  }
-
-  private async runProbe(): Promise<void> {
-    this.probeTimer = undefined;
-    if (this.closed || this.breaker.allowsCalls()) return;
-    this.probing = true;
-    this.breaker.beginProbe();
-    try {
-      await this.bounded(this.store.ping(), this.settings.commandTimeoutMs);
-      this.breaker.recordSuccess();
-      this.endOutage();
-    } catch (error) {
-      this.breaker.recordFailure();
-      this.recordFault('probe', undefined, error);
-    } finally {
-      this.probing = false;
-    }
-    if (!this.breaker.allowsCalls()) this.probeSoon(this.settings.cooldownMs);
   }
 
   private endOutage(): void {
@@ -245,6 +387,10 @@ export class GuardedStore {
     this.lastFaultKind = undefined;
     this.faultLog.recovered(`${this.settings.backend} cache`, this.counters.shortCircuited - this.shortCircuitedBeforeOutage);
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function identity<T>(value: T): T {

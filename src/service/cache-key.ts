@@ -14,11 +14,21 @@ export function assertValidKey(key: unknown): asserts key is string {
     throw new CacheKeyError(`cache key is ${key.length} characters long; the maximum is ${MAX_KEY_LENGTH}`);
   }
   if (CONTROL_CHARACTER.test(key)) throw new CacheKeyError('cache key must not contain control characters');
+  // A lone surrogate is sent to Redis as U+FFFD, so two different keys would share one entry.
+  if (!isWellFormed(key)) throw new CacheKeyError('cache key must be well-formed Unicode (it contains a lone surrogate)');
 }
 
 /** Django's key format, `prefix:version:key`, so keys read the same in redis-cli as in IdeaGraph. */
 export function makeKeyPrefix(keyPrefix: string, version: number): string {
   return `${keyPrefix}:${version}:`;
+}
+
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+function isWellFormed(key: string): boolean {
+  // String.prototype.isWellFormed (Node 20) is not in the ES2022 lib this package compiles against.
+  const native = (key as { isWellFormed?: () => boolean }).isWellFormed;
+  return native ? native.call(key) : !LONE_SURROGATE.test(key);
 }
 
 function describeType(value: unknown): string {

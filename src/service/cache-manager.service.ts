@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { decodeValue, encodeValue } from '../codec/value-codec';
+import { decodeStoredText, decodeValue, encodeValue, NOT_STORABLE, setOwn } from '../codec/value-codec';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
 import type { CacheStats } from '../metrics/cache-stats';
@@ -55,7 +55,8 @@ export class CacheManagerService {
     }
     if (ttlMs === 0) return this.removeExpired(key);
     this.counters.sets++;
-    return this.guard.write('set', key, (store) => store.set(this.keyPrefix + key, text, ttlMs));
+    const storeKey = this.keyPrefix + key;
+    return this.guard.write('set', storeKey, (store) => store.set(storeKey, text, ttlMs), storeKey);
   }
 
   /** Stores only if the key is absent (SET NX on Redis); true if it stored. */
@@ -64,7 +65,8 @@ export class CacheManagerService {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
     const text = this.encode(value);
     if (ttlMs === 0) return false;
-    const added = await this.guard.run('add', key, (store) => store.add(this.keyPrefix + key, text, ttlMs), false);
+    const storeKey = this.keyPrefix + key;
+    const added = await this.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false);
     if (added) this.counters.sets++;
     return added;
   }
@@ -72,14 +74,16 @@ export class CacheManagerService {
   /** True if the key is present (also for a stored null). */
   async exists(key: string): Promise<boolean> {
     assertValidKey(key);
-    return this.guard.run('exists', key, (store) => store.exists(this.keyPrefix + key), false);
+    const storeKey = this.keyPrefix + key;
+    return this.guard.run('exists', storeKey, (store) => store.exists(storeKey), false);
   }
 
   /** True if the key existed and was removed. */
   async delete(key: string): Promise<boolean> {
     assertValidKey(key);
     this.counters.deletes++;
-    return this.guard.run('delete', key, (store) => store.delete(this.keyPrefix + key), false);
+    const storeKey = this.keyPrefix + key;
+    return this.guard.run('delete', storeKey, (store) => store.delete(storeKey), false, undefined, storeKey);
   }
 
   /**
@@ -90,7 +94,8 @@ export class CacheManagerService {
   async deleteIfEquals(key: string, expected: unknown): Promise<boolean> {
     assertValidKey(key);
     const text = this.encode(expected);
-    const deleted = await this.guard.run('deleteIfEquals', key, (store) => store.deleteIfEquals(this.keyPrefix + key, text), false);
+    const storeKey = this.keyPrefix + key;
+    const deleted = await this.guard.run('deleteIfEquals', storeKey, (store) => store.deleteIfEquals(storeKey, text), false);
     if (deleted) this.counters.deletes++;
     return deleted;
   }
@@ -100,12 +105,8 @@ export class CacheManagerService {
     const unique = this.validKeys(keys);
     const result: Record<string, T> = {};
     if (unique.length === 0) return result;
-    const texts = await this.guard.run(
-      'getMany',
-      undefined,
-      (store) => store.getMany(unique.map((key) => this.keyPrefix + key)),
-      undefined,
-    );
+    const storeKeys = unique.map((key) => this.keyPrefix + key);
+    const texts = await this.guard.run('getMany', storeKeys, (store) => store.getMany(storeKeys), undefined, this.guard.batchBoundMs(unique.length));
     if (!texts) {
       this.counters.misses += unique.length;
       return result;
@@ -116,8 +117,13 @@ export class CacheManagerService {
         this.counters.misses++;
         continue;
       }
+      const value = decodeStoredText<T>(text);
+      if (value === NOT_STORABLE) {
+        this.counters.misses++;
+        continue;
+      }
       this.counters.hits++;
-      result[unique[i]] = this.decode<T>(text);
+      setOwn(result, unique[i], value);
     }
     return result;
   }
@@ -134,7 +140,8 @@ export class CacheManagerService {
     if (encoded.length === 0) return true;
     if (ttlMs === 0) return this.deleteMany(pairs.map(([key]) => key));
     this.counters.sets += encoded.length;
-    return this.guard.write('setMany', undefined, (store) => store.setMany(encoded, ttlMs));
+    const storeKeys = encoded.map(([storeKey]) => storeKey);
+    return this.guard.write('setMany', storeKeys, (store) => store.setMany(encoded, ttlMs), storeKeys, this.guard.batchBoundMs(encoded.length));
   }
 
   /** Removes every key; false if the backend could not be reached. */
@@ -142,7 +149,8 @@ export class CacheManagerService {
     const unique = this.validKeys(keys);
     if (unique.length === 0) return true;
     this.counters.deletes += unique.length;
-    return this.guard.write('deleteMany', undefined, (store) => store.deleteMany(unique.map((key) => this.keyPrefix + key)));
+    const storeKeys = unique.map((key) => this.keyPrefix + key);
+    return this.guard.write('deleteMany', storeKeys, (store) => store.deleteMany(storeKeys), storeKeys, this.guard.batchBoundMs(storeKeys.length));
   }
 
   /** Adds `delta` atomically; the new value, or null if the key is absent or the backend failed. */
@@ -150,7 +158,8 @@ export class CacheManagerService {
     assertValidKey(key);
     assertDelta(delta);
     try {
-      return await this.guard.run('incr', key, (store) => store.incrBy(this.keyPrefix + key, delta), null);
+      const storeKey = this.keyPrefix + key;
+      return await this.guard.run('incr', storeKey, (store) => store.incrBy(storeKey, delta), null);
     } catch (error) {
       if (error instanceof NotAnIntegerError) {
         throw new CacheValueError(`cannot increment key ${JSON.stringify(key)}: ${error.message}`, 'NOT_AN_INTEGER');
@@ -169,14 +178,19 @@ export class CacheManagerService {
   async touch(key: string, timeout?: CacheTimeout): Promise<boolean> {
     assertValidKey(key);
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
-    if (ttlMs === 0) return this.guard.run('touch', key, (store) => store.delete(this.keyPrefix + key), false);
-    return this.guard.run('touch', key, (store) => store.touch(this.keyPrefix + key, ttlMs), false);
+    if (ttlMs === 0) {
+      const storeKey = this.keyPrefix + key;
+      return this.guard.run('touch', storeKey, (store) => store.delete(storeKey), false, undefined, storeKey);
+    }
+    const storeKey = this.keyPrefix + key;
+    return this.guard.run('touch', storeKey, (store) => store.touch(storeKey, ttlMs), false);
   }
 
   /** Seconds left (rounded up); null if it never expires; undefined if absent or on a fault. */
   async ttl(key: string): Promise<number | null | undefined> {
     assertValidKey(key);
-    const ms = await this.guard.run('ttl', key, (store) => store.ttlMs(this.keyPrefix + key), undefined);
+    const storeKey = this.keyPrefix + key;
+    const ms = await this.guard.run('ttl', storeKey, (store) => store.ttlMs(storeKey), undefined);
     if (ms === undefined || ms === null) return ms;
     return Math.ceil(ms / 1000);
   }
@@ -197,7 +211,10 @@ export class CacheManagerService {
     if (found !== MISS) return found;
     const after = this.joinInflight<T>(key);
     if (after) return after;
-    const produced = (async () => {
+    // The factory starts on the next microtask, after the entry is registered: a factory
+    // that throws synchronously would otherwise run the `finally` first, and the rejected
+    // promise would then stay registered for the life of the process.
+    const produced = Promise.resolve().then(async () => {
       try {
         const value = await factory();
         await this.set(key, value, timeout);
@@ -205,7 +222,7 @@ export class CacheManagerService {
       } finally {
         this.inflight.delete(key);
       }
-    })();
+    });
     this.inflight.set(key, produced);
     return produced;
   }
@@ -218,9 +235,8 @@ export class CacheManagerService {
 
   /** Removes this cache's keys (prefix and version) only; never FLUSHDB. */
   async clear(): Promise<boolean> {
-    // A SCAN over a large keyspace takes many round trips; each one is short, the whole is bounded more loosely.
-    const bound = Math.max(this.options.redis.commandTimeoutMs * 50, 10_000);
-    return this.guard.write('clear', undefined, (store) => store.clear(this.keyPrefix), bound);
+    const keyPrefix = this.keyPrefix;
+    return this.guard.write('clear', undefined, (store) => store.clear(keyPrefix), { clearPrefix: keyPrefix }, this.guard.clearBoundMs);
   }
 
   /** Counters, breaker state and latency percentiles per operation since startup. */
@@ -230,6 +246,7 @@ export class CacheManagerService {
       ...this.counters,
       ...this.guard.counters,
       breakerState: this.guard.breakerState,
+      recovery: this.guard.recoveryStats,
       latency: this.guard.latencies.summaries(),
     };
   }
@@ -257,20 +274,27 @@ export class CacheManagerService {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.guard.run('get', key, (store) => store.get(this.keyPrefix + key), undefined).then((text) => {
+    const storeKey = this.keyPrefix + key;
+    return this.guard.run('get', storeKey, (store) => store.get(storeKey), undefined).then((text) => {
       if (text === undefined || text === null) {
         this.counters.misses++;
         if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
         return onMiss;
       }
+      const value = decodeStoredText<T>(text);
+      if (value === NOT_STORABLE) {
+        this.counters.misses++;
+        return onMiss;
+      }
       this.counters.hits++;
       if (Logger.isLevelEnabled('debug')) this.logger.debug(`hit ${key}`);
-      return this.decode<T>(text);
+      return value;
     });
   }
 
   private removeExpired(key: string): Promise<boolean> {
-    return this.guard.write('delete', key, (store) => store.delete(this.keyPrefix + key));
+    const storeKey = this.keyPrefix + key;
+    return this.guard.write('delete', storeKey, (store) => store.delete(storeKey), storeKey);
   }
 
   private encode(value: unknown): string {
@@ -286,15 +310,6 @@ export class CacheManagerService {
       }
     }
     return text;
-  }
-
-  private decode<T>(text: string): T {
-    try {
-      return decodeValue<T>(text);
-    } catch {
-      // Written by something else (redis-cli SET without JSON): hand out the raw text.
-      return text as T;
-    }
   }
 
   private validKeys(keys: string[]): string[] {

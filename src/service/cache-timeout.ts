@@ -1,6 +1,13 @@
 import { CacheValueError } from './cache.errors';
 
 /**
+ * Longest timeout, in seconds: 2^31 - 1, about 68 years. Redis refuses an expiry whose
+ * absolute time overflows (a set with 1e16 s was refused, on every call), and locmem must
+ * accept exactly what Redis accepts. Use null for "never expires".
+ */
+export const MAX_TIMEOUT_SECONDS = 2_147_483_647;
+
+/**
  * How long to keep an entry, from a timeout in seconds:
  * - `undefined` -> the default timeout;
  * - `null` -> never expires (returns null);
@@ -17,5 +24,11 @@ export function timeoutToMs(timeout: number | null | undefined, defaultTimeoutSe
     );
   }
   if (timeout <= 0) return 0;
+  if (timeout > MAX_TIMEOUT_SECONDS) {
+    throw new CacheValueError(
+      `timeout must be at most ${MAX_TIMEOUT_SECONDS} seconds (about 68 years); use null to never expire; got ${timeout}`,
+      'INVALID_TIMEOUT',
+    );
+  }
   return Math.ceil(timeout * 1000);
 }

@@ -11,7 +11,7 @@ export function createStore(options: IdeaGraphCacheOptions): CacheStore {
     case 'redis':
       return new RedisStore(createRedisClient(options.redis), options.redis);
     case 'locmem':
-      return new LocmemStore(options.maxEntries);
+      return new LocmemStore({ maxEntries: options.maxEntries, maxBytes: options.maxBytes });
     case 'dummy':
       return new DummyStore();
   }

@@ -1,68 +1,68 @@
+import { LRUCache } from 'lru-cache';
 import { type CacheStore, NotAnIntegerError } from './cache-store';
-
-interface Entry {
-  readonly key: string;
-  value: string;
-  /** Epoch ms, or 0 for "never". */
-  expiresAt: number;
-  /** Neighbours in the recency list: `older` points toward the next entry to evict. */
-  older: Entry | undefined;
-  newer: Entry | undefined;
-}
+import { entryBytes, type LocmemBounds } from './locmem-bounds';
 
 // What Redis INCRBY accepts: no sign but '-', no leading zeros, no "-0".
 const INTEGER_TEXT = /^(0|-?[1-9]\d*)$/;
 
 /**
- * In-process store, bounded by `maxEntries` with least-recently-used eviction.
- * Values are kept as encoded strings, so every read decodes a fresh copy and no caller
- * can change what another one reads.
+ * In-process store, bounded both by entry count and by accounted bytes (entryBytes), with
+ * least-recently-used eviction for either bound. Values are kept as encoded strings, so
+ * every read decodes a fresh copy and no caller can change what another one reads.
+ *
+ * A single entry larger than maxBytes is not stored, and an older value under its key is
+ * removed, as if it had been evicted at once: a cache may drop any entry, but must never
+ * answer with a value older than the last write.
  */
 export class LocmemStore implements CacheStore {
   readonly remote = false;
-  private readonly entries = new Map<string, Entry>();
-  // Recency is a linked list through the entries, not the Map's insertion order: re-inserting
-  // into the Map on every read costs two more hash operations and leaves holes that force
-  // rehashing; moving two links measured 3 to 5 times cheaper per read at 5000 entries.
-  private oldest: Entry | undefined;
-  private newest: Entry | undefined;
+  private readonly bounds: LocmemBounds;
+  private readonly entries: LRUCache<string, string>;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(bounds: LocmemBounds) {
+    this.bounds = { ...bounds };
+    for (const [name, limit] of Object.entries(this.bounds)) {
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`LocmemStore ${name} must be a positive integer, got ${limit}`);
+    }
+    this.entries = new LRUCache<string, string>({
+      // Not lru-cache's `max`: it preallocates about 50 bytes per slot up front (measured
+      // 38 MiB for max=1e6), and CACHE_MAX_ENTRIES has no upper limit. The entry bound is
+      // enforced in store() instead, and memory follows what is actually held.
+      maxSize: this.bounds.maxBytes,
+      sizeCalculation: (value, key) => entryBytes(key, value),
+      // Exact expiry on every read; the default 1 ms resolution caches the clock with a timer.
+      ttlResolution: 0,
+    });
+  }
 
   async get(key: string): Promise<string | undefined> {
-    return this.read(key)?.value;
+    return this.entries.get(key);
   }
 
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
-    return keys.map((key) => this.read(key)?.value);
+    return keys.map((key) => this.entries.get(key));
   }
 
   async set(key: string, value: string, ttlMs: number | null): Promise<void> {
-    this.write(key, value, ttlMs);
+    this.store(key, value, ttlMs);
   }
 
   async add(key: string, value: string, ttlMs: number | null): Promise<boolean> {
-    if (this.read(key)) return false;
-    this.write(key, value, ttlMs);
-    return true;
+    if (this.entries.get(key) !== undefined) return false;
+    return this.store(key, value, ttlMs);
   }
 
   async setMany(entries: [string, string][], ttlMs: number | null): Promise<void> {
-    for (const [key, value] of entries) this.write(key, value, ttlMs);
+    for (const [key, value] of entries) this.store(key, value, ttlMs);
   }
 
   async delete(key: string): Promise<boolean> {
-    const entry = this.read(key);
-    if (!entry) return false;
-    this.remove(entry);
-    return true;
+    // get, not has: a stale entry must count as absent (has would drop it without saying so).
+    return this.entries.get(key) !== undefined && this.entries.delete(key);
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    const entry = this.read(key);
-    if (entry?.value !== value) return false;
-    this.remove(entry);
-    return true;
+    return this.entries.get(key) === value && this.entries.delete(key);
   }
 
   async deleteMany(keys: string[]): Promise<number> {
@@ -71,114 +71,80 @@ export class LocmemStore implements CacheStore {
     return deleted;
   }
 
+  // Every read goes through get(), which is what marks an entry as used (has() would not).
   async exists(key: string): Promise<boolean> {
-    return this.read(key) !== undefined;
+    return this.entries.get(key) !== undefined;
   }
 
   async incrBy(key: string, delta: number): Promise<number | null> {
-    const entry = this.read(key);
-    if (!entry) return null;
-    if (!INTEGER_TEXT.test(entry.value)) throw new NotAnIntegerError('stored value is not an integer');
-    const next = Number(entry.value) + delta;
+    const text = this.entries.get(key);
+    if (text === undefined) return null;
+    if (!INTEGER_TEXT.test(text)) throw new NotAnIntegerError('stored value is not an integer');
+    const next = Number(text) + delta;
     if (!Number.isSafeInteger(next)) throw new NotAnIntegerError('result is outside the safe integer range');
-    entry.value = String(next);
+    // Re-set rather than mutate: the entry's size can change ("9" -> "10"); noUpdateTTL keeps its expiry.
+    this.entries.set(key, String(next), { noUpdateTTL: true });
     return next;
   }
 
   async touch(key: string, ttlMs: number | null): Promise<boolean> {
-    const entry = this.read(key);
-    if (!entry) return false;
-    entry.expiresAt = ttlMs === null ? 0 : Date.now() + ttlMs;
+    const text = this.entries.get(key);
+    if (text === undefined) return false;
+    this.entries.set(key, text, { ttl: ttlMs ?? 0 });
     return true;
   }
 
   async ttlMs(key: string): Promise<number | null | undefined> {
-    const entry = this.read(key);
-    if (!entry) return undefined;
-    return entry.expiresAt === 0 ? null : Math.max(0, entry.expiresAt - Date.now());
+    if (this.entries.get(key) === undefined) return undefined;
+    const left = this.entries.getRemainingTTL(key);
+    return left === Infinity ? null : Math.max(0, left);
   }
 
   async clear(keyPrefix: string): Promise<number> {
-    let deleted = 0;
-    for (const entry of this.entries.values()) {
-      if (!entry.key.startsWith(keyPrefix)) continue;
-      this.remove(entry);
-      deleted++;
-    }
-    return deleted;
+    this.entries.purgeStale();
+    // Collected first: deleting while lru-cache walks its recency list would skip entries.
+    const doomed = [...this.entries.keys()].filter((key) => key.startsWith(keyPrefix));
+    for (const key of doomed) this.entries.delete(key);
+    return doomed.length;
   }
 
+  /**
+   * Checks that both bounds hold. A write-and-read probe would evict a real entry from a
+   * full store, and reading a Map back tells nothing; the bounds are what can go wrong.
+   */
   async ping(): Promise<void> {
-    // Straight into the map, past write() and the recency list: at maxEntries the probe would otherwise evict a real entry.
-    const probe = '\u0000ideagraph-cache:probe';
-    this.entries.set(probe, { key: probe, value: '1', expiresAt: 0, older: undefined, newer: undefined });
-    const ok = this.entries.get(probe)?.value === '1';
-    this.entries.delete(probe);
-    if (!ok) throw new Error('locmem probe did not read back what it wrote');
+    const { size, calculatedSize } = this.entries;
+    if (size > this.bounds.maxEntries || calculatedSize > this.bounds.maxBytes) {
+      throw new Error(
+        `locmem holds ${size} entries and ${calculatedSize} bytes, over its bounds of ${this.bounds.maxEntries} entries and ${this.bounds.maxBytes} bytes`,
+      );
+    }
   }
 
   describe(): Record<string, unknown> {
-    return { backendClass: 'LocmemStore', maxEntries: this.maxEntries, entries: this.entries.size };
+    return {
+      backendClass: 'LocmemStore',
+      maxEntries: this.bounds.maxEntries,
+      entries: this.entries.size,
+      maxBytes: this.bounds.maxBytes,
+      bytes: this.entries.calculatedSize,
+    };
   }
 
   async close(): Promise<void> {
     this.entries.clear();
-    this.oldest = undefined;
-    this.newest = undefined;
   }
 
-  private read(key: string): Entry | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
-      this.remove(entry);
-      return undefined;
+  /** True if stored; false if the entry alone is larger than maxBytes (lru-cache then drops the key). */
+  private store(key: string, value: string, ttlMs: number | null): boolean {
+    if (entryBytes(key, value) > this.bounds.maxBytes) {
+      this.entries.delete(key);
+      return false;
     }
-    if (entry !== this.newest) {
-      this.unlink(entry);
-      this.append(entry);
-    }
-    return entry;
-  }
-
-  private write(key: string, value: string, ttlMs: number | null): void {
-    const expiresAt = ttlMs === null ? 0 : Date.now() + ttlMs;
-    const existing = this.entries.get(key);
-    if (existing) {
-      existing.value = value;
-      existing.expiresAt = expiresAt;
-      if (existing !== this.newest) {
-        this.unlink(existing);
-        this.append(existing);
-      }
-      return;
-    }
-    const entry: Entry = { key, value, expiresAt, older: undefined, newer: undefined };
-    this.entries.set(key, entry);
-    this.append(entry);
-    while (this.entries.size > this.maxEntries && this.oldest) this.remove(this.oldest);
-  }
-
-  private remove(entry: Entry): void {
-    this.entries.delete(entry.key);
-    this.unlink(entry);
-  }
-
-  /** Makes `entry` the most recently used. It must not be in the list. */
-  private append(entry: Entry): void {
-    entry.older = this.newest;
-    entry.newer = undefined;
-    if (this.newest) this.newest.newer = entry;
-    else this.oldest = entry;
-    this.newest = entry;
-  }
-
-  private unlink(entry: Entry): void {
-    if (entry.older) entry.older.newer = entry.newer;
-    else this.oldest = entry.newer;
-    if (entry.newer) entry.newer.older = entry.older;
-    else this.newest = entry.older;
-    entry.older = undefined;
-    entry.newer = undefined;
+    // ttl 0 is lru-cache's "never expires".
+    this.entries.set(key, value, { ttl: ttlMs ?? 0 });
+    // The new entry is the most recently used, so pop() never takes it back.
+    while (this.entries.size > this.bounds.maxEntries) this.entries.pop();
+    return true;
   }
 }

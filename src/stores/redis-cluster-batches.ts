@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
+import { chunked } from './redis-batch-limits';
 
 /**
  * Multi-key operations on a Redis Cluster. Redis refuses a multi-key command whose keys
@@ -64,9 +65,11 @@ async function runPerNode(
   for (const [slot, indexes] of bySlot) {
     // ioredis accepts a pipeline only if every slot in it has the same node list; group exactly that way.
     const owner = cluster.slots[slot]?.join(';') || `unmapped slot ${slot}`;
+    // Keys sharing a hash tag can fill one slot: at most MAX_KEYS_PER_COMMAND per command (redis-batch-limits.ts).
+    const pieces = chunked(indexes);
     const groups = byNode.get(owner);
-    if (groups) groups.push(indexes);
-    else byNode.set(owner, [indexes]);
+    if (groups) groups.push(...pieces);
+    else byNode.set(owner, pieces);
   }
   await Promise.all(
     [...byNode.values()].map(async (slotGroups) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type DNSLookupFunction, type RedisOptions } from 'ioredis';
 import type { RedisTopology } from './redis-topology';
 
 /** Either kind of ioredis client; both speak the same commands. */
@@ -61,6 +62,8 @@ function createCluster(topology: RedisTopology, base: RedisOptions, credentials:
     ...nodeOptions
   } = base;
   return new Cluster(topology.nodes, {
+    ...(topology.natMap ? { natMap: topology.natMap } : {}),
+    ...(topology.tls ? { dnsLookup: keepHostName } : {}),
     lazyConnect: true,
     enableOfflineQueue,
     enableAutoPipelining,
@@ -71,8 +74,26 @@ function createCluster(topology: RedisTopology, base: RedisOptions, credentials:
     // replica that causes no error would never be seen: the health census and an open
     // breaker, which send nothing but pings, depend on it.
     slotsRefreshInterval: 5000,
-    redisOptions: { ...nodeOptions, ...credentials },
+    redisOptions: { ...nodeOptions, ...credentials, ...(topology.tls ? { tls: clusterNodeTls(topology, credentials.tls) } : {}) },
   });
+}
+
+/**
+ * With TLS, the seed host names must survive: ioredis otherwise resolves them to IPs
+ * before it connects, and the certificate is then checked against an IP. Keeping the name
+ * is what ioredis documents for AWS ElastiCache with TLS.
+ */
+const keepHostName: DNSLookupFunction = (hostname, callback) => callback(null, hostname);
+
+/**
+ * The nodes learned from CLUSTER SLOTS are addressed by IP, so each certificate is checked
+ * against the seed's host name instead (SNI and identity): managed clusters issue one
+ * certificate (a wildcard or a SAN list) that covers it. With IP seeds there is no name to
+ * give, and Node checks the IPs against the certificate's IP SANs as before.
+ */
+function clusterNodeTls(topology: RedisTopology, tls: ConnectionOptions | undefined): ConnectionOptions {
+  const named = topology.nodes.find((node) => isIP(node.host) === 0);
+  return { ...tls, ...(named ? { servername: named.host } : {}) };
 }
 
 function tlsOptions(topology: RedisTopology): ConnectionOptions {

@@ -18,6 +18,8 @@ export interface RedisTopology {
   tls: boolean;
   tlsCaFile?: string;
   tlsRejectUnauthorized: boolean;
+  /** Cluster only: where to reach the nodes CLUSTER SLOTS announces (ioredis natMap). */
+  natMap?: Record<string, RedisNodeAddress>;
 }
 
 const DEFAULT_PORT = 6379;
@@ -38,7 +40,9 @@ export function resolveRedisTopology(options: RedisConnectionOptions): RedisTopo
     tlsCaFile: options.tlsCaFile,
     tlsRejectUnauthorized: options.tlsRejectUnauthorized,
   };
-  if (options.clusterNodes?.length) return { mode: 'cluster', nodes: options.clusterNodes, ...shared };
+  if (options.clusterNodes?.length) {
+    return { mode: 'cluster', nodes: options.clusterNodes, ...shared, ...(options.clusterNatMap ? { natMap: options.clusterNatMap } : {}) };
+  }
   if (options.sentinels?.length && options.sentinelMaster) {
     return { mode: 'sentinel', nodes: options.sentinels, sentinelMaster: options.sentinelMaster, ...shared };
   }

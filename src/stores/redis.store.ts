@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { Cluster } from 'ioredis';
 import type { RedisConnectionOptions } from '../config/cache-options';
 import { type CacheStore, NotAnIntegerError } from './cache-store';
+import { chunked, MAX_KEYS_PER_COMMAND } from './redis-batch-limits';
 import { clusterDeleteMany, clusterGetMany, clusterSetMany } from './redis-cluster-batches';
 import { clearClusterMasters, type NodeCensus, pingClusterNodes } from './redis-cluster-nodes';
 import type { RedisClient } from './redis-topology-client';
@@ -27,6 +28,8 @@ const PERSIST_EXISTING = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call(
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 const CLEAR_BATCH = 1000;
+
+type Pipeline = ReturnType<Redis['pipeline']>;
 
 interface ScriptedRedis extends Redis {
   incrExisting(key: string, delta: number): Promise<number | null>;
@@ -98,8 +101,9 @@ export class RedisStore implements CacheStore {
 
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
     if (this.cluster) return clusterGetMany(this.cluster, keys);
-    const values = await this.client.mget(keys);
-    return values.map((value) => value ?? undefined);
+    if (keys.length <= MAX_KEYS_PER_COMMAND) return (await this.client.mget(keys)).map((value) => value ?? undefined);
+    const pieces = (await this.inWaves(chunked(keys), (pipeline, piece) => pipeline.mget(piece))) as (string | null)[][];
+    return pieces.flat().map((value) => value ?? undefined);
   }
 
   // Not async on the hot path: each async layer costs a promise per call (docs/benchmarks.md).
@@ -115,14 +119,12 @@ export class RedisStore implements CacheStore {
   async setMany(entries: [string, string][], ttlMs: number | null): Promise<void> {
     if (this.cluster) return clusterSetMany(this.cluster, entries, ttlMs);
     if (ttlMs === null) {
-      await this.client.mset(entries.flat());
+      if (entries.length <= MAX_KEYS_PER_COMMAND) await this.client.mset(entries.flat());
+      else await this.inWaves(chunked(entries), (pipeline, piece) => pipeline.mset(piece.flat()));
       return;
     }
-    const pipeline = this.client.pipeline();
-    for (const [key, value] of entries) pipeline.set(key, value, 'PX', ttlMs);
-    const results = (await pipeline.exec()) ?? [];
-    const failure = results.find(([error]) => error);
-    if (failure) throw failure[0];
+    // MSET takes no expiry: one SET PX per key, sent MAX_KEYS_PER_COMMAND to a wave.
+    await this.inWaves(entries, (pipeline, [key, value]) => pipeline.set(key, value, 'PX', ttlMs), MAX_KEYS_PER_COMMAND);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -135,7 +137,9 @@ export class RedisStore implements CacheStore {
 
   async deleteMany(keys: string[]): Promise<number> {
     if (this.cluster) return clusterDeleteMany(this.cluster, keys);
-    return this.client.del(keys);
+    if (keys.length <= MAX_KEYS_PER_COMMAND) return this.client.del(keys);
+    const counts = await this.inWaves(chunked(keys), (pipeline, piece) => pipeline.del(piece));
+    return counts.reduce<number>((sum, count) => sum + Number(count), 0);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -209,6 +213,26 @@ export class RedisStore implements CacheStore {
       ...describeTopology(this.topology),
       connection: this.client.status,
     };
+  }
+
+  /**
+   * One command per item, `perWave` commands to a pipeline, each wave sent once the one
+   * before it answered; the replies in order, or the first error. Sending a big batch all
+   * at once put every single-key call on the connection behind all of it: eight 100k-key
+   * getMany calls in one pipeline each made single gets time out. In waves, those calls
+   * are answered between two waves.
+   */
+  private async inWaves<T>(items: T[], queue: (pipeline: Pipeline, item: T) => void, perWave = 1): Promise<unknown[]> {
+    const replies: unknown[] = [];
+    for (let start = 0; start < items.length; start += perWave) {
+      const pipeline = this.client.pipeline();
+      for (const item of items.slice(start, start + perWave)) queue(pipeline, item);
+      for (const [error, reply] of (await pipeline.exec()) ?? []) {
+        if (error) throw error;
+        replies.push(reply);
+      }
+    }
+    return replies;
   }
 
   async close(): Promise<void> {

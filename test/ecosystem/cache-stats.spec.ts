@@ -41,6 +41,7 @@ describe('CacheManagerService.getStats', () => {
         timeouts: 0,
         shortCircuited: 0,
         breakerState: 'closed',
+        recovery: { queued: 0, madeGood: 0, overflowed: 0, pending: 0 },
       });
     });
 
@@ -93,6 +94,20 @@ describe('CacheManagerService.getStats', () => {
       expect(stats.breakerState).not.toBe('closed');
       expect(stats.shortCircuited).toBeGreaterThanOrEqual(1);
       expect(stats.latency.get.count).toBe(11);
+    });
+
+    it('counts the writes that failed, and their repair once Redis is back', async () => {
+      const cache = app.get(CacheManagerService);
+      expect(await cache.delete('k')).toBe(false);
+      expect(await cache.setMany({ a: 1, b: 2 })).toBe(false);
+      expect(cache.getStats().recovery).toEqual({ queued: 3, madeGood: 0, overflowed: 0, pending: 3 });
+      await redis.restart();
+      const deadline = performance.now() + 10_000;
+      while (cache.getStats().recovery.pending > 0 && performance.now() < deadline) {
+        await cache.get('k');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(cache.getStats().recovery).toEqual({ queued: 3, madeGood: 3, overflowed: 0, pending: 0 });
     });
   });
 });

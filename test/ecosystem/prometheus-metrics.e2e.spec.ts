@@ -50,6 +50,10 @@ describe('Prometheus endpoint', () => {
           'ideagraph_cache_breaker_state{backend="locmem",state="closed"} 1',
           'ideagraph_cache_breaker_state{backend="locmem",state="open"} 0',
           'ideagraph_cache_operations_total{backend="locmem",operation="get"} 3',
+          'ideagraph_cache_recovery_queued_total{backend="locmem"} 0',
+          'ideagraph_cache_recovery_made_good_total{backend="locmem"} 0',
+          'ideagraph_cache_recovery_overflowed_total{backend="locmem"} 0',
+          'ideagraph_cache_recovery_pending{backend="locmem"} 0',
           '# TYPE ideagraph_cache_hits_total counter',
         ]),
       );

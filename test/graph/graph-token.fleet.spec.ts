@@ -123,6 +123,26 @@ describe('GraphTokenService across processes sharing one Redis', () => {
     expect(Number(redis.cli('TTL', KEY))).toBeLessThanOrEqual(3300);
   }, 60_000);
 
+  it('3 processes against a hung endpoint all fail within about one bound, with 1 request', async () => {
+    // GRAPH_TOKEN_TIMEOUT_MS is 3000. Waiting out the holder and then timing out on their
+    // own would take the others 2 and 3 bounds; sharing the holder's failure takes one.
+    const boundMs = 3000;
+    const three = workers.slice(1, 4);
+    await Promise.all(three.map((worker) => worker.restart()));
+    endpoint.answerWith({ kind: 'hang' });
+    const results = await Promise.all(three.map((worker) => worker.getAccessToken()));
+
+    expect(results.map((result) => result.ok)).toEqual([false, false, false]);
+    for (const result of results) expect(result.error).toContain('GraphTokenError');
+    expect(results.every((result) => /TIMEOUT|did not answer/.test(result.error ?? ''))).toBe(true);
+    expect(Math.max(...results.map((result) => result.ms))).toBeLessThan(1.5 * boundMs);
+    expect(endpoint.count).toBe(1);
+    expect(redis.cli('EXISTS', `${KEY}:lock`)).toBe('0');
+    const deadline = Date.now() + 3000;
+    while (endpoint.openHangingConnections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(endpoint.openHangingConnections).toBe(0);
+  }, 60_000);
+
   it('others proceed once the lock of a killed holder expires', async () => {
     // Fresh apps: nothing in memory. GRAPH_TOKEN_TIMEOUT_MS is 3000, so the lock lives 4 s
     // and a waiter would give up only after 7 s.

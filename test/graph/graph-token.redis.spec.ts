@@ -119,6 +119,27 @@ describe('GraphTokenService on a shared Redis', () => {
     expect(endpoint.count).toBe(2);
   });
 
+  it('a lock holder that shuts down mid-request leaves the fetch to the process waiting for it', async () => {
+    // Bounds far beyond the test: only the shutdown may end the holder's request, and only
+    // a released lock lets the waiter go on this quickly.
+    const holder = await startGraphApp(graphEnv({ ...redis.env(), GRAPH_TOKEN_TIMEOUT_MS: '20000' }), endpoint);
+    const waiter = await processOnRedis({ GRAPH_TOKEN_TIMEOUT_MS: '20000' });
+    endpoint.answerNext({ kind: 'hang' });
+    const held = holder.tokens.getAccessToken().catch((e: unknown) => e);
+    await endpoint.waitForRequests(1);
+    const waited = waiter.tokens.getAccessToken();
+    while (waiter.tokens.status.lockWaits === 0) await sleep(10);
+
+    const closing = Date.now();
+    await holder.close();
+    await expect(held).resolves.toMatchObject({ name: 'GraphTokenError', code: 'ABORTED' });
+    await expect(waited).resolves.toMatch(/^fake-access-token-/);
+    // The lock would otherwise block it for its TTL of 21 s; half of that absorbs any machine.
+    expect(Date.now() - closing).toBeLessThan(10_000);
+    expect(waiter.tokens.status).toMatchObject({ source: 'network', lockWaits: 1 });
+    expect(endpoint.count).toBe(2);
+  });
+
   describe('with GRAPH_TOKEN_ENCRYPTION_KEY', () => {
     const key = randomBytes(32);
 

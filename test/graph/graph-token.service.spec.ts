@@ -167,8 +167,11 @@ describe('GraphTokenService (one process, locmem cache)', () => {
     expect(tokens.status.configured).toBe(false);
     const error = await tokens.getAccessToken().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphTokenError);
-    expect(error).toMatchObject({ code: 'MISSING_CONFIGURATION', missing: ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'] });
-    expect((error as Error).message).toContain('GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET are not set');
+    expect(error).toMatchObject({
+      code: 'MISSING_CONFIGURATION',
+      missing: ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE'],
+    });
+    expect((error as Error).message).toContain('GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE are not set');
     expect(endpoint.count).toBe(0);
   });
 
@@ -177,8 +180,8 @@ describe('GraphTokenService (one process, locmem cache)', () => {
     delete env.GRAPH_CLIENT_SECRET;
     graph = await startGraphApp(env, endpoint);
     const error = await graph.tokens.getAccessToken({ forceRefresh: true }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'MISSING_CONFIGURATION', missing: ['GRAPH_CLIENT_SECRET'] });
-    expect((error as Error).message).toMatch(/GRAPH_CLIENT_SECRET is not set$/);
+    expect(error).toMatchObject({ code: 'MISSING_CONFIGURATION', missing: ['GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE'] });
+    expect((error as Error).message).toMatch(/GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE is not set$/);
     expect(endpoint.count).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { constants, createHash, verify, X509Certificate } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -19,6 +20,15 @@ export interface RecordedTokenRequest {
   scope?: string;
   grantType?: string;
   hadSecret: boolean;
+  /** The client_assertion as sent (a JWT), for certificate or assertion credentials. */
+  clientAssertion?: string;
+  clientAssertionType?: string;
+  /**
+   * Whether the assertion passed the checks Entra ID makes (signature by a trusted
+   * certificate named by its x5t#S256 or x5t, audience, issuer, subject, expiry); undefined
+   * when no certificate is trusted.
+   */
+  assertionValid?: boolean;
   /** What the endpoint answered with (the token text for a 'token' answer). */
   answer: FakeTokenAnswer['kind'];
   accessToken?: string;
@@ -37,6 +47,7 @@ export class FakeTokenEndpoint {
   private readonly hanging = new Set<ServerResponse>();
   private issued = 0;
   private waiters: { count: number; resolve: () => void }[] = [];
+  private readonly trusted: X509Certificate[] = [];
 
   private constructor(private readonly server: Server) {}
 
@@ -55,6 +66,20 @@ export class FakeTokenEndpoint {
   get port(): number {
     const address = this.server.address();
     return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  /** Hung requests whose connection the client has not closed yet. */
+  get openHangingConnections(): number {
+    return [...this.hanging].filter((res) => !res.socket?.destroyed).length;
+  }
+
+  /**
+   * Checks every client_assertion against these certificates from now on, as Entra ID
+   * checks one against the certificates uploaded to the app registration; a request whose
+   * assertion fails is answered 401 invalid_client.
+   */
+  trustCertificate(pem: string): void {
+    this.trusted.push(new X509Certificate(pem));
   }
 
   /** Requests received so far: every one of them is a token request. */
@@ -104,6 +129,7 @@ export class FakeTokenEndpoint {
     this.requests.length = 0;
     this.queued = [];
     this.defaultAnswer = { kind: 'token' };
+    this.trusted.length = 0;
     this.cutHanging();
   }
 
@@ -142,14 +168,24 @@ export class FakeTokenEndpoint {
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       const form = new URLSearchParams(body);
-      const answer = this.queued.shift() ?? this.defaultAnswer;
+      const path = (req.url ?? '').split('?')[0];
+      const clientAssertion = form.get('client_assertion') ?? undefined;
+      const assertionValid =
+        clientAssertion !== undefined && this.trusted.length > 0
+          ? this.assertionIsValid(clientAssertion, form.get('client_id') ?? '', `http://127.0.0.1:${this.port}${path}`)
+          : undefined;
+      const queued = this.queued.shift() ?? this.defaultAnswer;
+      const answer: FakeTokenAnswer = assertionValid === false ? { kind: 'invalidClient' } : queued;
       const record: RecordedTokenRequest = {
         method: req.method ?? '',
-        path: (req.url ?? '').split('?')[0],
+        path,
         clientId: form.get('client_id') ?? undefined,
         scope: form.get('scope') ?? undefined,
         grantType: form.get('grant_type') ?? undefined,
         hadSecret: form.has('client_secret'),
+        clientAssertion,
+        clientAssertionType: form.get('client_assertion_type') ?? undefined,
+        assertionValid,
         answer: answer.kind,
       };
       this.requests.push(record);
@@ -199,7 +235,42 @@ export class FakeTokenEndpoint {
         return;
       case 'hang':
         this.hanging.add(res);
+        res.socket?.once('close', () => this.hanging.delete(res));
         return;
+    }
+  }
+
+  private assertionIsValid(jwt: string, clientId: string, audience: string): boolean {
+    const [headerPart, payloadPart, signaturePart] = jwt.split('.');
+    if (!headerPart || !payloadPart || !signaturePart) return false;
+    try {
+      const header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as Record<string, string>;
+      const payload = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8')) as Record<string, unknown>;
+      const cert = this.trusted.find(
+        (c) =>
+          header['x5t#S256'] === createHash('sha256').update(c.raw).digest('base64url') ||
+          header.x5t === createHash('sha1').update(c.raw).digest('base64url'),
+      );
+      if (!cert) return false;
+      const key =
+        header.alg === 'PS256'
+          ? { key: cert.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+          : header.alg === 'RS256'
+            ? cert.publicKey
+            : undefined;
+      if (!key) return false;
+      const signed = verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`), key, Buffer.from(signaturePart, 'base64url'));
+      const now = Date.now() / 1000;
+      return (
+        signed &&
+        payload.aud === audience &&
+        payload.iss === clientId &&
+        payload.sub === clientId &&
+        typeof payload.exp === 'number' &&
+        payload.exp > now
+      );
+    } catch {
+      return false;
     }
   }
 }

@@ -96,4 +96,25 @@ describe('DeadlineQueue', () => {
     const settled = await Promise.all(pending);
     expect(settled.every((e) => e instanceof CacheTimeoutError)).toBe(true);
   });
+
+  describe('on a wall clock that steps back', () => {
+    beforeEach(() => jest.useRealTimers());
+
+    it('still times a call out at its bound', async () => {
+      const queue = new DeadlineQueue(50);
+      const realNow = Date.now;
+      const pending = queue.settle(never(), pass, (error: unknown) => error);
+      // An NTP correction of an hour backwards, right after the call started.
+      Date.now = () => realNow() - 3_600_000;
+      try {
+        let guardTimer: NodeJS.Timeout | undefined;
+        const stillWaiting = new Promise((resolve) => (guardTimer = setTimeout(resolve, 5000, 'still waiting')));
+        const outcome = await Promise.race([pending, stillWaiting]);
+        clearTimeout(guardTimer);
+        expect(outcome).toBeInstanceOf(CacheTimeoutError);
+      } finally {
+        Date.now = realNow;
+      }
+    });
+  });
 });

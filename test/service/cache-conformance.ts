@@ -177,6 +177,15 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
       });
 
       it('getMany returns only the keys it found, once each', async () => {
+        const proto = key('__proto__-sibling');
+        await cache.set('__proto__', { isAdmin: true });
+        const many = await cache.getMany<unknown>(['__proto__', proto]);
+        // An own entry, as JSON.parse makes it; the result's prototype stays Object.prototype.
+        expect(Object.getPrototypeOf(many)).toBe(Object.prototype);
+        expect(Object.keys(many)).toEqual(['__proto__']);
+        expect((many as Record<string, unknown>).isAdmin).toBeUndefined();
+        expect(Object.getOwnPropertyDescriptor(many, '__proto__')?.value).toStrictEqual({ isAdmin: true });
+        await cache.delete('__proto__');
         const [a, b, missing] = [key('a'), key('b'), key('missing')];
         await cache.set(a, { n: 1 });
         await cache.set(b, [2]);
@@ -367,6 +376,23 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         expect(await cache.exists(k)).toBe(false);
       });
 
+      it.each([[2_147_483_648], [1e16], [Number.MAX_VALUE]])('a timeout of %p s, past the documented maximum, is a CacheValueError INVALID_TIMEOUT everywhere and writes nothing', async (timeout) => {
+        const k = key();
+        const calls: [string, () => Promise<unknown>][] = [
+          ['set', () => cache.set(k, 1, timeout)],
+          ['add', () => cache.add(k, 1, timeout)],
+          ['setMany', () => cache.setMany({ [k]: 1 }, timeout)],
+          ['touch', () => cache.touch(k, timeout)],
+          ['getOrSet', () => cache.getOrSet(k, () => 1, timeout)],
+        ];
+        for (const [name, call] of calls) {
+          await expect(call().then(() => `${name} resolved`)).rejects.toMatchObject({ name: 'CacheValueError', code: 'INVALID_TIMEOUT' });
+        }
+        expect(await cache.exists(k)).toBe(false);
+        expect(await cache.set(k, 1, 2_147_483_647)).toBe(true);
+        expect(await cache.ttl(k)).toBeGreaterThan(2_147_483_000);
+      });
+
       it('a non-positive timeout on add never overwrites a present key', async () => {
         const k = key();
         await cache.set(k, 'kept');
@@ -493,6 +519,9 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         ['a key longer than the maximum', 'k'.repeat(MAX_KEY_LENGTH + 1)],
         ['a key with a newline', 'a\nb'],
         ['a key with a NUL', 'a\u0000b'],
+        // Sent to Redis as U+FFFD, so each would share an entry with every other lone surrogate.
+        ['a key with a lone high surrogate', 'user:\uDBFF'],
+        ['a key with a lone low surrogate', 'user:\uDC00x'],
       ];
 
       it.each(badKeys)('%s throws CacheKeyError from every method and nothing is written', async (_name, bad) => {
@@ -520,6 +549,10 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
       });
 
       it('a key of exactly the maximum length, with unicode, spaces and colons, works', async () => {
+        // A well-formed surrogate pair is a key like any other.
+        const emoji = key('user:\uD83C\uDF0D');
+        await cache.set(emoji, 'pair');
+        expect(await cache.get(emoji)).toBe('pair');
         const long = `${run}-`.padEnd(MAX_KEY_LENGTH, 'x');
         const odd = key('ключ 🔑:with:colons and spaces');
         for (const k of [long, odd]) {
@@ -693,6 +726,16 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         expect(await cache.exists(k)).toBe(false);
       });
 
+      it('a synchronous factory throw does not break the key: the next call runs its own factory, and a stored value is read', async () => {
+        const k = key('cfg');
+        await expect(cache.getOrSet(k, () => JSON.parse('{bad') as unknown)).rejects.toThrow(SyntaxError);
+        await expect(cache.getOrSet(k, () => 'second')).resolves.toBe('second');
+        const other = key('cfg');
+        await expect(cache.getOrSet(other, () => JSON.parse('{bad') as unknown)).rejects.toThrow(SyntaxError);
+        await cache.set(other, 'stored by another writer');
+        await expect(cache.getOrSet(other, () => 'factory')).resolves.toBe('stored by another writer');
+      });
+
       it('callers sharing a factory call each get their own copy', async () => {
         const k = key();
         const [first, second, third] = await Promise.all(
@@ -777,6 +820,25 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         else await raw().set(fullKey(k), '50');
         expect(await cache.get(k)).toBe(50);
         expect(await cache.incr(k, 10)).toBe(60);
+      });
+
+      onlyWithRaw('tagged text that does not decode to a storable value is a miss: the default wins and getOrSet runs its factory', async () => {
+        const hostile = [
+          '~ig1:{"~t":"undefined"}',
+          '~ig1:{"~t":"nosuchtag","v":1}',
+          '~ig1:{"~t":"bigint","v":"12abc"}',
+          '~ig1:{"~t":"map","v":5}',
+          '~ig1:{"~t":"number","v":"7"}',
+          '~ig1:{"~t":"date","v":"2024","extra":1}',
+          '~ig1:not json',
+        ];
+        for (const text of hostile) {
+          const k = key('hostile');
+          await raw().set(fullKey(k), text);
+          expect(await cache.get(k, 'DEF')).toBe('DEF');
+          expect(await cache.getMany([k])).toStrictEqual({});
+          expect(await cache.getOrSet(k, () => 'from factory')).toBe('from factory');
+        }
       });
 
       onlyWithRaw('values written by another client are read back', async () => {

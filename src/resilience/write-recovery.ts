@@ -1,0 +1,147 @@
+import type { CacheStore } from '../stores/cache-store';
+import type { FaultLog } from './fault-log';
+
+/**
+ * What a failed write leaves to make good: the store keys it meant to change, or a
+ * scoped clear (a failed `clear()`). The remedy is always a delete: a miss is safe in a
+ * cache, and a delete is correct whatever the failed write would have stored.
+ */
+export type WriteRepair = string | readonly string[] | { readonly clearPrefix: string };
+
+export interface RecoveryCounters {
+  /** Keys (and clears) remembered because a write did not reach the backend. */
+  queued: number;
+  /** Remembered keys deleted, and clears carried out, once the backend answered again. */
+  madeGood: number;
+  /** Times the queue was full and fell back to a clear of this cache's prefix and version. */
+  overflowed: number;
+}
+
+export interface WriteRecoverySettings {
+  /** Most keys remembered; past it, the queue becomes one scoped clear. */
+  maxKeys: number;
+  /** This cache's `prefix:version:`, the scope of the overflow clear. */
+  scopePrefix: string;
+  /** Display name of the backend in log lines. */
+  backend: string;
+}
+
+/** How the recovery reaches the store: bounded calls, through the guard that owns faults. */
+export interface RecoveryChannel {
+  /** True once deleted; false if the backend refused them for good (an error reply), so they are given up. */
+  deleteMany(keys: string[]): Promise<boolean>;
+  clear(prefix: string): Promise<unknown>;
+}
+
+/** Keys deleted per round trip while draining: large enough to drain 10k keys in 20 round trips, small enough to stay far inside one bound. */
+export const RECOVERY_BATCH = 500;
+
+/**
+ * Remembers, per key, every write that did not reach the backend, and deletes those keys
+ * once it answers again, before any other call goes through. Without it, the values a
+ * failed delete or set meant to remove stay in Redis after the outage and are served
+ * until their TTL runs out. Keys are remembered once (a Set: only the latest write of a
+ * key matters, and its remedy is the same delete).
+ */
+export class WriteRecovery {
+  readonly counters: RecoveryCounters = { queued: 0, madeGood: 0, overflowed: 0 };
+  /** True while anything waits to be made good: the one check on the hot path. */
+  hasWork = false;
+  private readonly keys = new Set<string>();
+  private clearPrefixes = new Set<string>();
+  private overflowLogged = false;
+
+  constructor(
+    private readonly settings: WriteRecoverySettings,
+    private readonly faultLog: FaultLog,
+  ) {}
+
+  /** Keys and clears waiting to be made good. */
+  get pending(): number {
+    return this.keys.size + this.clearPrefixes.size;
+  }
+
+  /** True if `keys` (a store key or several) may still hold a value a failed write meant to change. */
+  covers(keys: string | readonly string[]): boolean {
+    if (typeof keys === 'string') return this.keys.has(keys) || this.coveredByClear(keys);
+    for (const key of keys) if (this.keys.has(key) || this.coveredByClear(key)) return true;
+    return false;
+  }
+
+  /**
+   * A write to these keys reached the backend: it made them good itself. A pending clear
+   * still runs (the worst it does to the new value is a miss).
+   */
+  forget(repair: WriteRepair): void {
+    if (typeof repair === 'string') this.keys.delete(repair);
+    else if ('clearPrefix' in repair) return;
+    else for (const key of repair as readonly string[]) this.keys.delete(key);
+    this.hasWork = this.pending > 0;
+  }
+
+  remember(repair: WriteRepair): void {
+    if (typeof repair === 'string') this.rememberKey(repair);
+    else if ('clearPrefix' in repair) this.rememberClear(repair.clearPrefix);
+    else for (const key of repair as readonly string[]) this.rememberKey(key);
+    this.hasWork = this.pending > 0;
+  }
+
+  /**
+   * Makes every remembered write good: scoped clears first (they cover their keys), then
+   * the keys in batches. Resolves once nothing is left; rejects with the first fault,
+   * keeping what was not yet made good for the next attempt.
+   */
+  async drain(channel: RecoveryChannel): Promise<void> {
+    for (const prefix of [...this.clearPrefixes]) {
+      await channel.clear(prefix);
+      this.clearPrefixes.delete(prefix);
+      this.counters.madeGood++;
+    }
+    while (this.keys.size > 0) {
+      const batch: string[] = [];
+      for (const key of this.keys) {
+        batch.push(key);
+        if (batch.length === RECOVERY_BATCH) break;
+      }
+      const deleted = await channel.deleteMany(batch);
+      for (const key of batch) this.keys.delete(key);
+      if (deleted) this.counters.madeGood += batch.length;
+    }
+    this.hasWork = false;
+    this.overflowLogged = false;
+  }
+
+  private rememberKey(key: string): void {
+    if (this.keys.has(key) || this.coveredByClear(key)) return;
+    if (this.keys.size >= this.settings.maxKeys) {
+      this.overflow();
+      if (this.coveredByClear(key)) return;
+    }
+    this.keys.add(key);
+    this.counters.queued++;
+  }
+
+  private rememberClear(prefix: string): void {
+    if (this.clearPrefixes.has(prefix)) return;
+    this.clearPrefixes.add(prefix);
+    this.counters.queued++;
+    for (const key of this.keys) if (key.startsWith(prefix)) this.keys.delete(key);
+  }
+
+  private coveredByClear(key: string): boolean {
+    for (const prefix of this.clearPrefixes) if (key.startsWith(prefix)) return true;
+    return false;
+  }
+
+  private overflow(): void {
+    this.counters.overflowed++;
+    this.rememberClear(this.settings.scopePrefix);
+    // Keys outside this cache's scope (none today: one guard serves one prefix) stay remembered.
+    if (this.overflowLogged) return;
+    this.overflowLogged = true;
+    this.faultLog.warn(
+      `${this.settings.backend} cache: more than ${this.settings.maxKeys} writes failed during the outage (CACHE_RECOVERY_MAX_KEYS); ` +
+        `once the backend answers, every key under "${this.settings.scopePrefix}" is cleared instead`,
+    );
+  }
+}

@@ -1,0 +1,71 @@
+import Redis from 'ioredis';
+import type { RedisTestServer } from '../../helpers/redis-server';
+
+export interface LoggedCommand {
+  name: string;
+  /** Keys the command names: its arguments, or half of them for MSET (key, value, key, value ...). */
+  keys: number;
+}
+
+const MULTI_KEY = new Set(['mget', 'mset', 'del', 'unlink']);
+
+/**
+ * What one Redis server really executed, from MONITOR: lets a test check how a batch was
+ * split into commands, which no reply shows.
+ */
+export class CommandLog {
+  readonly commands: LoggedCommand[] = [];
+  private readonly seen = new Set<string>();
+
+  private constructor(
+    private readonly monitor: Redis,
+    private readonly client: Redis,
+  ) {
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const name = String(args[0]).toLowerCase();
+      if (name === 'echo') this.seen.add(String(args[1]));
+      if (!MULTI_KEY.has(name)) return;
+      const operands = args.length - 1;
+      this.commands.push({ name, keys: name === 'mset' ? operands / 2 : operands });
+    });
+  }
+
+  static async start(server: RedisTestServer): Promise<CommandLog> {
+    const monitor = await new Redis(server.port, server.host, { lazyConnect: true }).monitor();
+    const client = new Redis(server.port, server.host, { lazyConnect: true });
+    await client.connect();
+    return new CommandLog(monitor, client);
+  }
+
+  /** Most keys any logged command of `name` carried; 0 if none ran. */
+  largest(name: string): number {
+    return this.commands.filter((command) => command.name === name).reduce((most, command) => Math.max(most, command.keys), 0);
+  }
+
+  count(name: string): number {
+    return this.commands.filter((command) => command.name === name).length;
+  }
+
+  /**
+   * Waits until everything executed so far has reached the log: MONITOR shows commands in
+   * execution order, so once a marker sent now shows up, all earlier ones have.
+   */
+  async settle(): Promise<void> {
+    const marker = `settle-${Math.random()}`;
+    await this.client.echo(marker);
+    const deadline = Date.now() + 10_000;
+    while (!this.seen.has(marker)) {
+      if (Date.now() > deadline) throw new Error('MONITOR did not show the marker within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  clear(): void {
+    this.commands.length = 0;
+  }
+
+  async stop(): Promise<void> {
+    this.monitor.disconnect();
+    await this.client.quit();
+  }
+}

@@ -12,7 +12,7 @@ export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
   const trimmed = text.trim();
   switch (kind.type) {
     case 'enum':
-      return kind.values.includes(trimmed) ? { ok: true, value: trimmed } : { ok: false };
+      return checkTyped(kind, trimmed);
     case 'int':
       return INTEGER.test(trimmed) ? checkTyped(kind, Number(trimmed)) : { ok: false };
     case 'string':
@@ -37,8 +37,11 @@ export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
 /** Checks a value that is already typed (static options, or parsed environment text). */
 export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
   switch (kind.type) {
-    case 'enum':
-      return typeof value === 'string' && kind.values.includes(value) ? { ok: true, value } : { ok: false };
+    case 'enum': {
+      // IdeaGraph's Django settings lower-case CACHE_BACKEND, so `Redis` has always worked there.
+      const match = typeof value === 'string' ? kind.values.find((allowed) => allowed.toLowerCase() === value.toLowerCase()) : undefined;
+      return match === undefined ? { ok: false } : { ok: true, value: match };
+    }
     case 'int': {
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) return { ok: false };
       if (kind.min !== undefined && value < kind.min) return { ok: false };

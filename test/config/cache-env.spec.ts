@@ -96,6 +96,18 @@ describe('configuration from the environment', () => {
     expect(pathValue(options, path)).toStrictEqual(sample.value);
   });
 
+  it.each(CACHE_SETTINGS.filter((rule) => rule.kind.type === 'enum').map((rule) => [rule.env, rule.path] as const))(
+    '%s takes its values in any case and keeps them in lower case',
+    (env, path) => {
+      const rule = CACHE_SETTINGS.find((setting) => setting.env === env)!;
+      for (const value of (rule.kind as { values: readonly string[] }).values) {
+        const mixed = value[0].toUpperCase() + value.slice(1);
+        expect(pathValue(parseCacheEnv({ [env]: mixed }), path)).toBe(value);
+        expect(pathValue(parseCacheEnv({ [env]: ` ${value.toUpperCase()} ` }), path)).toBe(value);
+      }
+    },
+  );
+
   it('reads through a getter function as ConfigService does, and accepts already-typed values', () => {
     const source: Record<string, unknown> = { REDIS_PORT: 6381, CACHE_REDIS_REQUIRED: false, CACHE_BACKEND: 'dummy' };
     const options = parseCacheEnv((name) => source[name]);
@@ -113,9 +125,8 @@ describe('configuration from the environment', () => {
 
   describe('a bad value is refused with the variable, the value and what is allowed', () => {
     it.each<[string, string, RegExp]>([
-      ['CACHE_BACKEND', 'memcached', /one of redis, locmem, dummy/],
+      ['CACHE_BACKEND', 'memcached', /one of redis, locmem, dummy \(any case\)/],
       ['CACHE_BACKEND', '', /one of redis, locmem, dummy/],
-      ['CACHE_BACKEND', 'Redis', /one of redis, locmem, dummy/],
       ['REDIS_HOST', '  ', /non-empty string/],
       ['REDIS_PORT', 'abc', /integer from 1 to 65535/],
       ['REDIS_PORT', '0', /integer from 1 to 65535/],

@@ -1,11 +1,22 @@
 import { SettingKind } from './cache-settings';
 
-/** Outcome of reading one setting: either a typed value or a reason it was refused. */
-export type ParseOutcome = { ok: true; value: unknown } | { ok: false };
+/**
+ * Outcome of reading one setting: a typed value, or a refusal. A refusal's `reason` says
+ * more than the rule's general description; it never repeats the value.
+ */
+export type ParseOutcome = { ok: true; value: unknown } | { ok: false; reason?: string };
 
 const INTEGER = /^[+-]?\d+$/;
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 const BASE64_KEY = /^[A-Za-z0-9+/_-]{42,44}={0,2}$/;
+// [true word, false word] pairs: the error lists them from this one array, so it cannot drift from the parser.
+const BOOLEAN_WORDS: readonly (readonly [string, string])[] = [
+  ['true', 'false'],
+  ['1', '0'],
+  ['yes', 'no'],
+  ['on', 'off'],
+];
+const BOOLEAN_REASON = `expected a boolean: ${BOOLEAN_WORDS.flat().join(', ')} (any case)`;
 
 /** Converts the text of an environment variable into the typed value its rule describes. */
 export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
@@ -19,9 +30,8 @@ export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
       return checkTyped(kind, text);
     case 'bool': {
       const lower = trimmed.toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(lower)) return { ok: true, value: true };
-      if (['false', '0', 'no', 'off'].includes(lower)) return { ok: true, value: false };
-      return { ok: false };
+      const pair = BOOLEAN_WORDS.find((words) => words.includes(lower));
+      return pair ? { ok: true, value: pair[0] === lower } : { ok: false, reason: BOOLEAN_REASON };
     }
     case 'list':
       return checkTyped(kind, trimmed.split(/[\s,]+/).filter(Boolean));

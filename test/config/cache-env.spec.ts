@@ -108,6 +108,16 @@ describe('configuration from the environment', () => {
     },
   );
 
+  it('every word a boolean error lists is accepted, in any case', () => {
+    const listed = /expected a boolean: (.*) \(any case\)/.exec(configError({ REDIS_TLS: 'maybe' }).message)![1].split(', ');
+    const read = (text: string) => parseCacheEnv({ REDIS_TLS: text }).redis.tls;
+    for (const word of listed) {
+      expect(typeof read(word)).toBe('boolean');
+      expect(read(word.toUpperCase())).toBe(read(word));
+    }
+    expect(listed.map(read)).toEqual([true, false, true, false, true, false, true, false]);
+  });
+
   it('reads through a getter function as ConfigService does, and accepts already-typed values', () => {
     const source: Record<string, unknown> = { REDIS_PORT: 6381, CACHE_REDIS_REQUIRED: false, CACHE_BACKEND: 'dummy' };
     const options = parseCacheEnv((name) => source[name]);
@@ -137,7 +147,8 @@ describe('configuration from the environment', () => {
       ['REDIS_DB', '-1', /integer >= 0/],
       ['REDIS_DB', '99999999999999999999', /integer >= 0/],
       ['REDIS_COMMAND_TIMEOUT_MS', '0', /integer from 1 to 60000/],
-      ['CACHE_REDIS_REQUIRED', 'maybe', /true or false/],
+      ['CACHE_REDIS_REQUIRED', 'maybe', /expected a boolean: true, false, 1, 0, yes, no, on, off \(any case\)$/],
+      ['REDIS_TLS', 'y', /expected a boolean: true, false, 1, 0, yes, no, on, off \(any case\)$/],
       ['CACHE_DEFAULT_TIMEOUT', '0', /integer >= 1/],
       ['CACHE_DEFAULT_TIMEOUT', '1.5', /integer >= 1/],
       ['CACHE_DEFAULT_TIMEOUT', '1e3', /integer >= 1/],

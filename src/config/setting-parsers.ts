@@ -1,4 +1,5 @@
 import { SettingKind } from './cache-settings';
+import { redisUrlProblem } from './redis-url.rules';
 
 /**
  * Outcome of reading one setting: a typed value, or a refusal. A refusal's `reason` says
@@ -72,8 +73,11 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
       return Buffer.isBuffer(value) && value.length === 32 ? { ok: true, value } : { ok: false };
     case 'hostList':
       return Array.isArray(value) && value.length > 0 && value.every(isNodeAddress) ? { ok: true, value } : { ok: false };
-    case 'redisUrl':
-      return typeof value === 'string' && isRedisUrl(value) ? { ok: true, value } : { ok: false };
+    case 'redisUrl': {
+      if (typeof value !== 'string') return { ok: false };
+      const reason = redisUrlProblem(value);
+      return reason ? { ok: false, reason } : { ok: true, value };
+    }
   }
 }
 
@@ -102,13 +106,4 @@ function isNodeAddress(value: unknown): boolean {
     node.port >= 1 &&
     node.port <= 65535
   );
-}
-
-function isRedisUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }

@@ -81,7 +81,7 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
 export function describeAllowed(kind: SettingKind): string {
   switch (kind.type) {
     case 'enum':
-      return `one of ${kind.values.join(', ')}`;
+      return `one of ${kind.values.join(', ')} (any case)`;
     case 'int':
       if (kind.min !== undefined && kind.max !== undefined) return `an integer from ${kind.min} to ${kind.max}`;
       if (kind.min !== undefined) return `an integer >= ${kind.min}`;

@@ -25,9 +25,6 @@ export function redisTopologyProblems(options: IdeaGraphCacheOptions): string[] 
   if (hasCluster && (redis.db !== 0 || urlDb(redis.url) > 0)) {
     problems.push('REDIS_CLUSTER_NODES (redis.clusterNodes) is set with a database other than 0 (REDIS_DB or the REDIS_URL path): Redis Cluster has database 0 only');
   }
-  if (redis.url && urlDb(redis.url) < 0) {
-    problems.push('REDIS_URL (redis.url) has a path that is not a database number: expected redis[s]://[user:password@]host[:port][/db]');
-  }
   const tlsOn = redis.tls || redis.url?.trim().toLowerCase().startsWith('rediss:') === true;
   if (redis.tlsCaFile && !tlsOn) {
     problems.push('REDIS_TLS_CA_FILE (redis.tlsCaFile) is set but TLS is off: set REDIS_TLS=true or use a rediss:// REDIS_URL');
@@ -113,14 +110,7 @@ function caFileProblem(path: string): string | undefined {
   }
 }
 
-/** The database number in a REDIS_URL path: 0 when there is none, -1 when the path is not a number. */
+/** The database number in a REDIS_URL path, 0 when there is none (the URL rule has checked the path). */
 function urlDb(url: string | undefined): number {
-  if (!url) return 0;
-  try {
-    const db = new URL(url).pathname.replace(/^\//, '');
-    if (db === '') return 0;
-    return /^\d+$/.test(db) ? Number(db) : -1;
-  } catch {
-    return 0;
-  }
+  return url ? Number(new URL(url).pathname.slice(1)) : 0;
 }

@@ -26,7 +26,7 @@ export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGr
     if (text === '' && rule.emptyIsUnset) continue;
     const outcome = typeof raw === 'string' ? parseEnvText(rule.kind, text) : checkTyped(rule.kind, raw);
     if (outcome.ok) setPath(options, rule.path, outcome.value);
-    else problems.push(`${rule.env}=${quote(rule, text)} is invalid: expected ${describeAllowed(rule.kind)}`);
+    else problems.push(`${rule.env}=${quote(rule, text)} is invalid: ${refusal(rule, outcome)}`);
   }
   problems.push(...applyClusterNatMap(options, get(CLUSTER_NAT_MAP_ENV), 'env'));
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
@@ -46,7 +46,7 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
     if (outcome.ok) setPath(options, rule.path, outcome.value);
     else
       problems.push(
-        `${rule.path} (${rule.env})=${rule.secret ? '<hidden>' : safeJson(value)} is invalid: expected ${describeAllowed(rule.kind)}`,
+        `${rule.path} (${rule.env})=${rule.secret ? '<hidden>' : safeJson(value)} is invalid: ${refusal(rule, outcome)}`,
       );
   }
   problems.push(...applyClusterNatMap(options, partial.redis?.clusterNatMap, 'option'));
@@ -65,6 +65,10 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
 export function validateCacheEnv(env: Record<string, unknown>): Record<string, unknown> {
   parseCacheEnv(env);
   return env;
+}
+
+function refusal(rule: SettingRule, outcome: { reason?: string }): string {
+  return outcome.reason ?? `expected ${describeAllowed(rule.kind)}`;
 }
 
 function quote(rule: SettingRule, text: string): string {

@@ -1,27 +1,38 @@
 import { SettingKind } from './cache-settings';
+import { redisUrlProblem } from './redis-url.rules';
 
-/** Outcome of reading one setting: either a typed value or a reason it was refused. */
-export type ParseOutcome = { ok: true; value: unknown } | { ok: false };
+/**
+ * Outcome of reading one setting: a typed value, or a refusal. A refusal's `reason` says
+ * more than the rule's general description; it never repeats the value.
+ */
+export type ParseOutcome = { ok: true; value: unknown } | { ok: false; reason?: string };
 
 const INTEGER = /^[+-]?\d+$/;
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 const BASE64_KEY = /^[A-Za-z0-9+/_-]{42,44}={0,2}$/;
+// [true word, false word] pairs: the error lists them from this one array, so it cannot drift from the parser.
+const BOOLEAN_WORDS: readonly (readonly [string, string])[] = [
+  ['true', 'false'],
+  ['1', '0'],
+  ['yes', 'no'],
+  ['on', 'off'],
+];
+const BOOLEAN_REASON = `expected a boolean: ${BOOLEAN_WORDS.flat().join(', ')} (any case)`;
 
 /** Converts the text of an environment variable into the typed value its rule describes. */
 export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
   const trimmed = text.trim();
   switch (kind.type) {
     case 'enum':
-      return kind.values.includes(trimmed) ? { ok: true, value: trimmed } : { ok: false };
+      return checkTyped(kind, trimmed);
     case 'int':
       return INTEGER.test(trimmed) ? checkTyped(kind, Number(trimmed)) : { ok: false };
     case 'string':
       return checkTyped(kind, text);
     case 'bool': {
       const lower = trimmed.toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(lower)) return { ok: true, value: true };
-      if (['false', '0', 'no', 'off'].includes(lower)) return { ok: true, value: false };
-      return { ok: false };
+      const pair = BOOLEAN_WORDS.find((words) => words.includes(lower));
+      return pair ? { ok: true, value: pair[0] === lower } : { ok: false, reason: BOOLEAN_REASON };
     }
     case 'list':
       return checkTyped(kind, trimmed.split(/[\s,]+/).filter(Boolean));
@@ -37,8 +48,11 @@ export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
 /** Checks a value that is already typed (static options, or parsed environment text). */
 export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
   switch (kind.type) {
-    case 'enum':
-      return typeof value === 'string' && kind.values.includes(value) ? { ok: true, value } : { ok: false };
+    case 'enum': {
+      // IdeaGraph's Django settings lower-case CACHE_BACKEND, so `Redis` has always worked there.
+      const match = typeof value === 'string' ? kind.values.find((allowed) => allowed.toLowerCase() === value.toLowerCase()) : undefined;
+      return match === undefined ? { ok: false } : { ok: true, value: match };
+    }
     case 'int': {
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) return { ok: false };
       if (kind.min !== undefined && value < kind.min) return { ok: false };
@@ -59,8 +73,11 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
       return Buffer.isBuffer(value) && value.length === 32 ? { ok: true, value } : { ok: false };
     case 'hostList':
       return Array.isArray(value) && value.length > 0 && value.every(isNodeAddress) ? { ok: true, value } : { ok: false };
-    case 'redisUrl':
-      return typeof value === 'string' && isRedisUrl(value) ? { ok: true, value } : { ok: false };
+    case 'redisUrl': {
+      if (typeof value !== 'string') return { ok: false };
+      const reason = redisUrlProblem(value);
+      return reason ? { ok: false, reason } : { ok: true, value };
+    }
   }
 }
 
@@ -89,13 +106,4 @@ function isNodeAddress(value: unknown): boolean {
     node.port >= 1 &&
     node.port <= 65535
   );
-}
-
-function isRedisUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }

@@ -85,7 +85,7 @@ interface ParsedRedisUrl {
   tls: boolean;
 }
 
-/** Reads `redis[s]://[user[:password]@]host[:port][/db]`; the settings table has already checked the scheme and host. */
+/** Reads `redis[s]://[user[:password]@]host[:port][/db]`; startup has checked every part, so decoding cannot throw. */
 export function parseRedisUrl(text: string): ParsedRedisUrl {
   const url = new URL(text);
   const dbText = url.pathname.replace(/^\//, '');

@@ -100,6 +100,28 @@ describe('configuration from the environment', () => {
     expect(pathValue(options, path)).toStrictEqual(sample.value);
   });
 
+  it.each(CACHE_SETTINGS.filter((rule) => rule.kind.type === 'enum').map((rule) => [rule.env, rule.path] as const))(
+    '%s takes its values in any case and keeps them in lower case',
+    (env, path) => {
+      const rule = CACHE_SETTINGS.find((setting) => setting.env === env)!;
+      for (const value of (rule.kind as { values: readonly string[] }).values) {
+        const mixed = value[0].toUpperCase() + value.slice(1);
+        expect(pathValue(parseCacheEnv({ [env]: mixed }), path)).toBe(value);
+        expect(pathValue(parseCacheEnv({ [env]: ` ${value.toUpperCase()} ` }), path)).toBe(value);
+      }
+    },
+  );
+
+  it('every word a boolean error lists is accepted, in any case', () => {
+    const listed = /expected a boolean: (.*) \(any case\)/.exec(configError({ REDIS_TLS: 'maybe' }).message)![1].split(', ');
+    const read = (text: string) => parseCacheEnv({ REDIS_TLS: text }).redis.tls;
+    for (const word of listed) {
+      expect(typeof read(word)).toBe('boolean');
+      expect(read(word.toUpperCase())).toBe(read(word));
+    }
+    expect(listed.map(read)).toEqual([true, false, true, false, true, false, true, false]);
+  });
+
   it('reads through a getter function as ConfigService does, and accepts already-typed values', () => {
     const source: Record<string, unknown> = { REDIS_PORT: 6381, CACHE_REDIS_REQUIRED: false, CACHE_BACKEND: 'dummy' };
     const options = parseCacheEnv((name) => source[name]);
@@ -117,9 +139,8 @@ describe('configuration from the environment', () => {
 
   describe('a bad value is refused with the variable, the value and what is allowed', () => {
     it.each<[string, string, RegExp]>([
-      ['CACHE_BACKEND', 'memcached', /one of redis, locmem, dummy/],
+      ['CACHE_BACKEND', 'memcached', /one of redis, locmem, dummy \(any case\)/],
       ['CACHE_BACKEND', '', /one of redis, locmem, dummy/],
-      ['CACHE_BACKEND', 'Redis', /one of redis, locmem, dummy/],
       ['REDIS_HOST', '  ', /non-empty string/],
       ['REDIS_PORT', 'abc', /integer from 1 to 65535/],
       ['CACHE_KEY_PREFIX', 'shop:1', /must not contain ":"/],
@@ -132,7 +153,8 @@ describe('configuration from the environment', () => {
       ['REDIS_DB', '-1', /integer >= 0/],
       ['REDIS_DB', '99999999999999999999', /integer >= 0/],
       ['REDIS_COMMAND_TIMEOUT_MS', '0', /integer from 1 to 60000/],
-      ['CACHE_REDIS_REQUIRED', 'maybe', /true or false/],
+      ['CACHE_REDIS_REQUIRED', 'maybe', /expected a boolean: true, false, 1, 0, yes, no, on, off \(any case\)$/],
+      ['REDIS_TLS', 'y', /expected a boolean: true, false, 1, 0, yes, no, on, off \(any case\)$/],
       ['CACHE_DEFAULT_TIMEOUT', '0', /integer >= 1/],
       ['CACHE_DEFAULT_TIMEOUT', '1.5', /integer >= 1/],
       ['CACHE_DEFAULT_TIMEOUT', '1e3', /integer >= 1/],

@@ -1,5 +1,6 @@
 import { CacheConfigError, resolveCacheOptions } from '../../src';
 import { defaultCacheOptions } from '../../src/config/cache-defaults';
+import { CACHE_SETTINGS } from '../../src/config/cache-settings';
 import type { IdeaGraphCacheModuleOptions } from '../../src';
 
 function problemsOf(options: unknown): string {
@@ -10,6 +11,10 @@ function problemsOf(options: unknown): string {
     return (error as Error).message;
   }
   throw new Error('expected a CacheConfigError');
+}
+
+function setAt(path: string, value: unknown): object {
+  return path.split('.').reduceRight<unknown>((inner, part) => ({ [part]: inner }), value) as object;
 }
 
 describe('static options (forRoot / useFactory)', () => {
@@ -37,6 +42,16 @@ describe('static options (forRoot / useFactory)', () => {
     const msal = { system: { loggerOptions: { piiLoggingEnabled: false } } };
     expect(resolveCacheOptions({ graph: { msal } }).graph.msal).toBe(msal);
   });
+
+  it.each(CACHE_SETTINGS.filter((rule) => rule.kind.type === 'enum').map((rule) => [rule.path, rule] as const))(
+    '%s takes its values in any case and keeps them in lower case',
+    (path, rule) => {
+      for (const value of (rule.kind as { values: readonly string[] }).values) {
+        const options = resolveCacheOptions(setAt(path, value.toUpperCase()) as IdeaGraphCacheModuleOptions);
+        expect(path.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], options)).toBe(value);
+      }
+    },
+  );
 
   it.each<[string, unknown, RegExp]>([
     ['backend', { backend: 'memcached' }, /backend \(CACHE_BACKEND\)="memcached" is invalid: expected one of redis, locmem, dummy/],

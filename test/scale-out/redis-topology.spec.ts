@@ -203,7 +203,7 @@ describe('startup validation of the scale-out settings', () => {
 
   it('a URL path that is not a database number, without echoing the URL', () => {
     const problems = configProblems({ REDIS_URL: 'redis://:topsecret@h:1/cache' });
-    expect(problems).toEqual([expect.stringContaining('REDIS_URL (redis.url) has a path that is not a database number')]);
+    expect(problems).toEqual([expect.stringContaining('REDIS_URL=<hidden> is invalid: the path must be a database number')]);
     expect(problems.join()).not.toContain('topsecret');
   });
 

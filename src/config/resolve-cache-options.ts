@@ -17,13 +17,9 @@ export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGr
   const options = defaultCacheOptions();
   const problems: string[] = [];
   for (const rule of CACHE_SETTINGS) {
-    const raw = get(rule.env);
-    if (raw === undefined || raw === null) continue;
-    const text = typeof raw === 'string' ? raw : String(raw);
-    if (text === '' && rule.emptyIsUnset) continue;
-    const outcome = typeof raw === 'string' ? parseEnvText(rule.kind, text) : checkTyped(rule.kind, raw);
-    if (outcome.ok) setPath(options, rule.path, outcome.value);
-    else problems.push(`${rule.env}=${quote(rule, text)} is invalid: expected ${describeAllowed(rule.kind)}`);
+    const setting = readEnvSetting(rule, get(rule.env));
+    if (setting && 'problem' in setting) problems.push(setting.problem);
+    else if (setting) setPath(options, rule.path, setting.value);
   }
   problems.push(...redisTopologyProblems(options));
   if (problems.length > 0) throw new CacheConfigError(problems);
@@ -35,19 +31,36 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
   const options = defaultCacheOptions();
   const problems: string[] = [];
   for (const rule of CACHE_SETTINGS) {
-    const value = getPath(partial, rule.path);
-    if (value === undefined) continue;
-    const outcome = checkTyped(rule.kind, value);
-    if (outcome.ok) setPath(options, rule.path, outcome.value);
-    else
-      problems.push(
-        `${rule.path} (${rule.env})=${rule.secret ? '<hidden>' : safeJson(value)} is invalid: expected ${describeAllowed(rule.kind)}`,
-      );
+    const setting = readOptionSetting(rule, getPath(partial, rule.path));
+    if (setting && 'problem' in setting) problems.push(setting.problem);
+    else if (setting) setPath(options, rule.path, setting.value);
   }
   problems.push(...redisTopologyProblems(options));
   if (problems.length > 0) throw new CacheConfigError(problems);
   options.graph.msal = partial.graph?.msal as IdeaGraphCacheOptions['graph']['msal'];
   return options;
+}
+
+/** One setting as read: undefined when it is not set, else its typed value or the problem to report. */
+export type SettingRead = { value: unknown } | { problem: string } | undefined;
+
+/** Reads one setting from an environment value (text, or already typed as ConfigService may give it). */
+export function readEnvSetting(rule: SettingRule, raw: unknown): SettingRead {
+  if (raw === undefined || raw === null) return undefined;
+  const text = typeof raw === 'string' ? raw : String(raw);
+  if (text === '' && rule.emptyIsUnset) return undefined;
+  const outcome = typeof raw === 'string' ? parseEnvText(rule.kind, text) : checkTyped(rule.kind, raw);
+  if (outcome.ok) return { value: outcome.value };
+  return { problem: `${rule.env}=${quote(rule, text)} is invalid: expected ${describeAllowed(rule.kind)}` };
+}
+
+/** Reads one setting from an option given in code. */
+export function readOptionSetting(rule: SettingRule, value: unknown): SettingRead {
+  if (value === undefined) return undefined;
+  const outcome = checkTyped(rule.kind, value);
+  if (outcome.ok) return { value: outcome.value };
+  const shown = rule.secret ? '<hidden>' : safeJson(value);
+  return { problem: `${rule.path} (${rule.env})=${shown} is invalid: expected ${describeAllowed(rule.kind)}` };
 }
 
 /**

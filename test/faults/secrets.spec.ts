@@ -5,7 +5,7 @@ import request from 'supertest';
 import { CacheManagerService, cacheOptionsFromConfig, GraphTokenService, IdeaGraphCacheModule } from '../../src';
 import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { RedisTestServer } from '../helpers/redis-server';
-import { CaptureLogger } from './support/capture-logger';
+import { CaptureLogger } from '../helpers/capture-logger';
 import { sleep } from './support/timing';
 import { envOnlyConfig } from '../helpers/test-app';
 

@@ -107,6 +107,8 @@ describe('secrets stay out of logs, errors, getBackendInfo and /health/cache', (
       GRAPH_CLIENT_SECRET: CLIENT_SECRET,
       GRAPH_TOKEN_TIMEOUT_MS: '1000',
       CACHE_HEALTH_CACHE_MS: '0',
+      // The most the health endpoint can say, so the secrets are looked for there too.
+      CACHE_HEALTH_DETAILS: 'true',
       ...overrides,
     };
   }

@@ -61,7 +61,8 @@ COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
 # Node, not curl: slim images have no curl. 200 means the backend answered a live
-# round trip; 503 (Redis down) marks the container unhealthy.
+# round trip; 503 (Redis down) marks the container unhealthy. It follows
+# CACHE_HEALTH_PATH; with CACHE_HEALTH_ENABLED=false, give the image another check.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.PORT||3000,path:'/health/cache',timeout:2000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',function(){this.destroy()})"]
+  CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.PORT||3000,path:'/'+(process.env.CACHE_HEALTH_PATH||'health/cache').split('/').filter(Boolean).join('/'),timeout:2000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',function(){this.destroy()})"]
 CMD ["node", "dist/main.js"]

@@ -1,5 +1,6 @@
 /** The public API of ideagraph-cache. Everything not exported here is internal. */
 export { IdeaGraphCacheModule } from './module/ideagraph-cache.module';
+export type { IdeaGraphCacheModuleExtras } from './module/cache.module-definition';
 export { CACHE_MANAGER } from './module/cache.tokens';
 export { CacheManagerService, type CacheTimeout } from './service/cache-manager.service';
 export type { CacheBackendInfo } from './service/cache-backend-info';
@@ -10,6 +11,7 @@ export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } 
 export { CacheConfigError } from './config/cache-config.error';
 export type {
   CacheBackendName,
+  CacheHealthOptions,
   CacheMetricsOptions,
   GraphTokenOptions,
   IdeaGraphCacheModuleOptions,

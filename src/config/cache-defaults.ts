@@ -40,6 +40,10 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
     // 1 MiB, the same cap .NET HybridCache applies by default.
     maxValueBytes: 1024 * 1024,
     healthCacheMs: 1000,
+    // Mounted where load balancers, the Dockerfile and the docs already look; but the
+    // route is unauthenticated, so by default it says only up or down, the backend,
+    // the latency and the fault kind, never where Redis lives.
+    health: { enabled: true, path: 'health/cache', details: false },
     metrics: { enabled: false, path: 'metrics' },
     graph: {
       tenantId: undefined,

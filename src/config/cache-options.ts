@@ -50,6 +50,19 @@ export interface CacheMetricsOptions {
   path: string;
 }
 
+/** The built-in `GET /health/cache` endpoint. */
+export interface CacheHealthOptions {
+  /** Map the route at all. When false no controller is registered; CacheHealthService and the Terminus indicator still work. */
+  enabled: boolean;
+  /** Route path, stored without leading or trailing slash; a global prefix applies. */
+  path: string;
+  /**
+   * Add the backend class, key prefix, version, default timeout and the Redis host, port,
+   * db, nodes and TLS flag to the report (the Terminus indicator's too). Never a password.
+   */
+  details: boolean;
+}
+
 /** Settings of the Microsoft Graph app-token service. Every field may be absent: only a token request needs them. */
 export interface GraphTokenOptions {
   tenantId?: string;
@@ -94,6 +107,7 @@ export interface IdeaGraphCacheOptions {
   maxValueBytes: number;
   /** How long /health/cache may reuse a successful probe, in milliseconds (0 = probe every request). */
   healthCacheMs: number;
+  health: CacheHealthOptions;
   metrics: CacheMetricsOptions;
   graph: GraphTokenOptions;
 }

@@ -10,7 +10,8 @@ export type SettingKind =
   | { type: 'list' }
   | { type: 'aesKey' }
   | { type: 'hostList' }
-  | { type: 'redisUrl' };
+  | { type: 'redisUrl' }
+  | { type: 'routePath' };
 
 export interface SettingRule {
   /** Environment variable name. */
@@ -50,6 +51,9 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'CACHE_RECOVERY_MAX_KEYS', path: 'recoveryMaxKeys', kind: { type: 'int', min: 1, max: 10_000_000 } },
   { env: 'CACHE_MAX_VALUE_BYTES', path: 'maxValueBytes', kind: { type: 'int', min: 1, max: 512 * 1024 * 1024 } },
   { env: 'CACHE_HEALTH_CACHE_MS', path: 'healthCacheMs', kind: { type: 'int', min: 0, max: 60_000 } },
+  { env: 'CACHE_HEALTH_ENABLED', path: 'health.enabled', kind: { type: 'bool' } },
+  { env: 'CACHE_HEALTH_PATH', path: 'health.path', kind: { type: 'routePath' } },
+  { env: 'CACHE_HEALTH_DETAILS', path: 'health.details', kind: { type: 'bool' } },
   { env: 'CACHE_METRICS_ENABLED', path: 'metrics.enabled', kind: { type: 'bool' } },
   { env: 'CACHE_METRICS_PATH', path: 'metrics.path', kind: { type: 'string', nonEmpty: true } },
   { env: 'GRAPH_TENANT_ID', path: 'graph.tenantId', kind: { type: 'string' }, emptyIsUnset: true },
@@ -98,5 +102,14 @@ export function describeAllowed(kind: SettingKind): string {
       return 'a comma-separated list of host:port with ports from 1 to 65535';
     case 'redisUrl':
       return 'a redis:// or rediss:// URL';
+    case 'routePath':
+      return 'a route path such as health/cache: segments of letters, digits and - . _ ~ separated by /';
   }
+}
+
+/** The rule of the setting stored at `path` in IdeaGraphCacheOptions. */
+export function settingAt(path: string): SettingRule {
+  const rule = CACHE_SETTINGS.find((candidate) => candidate.path === path);
+  if (!rule) throw new Error(`no setting at ${path}`);
+  return rule;
 }

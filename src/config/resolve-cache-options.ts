@@ -20,13 +20,9 @@ export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGr
   const options = defaultCacheOptions();
   const problems: string[] = [];
   for (const rule of CACHE_SETTINGS) {
-    const raw = get(rule.env);
-    if (raw === undefined || raw === null) continue;
-    const text = typeof raw === 'string' ? raw : String(raw);
-    if (text === '' && rule.emptyIsUnset) continue;
-    const outcome = typeof raw === 'string' ? parseEnvText(rule.kind, text) : checkTyped(rule.kind, raw);
-    if (outcome.ok) setPath(options, rule.path, outcome.value);
-    else problems.push(`${rule.env}=${quote(rule, text)} is invalid: ${refusal(rule, outcome)}`);
+    const setting = readEnvSetting(rule, get(rule.env));
+    if (setting && 'problem' in setting) problems.push(setting.problem);
+    else if (setting) setPath(options, rule.path, setting.value);
   }
   problems.push(...applyClusterNatMap(options, get(CLUSTER_NAT_MAP_ENV), 'env'));
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
@@ -40,14 +36,9 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
   const options = defaultCacheOptions();
   const problems: string[] = [];
   for (const rule of CACHE_SETTINGS) {
-    const value = getPath(partial, rule.path);
-    if (value === undefined) continue;
-    const outcome = checkTyped(rule.kind, value);
-    if (outcome.ok) setPath(options, rule.path, outcome.value);
-    else
-      problems.push(
-        `${rule.path} (${rule.env})=${rule.secret ? '<hidden>' : safeJson(value)} is invalid: ${refusal(rule, outcome)}`,
-      );
+    const setting = readOptionSetting(rule, getPath(partial, rule.path));
+    if (setting && 'problem' in setting) problems.push(setting.problem);
+    else if (setting) setPath(options, rule.path, setting.value);
   }
   problems.push(...applyClusterNatMap(options, partial.redis?.clusterNatMap, 'option'));
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
@@ -56,6 +47,28 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
   problems.push(...graphSettingProblems(options.graph));
   if (problems.length > 0) throw new CacheConfigError(problems);
   return options;
+}
+
+/** One setting as read: undefined when it is not set, else its typed value or the problem to report. */
+export type SettingRead = { value: unknown } | { problem: string } | undefined;
+
+/** Reads one setting from an environment value (text, or already typed as ConfigService may give it). */
+export function readEnvSetting(rule: SettingRule, raw: unknown): SettingRead {
+  if (raw === undefined || raw === null) return undefined;
+  const text = typeof raw === 'string' ? raw : String(raw);
+  if (text === '' && rule.emptyIsUnset) return undefined;
+  const outcome = typeof raw === 'string' ? parseEnvText(rule.kind, text) : checkTyped(rule.kind, raw);
+  if (outcome.ok) return { value: outcome.value };
+  return { problem: `${rule.env}=${quote(rule, text)} is invalid: ${refusal(rule, outcome)}` };
+}
+
+/** Reads one setting from an option given in code. */
+export function readOptionSetting(rule: SettingRule, value: unknown): SettingRead {
+  if (value === undefined) return undefined;
+  const outcome = checkTyped(rule.kind, value);
+  if (outcome.ok) return { value: outcome.value };
+  const shown = rule.secret ? '<hidden>' : safeJson(value);
+  return { problem: `${rule.path} (${rule.env})=${shown} is invalid: ${refusal(rule, outcome)}` };
 }
 
 /**

@@ -42,6 +42,8 @@ export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
       return checkTyped(kind, parseHostList(trimmed));
     case 'redisUrl':
       return checkTyped(kind, trimmed);
+    case 'routePath':
+      return checkTyped(kind, trimmed);
   }
 }
 
@@ -78,7 +80,23 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
       const reason = redisUrlProblem(value);
       return reason ? { ok: false, reason } : { ok: true, value };
     }
+    case 'routePath':
+      return routePath(value);
   }
+}
+
+/**
+ * Unreserved URL characters only: `:`, `*`, `?` and `(` mean parameters or wildcards to
+ * Nest's router, so a path with them would match more than the health route.
+ */
+const ROUTE_SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+function routePath(value: unknown): ParseOutcome {
+  if (typeof value !== 'string') return { ok: false };
+  const path = value.trim().replace(/^\/+|\/+$/g, '');
+  const segments = path.split('/');
+  const valid = path !== '' && segments.every((segment) => ROUTE_SEGMENT.test(segment) && segment !== '.' && segment !== '..');
+  return valid ? { ok: true, value: path } : { ok: false };
 }
 
 function decodeAesKey(text: string): Buffer | undefined {

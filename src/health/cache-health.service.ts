@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { IdeaGraphCacheOptions } from '../config/cache-options';
+import type { CacheBackendName, IdeaGraphCacheOptions } from '../config/cache-options';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheBackendInfo } from '../service/cache-backend-info';
@@ -8,9 +8,13 @@ import { CacheManagerService } from '../service/cache-manager.service';
 /** Bound for one health probe: long enough for a slow but working Redis, short enough for a load balancer. */
 export const HEALTH_PROBE_TIMEOUT_MS = 1000;
 
+/**
+ * By default only status, backend, latency or fault kind, and on a cluster the node
+ * counts; `health.details` adds the rest of CacheBackendInfo (host, port, nodes, TLS).
+ */
 export type CacheHealthReport =
-  | ({ status: 'up'; latencyMs: number } & CacheBackendInfo)
-  | ({ status: 'down'; backend: string; error: string } & Partial<NodeCounts>);
+  | ({ status: 'up'; backend: CacheBackendName; latencyMs: number } & Partial<CacheBackendInfo> & Partial<NodeCounts>)
+  | ({ status: 'down'; backend: CacheBackendName; error: string } & Partial<NodeCounts>);
 
 /** On a Redis Cluster: how many nodes, and how many masters, answered the last ping. */
 export interface NodeCounts {
@@ -48,7 +52,7 @@ export class CacheHealthService {
     if (!last || this.options.healthCacheMs === 0) return undefined;
     if (Date.now() - last.at > this.options.healthCacheMs) return undefined;
     if (this.guard.counters.errors !== last.errors || this.guard.breakerState !== 'closed') return undefined;
-    return { status: 'up', ...this.cache.getBackendInfo(), ...this.nodeCounts(), latencyMs: last.latencyMs };
+    return this.up(last.latencyMs);
   }
 
   private async probe(): Promise<CacheHealthReport> {
@@ -58,7 +62,12 @@ export class CacheHealthService {
       return { status: 'down', backend: this.options.backend, error: result.error, ...this.nodeCounts() };
     }
     this.lastSuccess = { at: Date.now(), latencyMs: result.latencyMs, errors: this.guard.counters.errors };
-    return { status: 'up', ...this.cache.getBackendInfo(), ...this.nodeCounts(), latencyMs: result.latencyMs };
+    return this.up(result.latencyMs);
+  }
+
+  private up(latencyMs: number): CacheHealthReport {
+    const info = this.options.health.details ? this.cache.getBackendInfo() : { backend: this.options.backend };
+    return { status: 'up', ...info, ...this.nodeCounts(), latencyMs };
   }
 
   private nodeCounts(): NodeCounts | Record<string, never> {

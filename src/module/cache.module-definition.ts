@@ -1,5 +1,15 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { IdeaGraphCacheModuleOptions } from '../config/cache-options';
+import type { CacheHealthOptions, IdeaGraphCacheModuleOptions } from '../config/cache-options';
+
+/** What forRoot and forRootAsync take beside the cache options: they shape the module definition itself. */
+export interface IdeaGraphCacheModuleExtras {
+  isGlobal: boolean;
+  /**
+   * The health endpoint. Given here (not in a useFactory result) because Nest fixes the
+   * routes before any factory runs; wins over CACHE_HEALTH_* from the environment.
+   */
+  health?: Partial<CacheHealthOptions>;
+}
 
 export const {
   ConfigurableModuleClass: ConfigurableCacheModule,
@@ -8,5 +18,6 @@ export const {
   ASYNC_OPTIONS_TYPE: CACHE_MODULE_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<IdeaGraphCacheModuleOptions>({ moduleName: 'IdeaGraphCache' })
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  // IdeaGraphCacheModule.forRoot / forRootAsync mount the health endpoint from `health`.
+  .setExtras<IdeaGraphCacheModuleExtras>({ isGlobal: false, health: undefined }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();

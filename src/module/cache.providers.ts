@@ -1,6 +1,6 @@
 import { Logger, type Provider } from '@nestjs/common';
 import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from '../config/cache-options';
-import { resolveCacheOptions } from '../config/resolve-cache-options';
+import { type HealthMount, resolveMountedOptions } from '../health/health-mount';
 import { createCacheManager } from '../keyv/create-cache-manager';
 import { FaultLog } from '../resilience/fault-log';
 import { GuardedStore } from '../resilience/guarded-store';
@@ -9,7 +9,7 @@ import { CacheManagerService } from '../service/cache-manager.service';
 import { createStore } from '../stores/create-store';
 import { redisSecrets } from '../stores/redis-topology';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
-import { CACHE_MANAGER, CACHE_OPTIONS } from './cache.tokens';
+import { CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_OPTIONS } from './cache.tokens';
 
 /** Failures in a row that open the breaker: enough to ignore a single blip. */
 const BREAKER_FAILURE_THRESHOLD = 5;
@@ -19,8 +19,8 @@ const BREAKER_COOLDOWN_MS = 500;
 export const cacheProviders: Provider[] = [
   {
     provide: CACHE_OPTIONS,
-    inject: [CACHE_MODULE_OPTIONS],
-    useFactory: (options: IdeaGraphCacheModuleOptions) => resolveCacheOptions(options),
+    inject: [CACHE_MODULE_OPTIONS, CACHE_HEALTH_MOUNT],
+    useFactory: (options: IdeaGraphCacheModuleOptions, mount: HealthMount) => resolveMountedOptions(options, mount),
   },
   {
     provide: FaultLog,

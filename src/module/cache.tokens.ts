@@ -1,6 +1,9 @@
 /** Resolved, validated IdeaGraphCacheOptions (defaults filled in). */
 export const CACHE_OPTIONS = Symbol('IDEAGRAPH_CACHE_OPTIONS');
 
+/** Where this module instance mapped its health route (a HealthMount), fixed when the module was defined. */
+export const CACHE_HEALTH_MOUNT = Symbol('IDEAGRAPH_CACHE_HEALTH_MOUNT');
+
 /**
  * The cache-manager `Cache` facade. The same string token that @nestjs/cache-manager uses,
  * so `@Inject(CACHE_MANAGER)` from either package receives this module's cache.

@@ -22,6 +22,11 @@ describe('static options (forRoot / useFactory)', () => {
     expect(resolveCacheOptions()).toStrictEqual({ ...defaultCacheOptions(), graph: { ...defaultCacheOptions().graph, msal: undefined } });
   });
 
+  it('the health endpoint is mounted at health/cache by default, without connection details', () => {
+    expect(resolveCacheOptions().health).toStrictEqual({ enabled: true, path: 'health/cache', details: false });
+    expect(resolveCacheOptions({ health: { path: '/internal/health/' } }).health).toStrictEqual({ enabled: true, path: 'internal/health', details: false });
+  });
+
   it('a partial option keeps every other default, at every depth', () => {
     const options = resolveCacheOptions({ backend: 'redis', redis: { port: 6390 }, graph: { scopes: ['x/.default'] } });
     expect(options.backend).toBe('redis');
@@ -63,6 +68,10 @@ describe('static options (forRoot / useFactory)', () => {
     ['maxEntries zero', { maxEntries: 0 }, /maxEntries \(CACHE_MAX_ENTRIES\)=0/],
     ['redis.required as text', { redis: { required: 'yes' } }, /redis\.required \(CACHE_REDIS_REQUIRED\)="yes" is invalid: expected true or false/],
     ['keyPrefix as number', { keyPrefix: 5 }, /keyPrefix \(CACHE_KEY_PREFIX\)=5 is invalid: expected a string/],
+    ['health.enabled as text', { health: { enabled: 'no' } }, /health\.enabled \(CACHE_HEALTH_ENABLED\)="no" is invalid: expected true or false/],
+    ['health.details as number', { health: { details: 1 } }, /health\.details \(CACHE_HEALTH_DETAILS\)=1 is invalid: expected true or false/],
+    ['health.path as number', { health: { path: 42 } }, /health\.path \(CACHE_HEALTH_PATH\)=42 is invalid: expected a route path/],
+    ['health.path with a parameter', { health: { path: 'health/:id' } }, /health\.path \(CACHE_HEALTH_PATH\)="health\/:id" is invalid/],
   ])('%s is refused, naming the option and its variable', (_name, options, message) => {
     expect(problemsOf(options)).toMatch(message);
   });

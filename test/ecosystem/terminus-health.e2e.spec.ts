@@ -39,8 +39,20 @@ describe('CacheHealthIndicator inside a Terminus health check', () => {
     await redis?.stop();
   });
 
-  it('answers 200 with the backend details while Redis is up', async () => {
+  it('by default reports status, backend and latency only, as /health/cache does', async () => {
     const response = await request(app.getHttpServer()).get('/status').expect(200);
+    expect(response.body.info.cache).toStrictEqual({ status: 'up', backend: 'redis', latencyMs: expect.any(Number) });
+  });
+
+  it('with CACHE_HEALTH_DETAILS=true answers 200 with the backend details while Redis is up', async () => {
+    const detailed = await createHostApp(
+      { ...redis.env(), CACHE_HEALTH_DETAILS: 'true' },
+      { controllers: [StatusController], imports: [TerminusModule.forRoot({ logger: false })] },
+    );
+    const response = await request(detailed.getHttpServer())
+      .get('/status')
+      .expect(200)
+      .then((answer) => detailed.close().then(() => answer));
     expect(response.body.status).toBe('ok');
     expect(response.body.info.cache).toMatchObject({
       status: 'up',

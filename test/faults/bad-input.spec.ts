@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { CacheConfigError, CacheKeyError, CacheManagerService, CacheValueError, IdeaGraphCacheModule, type CacheValueErrorCode } from '../../src';
 import { RedisTestServer } from '../helpers/redis-server';
-import { CaptureLogger } from './support/capture-logger';
+import { CaptureLogger } from '../helpers/capture-logger';
 import { type FaultApp, startFaultApp } from './support/fault-app';
 import { envOnlyConfig } from '../helpers/test-app';
 

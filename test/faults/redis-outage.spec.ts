@@ -3,7 +3,7 @@ import request from 'supertest';
 import { defaultCacheOptions } from '../../src/config/cache-defaults';
 import { RedisTestServer } from '../helpers/redis-server';
 import { CacheLoad, type CallSample, HOT_KEYS } from './support/cache-load';
-import { CaptureLogger } from './support/capture-logger';
+import { CaptureLogger } from '../helpers/capture-logger';
 import { type FaultApp, startFaultApp } from './support/fault-app';
 import { FIGURES_HEADER, figuresRow, logDisciplineProblems, measureScenario, type ScenarioFigures } from './support/scenario-figures';
 import { sleep, waitFor } from './support/timing';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { RedisTestServer } from '../helpers/redis-server';
-import { CaptureLogger } from './support/capture-logger';
+import { CaptureLogger } from '../helpers/capture-logger';
 import { type FaultApp, startFaultApp } from './support/fault-app';
 import { sleep, waitFor } from './support/timing';
 

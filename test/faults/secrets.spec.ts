@@ -5,7 +5,7 @@ import request from 'supertest';
 import { CacheManagerService, cacheOptionsFromConfig, GraphTokenService, IdeaGraphCacheModule } from '../../src';
 import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { RedisTestServer } from '../helpers/redis-server';
-import { CaptureLogger } from './support/capture-logger';
+import { CaptureLogger } from '../helpers/capture-logger';
 import { sleep } from './support/timing';
 import { envOnlyConfig } from '../helpers/test-app';
 
@@ -107,6 +107,8 @@ describe('secrets stay out of logs, errors, getBackendInfo and /health/cache', (
       GRAPH_CLIENT_SECRET: CLIENT_SECRET,
       GRAPH_TOKEN_TIMEOUT_MS: '1000',
       CACHE_HEALTH_CACHE_MS: '0',
+      // The most the health endpoint can say, so the secrets are looked for there too.
+      CACHE_HEALTH_DETAILS: 'true',
       ...overrides,
     };
   }

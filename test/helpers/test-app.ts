@@ -5,7 +5,9 @@ import { IdeaGraphCacheModule } from '../../src';
 
 /**
  * ConfigModule that sees `env` and nothing else: no .env file, no process.env (a developer's
- * shell CACHE_BACKEND=redis must not leak into a test).
+ * shell CACHE_BACKEND=redis must not leak into a test). CACHE_HEALTH_ENABLED and
+ * CACHE_HEALTH_PATH fix the route when forRootAsync() is called, so they are read from
+ * process.env regardless; given only here, startup refuses them.
  */
 export function envOnlyConfig(env: Record<string, string>): Promise<DynamicModule> {
   return ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => env] });

@@ -29,7 +29,7 @@ describe('ideagraph-cache with Redis Sentinel', () => {
   let cache: CacheManagerService;
 
   beforeAll(async () => {
-    app = await createCacheApp({ ...group.env(), CACHE_KEY_PREFIX: 'sentinel', REDIS_COMMAND_TIMEOUT_MS: '200' });
+    app = await createCacheApp({ ...group.env(), CACHE_KEY_PREFIX: 'sentinel', REDIS_COMMAND_TIMEOUT_MS: '200', CACHE_HEALTH_DETAILS: 'true' });
     cache = app.get(CacheManagerService);
   });
   afterAll(async () => {

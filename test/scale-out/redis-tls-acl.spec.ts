@@ -36,7 +36,7 @@ async function healthUntil(app: INestApplication, status: number): Promise<{ sta
 
 describe('TLS and an ACL user', () => {
   it('connects with rediss://user:password@host:port and REDIS_TLS_CA_FILE', async () => {
-    const app = await createCacheApp({ CACHE_BACKEND: 'redis', REDIS_URL: url(), REDIS_TLS_CA_FILE: certs.caFile, CACHE_KEY_PREFIX: 'tls' });
+    const app = await createCacheApp({ CACHE_BACKEND: 'redis', REDIS_URL: url(), REDIS_TLS_CA_FILE: certs.caFile, CACHE_KEY_PREFIX: 'tls', CACHE_HEALTH_DETAILS: 'true' });
     try {
       const cache = app.get(CacheManagerService);
       expect(await cache.set('secured', { ok: true })).toBe(true);

@@ -1,5 +1,5 @@
 import type { CacheManagerService } from '../../../src/service/cache-manager.service';
-import { CaptureLogger } from './capture-logger';
+import { CaptureLogger } from '../../helpers/capture-logger';
 import { type FaultApp, startFaultApp } from './fault-app';
 import { sleep, waitFor } from './timing';
 

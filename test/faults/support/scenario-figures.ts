@@ -1,6 +1,6 @@
 import type { CallSample } from './cache-load';
 import type { StallMonitor } from './stall-monitor';
-import type { LogLine } from './capture-logger';
+import type { LogLine } from '../../helpers/capture-logger';
 
 /** What one fault scenario measured; printed as a row of the table in docs/faults.md. */
 export interface ScenarioFigures {

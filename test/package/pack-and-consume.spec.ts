@@ -17,7 +17,7 @@ interface PackResult {
   files: Array<{ path: string }>;
 }
 
-/** The exact version installed in this project: the one the local npm cache is sure to hold. */
+/** The exact version installed in this project, so the consumer is built against what the tests ran on. */
 function installedVersion(name: string): string {
   return (JSON.parse(readFileSync(join(PROJECT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -34,6 +34,22 @@ async function exec(command: string, args: string[], cwd: string, timeout = 0): 
 }
 
 const npm = (cwd: string, args: string[]) => exec('npm', args, cwd);
+
+/** npm's codes for "the registry could not be reached", as opposed to a resolution conflict. */
+const NETWORK_FAILURE = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ENOTCACHED|CERT_[A-Z_]+|UNABLE_TO_[A-Z_]+)\b/;
+
+/** `npm install`; a failure to reach the registry says so instead of surfacing as a dependency conflict. */
+async function npmInstall(cwd: string, specs: string[]): Promise<void> {
+  try {
+    await npm(cwd, ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs]);
+  } catch (error) {
+    const output = (error as Error).message;
+    const network = NETWORK_FAILURE.exec(output);
+    if (!network) throw error;
+    const registry = (await npm(cwd, ['config', 'get', 'registry']).catch(() => 'the configured registry')).trim();
+    throw new Error(`the consumer install could not reach the npm registry (${registry}): ${network[1]}. This test installs the packed module and its pinned dependencies from the registry.\n${output}`);
+  }
+}
 const tsc = (cwd: string, project: string) => exec(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], cwd);
 
 describe('the npm package', () => {
@@ -51,10 +67,11 @@ describe('the npm package', () => {
     copyFileSync(join(CONSUMER_FIXTURE, 'tsconfig.declarations.json'), join(workDir, 'tsconfig.declarations.json'));
 
     // Pin the package's own dependencies and the host's packages to what this project has
-    // installed, so resolution needs nothing the cache does not hold.
+    // installed. The install resolves them from the registry, as a consumer's would: npm ci
+    // caches tarballs but not the metadata an offline resolve needs, so a cold cache cannot serve it.
     const manifest = JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const pins = [...Object.keys(manifest.dependencies), ...HOST_PACKAGES].map((name) => `${name}@${installedVersion(name)}`);
-    await npm(workDir, ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', join(workDir, packed.filename), ...pins]);
+    await npmInstall(workDir, [join(workDir, packed.filename), ...pins]);
 
     // Resolution through the exports map (node16), as a Nest 11 app compiles.
     await tsc(workDir, 'tsconfig.json');

@@ -143,6 +143,13 @@ describe('the npm package', () => {
     expect(paths.filter((path) => /^dist\/(main\.|demo\/)|^(test|bench|src)\/|\.spec\./.test(path))).toEqual([]);
   });
 
+  it('ships the MIT license file into the app that installs it', () => {
+    expect(packed.files.map((file) => file.path)).toContain('LICENSE');
+    const license = readFileSync(join(workDir, 'node_modules', 'ideagraph-cache', 'LICENSE'), 'utf8');
+    expect(license).toBe(readFileSync(join(PROJECT, 'LICENSE'), 'utf8'));
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) 2026 ideagraph-cache contributors\n/);
+  });
+
   it('compiles a strict TypeScript app against it and boots that app without the optional peers', () => {
     expect(current.report).toEqual({
       visits: [1, 2],

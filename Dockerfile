@@ -2,7 +2,9 @@
 # The demo app (src/main.ts) with the library, for `docker compose up`.
 # Three stages: build with dev dependencies, install production dependencies, run.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 26 is the active LTS line (from 2026-10-28; maintenance from 2027-10-20), and
+# Debian 13 (trixie) the base of its official images. `--build-arg NODE_IMAGE=...` picks another.
+ARG NODE_IMAGE=node:26-trixie-slim
 
 # --- build: compile TypeScript with the full dev toolchain ----------------------
 FROM ${NODE_IMAGE} AS build

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { NODE_LTS_MAJOR } from './node-lts';
 
 const run = promisify(execFile);
 const PROJECT = resolve(__dirname, '../..');
@@ -38,8 +39,11 @@ const npm = (cwd: string, args: string[]) => exec('npm', args, cwd);
 /** npm's codes for "the registry could not be reached", as opposed to a resolution conflict. */
 const NETWORK_FAILURE = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ENOTCACHED|CERT_[A-Z_]+|UNABLE_TO_[A-Z_]+)\b/;
 
-/** `npm install`; a failure to reach the registry says so instead of surfacing as a dependency conflict. */
-async function npmInstall(cwd: string, specs: string[]): Promise<void> {
+/**
+ * `npm install`; a failure to reach the registry says so instead of surfacing as a dependency
+ * conflict or a failed install script. `what` names what was being installed, for that message.
+ */
+async function npmInstall(cwd: string, specs: string[], what: string): Promise<void> {
   try {
     await npm(cwd, ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs]);
   } catch (error) {
@@ -47,17 +51,53 @@ async function npmInstall(cwd: string, specs: string[]): Promise<void> {
     const network = NETWORK_FAILURE.exec(output);
     if (!network) throw error;
     const registry = (await npm(cwd, ['config', 'get', 'registry']).catch(() => 'the configured registry')).trim();
-    throw new Error(`the consumer install could not reach the npm registry (${registry}): ${network[1]}. This test installs the packed module and its pinned dependencies from the registry.\n${output}`);
+    throw new Error(`npm install could not reach the npm registry (${registry}): ${network[1]}. This test installs ${what} from the registry.\n${output}`);
   }
 }
+
 const tsc = (cwd: string, project: string) => exec(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], cwd);
+
+/**
+ * A Node.js binary of the given major from the registry's `node` package, whose install script
+ * fetches the build for this platform; the machine's own Node stays as it is.
+ */
+async function installNode(major: number, dir: string): Promise<string> {
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'node-runtime', version: '1.0.0', private: true }));
+  await npmInstall(dir, [`node@${major}`], `Node.js ${major} (the node package)`);
+  const binary = join(dir, 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(binary)) throw new Error(`npm install node@${major} succeeded but left no ${binary}`);
+  return binary;
+}
+
+interface Boot {
+  nodeVersion: string;
+  report: Record<string, unknown>;
+}
+
+/** Runs the compiled consumer; its report is the last line it prints. */
+async function boot(node: string, cwd: string): Promise<Boot> {
+  const nodeVersion = (await exec(node, ['--version'], cwd)).trim();
+  const stdout = await exec(node, ['dist/main.js'], cwd, 30_000);
+  return { nodeVersion, report: JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown> };
+}
+
+/** Waits for every task, so none is left writing into a folder afterAll removes, then throws the first failure. */
+async function allOrFirstError<T extends unknown[]>(tasks: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as T;
+}
 
 describe('the npm package', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'ideagraph-cache-consumer-'));
+  const nodeDir = mkdtempSync(join(tmpdir(), 'ideagraph-cache-node-'));
   let packed: PackResult;
-  let report: Record<string, unknown>;
+  let current: Boot;
+  let lts: Boot;
 
-  beforeAll(async () => {
+  /** Packs the module, installs it into a fresh app as a user would, and compiles that app. */
+  async function buildConsumer(): Promise<void> {
     // `npm pack` runs the prepack script, which builds dist/ first.
     packed = (JSON.parse(await npm(PROJECT, ['pack', '--json', '--pack-destination', workDir])) as PackResult[])[0];
 
@@ -71,7 +111,7 @@ describe('the npm package', () => {
     // caches tarballs but not the metadata an offline resolve needs, so a cold cache cannot serve it.
     const manifest = JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const pins = [...Object.keys(manifest.dependencies), ...HOST_PACKAGES].map((name) => `${name}@${installedVersion(name)}`);
-    await npmInstall(workDir, [join(workDir, packed.filename), ...pins]);
+    await npmInstall(workDir, [join(workDir, packed.filename), ...pins], 'the packed module and its pinned dependencies');
 
     // Resolution through the exports map (node16), as a Nest 11 app compiles.
     await tsc(workDir, 'tsconfig.json');
@@ -79,12 +119,17 @@ describe('the npm package', () => {
     // under node16, msal-node 7.2.3's types/index.d.cts re-exports its ESM typings, which
     // tsc rejects (TS1479) in any CommonJS consumer that checks libraries.
     await tsc(workDir, 'tsconfig.declarations.json');
-    const stdout = await exec(process.execPath, ['dist/main.js'], workDir, 30_000);
-    report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+  }
+
+  beforeAll(async () => {
+    // The Node download runs while the package builds, which takes longer.
+    const [ltsNode] = await allOrFirstError<[string, void]>([installNode(NODE_LTS_MAJOR, nodeDir), buildConsumer()]);
+    [current, lts] = await Promise.all([boot(process.execPath, workDir), boot(ltsNode, workDir)]);
   }, PACK_TIMEOUT_MS);
 
   afterAll(() => {
     rmSync(workDir, { recursive: true, force: true });
+    rmSync(nodeDir, { recursive: true, force: true });
   });
 
   it('ships the library entry, its type declarations and source maps', () => {
@@ -98,8 +143,15 @@ describe('the npm package', () => {
     expect(paths.filter((path) => /^dist\/(main\.|demo\/)|^(test|bench|src)\/|\.spec\./.test(path))).toEqual([]);
   });
 
+  it('ships the MIT license file into the app that installs it', () => {
+    expect(packed.files.map((file) => file.path)).toContain('LICENSE');
+    const license = readFileSync(join(workDir, 'node_modules', 'ideagraph-cache', 'LICENSE'), 'utf8');
+    expect(license).toBe(readFileSync(join(PROJECT, 'LICENSE'), 'utf8'));
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) 2026 ideagraph-cache contributors\n/);
+  });
+
   it('compiles a strict TypeScript app against it and boots that app without the optional peers', () => {
-    expect(report).toEqual({
+    expect(current.report).toEqual({
       visits: [1, 2],
       health: 200,
       adds: 2,
@@ -109,5 +161,10 @@ describe('the npm package', () => {
       internalPath: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       metricsWithoutPromClient: expect.stringContaining('npm install prom-client'),
     });
+  });
+
+  it(`boots the same app with the same outcome on Node.js ${NODE_LTS_MAJOR}, the LTS line the image runs`, () => {
+    expect(lts.nodeVersion).toMatch(new RegExp(`^v${NODE_LTS_MAJOR}\\.`));
+    expect(lts.report).toEqual(current.report);
   });
 });

@@ -35,8 +35,11 @@ export class CacheManagerService {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
   }
 
-  /** The stored value, or `defaultValue` on a miss or a backend fault. */
-  get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
+  /** The stored value, or undefined on a miss or a backend fault. */
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  /** The stored value, or `defaultValue` on a miss or a backend fault: never undefined, so the result is a `T`. */
+  get<T>(key: string, defaultValue: T): Promise<T>;
+  get<T>(key: string, defaultValue?: T): Promise<T | undefined> {
     return this.read<T, T | undefined>(key, defaultValue);
   }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createMemoryCache } from '../baselines/cache-manager-memory';
 import { decodeValue, encodeValue } from '../../src/codec/value-codec';
 import { AnswerCheck } from '../support/answer-check';
@@ -22,11 +23,15 @@ const KEY_SPACE = 5000;
 export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
   const ours = await startCacheContext({ backend: 'locmem' });
   const theirs = createMemoryCache();
+  // The least work that gives locmem's guarantees: the encoded text in a bounded LRU with a
+  // TTL, and a fresh copy (JSON.parse) per read. Held to the same entry bound.
+  const leanest = new LRUCache<string, string>({ max: 10_000, ttl: TTL_MS, ttlResolution: 0 });
   try {
     const values = Array.from({ length: KEY_SPACE }, (_, i) => payload(i));
     for (let i = 0; i < KEY_SPACE; i++) {
       await ours.cache.set(`item:${i}`, values[i]);
       await theirs.set(`item:${i}`, values[i], TTL_MS);
+      leanest.set(`item:${i}`, JSON.stringify(values[i]));
     }
     await ours.cache.set('hot', values[0]);
     const storedText = encodeValue(values[0]);
@@ -47,6 +52,10 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
       [
         loop('ours get', (i) => check.expect('ours get', ours.cache.get(`item:${i}`), found)),
         loop('theirs get', (i) => check.expect('theirs get', theirs.get(`item:${i}`), found)),
+        loop('leanest get', (i) => {
+          const text = leanest.get(`item:${i}`);
+          return check.expect('leanest get', Promise.resolve(text === undefined ? undefined : JSON.parse(text)), found);
+        }),
         loop('ours set', (i) => check.expect('ours set', ours.cache.set(`item:${i}`, values[i]), (ok) => ok)),
         loop('theirs set', (i) => check.expect('theirs set', theirs.set(`item:${i}`, values[i], TTL_MS), found)),
         loop('ours getOrSet hot', () => check.expect('ours getOrSet hot', ours.cache.getOrSet('hot', () => values[0]), found)),
@@ -71,10 +80,20 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
         measurement: 'CacheManagerService.get',
         unit: 'ops/s',
         ours: of('ours get'),
+        baselineName: 'lru-cache 11 holding the same JSON text, with a JSON.parse copy per read (the least work for the same guarantee)',
+        baseline: of('leanest get'),
+        minSpeed: 0.8,
+        note: `${oursCopies ? 'a fresh copy per read' : 'NO copy'}; the copy (JSON.parse of the stored text) costs ${Math.round(copyNs)} ns of the ${Math.round(getNs)} ns per get`,
+        problem: check.problem('ours get', 'leanest get'),
+        cpuUs: cpuUs('ours get', 'leanest get'),
+      }),
+      makeRow({
+        section: SECTION,
+        measurement: 'CacheManagerService.get',
+        unit: 'ops/s',
+        ours: of('ours get'),
         baselineName: `cache-manager 7 default in-memory store (${theirsCopies ? 'copies' : 'hands out the stored object, no copy'})`,
         baseline: of('theirs get'),
-        absolute: { limit: 500_000, text: '≥ 500k ops/s with copies' },
-        note: `${oursCopies ? 'a fresh copy per read' : 'NO copy'}; the copy (JSON.parse of the stored text) costs ${Math.round(copyNs)} ns of the ${Math.round(getNs)} ns per get`,
         problem: check.problem('ours get', 'theirs get'),
         cpuUs: cpuUs('ours get', 'theirs get'),
       }),

@@ -113,7 +113,16 @@ export class GuardedStore {
     boundMs?: number,
     repair?: WriteRepair,
   ): Promise<T | F> {
-    return this.execute(operation, keys, call, fallback, boundMs, identity, repair);
+    return this.execute(operation, keys, call, fallback, boundMs, identity, repair, false);
+  }
+
+  /**
+   * Like `run` for a read whose answer is mapped at once: `toResult` gets the store's
+   * answer, or undefined on any backend fault. Mapping here, not in a `.then` of the
+   * caller, saves a promise layer on the hottest path (measured about 3 % of a Redis get).
+   */
+  read<T, R>(operation: string, keys: string | readonly string[], call: (store: CacheStore) => Promise<T>, toResult: (answer: T | undefined) => R): Promise<R> {
+    return this.execute<T | undefined, R, R>(operation, keys, call, undefined as R, undefined, toResult, undefined, true);
   }
 
   /** Like `run` for writes: true once the store confirmed the write, false on any backend fault. */
@@ -124,9 +133,10 @@ export class GuardedStore {
     repair: WriteRepair,
     boundMs?: number,
   ): Promise<boolean> {
-    return this.execute(operation, keys, call, false, boundMs, confirmed, repair);
+    return this.execute(operation, keys, call, false, boundMs, confirmed, repair, false);
   }
 
+  /** `mapFallback`: a fault answers `onSuccess(fallback)` instead of `fallback` (see `read`). */
   private execute<T, R, F>(
     operation: string,
     keys: string | readonly string[] | undefined,
@@ -135,10 +145,11 @@ export class GuardedStore {
     boundMs: number | undefined,
     onSuccess: (value: T) => R,
     repair: WriteRepair | undefined,
+    mapFallback: boolean,
   ): Promise<R | F> {
     const started = performance.now();
-    if (!this.store.remote) return this.runLocal(operation, keys, call, fallback, started, onSuccess);
-    if (this.closed || !this.breaker.admit(started)) return this.shortCircuit(operation, started, fallback, repair);
+    if (!this.store.remote) return this.runLocal(operation, keys, call, fallback, started, onSuccess, mapFallback);
+    if (this.closed || !this.breaker.admit(started)) return Promise.resolve(this.shortCircuit(operation, started, fallback, onSuccess, mapFallback, repair));
     // Admitted while half-open: this call is the one probe of an open breaker.
     const probe = this.breaker.state === 'half-open';
     if (this.recovery.hasWork) {
@@ -149,12 +160,12 @@ export class GuardedStore {
       if (keys !== undefined && repair === undefined && this.recovery.covers(keys)) {
         return this.drained().then((done) =>
           done
-            ? this.callStore(operation, keys, call, fallback, boundMs, onSuccess, repair, started, probe)
-            : this.shortCircuit(operation, started, fallback, repair),
+            ? this.callStore(operation, keys, call, fallback, boundMs, onSuccess, mapFallback, repair, started, probe, performance.now())
+            : this.shortCircuit(operation, started, fallback, onSuccess, mapFallback, repair),
         );
       }
     }
-    return this.callStore(operation, keys, call, fallback, boundMs, onSuccess, repair, started, probe);
+    return this.callStore(operation, keys, call, fallback, boundMs, onSuccess, mapFallback, repair, started, probe, started);
   }
 
   private callStore<T, R, F>(
@@ -164,9 +175,12 @@ export class GuardedStore {
     fallback: F,
     boundMs: number | undefined,
     onSuccess: (value: T) => R,
+    mapFallback: boolean,
     repair: WriteRepair | undefined,
     started: number,
     probe: boolean,
+    /** When the bound starts: the call's start, or the end of its wait for recovery. */
+    boundFrom: number,
   ): Promise<R | F> {
     const bound = boundMs ?? this.settings.commandTimeoutMs;
     // One promise per call: the bound, the breaker, the timing and the fallback settle together.
@@ -187,16 +201,24 @@ export class GuardedStore {
         if (isCommandError(error)) this.answered(probe);
         // A batch or clear that outlives its loose bound is slow, not a sign of a dead connection.
         else if (!(error instanceof CacheTimeoutError && bound !== this.settings.commandTimeoutMs)) this.failed(error);
-        return fallback;
+        return faultAnswer(fallback, onSuccess, mapFallback);
       },
+      boundFrom,
     );
   }
 
-  private shortCircuit<F>(operation: string, started: number, fallback: F, repair: WriteRepair | undefined): Promise<F> {
+  private shortCircuit<T, R, F>(
+    operation: string,
+    started: number,
+    fallback: F,
+    onSuccess: (value: T) => R,
+    mapFallback: boolean,
+    repair: WriteRepair | undefined,
+  ): R | F {
     this.counters.shortCircuited++;
     if (repair !== undefined) this.rememberFailed(repair);
     this.latencies.record(operation, performance.now() - started);
-    return Promise.resolve(fallback);
+    return faultAnswer(fallback, onSuccess, mapFallback);
   }
 
   private rememberFailed(repair: WriteRepair): void {
@@ -334,6 +356,7 @@ export class GuardedStore {
     fallback: F,
     started: number,
     onSuccess: (value: T) => R,
+    mapFallback: boolean,
   ): Promise<R | F> {
     return call(this.store).then(
       (value): R | F => {
@@ -344,7 +367,7 @@ export class GuardedStore {
         this.latencies.record(operation, performance.now() - started);
         if (error instanceof NotAnIntegerError) throw error;
         this.recordFault(operation, keys, error);
-        return fallback;
+        return faultAnswer(fallback, onSuccess, mapFallback);
       },
     );
   }
@@ -391,6 +414,11 @@ export class GuardedStore {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a call answers on a fault: its fallback, or (for `read`) the fallback mapped like an answer, since that may count a miss. */
+function faultAnswer<T, R, F>(fallback: F, onSuccess: (value: T) => R, mapFallback: boolean): R | F {
+  return mapFallback ? onSuccess(fallback as unknown as T) : fallback;
 }
 
 function identity<T>(value: T): T {

@@ -278,7 +278,7 @@ export class CacheManagerService {
       return Promise.reject(error);
     }
     const storeKey = this.keyPrefix + key;
-    return this.guard.run('get', storeKey, (store) => store.get(storeKey), undefined).then((text) => {
+    return this.guard.read('get', storeKey, (store) => store.get(storeKey), (text) => {
       if (text === undefined || text === null) {
         this.counters.misses++;
         if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);

@@ -62,6 +62,7 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'GRAPH_CLIENT_SECRET', path: 'graph.clientSecret', kind: { type: 'string' }, secret: true, emptyIsUnset: true },
   { env: 'GRAPH_CLIENT_CERTIFICATE_FILE', path: 'graph.clientCertificateFile', kind: { type: 'string' }, emptyIsUnset: true },
   { env: 'GRAPH_AUTHORITY_HOST', path: 'graph.authorityHost', kind: { type: 'authorityUrl' } },
+  { env: 'GRAPH_AUTHORITY_METADATA', path: 'graph.authorityMetadata', kind: { type: 'string' }, emptyIsUnset: true },
   { env: 'GRAPH_SCOPES', path: 'graph.scopes', kind: { type: 'list' } },
   { env: 'GRAPH_TOKEN_CACHE_KEY', path: 'graph.cacheKey', kind: { type: 'string', nonEmpty: true } },
   { env: 'GRAPH_TOKEN_CACHE_DURATION', path: 'graph.cacheDurationSeconds', kind: { type: 'int', min: 1 } },

@@ -4,6 +4,12 @@ import { AuthorityMetadataError, readAuthorityMetadata } from './authority-metad
 import { CertificateFileError, readCertificateFile } from './certificate-file';
 import { credentialFromMsalOptions } from './client-credential';
 
+/**
+ * msal-node warns this after every client-credentials token: client info describes a signed-in
+ * user, and an app token has none. As a warning on every fetch it only hid the real ones.
+ */
+const NO_CLIENT_INFO = / - No client info in response$/;
+
 export interface MsalLogger {
   warn(message: string): void;
   error(message: string): void;
@@ -35,7 +41,7 @@ export function createMsalClient(
         logLevel: LogLevel.Warning,
         loggerCallback: (level, message) => {
           if (level === LogLevel.Error) logger.error(`msal: ${redact(message)}`);
-          else if (level === LogLevel.Warning) logger.warn(`msal: ${redact(message)}`);
+          else if (level === LogLevel.Warning && !NO_CLIENT_INFO.test(message)) logger.warn(`msal: ${redact(message)}`);
         },
       },
     },

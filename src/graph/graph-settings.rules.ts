@@ -57,8 +57,9 @@ function credentialProblems(graph: GraphTokenOptions): string[] {
   return [];
 }
 
-// Checked even without a tenant or client id: unlike a certificate file, it holds no secret
-// that a deployment might leave out on purpose, so a bad value is a mistake either way.
+// Unlike the certificate file, checked even without a tenant and client id: it is public
+// metadata, never a secret provisioned only where tokens are requested, so a broken value
+// is a mistake wherever it is set.
 function authorityMetadataProblems(graph: GraphTokenOptions): string[] {
   if (!graph.authorityMetadata) return [];
   try {

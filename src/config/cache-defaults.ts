@@ -51,6 +51,7 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
       clientSecret: undefined,
       clientCertificateFile: undefined,
       authorityHost: 'https://login.microsoftonline.com',
+      authorityMetadata: undefined,
       scopes: [...DEFAULT_GRAPH_SCOPES],
       cacheKey: 'graph_token_cache',
       cacheDurationSeconds: 3300,

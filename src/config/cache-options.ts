@@ -72,6 +72,12 @@ export interface GraphTokenOptions {
   /** PEM file with the app's certificate and its unencrypted private key; the alternative to a secret. */
   clientCertificateFile?: string;
   authorityHost: string;
+  /**
+   * The authority's OpenID configuration (JSON text, or the path of a file holding it) for
+   * msal-node's `auth.authorityMetadata`. When set, the authority host is also one of
+   * msal-node's `knownAuthorities`, so no instance discovery is asked of Microsoft.
+   */
+  authorityMetadata?: string;
   scopes: string[];
   cacheKey: string;
   /** Upper bound, in seconds, for how long a token stays in the shared cache. */

@@ -11,6 +11,7 @@ export type SettingKind =
   | { type: 'aesKey' }
   | { type: 'hostList' }
   | { type: 'redisUrl' }
+  | { type: 'authorityUrl' }
   | { type: 'routePath' };
 
 export interface SettingRule {
@@ -60,7 +61,8 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'GRAPH_CLIENT_ID', path: 'graph.clientId', kind: { type: 'string' }, emptyIsUnset: true },
   { env: 'GRAPH_CLIENT_SECRET', path: 'graph.clientSecret', kind: { type: 'string' }, secret: true, emptyIsUnset: true },
   { env: 'GRAPH_CLIENT_CERTIFICATE_FILE', path: 'graph.clientCertificateFile', kind: { type: 'string' }, emptyIsUnset: true },
-  { env: 'GRAPH_AUTHORITY_HOST', path: 'graph.authorityHost', kind: { type: 'string', nonEmpty: true } },
+  { env: 'GRAPH_AUTHORITY_HOST', path: 'graph.authorityHost', kind: { type: 'authorityUrl' } },
+  { env: 'GRAPH_AUTHORITY_METADATA', path: 'graph.authorityMetadata', kind: { type: 'string' }, emptyIsUnset: true },
   { env: 'GRAPH_SCOPES', path: 'graph.scopes', kind: { type: 'list' } },
   { env: 'GRAPH_TOKEN_CACHE_KEY', path: 'graph.cacheKey', kind: { type: 'string', nonEmpty: true } },
   { env: 'GRAPH_TOKEN_CACHE_DURATION', path: 'graph.cacheDurationSeconds', kind: { type: 'int', min: 1 } },
@@ -102,6 +104,8 @@ export function describeAllowed(kind: SettingKind): string {
       return 'a comma-separated list of host:port with ports from 1 to 65535';
     case 'redisUrl':
       return 'a redis:// or rediss:// URL';
+    case 'authorityUrl':
+      return 'an https:// URL such as https://login.microsoftonline.com';
     case 'routePath':
       return 'a route path such as health/cache: segments of letters, digits and - . _ ~ separated by /';
   }

@@ -1,4 +1,5 @@
 import { SettingKind } from './cache-settings';
+import { authorityUrlProblem } from './authority-url.rules';
 import { redisUrlProblem } from './redis-url.rules';
 
 /**
@@ -42,6 +43,8 @@ export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
       return checkTyped(kind, parseHostList(trimmed));
     case 'redisUrl':
       return checkTyped(kind, trimmed);
+    case 'authorityUrl':
+      return checkTyped(kind, trimmed);
     case 'routePath':
       return checkTyped(kind, trimmed);
   }
@@ -79,6 +82,11 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
       if (typeof value !== 'string') return { ok: false };
       const reason = redisUrlProblem(value);
       return reason ? { ok: false, reason } : { ok: true, value };
+    }
+    case 'authorityUrl': {
+      if (typeof value !== 'string') return { ok: false };
+      const reason = authorityUrlProblem(value.trim());
+      return reason ? { ok: false, reason } : { ok: true, value: value.trim() };
     }
     case 'routePath':
       return routePath(value);

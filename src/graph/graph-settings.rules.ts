@@ -2,6 +2,7 @@ import type { GraphTokenOptions } from '../config/cache-options';
 import { redactSecrets } from '../common/redact-secrets';
 import { assertValidKey, MAX_KEY_LENGTH } from '../service/cache-key';
 import { AbortableNetworkClient } from './abortable-network-client';
+import { AuthorityMetadataError, readAuthorityMetadata } from './authority-metadata';
 import { CertificateFileError, readCertificateFile } from './certificate-file';
 import { configuredCredentials, credentialSecrets } from './client-credential';
 import { DERIVED_KEY_SUFFIXES, graphCacheKeys } from './graph-cache-keys';
@@ -15,7 +16,7 @@ const SILENT = { warn: () => undefined, error: () => undefined };
  * at startup instead, with a CacheConfigError that names it.
  */
 export function graphSettingProblems(graph: GraphTokenOptions): string[] {
-  const problems = [...cacheKeyProblems(graph.cacheKey), ...credentialProblems(graph)];
+  const problems = [...cacheKeyProblems(graph.cacheKey), ...credentialProblems(graph), ...authorityMetadataProblems(graph)];
   if (problems.length === 0) problems.push(...clientProblems(graph));
   return problems;
 }
@@ -54,6 +55,20 @@ function credentialProblems(graph: GraphTokenOptions): string[] {
     }
   }
   return [];
+}
+
+// Unlike the certificate file, checked even without a tenant and client id: it is public
+// metadata, never a secret provisioned only where tokens are requested, so a broken value
+// is a mistake wherever it is set.
+function authorityMetadataProblems(graph: GraphTokenOptions): string[] {
+  if (!graph.authorityMetadata) return [];
+  try {
+    readAuthorityMetadata(graph.authorityMetadata);
+    return [];
+  } catch (error) {
+    if (!(error instanceof AuthorityMetadataError)) throw error;
+    return [error.message];
+  }
 }
 
 /**

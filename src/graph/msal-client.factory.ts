@@ -1,7 +1,14 @@
 import { ConfidentialClientApplication, type Configuration, type INetworkModule, LogLevel, type NodeAuthOptions } from '@azure/msal-node';
 import type { GraphTokenOptions } from '../config/cache-options';
+import { AuthorityMetadataError, readAuthorityMetadata } from './authority-metadata';
 import { CertificateFileError, readCertificateFile } from './certificate-file';
 import { credentialFromMsalOptions } from './client-credential';
+
+/**
+ * msal-node warns this after every client-credentials token: client info describes a signed-in
+ * user, and an app token has none. As a warning on every fetch it only hid the real ones.
+ */
+const NO_CLIENT_INFO = / - No client info in response$/;
 
 export interface MsalLogger {
   warn(message: string): void;
@@ -25,6 +32,7 @@ export function createMsalClient(
       clientId: graph.clientId ?? '',
       authority: `${graph.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(graph.tenantId ?? '')}`,
       ...baseCredential(graph),
+      ...pinnedAuthority(graph),
     },
     system: {
       networkClient,
@@ -33,7 +41,7 @@ export function createMsalClient(
         logLevel: LogLevel.Warning,
         loggerCallback: (level, message) => {
           if (level === LogLevel.Error) logger.error(`msal: ${redact(message)}`);
-          else if (level === LogLevel.Warning) logger.warn(`msal: ${redact(message)}`);
+          else if (level === LogLevel.Warning && !NO_CLIENT_INFO.test(message)) logger.warn(`msal: ${redact(message)}`);
         },
       },
     },
@@ -44,6 +52,7 @@ export function createMsalClient(
 /** Why a client could not be built, for a startup problem or an INVALID_CONFIGURATION error. */
 export function describeClientBuildError(error: unknown, redact: (text: string) => string): string {
   if (error instanceof CertificateFileError) return `GRAPH_CLIENT_CERTIFICATE_FILE ${error.message}`;
+  if (error instanceof AuthorityMetadataError) return error.message;
   const e = (typeof error === 'object' && error !== null ? error : {}) as { errorCode?: string; errorMessage?: string; message?: string };
   const text = e.errorCode ? `${e.errorCode}${e.errorMessage ? `: ${e.errorMessage}` : ''}` : (e.message ?? String(error));
   return `msal-node refuses the configuration (graph.msal and the GRAPH_* credentials): ${redact(text)}`;
@@ -54,6 +63,17 @@ function baseCredential(graph: GraphTokenOptions): Partial<NodeAuthOptions> {
   if (credentialFromMsalOptions(graph)) return {};
   if (graph.clientCertificateFile) return { clientCertificate: readCertificateFile(graph.clientCertificateFile) };
   return { clientSecret: graph.clientSecret };
+}
+
+/**
+ * With its endpoints given, the authority needs no discovery; but msal-node still asks
+ * Microsoft's instance discovery to vouch for a host it does not know, unless the host is
+ * one of its knownAuthorities. Whoever sets the metadata already chose where the token
+ * request goes, so the authority host is trusted as given.
+ */
+function pinnedAuthority(graph: GraphTokenOptions): Partial<NodeAuthOptions> {
+  if (!graph.authorityMetadata) return {};
+  return { authorityMetadata: readAuthorityMetadata(graph.authorityMetadata), knownAuthorities: [graph.authorityHost] };
 }
 
 /** Plain objects are merged key by key; anything else (arrays, functions, class instances) replaces. */

@@ -3,6 +3,10 @@ import { defaultCacheOptions } from '../../src/config/cache-defaults';
 import { CACHE_SETTINGS } from '../../src/config/cache-settings';
 
 const HEX_KEY = 'ab'.repeat(32);
+const AUTHORITY_METADATA = JSON.stringify({
+  token_endpoint: 'https://login.example.org/tenant-id/oauth2/v2.0/token',
+  authorization_endpoint: 'https://login.example.org/tenant-id/oauth2/v2.0/authorize',
+});
 
 /**
  * A valid text for every variable, the value it must become, and any companion variable
@@ -58,6 +62,7 @@ const VALID: Record<string, { text: string; value: unknown; with?: Record<string
   GRAPH_CLIENT_ID: { text: 'client-id', value: 'client-id' },
   GRAPH_CLIENT_SECRET: { text: 'client-secret', value: 'client-secret' },
   GRAPH_AUTHORITY_HOST: { text: 'https://login.example.org', value: 'https://login.example.org' },
+  GRAPH_AUTHORITY_METADATA: { text: AUTHORITY_METADATA, value: AUTHORITY_METADATA },
   GRAPH_SCOPES: { text: 'a/.default, b/.default', value: ['a/.default', 'b/.default'] },
   GRAPH_TOKEN_CACHE_KEY: { text: 'token', value: 'token' },
   GRAPH_TOKEN_CACHE_DURATION: { text: '600', value: 600 },
@@ -165,8 +170,8 @@ describe('configuration from the environment', () => {
       ['CACHE_MAX_ENTRIES', '0', /integer >= 1/],
       ['CACHE_MAX_ENTRIES', 'lots', /integer >= 1/],
       ['CACHE_METRICS_PATH', '', /non-empty string/],
-      ['CACHE_HEALTH_ENABLED', 'sometimes', /true or false/],
-      ['CACHE_HEALTH_DETAILS', 'verbose', /true or false/],
+      ['CACHE_HEALTH_ENABLED', 'sometimes', /expected a boolean: true, false, 1, 0, yes, no, on, off \(any case\)$/],
+      ['CACHE_HEALTH_DETAILS', 'verbose', /expected a boolean: true, false, 1, 0, yes, no, on, off \(any case\)$/],
       ['CACHE_HEALTH_PATH', '', /a route path such as health\/cache/],
       ['CACHE_HEALTH_PATH', '/', /a route path/],
       ['CACHE_HEALTH_PATH', 'health/:check', /a route path/],

@@ -92,11 +92,12 @@ export class FakeTokenEndpoint {
   }
 
   /**
-   * OpenID metadata for `auth.authorityMetadata`. msal-node refuses an http:// authority, but
+   * OpenID metadata for `auth.authorityMetadata` (or GRAPH_AUTHORITY_METADATA) of the
+   * authority `<authorityHost>/<tenantId>`. msal-node refuses an http:// authority, but
    * takes an https one whose metadata names an http token endpoint (measured with 7.2.3).
    */
-  authorityMetadata(tenantId: string): string {
-    const base = `https://login.microsoftonline.com/${tenantId}`;
+  authorityMetadata(tenantId: string, authorityHost = 'https://login.microsoftonline.com'): string {
+    const base = `${authorityHost}/${tenantId}`;
     return JSON.stringify({
       token_endpoint: this.tokenUrl(tenantId),
       authorization_endpoint: `${base}/oauth2/v2.0/authorize`,

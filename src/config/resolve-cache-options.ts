@@ -85,15 +85,22 @@ function refusal(rule: SettingRule, outcome: { reason?: string }): string {
 }
 
 function quote(rule: SettingRule, text: string): string {
-  return rule.secret ? '<hidden>' : JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+  if (rule.secret) return '<hidden>';
+  const shown = hideUserInfo(text);
+  return JSON.stringify(shown.length > 80 ? `${shown.slice(0, 80)}...` : shown);
 }
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? String(value);
+    return hideUserInfo(JSON.stringify(value) ?? String(value));
   } catch {
-    return String(value);
+    return hideUserInfo(String(value));
   }
+}
+
+/** A URL in a setting that is not a secret may still carry one (`https://user:password@host`): never echo it. */
+function hideUserInfo(text: string): string {
+  return text.replace(/(\/\/)[^/?#@\s"]*@/g, '$1<hidden>@');
 }
 
 function getPath(source: object, path: string): unknown {

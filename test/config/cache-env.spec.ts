@@ -1,4 +1,4 @@
-import { CacheConfigError, parseCacheEnv, validateCacheEnv } from '../../src';
+import { CacheConfigError, parseCacheEnv, resolveCacheOptions, validateCacheEnv } from '../../src';
 import { defaultCacheOptions } from '../../src/config/cache-defaults';
 import { CACHE_SETTINGS } from '../../src/config/cache-settings';
 
@@ -144,6 +144,20 @@ describe('configuration from the environment', () => {
       expect(pathValue(parseCacheEnv({ [env]: '' }), path)).toStrictEqual(pathValue(defaultCacheOptions(), path));
     },
   );
+
+  it('a URL in a setting that is not secret never shows the credentials it carries', () => {
+    const fromEnv = configError({ GRAPH_AUTHORITY_HOST: 'https://app:s3cret-pw@login.example.org' });
+    expect(fromEnv.message).toContain('GRAPH_AUTHORITY_HOST="https://<hidden>@login.example.org"');
+    expect(fromEnv.message).not.toContain('s3cret-pw');
+    let fromCode: unknown;
+    try {
+      resolveCacheOptions({ graph: { authorityHost: 'https://app:s3cret-pw@login.example.org' } });
+    } catch (error) {
+      fromCode = error;
+    }
+    expect(fromCode).toBeInstanceOf(CacheConfigError);
+    expect((fromCode as Error).message).not.toContain('s3cret-pw');
+  });
 
   describe('a bad value is refused with the variable, the value and what is allowed', () => {
     it.each<[string, string, RegExp]>([

@@ -144,7 +144,7 @@ describe('where the health endpoint is mapped', () => {
     Object.assign(process.env, { CACHE_HEALTH_ENABLED: 'sometimes', CACHE_HEALTH_PATH: 'health/:check', REDIS_PORT: 'abc' });
     const error = await startupError([processEnvConfig(), IdeaGraphCacheModule.forRootAsync()]);
     expect(error.problems).toHaveLength(3);
-    expect(error.message).toContain('CACHE_HEALTH_ENABLED="sometimes" is invalid: expected true or false');
+    expect(error.message).toContain('CACHE_HEALTH_ENABLED="sometimes" is invalid: expected a boolean: true, false, 1, 0, yes, no, on, off (any case)');
     expect(error.message).toContain('CACHE_HEALTH_PATH="health/:check" is invalid: expected a route path');
     expect(error.message).toContain('REDIS_PORT="abc" is invalid');
   });

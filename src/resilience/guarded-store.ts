@@ -121,8 +121,26 @@ export class GuardedStore {
    * answer, or undefined on any backend fault. Mapping here, not in a `.then` of the
    * caller, saves a promise layer on the hottest path (measured about 3 % of a Redis get).
    */
-  read<T, R>(operation: string, keys: string | readonly string[], call: (store: CacheStore) => Promise<T>, toResult: (answer: T | undefined) => R): Promise<R> {
-    return this.execute<T | undefined, R, R>(operation, keys, call, undefined as R, undefined, toResult, undefined, true);
+  read<T, R>(operation: string, key: string, call: (store: CacheStore) => Promise<T>, toResult: (answer: T | string | undefined) => R): Promise<R> {
+    if (this.store.peek) return this.readNow(operation, key, toResult);
+    return this.execute<T | undefined, R, R>(operation, key, call, undefined as R, undefined, toResult, undefined, true);
+  }
+
+  /** `read` on an in-process store: synchronous, so the only promise is the one handed back. */
+  private readNow<R>(operation: string, key: string, toResult: (answer: string | undefined) => R): Promise<R> {
+    const started = performance.now();
+    let answer: string | undefined;
+    try {
+      answer = this.store.peek!(key);
+    } catch (error) {
+      this.recordFault(operation, key, error);
+    }
+    this.latencies.record(operation, performance.now() - started);
+    try {
+      return Promise.resolve(toResult(answer));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Like `run` for writes: true once the store confirmed the write, false on any backend fault. */

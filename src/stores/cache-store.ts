@@ -12,6 +12,12 @@ export interface CacheStore {
   /** The stored text; null or undefined when absent (null lets a client's reply pass through unwrapped). */
   get(key: string): Promise<string | null | undefined>;
   getMany(keys: string[]): Promise<(string | undefined)[]>;
+  /**
+   * In-process stores only: the stored text, read synchronously. A read that needs no I/O
+   * then costs no promise of its own (measured: two promise layers were a third of a
+   * locmem get).
+   */
+  peek?(key: string): string | undefined;
   /** Resolves once stored (with whatever the backend answered). */
   set(key: string, value: string, ttlMs: number | null): Promise<unknown>;
   /** Stores only if absent; true if it stored. */

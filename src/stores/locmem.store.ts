@@ -39,6 +39,10 @@ export class LocmemStore implements CacheStore {
     return this.entries.get(key);
   }
 
+  peek(key: string): string | undefined {
+    return this.entries.get(key);
+  }
+
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
     return keys.map((key) => this.entries.get(key));
   }

@@ -1,15 +1,5 @@
 import { CacheConfigError, parseCacheEnv, resolveCacheOptions } from '../../src';
-import { graphEnv, startGraphApp } from './graph-test-app';
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CacheConfigError);
-    return (error as CacheConfigError).problems;
-  }
-  throw new Error('expected a CacheConfigError');
-}
+import { graphEnv, problemsOf, startGraphApp } from './graph-test-app';
 
 describe('GRAPH_AUTHORITY_HOST, checked at startup', () => {
   it('an http authority stops startup with one CacheConfigError that says https is required', () => {

@@ -4,21 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CacheConfigError, parseCacheEnv, resolveCacheOptions } from '../../src';
 import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
-import { CLIENT_SECRET, graphEnv, startGraphApp, TENANT, type GraphTestApp } from './graph-test-app';
+import { CLIENT_SECRET, graphEnv, problemsOf, startGraphApp, TENANT, type GraphTestApp } from './graph-test-app';
 
 /** Not a Microsoft host: msal-node has no built-in metadata for it, so it would ask Microsoft's instance discovery. */
 const PRIVATE_AUTHORITY = 'https://login.contoso.test';
 const HINT = /It takes the authority's OpenID configuration JSON \(with token_endpoint and authorization_endpoint\), inline or as the path of a file/;
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CacheConfigError);
-    return (error as CacheConfigError).problems;
-  }
-  throw new Error('expected a CacheConfigError');
-}
 
 /** Every URL Node's fetch (msal-node 7's transport) is asked for while `work` runs, without the query. */
 async function requestedUrls(work: () => Promise<unknown>): Promise<string[]> {

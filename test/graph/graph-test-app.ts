@@ -1,7 +1,7 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { CacheManagerService, cacheOptionsFromConfig, GraphTokenService, IdeaGraphCacheModule } from '../../src';
+import { CacheConfigError, CacheManagerService, cacheOptionsFromConfig, GraphTokenService, IdeaGraphCacheModule } from '../../src';
 import type { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { envOnlyConfig } from '../helpers/test-app';
 
@@ -73,4 +73,15 @@ function captureLogger(lines: string[]): LoggerService {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The problems of the CacheConfigError that `run` throws; fails the test if it throws none. */
+export function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CacheConfigError);
+    return (error as CacheConfigError).problems;
+  }
+  throw new Error('expected a CacheConfigError');
 }

@@ -1,4 +1,4 @@
-import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
+import { FakeTokenEndpoint, useFakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { runTokenProcess } from './fixture-process';
 import { graphEnv, sleep, startGraphApp, TENANT, type GraphTestApp } from './graph-test-app';
 
@@ -13,13 +13,7 @@ describe('GraphTokenService against an endpoint that never answers', () => {
   let endpoint: FakeTokenEndpoint;
   let graph: GraphTestApp | undefined;
 
-  beforeAll(async () => {
-    endpoint = await FakeTokenEndpoint.start();
-  });
-  afterAll(async () => {
-    await endpoint.stop();
-  });
-  beforeEach(() => endpoint.reset());
+  useFakeTokenEndpoint((started) => (endpoint = started));
   afterEach(async () => {
     await graph?.close();
     graph = undefined;

@@ -1,18 +1,12 @@
 import { GraphTokenError } from '../../src';
-import { FakeTokenEndpoint, type FakeTokenAnswer } from '../helpers/fake-token-endpoint';
+import { FakeTokenEndpoint, type FakeTokenAnswer, useFakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { CLIENT_SECRET, graphEnv, sleep, startGraphApp, type GraphTestApp } from './graph-test-app';
 
 describe('GraphTokenService when Entra ID fails', () => {
   let endpoint: FakeTokenEndpoint;
   let graph: GraphTestApp | undefined;
 
-  beforeAll(async () => {
-    endpoint = await FakeTokenEndpoint.start();
-  });
-  afterAll(async () => {
-    await endpoint.stop();
-  });
-  beforeEach(() => endpoint.reset());
+  useFakeTokenEndpoint((started) => (endpoint = started));
   afterEach(async () => {
     if (graph) {
       expect(graph.logs.join('\n')).not.toContain(CLIENT_SECRET);

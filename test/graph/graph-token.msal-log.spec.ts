@@ -1,6 +1,6 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { AbortableNetworkClient } from '../../src/graph/abortable-network-client';
-import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
+import { FakeTokenEndpoint, useFakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { graphEnv, startGraphApp, TENANT, type GraphTestApp } from './graph-test-app';
 
 /** Not a Microsoft host, and not a known authority: msal-node asks instance discovery about it. */
@@ -31,13 +31,7 @@ describe("msal-node's log lines in the Nest log", () => {
   let endpoint: FakeTokenEndpoint;
   let graph: GraphTestApp | undefined;
 
-  beforeAll(async () => {
-    endpoint = await FakeTokenEndpoint.start();
-  });
-  afterAll(async () => {
-    await endpoint.stop();
-  });
-  beforeEach(() => endpoint.reset());
+  useFakeTokenEndpoint((started) => (endpoint = started));
   afterEach(async () => {
     await graph?.close();
     graph = undefined;

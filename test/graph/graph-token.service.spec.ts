@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { GraphTokenError } from '../../src';
-import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
+import { FakeTokenEndpoint, useFakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { CLIENT_SECRET, graphEnv, sleep, startGraphApp, type GraphTestApp } from './graph-test-app';
 
 const MARGIN_MS = 300_000;
@@ -9,13 +9,7 @@ describe('GraphTokenService (one process, locmem cache)', () => {
   let endpoint: FakeTokenEndpoint;
   let graph: GraphTestApp | undefined;
 
-  beforeAll(async () => {
-    endpoint = await FakeTokenEndpoint.start();
-  });
-  afterAll(async () => {
-    await endpoint.stop();
-  });
-  beforeEach(() => endpoint.reset());
+  useFakeTokenEndpoint((started) => (endpoint = started));
   afterEach(async () => {
     if (graph) {
       expect(graph.logs.join('\n')).not.toContain(CLIENT_SECRET);

@@ -280,3 +280,19 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
 }
+
+/**
+ * One endpoint for the enclosing describe block: started before its tests, reset before
+ * each, stopped after them. `onStarted` hands it to the suite's own variable.
+ */
+export function useFakeTokenEndpoint(onStarted: (endpoint: FakeTokenEndpoint) => void): void {
+  let endpoint: FakeTokenEndpoint | undefined;
+  beforeAll(async () => {
+    endpoint = await FakeTokenEndpoint.start();
+    onStarted(endpoint);
+  });
+  afterAll(async () => {
+    await endpoint?.stop();
+  });
+  beforeEach(() => endpoint?.reset());
+}

@@ -24,7 +24,8 @@ export interface CoherenceScenario {
   /** Per worker. */
   ratePerSecond: number;
   lanes?: number;
-  mix?: OperationMix;
+  /** One mix for all, or each worker its own; READ_HEAVY_MIX by default. */
+  mix?: OperationMix | ((worker: number) => OperationMix);
   seed: number;
   /** Runs alongside each burst (a fault to apply); the burst's end waits for it too. */
   duringBurst?: (burst: number) => Promise<void>;
@@ -65,7 +66,7 @@ export async function runCoherenceScenario(scenario: CoherenceScenario): Promise
         operations: scenario.operations,
         ratePerSecond: scenario.ratePerSecond,
         lanes: scenario.lanes ?? 4,
-        mix: scenario.mix ?? READ_HEAVY_MIX,
+        mix: typeof scenario.mix === 'function' ? scenario.mix(worker) : (scenario.mix ?? READ_HEAVY_MIX),
         keys: scenario.keys,
       })),
       scenario.duringBurst?.(burst),

@@ -8,8 +8,8 @@ import { allKeys, type KeySpace, type OperationMix, READ_HEAVY_MIX } from './wor
 
 /**
  * How long every worker stays idle before the convergence reads: a little over the time
- * an invalidation takes to reach every process (a few ms on loopback, measured far
- * below 50 ms even on a loaded 2-core machine).
+ * an invalidation takes to reach every process (under 100 ms at worst, measured as the
+ * staleness of stale reads on a loaded 2-core machine).
  */
 export const QUIET_MS = 200;
 

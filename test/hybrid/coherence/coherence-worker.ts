@@ -12,7 +12,10 @@ import { BurstRunner } from './burst-runner';
 import type { KeyReadings } from './operation-log';
 import { WORKER_ENV_VARIABLE, WORKER_INDEX_VARIABLE, type WorkerCommand, type WorkerReply } from './worker-protocol';
 
-/** A cluster client discovers its slots before it answers; a burst must not start before. */
+/**
+ * A burst must not start before the cache answers (a cluster client discovers its slots
+ * first) and, on the hybrid backend, hears its bus: health says "degraded" until then.
+ */
 const CACHE_READY_BOUND_MS = 10_000;
 
 async function boot(env: Record<string, string>): Promise<INestApplication> {
@@ -54,8 +57,8 @@ async function main(): Promise<void> {
     app = await boot(env);
     await cacheAnswers(app);
   } catch (error) {
-    reply({ type: 'startup-failed', error: String(error) });
-    process.exit(1);
+    reply({ type: 'startup-failed', error: String(error) }, () => process.exit(1));
+    return;
   }
   const cache = app.get(CacheManagerService);
   const runner = new BurstRunner(cache, worker);

@@ -7,7 +7,7 @@ import { WORKER_ENV_VARIABLE, WORKER_INDEX_VARIABLE, type WorkerCommand, type Wo
 const ROOT = join(__dirname, '..', '..', '..');
 const WORKER_SCRIPT = join(__dirname, 'coherence-worker.ts');
 const REGISTER = join(ROOT, 'test', 'helpers', 'ts-register.js');
-/** The first start on a machine transpiles the module graph, which took up to 20 s of a busy 2-core machine. */
+/** The first start on a machine transpiles the module graph (cached afterwards); the same allowance as test/graph/fixture-process.ts. */
 const STARTUP_BOUND_MS = 60_000;
 /** Any command but a burst answers in well under a second; a hung worker must fail the test, not stall it. */
 const COMMAND_BOUND_MS = 30_000;

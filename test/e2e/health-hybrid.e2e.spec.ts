@@ -40,7 +40,7 @@ describe('GET /health/cache on the hybrid backend', () => {
     let degraded: request.Response | undefined;
     // The subscriber reconnects within about 50 ms of a kill: kill until a request lands in that gap.
     for (let attempt = 0; attempt < 50 && !degraded; attempt++) {
-      await raw.client('KILL', 'TYPE', 'pubsub');
+      await raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
       const response = await request(app.getHttpServer()).get('/health/cache');
       if (response.body.status === 'degraded') degraded = response;
     }

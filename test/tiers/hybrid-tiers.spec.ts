@@ -188,7 +188,7 @@ describe('hybrid backend, one process', () => {
     // A write this process never hears of, as if its message was lost while the bus was down.
     await raw.set(':1:k', JSON.stringify('new'), 'KEEPTTL');
     expect(await cache.get('k')).toBe('old');
-    await raw.client('KILL', 'TYPE', 'pubsub');
+    await raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await until(() => cache.getStats().tiers!.bus.outages === 1, 'the bus to be lost');
     await until(() => cache.getStats().tiers!.bus.live, 'the bus to be heard again');
     expect(await cache.get('k')).toBe('new');

@@ -18,8 +18,8 @@ export const BACKEND_UNDER_TEST = 'hybrid';
 /**
  * How stale a read may be online, in ms. An invalidation reaches the other processes in
  * under a millisecond on loopback (the median stale read); with two spec files, their
- * workers and servers sharing 2 cores, the worst stale read measured was under 100 ms. The rest
- * is room for event-loop stalls. The convergence check after each burst has no bound: it
- * is exact.
+ * workers and servers sharing 2 cores, the worst stale read measured was under 100 ms.
+ * The rest is room for event-loop stalls. The convergence check after each burst has no
+ * bound: it is exact.
  */
 export const ONLINE_BOUND_MS = 250;

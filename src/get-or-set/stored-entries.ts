@@ -32,6 +32,11 @@ export class StoredEntries implements ManyEntryPort {
     return this.guard.read('get', storeKey, (store) => store.get(storeKey), (text) => this.found<T>(text));
   }
 
+  readEntryThen<T, R>(key: string, onFound: (found: FoundEntry<T> | undefined) => R): Promise<Awaited<R>> {
+    const storeKey = this.keyPrefix + key;
+    return this.guard.read('get', storeKey, (store) => store.get(storeKey), (text) => onFound(this.found<T>(text))) as Promise<Awaited<R>>;
+  }
+
   async readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>> {
     const storeKeys = keys.map((key) => this.keyPrefix + key);
     const texts = await this.guard.run('getMany', storeKeys, (store) => store.getMany(storeKeys), undefined, this.guard.batchBoundMs(keys.length));

@@ -234,9 +234,13 @@ export class CacheManagerService {
    * every waiting caller, and a factory slower than `hardTimeoutMs` rejects with
    * CacheFactoryTimeoutError (it runs on, and stores its result when it finishes).
    */
-  async getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<T> {
-    assertValidKey(key);
-    timeoutToMs(timeout, this.options.defaultTimeout);
+  getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<T> {
+    try {
+      assertValidKey(key);
+      timeoutToMs(timeout, this.options.defaultTimeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.flow.getOrSet(key, factory, timeout, options);
   }
 

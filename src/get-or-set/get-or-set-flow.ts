@@ -186,8 +186,19 @@ export class GetOrSetFlow {
       if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));
       return value;
     });
-    void stored.finally(() => lock?.release()).catch(() => undefined);
-    return this.bounded(key, stored, policy, stale);
+    // A failure releases the lock before it reaches the caller (nothing of the call is
+    // left behind); after a success the value is stored already, so waiters need not wait for the release.
+    const released = stored.then(
+      (value) => {
+        void lock?.release().catch(() => undefined);
+        return value;
+      },
+      async (error: unknown) => {
+        await lock?.release().catch(() => undefined);
+        throw error;
+      },
+    );
+    return this.bounded(key, released, policy, stale);
   }
 
   /**

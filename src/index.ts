@@ -17,6 +17,7 @@ export type {
   CacheBackendName,
   CacheHealthOptions,
   CacheMetricsOptions,
+  CacheOtelOptions,
   GraphTokenOptions,
   IdeaGraphCacheModuleOptions,
   IdeaGraphCacheOptions,

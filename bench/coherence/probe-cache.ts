@@ -1,0 +1,28 @@
+import { createBentoCache } from '../baselines/bentocache';
+import { startCacheContext } from '../support/cache-app';
+import { hybridCacheOptions, L1_MAX_ENTRIES } from '../support/hybrid-options';
+import type { ProbeCacheKind } from './messages';
+
+const HOST = '127.0.0.1';
+
+/** The three calls a probe process makes, whichever cache it runs. */
+export interface ProbeCache {
+  get(key: string): Promise<unknown>;
+  /** True once the write is acknowledged. */
+  set(key: string, value: unknown): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function openProbeCache(kind: ProbeCacheKind, port: number): Promise<ProbeCache> {
+  if (kind !== 'bentocache') {
+    const options = kind === 'hybrid' ? hybridCacheOptions(port) : { backend: 'redis' as const, redis: { host: HOST, port } };
+    const { cache, context } = await startCacheContext(options);
+    return { get: (key) => cache.get(key), set: (key, value) => cache.set(key, value), close: () => context.close() };
+  }
+  const bento = createBentoCache(HOST, port, L1_MAX_ENTRIES);
+  return {
+    get: (key) => bento.get({ key }),
+    set: (key, value) => bento.set({ key, value }),
+    close: () => bento.disconnectAll(),
+  };
+}

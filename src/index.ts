@@ -16,12 +16,16 @@ export type {
   GraphTokenOptions,
   IdeaGraphCacheModuleOptions,
   IdeaGraphCacheOptions,
+  L1Options,
   RedisConnectionOptions,
   RedisNodeAddress,
 } from './config/cache-options';
-export { CacheHealthService, type CacheHealthReport, type NodeCounts } from './health/cache-health.service';
+export { CacheHealthService, type CacheHealthReport, type NodeCounts, type TierHealth } from './health/cache-health.service';
 export { CacheHealthIndicator, type CacheHealthIndicatorResult } from './terminus/cache-health.indicator';
-export type { BreakerState, CacheStats, LatencySummary, RecoveryStats } from './metrics/cache-stats';
+export type { BreakerState, CacheStats, LatencySummary, RecoveryStats, TierStats } from './metrics/cache-stats';
+export type { BusCounters, BusState } from './bus/invalidation-bus';
+export { BUS_FORMAT_VERSION } from './bus/bus-channels';
+export { BUS_HEARTBEAT_INTERVAL_MS, BUS_SILENCE_LIMIT_MS, BUS_STALENESS_BOUND_MS } from './bus/bus-timing';
 export { GraphTokenService } from './graph/graph-token.service';
 export { GraphTokenError, type GraphTokenErrorCode, type GraphTokenErrorDetails } from './graph/graph-token.error';
 export type { GetAccessTokenOptions, GraphTokenSource, GraphTokenStatus } from './graph/graph-token.types';

@@ -35,6 +35,10 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
     maxEntries: 10_000,
     // Entries alone do not bound memory (10,000 values of 1 MiB are 10 GiB); why 64 MiB: locmem-bounds.ts.
     maxBytes: DEFAULT_LOCMEM_MAX_BYTES,
+    // A minute: long enough that hot keys are read from memory almost always, short enough
+    // that an entry whose invalidation was lost (a process that died between its write and
+    // its publish) is gone soon. docs/hybrid.md says how to choose it.
+    l1: { maxEntries: 10_000, maxBytes: DEFAULT_LOCMEM_MAX_BYTES, timeoutSeconds: 60 },
     // 10k keys cost about 1 MB of memory while remembered and drain in 20 round trips.
     recoveryMaxKeys: 10_000,
     // 1 MiB, the same cap .NET HybridCache applies by default.

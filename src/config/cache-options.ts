@@ -1,7 +1,20 @@
 import type { Configuration as MsalConfiguration } from '@azure/msal-node';
 
-/** The three interchangeable backends, named as in IdeaGraph's Django settings. */
-export type CacheBackendName = 'redis' | 'locmem' | 'dummy';
+/**
+ * The interchangeable backends: the three of IdeaGraph's Django settings, and `hybrid`, an
+ * in-process L1 in front of Redis kept coherent across processes by a Redis pub/sub bus.
+ */
+export type CacheBackendName = 'redis' | 'hybrid' | 'locmem' | 'dummy';
+
+/** The in-process tier of the hybrid backend. */
+export interface L1Options {
+  /** Entry bound (least recently used entries are evicted). */
+  maxEntries: number;
+  /** Byte bound, counted as for locmem. */
+  maxBytes: number;
+  /** The longest an entry lives in L1, in seconds; it never outlives its Redis TTL either. */
+  timeoutSeconds: number;
+}
 
 /** Connection settings for the Redis backend. */
 export interface RedisConnectionOptions {
@@ -104,6 +117,8 @@ export interface IdeaGraphCacheOptions {
   maxEntries: number;
   /** Byte bound of the locmem backend: characters count 2 bytes each, plus a small overhead per entry. */
   maxBytes: number;
+  /** The hybrid backend's L1; ignored by the other backends. */
+  l1: L1Options;
   /**
    * Most keys whose failed writes are remembered during an outage and deleted once the
    * backend answers again; past it, recovery clears this cache's prefix and version instead.

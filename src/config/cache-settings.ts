@@ -27,7 +27,7 @@ export interface SettingRule {
 }
 
 export const CACHE_SETTINGS: readonly SettingRule[] = [
-  { env: 'CACHE_BACKEND', path: 'backend', kind: { type: 'enum', values: ['redis', 'locmem', 'dummy'] } },
+  { env: 'CACHE_BACKEND', path: 'backend', kind: { type: 'enum', values: ['redis', 'hybrid', 'locmem', 'dummy'] } },
   { env: 'REDIS_HOST', path: 'redis.host', kind: { type: 'string', nonEmpty: true } },
   { env: 'REDIS_PORT', path: 'redis.port', kind: { type: 'int', min: 1, max: 65535 } },
   { env: 'REDIS_DB', path: 'redis.db', kind: { type: 'int', min: 0 } },
@@ -49,6 +49,9 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'CACHE_VERSION', path: 'version', kind: { type: 'int' } },
   { env: 'CACHE_MAX_ENTRIES', path: 'maxEntries', kind: { type: 'int', min: 1 } },
   { env: 'CACHE_MAX_BYTES', path: 'maxBytes', kind: { type: 'int', min: 1 } },
+  { env: 'CACHE_L1_MAX_ENTRIES', path: 'l1.maxEntries', kind: { type: 'int', min: 1 } },
+  { env: 'CACHE_L1_MAX_BYTES', path: 'l1.maxBytes', kind: { type: 'int', min: 1 } },
+  { env: 'CACHE_L1_TIMEOUT', path: 'l1.timeoutSeconds', kind: { type: 'int', min: 1, max: 86_400 } },
   { env: 'CACHE_RECOVERY_MAX_KEYS', path: 'recoveryMaxKeys', kind: { type: 'int', min: 1, max: 10_000_000 } },
   { env: 'CACHE_MAX_VALUE_BYTES', path: 'maxValueBytes', kind: { type: 'int', min: 1, max: 512 * 1024 * 1024 } },
   { env: 'CACHE_HEALTH_CACHE_MS', path: 'healthCacheMs', kind: { type: 'int', min: 0, max: 60_000 } },

@@ -1,4 +1,5 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
+import { usesRedis } from './backend-kinds';
 import type { IdeaGraphCacheOptions, RedisNodeAddress } from './cache-options';
 
 /**
@@ -29,8 +30,8 @@ export function redisTopologyProblems(options: IdeaGraphCacheOptions): string[] 
   if (redis.tlsCaFile && !tlsOn) {
     problems.push('REDIS_TLS_CA_FILE (redis.tlsCaFile) is set but TLS is off: set REDIS_TLS=true or use a rediss:// REDIS_URL');
   }
-  // The file is only read when the Redis backend connects; a locmem app need not have it.
-  if (redis.tlsCaFile && options.backend === 'redis') {
+  // The file is only read when a Redis-backed backend connects; a locmem app need not have it.
+  if (redis.tlsCaFile && usesRedis(options.backend)) {
     const problem = caFileProblem(redis.tlsCaFile);
     if (problem) problems.push(`REDIS_TLS_CA_FILE (redis.tlsCaFile)=${JSON.stringify(redis.tlsCaFile)} ${problem}`);
   }

@@ -13,8 +13,18 @@ export const HEALTH_PROBE_TIMEOUT_MS = 1000;
  * counts; `health.details` adds the rest of CacheBackendInfo (host, port, nodes, TLS).
  */
 export type CacheHealthReport =
-  | ({ status: 'up'; backend: CacheBackendName; latencyMs: number } & Partial<CacheBackendInfo> & Partial<NodeCounts>)
-  | ({ status: 'down'; backend: CacheBackendName; error: string } & Partial<NodeCounts>);
+  | ({ status: 'up' | 'degraded'; backend: CacheBackendName; latencyMs: number } & Partial<CacheBackendInfo> & Partial<NodeCounts> & Partial<TierHealth>)
+  | ({ status: 'down'; backend: CacheBackendName; error: string } & Partial<NodeCounts> & Partial<TierHealth>);
+
+/**
+ * Hybrid: the L1 size and whether this process hears the bus. A lost bus is "degraded",
+ * still 200: every read then goes to Redis and stays correct, only slower, so a load
+ * balancer must not take the process out for it.
+ */
+export interface TierHealth {
+  l1Entries: number;
+  bus: { live: boolean; lastMessageAgeMs: number | null };
+}
 
 /** On a Redis Cluster: how many nodes, and how many masters, answered the last ping. */
 export interface NodeCounts {
@@ -59,7 +69,7 @@ export class CacheHealthService {
     const result = await this.guard.probe(HEALTH_PROBE_TIMEOUT_MS);
     if (!result.ok) {
       this.lastSuccess = undefined;
-      return { status: 'down', backend: this.options.backend, error: result.error, ...this.nodeCounts() };
+      return { status: 'down', backend: this.options.backend, error: result.error, ...this.nodeCounts(), ...this.tierHealth() };
     }
     this.lastSuccess = { at: Date.now(), latencyMs: result.latencyMs, errors: this.guard.counters.errors };
     return this.up(result.latencyMs);
@@ -67,7 +77,14 @@ export class CacheHealthService {
 
   private up(latencyMs: number): CacheHealthReport {
     const info = this.options.health.details ? this.cache.getBackendInfo() : { backend: this.options.backend };
-    return { status: 'up', ...info, ...this.nodeCounts(), latencyMs };
+    const tiers = this.tierHealth();
+    const status = tiers.bus && !tiers.bus.live ? 'degraded' : 'up';
+    return { status, ...info, ...this.nodeCounts(), ...tiers, latencyMs };
+  }
+
+  private tierHealth(): TierHealth | Record<string, never> {
+    const stats = this.guard.store.tierStats?.();
+    return stats ? { l1Entries: stats.l1Entries, bus: { live: stats.bus.live, lastMessageAgeMs: stats.bus.lastMessageAgeMs } } : {};
   }
 
   private nodeCounts(): NodeCounts | Record<string, never> {

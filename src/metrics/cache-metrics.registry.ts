@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { GraphTokenStatus } from '../graph/graph-token.types';
-import type { CacheStats } from './cache-stats';
+import type { CacheStats, TierStats } from './cache-stats';
 import { loadPromClient } from './load-prom-client';
 
 type GraphTokenCounters = Pick<GraphTokenStatus, 'memoryHits' | 'cacheHits' | 'networkFetches' | 'networkFailures' | 'lockWaits'>;
@@ -22,6 +22,18 @@ const COUNTERS: ReadonlyArray<[name: string, help: string, read: (stats: CacheSt
   ['ideagraph_cache_recovery_queued_total', 'Keys (and clears) remembered because a write did not reach the backend.', (s) => s.recovery.queued],
   ['ideagraph_cache_recovery_made_good_total', 'Remembered keys deleted, and clears carried out, once the backend answered again.', (s) => s.recovery.madeGood],
   ['ideagraph_cache_recovery_overflowed_total', 'Times the recovery queue was full and fell back to clearing the whole cache scope.', (s) => s.recovery.overflowed],
+  ['ideagraph_cache_stale_if_error_total', "Reads answered from the process's L1 because Redis failed.", (s) => s.staleIfError],
+];
+
+/** Registered on the hybrid backend only. */
+const TIER_COUNTERS: ReadonlyArray<[name: string, help: string, read: (tiers: TierStats) => number]> = [
+  ['ideagraph_cache_l1_hits_total', "Reads answered from the process's L1, with no I/O.", (t) => t.l1Hits],
+  ['ideagraph_cache_l2_hits_total', 'Keys read from Redis and found.', (t) => t.l2Hits],
+  ['ideagraph_cache_bus_published_total', 'Invalidation messages sent on the bus.', (t) => t.bus.published],
+  ['ideagraph_cache_bus_received_total', 'Invalidation messages received from the bus.', (t) => t.bus.received],
+  ['ideagraph_cache_bus_dropped_total', 'Received bus messages that were not readable and were ignored.', (t) => t.bus.dropped],
+  ['ideagraph_cache_bus_publish_failures_total', 'Bus publishes that failed (their keys are sent again).', (t) => t.bus.publishFailures],
+  ['ideagraph_cache_bus_outages_total', 'Times the bus was lost (a closed or silent subscription).', (t) => t.bus.outages],
 ];
 
 const GRAPH_COUNTERS: ReadonlyArray<[name: string, help: string, field: keyof GraphTokenCounters]> = [
@@ -86,6 +98,8 @@ export function createCacheMetricsRegistry(sources: CacheMetricsSources): Regist
     },
   });
 
+  if (stats().tiers) registerTierMetrics(prom, registry, stats);
+
   new prom.Counter({
     name: 'ideagraph_cache_operations_total',
     help: 'Cache calls per operation.',
@@ -133,6 +147,42 @@ export function createCacheMetricsRegistry(sources: CacheMetricsSources): Regist
     }
   }
   return registry;
+}
+
+function registerTierMetrics(prom: ReturnType<typeof loadPromClient>, registry: Registry, stats: () => CacheStats): void {
+  for (const [name, help, read] of TIER_COUNTERS) {
+    new prom.Counter({
+      name,
+      help,
+      labelNames: ['backend'],
+      registers: [registry],
+      collect() {
+        const current = stats();
+        this.reset();
+        if (current.tiers) this.inc({ backend: current.backend }, read(current.tiers));
+      },
+    });
+  }
+  new prom.Gauge({
+    name: 'ideagraph_cache_bus_live',
+    help: 'Whether this process hears the invalidation bus (1), and so serves L1, or not (0).',
+    labelNames: ['backend'],
+    registers: [registry],
+    collect() {
+      const current = stats();
+      this.set({ backend: current.backend }, current.tiers?.bus.live ? 1 : 0);
+    },
+  });
+  new prom.Gauge({
+    name: 'ideagraph_cache_l1_entries',
+    help: "Entries in this process's L1.",
+    labelNames: ['backend'],
+    registers: [registry],
+    collect() {
+      const current = stats();
+      this.set({ backend: current.backend }, current.tiers?.l1Entries ?? 0);
+    },
+  });
 }
 
 /** One getStats() per scrape, shared by all metrics collected in the same tick. */

@@ -1,10 +1,12 @@
 import type { BreakerState } from '../resilience/circuit-breaker';
 import type { RecoveryStats } from '../resilience/guarded-store';
+import type { TierStats } from '../tiers/tier-stats';
 import type { LatencySummary } from './latency-histogram';
 
 export type { BreakerState } from '../resilience/circuit-breaker';
 export type { LatencySummary } from './latency-histogram';
 export type { RecoveryStats } from '../resilience/guarded-store';
+export type { TierStats } from '../tiers/tier-stats';
 
 /**
  * What `CacheManagerService.getStats()` reports, counted since the process started.
@@ -27,8 +29,12 @@ export interface CacheStats {
   timeouts: number;
   /** Calls answered with their fallback at once because the breaker was open. */
   shortCircuited: number;
+  /** Reads answered from the hybrid's L1 because Redis failed (always 0 on the other backends). */
+  staleIfError: number;
   breakerState: BreakerState;
   /** Writes that did not reach the backend, and their repair once it answered again (docs/faults.md). */
   recovery: RecoveryStats;
   latency: Record<string, LatencySummary>;
+  /** Hybrid only: L1 and L2 hits, L1 size and the bus (docs/hybrid.md). */
+  tiers?: TierStats;
 }

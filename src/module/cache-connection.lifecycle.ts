@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { classifyFault } from '../resilience/fault-classifier';
 import { GuardedStore } from '../resilience/guarded-store';
-import { RedisStore } from '../stores/redis.store';
+import type { CacheStore } from '../stores/cache-store';
 import { describeTarget, resolveRedisTopology } from '../stores/redis-topology';
 import { CACHE_OPTIONS } from './cache.tokens';
 
@@ -21,7 +21,7 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
 
   async onModuleInit(): Promise<void> {
     const store = this.guard.store;
-    if (!(store instanceof RedisStore)) return;
+    if (!store.connect) return;
     const target = describeTarget(resolveRedisTopology(this.options.redis));
     if (this.options.redis.required) {
       await this.waitForRedis(store, target);
@@ -42,10 +42,10 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
     await this.guard.close();
   }
 
-  private async waitForRedis(store: RedisStore, target: string): Promise<void> {
+  private async waitForRedis(store: CacheStore, target: string): Promise<void> {
     const deadline = Date.now() + REQUIRED_REDIS_WAIT_MS;
     let lastError: unknown;
-    store.connect().catch((error: unknown) => (lastError = error));
+    store.connect!().catch((error: unknown) => (lastError = error));
     while (Date.now() < deadline) {
       if (store.isReady) return;
       await sleep(100);

@@ -14,6 +14,19 @@ export interface CacheBackendInfo {
   redisNodes?: string[];
   redisSentinelMaster?: string;
   redisTls?: boolean;
+  /** Hybrid: the tier layout, L1 first. */
+  tiers?: string[];
+  /** Hybrid: entries and accounted bytes in this process's L1, with their bounds. */
+  l1Entries?: number;
+  l1MaxEntries?: number;
+  l1Bytes?: number;
+  l1MaxBytes?: number;
+  l1TimeoutSeconds?: number;
+  /** Hybrid: whether this process hears the invalidation bus (L1 is served only then). */
+  busLive?: boolean;
+  busChannel?: string;
+  /** Milliseconds since anything arrived on the bus (heartbeats included); null if nothing has yet. */
+  busLastMessageAgeMs?: number | null;
   keyPrefix: string;
   version: number;
   defaultTimeout: number;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeStoredText, decodeValue, encodeValue, NOT_STORABLE, setOwn } from '../codec/value-codec';
+import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
 import type { CacheStats } from '../metrics/cache-stats';
@@ -250,6 +251,7 @@ export class CacheManagerService {
       ...this.guard.counters,
       breakerState: this.guard.breakerState,
       recovery: this.guard.recoveryStats,
+      ...(this.guard.store.tierStats ? { tiers: this.guard.store.tierStats() } : {}),
       latency: this.guard.latencies.summaries(),
     };
   }
@@ -261,9 +263,8 @@ export class CacheManagerService {
       backend: this.options.backend,
       backendClass: String(details.backendClass),
       // The store knows the address REDIS_URL resolved to, the mode and the nodes; none of it is a secret.
-      ...(this.options.backend === 'redis'
-        ? Object.fromEntries(Object.entries(details).filter(([name]) => name.startsWith('redis')))
-        : {}),
+      ...(usesRedis(this.options.backend) ? pick(details, (name) => name.startsWith('redis')) : {}),
+      ...(this.options.backend === 'hybrid' ? pick(details, (name) => name === 'tiers' || name.startsWith('l1') || name.startsWith('bus')) : {}),
       keyPrefix: this.options.keyPrefix,
       version: this.options.version,
       defaultTimeout: this.options.defaultTimeout,
@@ -320,6 +321,10 @@ export class CacheManagerService {
     for (const key of keys) assertValidKey(key);
     return [...new Set(keys)];
   }
+}
+
+function pick(details: Record<string, unknown>, wanted: (name: string) => boolean): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(details).filter(([name]) => wanted(name)));
 }
 
 function assertDelta(delta: number): void {

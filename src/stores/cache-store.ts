@@ -1,3 +1,6 @@
+import type { WriteRepair } from '../resilience/write-recovery';
+import type { TierStats } from '../tiers/tier-stats';
+
 /**
  * What every backend implements. Stores are deliberately dumb: they receive fully
  * formatted keys and encoded strings, and report faults by throwing. Key rules, value
@@ -13,11 +16,19 @@ export interface CacheStore {
   get(key: string): Promise<string | null | undefined>;
   getMany(keys: string[]): Promise<(string | undefined)[]>;
   /**
-   * In-process stores only: the stored text, read synchronously. A read that needs no I/O
-   * then costs no promise of its own (measured: two promise layers were a third of a
-   * locmem get).
+   * The stored text, read synchronously, as far as the store knows it without I/O. A read
+   * that needs no I/O then costs no promise of its own (measured: two promise layers were
+   * a third of a locmem get). For an in-process store undefined is a miss; for a remote
+   * one (the hybrid's L1) it means "ask the backend".
    */
   peek?(key: string): string | undefined;
+  /**
+   * What the store holds in process for `key` even when it cannot vouch for it (the
+   * hybrid's L1 while the bus is down): served only when the backend fails, as stale-if-error.
+   */
+  peekStale?(key: string): string | undefined;
+  /** A write did not reach the backend: forget what the process holds for its keys, so it is not served. */
+  discardLocal?(repair: WriteRepair): void;
   /** Resolves once stored (with whatever the backend answered). */
   set(key: string, value: string, ttlMs: number | null): Promise<unknown>;
   /** Stores only if absent; true if it stored. */
@@ -45,6 +56,12 @@ export interface CacheStore {
   /** Backend-specific details for getBackendInfo (never a secret). */
   describe(): Record<string, unknown>;
   close(): Promise<void>;
+  /** Opens the connection; resolves once the backend answers, rejects with the connection error. */
+  connect?(): Promise<void>;
+  /** True while the connection is open and ready. */
+  readonly isReady?: boolean;
+  /** Stores of several tiers: their counters, for getStats. */
+  tierStats?(): TierStats;
   /** Reports faults that happen outside any call (a dropped connection, a failed reconnect). */
   onBackgroundError?(listener: (error: unknown) => void): void;
   /** Reports that the backend is reachable again, so an open breaker can probe at once. */

@@ -36,17 +36,23 @@ export function entryBytes(key: string, value: string): number {
 
 /**
  * Startup rule: every value the service accepts (up to maxValueBytes UTF-8 bytes, so at
- * most that many code units) under the longest key it accepts must fit in maxBytes, or a
- * valid set would be dropped at once. Only locmem keeps values in the process.
+ * most that many code units) under the longest key it accepts must fit in the byte bound
+ * of an in-process store, or a valid set would be dropped at once (on hybrid: never held
+ * in L1). locmem and hybrid's L1 keep values in the process.
  */
 export function locmemBoundProblems(options: IdeaGraphCacheOptions): string[] {
-  if (options.backend !== 'locmem') return [];
+  const bound =
+    options.backend === 'locmem' ? { env: 'CACHE_MAX_BYTES (maxBytes)', bytes: options.maxBytes, name: 'locmem' }
+    : options.backend === 'hybrid' ? { env: 'CACHE_L1_MAX_BYTES (l1.maxBytes)', bytes: options.l1.maxBytes, name: 'the L1 of hybrid' }
+    : undefined;
+  if (!bound) return [];
   const longestKey = makeKeyPrefix(options.keyPrefix, options.version).length + MAX_KEY_LENGTH;
   const needed = 2 * (longestKey + options.maxValueBytes) + ENTRY_OVERHEAD_BYTES;
-  if (needed <= options.maxBytes) return [];
+  if (needed <= bound.bytes) return [];
+  const variable = bound.env.split(' ')[0];
   return [
-    `CACHE_MAX_VALUE_BYTES (maxValueBytes)=${options.maxValueBytes} does not fit in CACHE_MAX_BYTES (maxBytes)=${options.maxBytes}: ` +
-      `locmem counts up to 2 bytes per character, so the largest value under the longest key takes ${needed} bytes; ` +
-      `set CACHE_MAX_BYTES to at least ${needed} or lower CACHE_MAX_VALUE_BYTES`,
+    `CACHE_MAX_VALUE_BYTES (maxValueBytes)=${options.maxValueBytes} does not fit in ${bound.env}=${bound.bytes}: ` +
+      `${bound.name} counts up to 2 bytes per character, so the largest value under the longest key takes ${needed} bytes; ` +
+      `set ${variable} to at least ${needed} or lower CACHE_MAX_VALUE_BYTES`,
   ];
 }

@@ -27,7 +27,7 @@ export class LocmemStore implements CacheStore {
     this.entries = new LRUCache<string, string>({
       // Not lru-cache's `max`: it preallocates about 50 bytes per slot up front (measured
       // 38 MiB for max=1e6), and CACHE_MAX_ENTRIES has no upper limit. The entry bound is
-      // enforced in store() instead, and memory follows what is actually held.
+      // enforced in put() instead, and memory follows what is actually held.
       maxSize: this.bounds.maxBytes,
       sizeCalculation: (value, key) => entryBytes(key, value),
       // Exact expiry on every read; the default 1 ms resolution caches the clock with a timer.
@@ -39,6 +39,11 @@ export class LocmemStore implements CacheStore {
     return this.entries.get(key);
   }
 
+  /** Entries held now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   peek(key: string): string | undefined {
     return this.entries.get(key);
   }
@@ -48,21 +53,26 @@ export class LocmemStore implements CacheStore {
   }
 
   async set(key: string, value: string, ttlMs: number | null): Promise<void> {
-    this.store(key, value, ttlMs);
+    this.put(key, value, ttlMs);
   }
 
   async add(key: string, value: string, ttlMs: number | null): Promise<boolean> {
     if (this.entries.get(key) !== undefined) return false;
-    return this.store(key, value, ttlMs);
+    return this.put(key, value, ttlMs);
   }
 
   async setMany(entries: [string, string][], ttlMs: number | null): Promise<void> {
-    for (const [key, value] of entries) this.store(key, value, ttlMs);
+    for (const [key, value] of entries) this.put(key, value, ttlMs);
   }
 
   async delete(key: string): Promise<boolean> {
     // get, not has: a stale entry must count as absent (has would drop it without saying so).
     return this.entries.get(key) !== undefined && this.entries.delete(key);
+  }
+
+  /** Removes the key at once, without a promise (the hybrid's L1 drops keys on every invalidation). */
+  drop(key: string): void {
+    this.entries.delete(key);
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
@@ -92,6 +102,11 @@ export class LocmemStore implements CacheStore {
   }
 
   async touch(key: string, ttlMs: number | null): Promise<boolean> {
+    return this.retime(key, ttlMs);
+  }
+
+  /** Sets a new expiry at once; false if the key is absent. */
+  retime(key: string, ttlMs: number | null): boolean {
     const text = this.entries.get(key);
     if (text === undefined) return false;
     this.entries.set(key, text, { ttl: ttlMs ?? 0 });
@@ -105,6 +120,11 @@ export class LocmemStore implements CacheStore {
   }
 
   async clear(keyPrefix: string): Promise<number> {
+    return this.dropPrefix(keyPrefix);
+  }
+
+  /** Removes every key that starts with `keyPrefix`, at once; how many. */
+  dropPrefix(keyPrefix: string): number {
     this.entries.purgeStale();
     // Collected first: deleting while lru-cache walks its recency list would skip entries.
     const doomed = [...this.entries.keys()].filter((key) => key.startsWith(keyPrefix));
@@ -139,8 +159,8 @@ export class LocmemStore implements CacheStore {
     this.entries.clear();
   }
 
-  /** True if stored; false if the entry alone is larger than maxBytes (lru-cache then drops the key). */
-  private store(key: string, value: string, ttlMs: number | null): boolean {
+  /** Stores at once. True if stored; false if the entry alone is larger than maxBytes (the key is then dropped). */
+  put(key: string, value: string, ttlMs: number | null): boolean {
     if (entryBytes(key, value) > this.bounds.maxBytes) {
       this.entries.delete(key);
       return false;

@@ -27,7 +27,14 @@ const PERSIST_EXISTING = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call(
 // GET and DEL in one script, so no other client can change the key between the compare and the delete.
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+// The value and its remaining lifetime in one round trip, atomically: the hybrid's L1 must
+// never keep an entry longer than Redis does.
+const GET_WITH_TTL = `local v = redis.call('GET', KEYS[1]) if not v then return false end return {v, redis.call('PTTL', KEYS[1])}`;
+
 const CLEAR_BATCH = 1000;
+
+/** A stored text and the milliseconds it has left (null: it never expires). */
+export type TextWithTtl = [text: string, ttlMs: number | null];
 
 type Pipeline = ReturnType<Redis['pipeline']>;
 
@@ -35,6 +42,7 @@ interface ScriptedRedis extends Redis {
   incrExisting(key: string, delta: number): Promise<number | null>;
   persistExisting(key: string): Promise<number>;
   deleteIfEquals(key: string, value: string): Promise<number>;
+  getWithTtl(key: string): Promise<[string, number] | null>;
 }
 
 /** Redis on ioredis. The client is created and owned by this store. */
@@ -55,6 +63,7 @@ export class RedisStore implements CacheStore {
     client.defineCommand('incrExisting', { numberOfKeys: 1, lua: INCR_EXISTING });
     client.defineCommand('persistExisting', { numberOfKeys: 1, lua: PERSIST_EXISTING });
     client.defineCommand('deleteIfEquals', { numberOfKeys: 1, lua: DELETE_IF_EQUALS });
+    client.defineCommand('getWithTtl', { numberOfKeys: 1, lua: GET_WITH_TTL });
     // A Cluster speaks the same single-key commands as Redis; the Lua scripts take one key, so they run on any node.
     this.client = client as ScriptedRedis;
     // Without an 'error' listener, ioredis turns every failed reconnect into an uncaught exception.
@@ -93,6 +102,39 @@ export class RedisStore implements CacheStore {
   /** The ioredis client, for connection events; cache operations go through the store methods. */
   get redis(): Redis {
     return this.client;
+  }
+
+  /** The client as what it is (a Cluster or a single connection), for a second connection of the same kind. */
+  get underlyingClient(): RedisClient {
+    return this.cluster ?? this.client;
+  }
+
+  /** True on a Redis Cluster, where commands for different keys travel different connections. */
+  get isCluster(): boolean {
+    return this.cluster !== undefined;
+  }
+
+  /** The text and its remaining lifetime; undefined when absent. */
+  async getWithTtl(key: string): Promise<TextWithTtl | undefined> {
+    const reply = await this.client.getWithTtl(key);
+    if (reply === null) return undefined;
+    const [text, ttl] = reply;
+    // -1: no expiry. Anything else not positive cannot come from the script (it ran atomically with the GET).
+    return [text, ttl === -1 ? null : Number(ttl)];
+  }
+
+  /**
+   * getWithTtl for many keys: one script call per key, all sent before any reply is
+   * awaited (one round trip per node), MAX_KEYS_PER_COMMAND at a time.
+   */
+  async getManyWithTtl(keys: string[]): Promise<(TextWithTtl | undefined)[]> {
+    const found: (TextWithTtl | undefined)[] = [];
+    for (const piece of chunked(keys)) found.push(...(await Promise.all(piece.map((key) => this.getWithTtl(key)))));
+    return found;
+  }
+
+  publish(channel: string, message: string): Promise<unknown> {
+    return this.client.publish(channel, message);
   }
 
   get(key: string): Promise<string | null> {

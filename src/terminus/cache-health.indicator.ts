@@ -32,9 +32,10 @@ export class CacheHealthIndicator {
   async isHealthy<const Key extends string = 'cache'>(key: Key = 'cache' as Key): Promise<CacheHealthIndicatorResult<Key>> {
     const session = new (loadTerminus().HealthIndicatorService)().check(key);
     const report = await this.health.check();
-    if (report.status === 'up') {
-      const { status: _up, ...details } = report;
-      return session.up(details);
+    // Degraded (a hybrid whose bus is lost) still serves correct answers: up, and the details say why.
+    if (report.status !== 'down') {
+      const { status, ...details } = report;
+      return session.up(status === 'degraded' ? { ...details, degraded: true } : details);
     }
     const { status: _down, ...details } = report;
     return session.down(details);

@@ -49,6 +49,9 @@ const VALID: Record<string, { text: string; value: unknown; with?: Record<string
   CACHE_MAX_ENTRIES: { text: '300', value: 300 },
   CACHE_MAX_VALUE_BYTES: { text: '2048', value: 2048 },
   CACHE_RECOVERY_MAX_KEYS: { text: '500', value: 500 },
+  CACHE_L1_MAX_ENTRIES: { text: '2000', value: 2000 },
+  CACHE_L1_MAX_BYTES: { text: '33554432', value: 33554432 },
+  CACHE_L1_TIMEOUT: { text: '15', value: 15 },
   GRAPH_CLIENT_CERTIFICATE_FILE: { text: '/etc/ssl/graph-app.pem', value: '/etc/ssl/graph-app.pem' },
   GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS: { text: HEX_KEY, value: Buffer.from(HEX_KEY, 'hex') },
   CACHE_MAX_BYTES: { text: '134217728', value: 134217728 },
@@ -161,8 +164,11 @@ describe('configuration from the environment', () => {
 
   describe('a bad value is refused with the variable, the value and what is allowed', () => {
     it.each<[string, string, RegExp]>([
-      ['CACHE_BACKEND', 'memcached', /one of redis, locmem, dummy \(any case\)/],
-      ['CACHE_BACKEND', '', /one of redis, locmem, dummy/],
+      ['CACHE_BACKEND', 'memcached', /one of redis, hybrid, locmem, dummy \(any case\)/],
+      ['CACHE_BACKEND', '', /one of redis, hybrid, locmem, dummy/],
+      ['CACHE_L1_TIMEOUT', '0', /integer from 1 to 86400/],
+      ['CACHE_L1_TIMEOUT', '86401', /integer from 1 to 86400/],
+      ['CACHE_L1_MAX_ENTRIES', '0', /integer >= 1/],
       ['REDIS_HOST', '  ', /non-empty string/],
       ['REDIS_PORT', 'abc', /integer from 1 to 65535/],
       ['CACHE_KEY_PREFIX', 'shop:1', /must not contain ":"/],

@@ -59,7 +59,7 @@ describe('static options (forRoot / useFactory)', () => {
   );
 
   it.each<[string, unknown, RegExp]>([
-    ['backend', { backend: 'memcached' }, /backend \(CACHE_BACKEND\)="memcached" is invalid: expected one of redis, locmem, dummy/],
+    ['backend', { backend: 'memcached' }, /backend \(CACHE_BACKEND\)="memcached" is invalid: expected one of redis, hybrid, locmem, dummy/],
     ['redis.port out of range', { redis: { port: 70000 } }, /redis\.port \(REDIS_PORT\)=70000 is invalid: expected an integer from 1 to 65535/],
     ['redis.port as text', { redis: { port: '6379' } }, /redis\.port \(REDIS_PORT\)="6379"/],
     ['redis.db negative', { redis: { db: -1 } }, /redis\.db \(REDIS_DB\)=-1/],

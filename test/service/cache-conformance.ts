@@ -317,18 +317,27 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
 
       it('getBackendInfo has the documented shape and no password', async () => {
         const info = cache.getBackendInfo();
-        expect(['redis', 'locmem']).toContain(info.backend);
+        expect(['redis', 'hybrid', 'locmem']).toContain(info.backend);
         expect(typeof info.backendClass).toBe('string');
         expect(typeof info.keyPrefix).toBe('string');
         expect(Number.isInteger(info.version)).toBe(true);
         expect(info.defaultTimeout).toBeGreaterThan(0);
-        if (info.backend === 'redis' && (info.redisMode === undefined || info.redisMode === 'standalone')) {
+        const onRedis = info.backend === 'redis' || info.backend === 'hybrid';
+        if (onRedis && (info.redisMode === undefined || info.redisMode === 'standalone')) {
           expect(typeof info.redisHost).toBe('string');
           expect(Number.isInteger(info.redisPort)).toBe(true);
           expect(Number.isInteger(info.redisDb)).toBe(true);
-        } else if (info.backend !== 'redis') {
+        } else if (!onRedis) {
           expect(info).not.toHaveProperty('redisHost');
           expect(info).not.toHaveProperty('redisPort');
+        }
+        if (info.backend === 'hybrid') {
+          expect(info.tiers).toHaveLength(2);
+          expect(info.l1MaxEntries).toBeGreaterThan(0);
+          expect(typeof info.busLive).toBe('boolean');
+          expect(info.busChannel).toMatch(/^ideagraph-cache:bus:v1:/);
+        } else {
+          expect(info).not.toHaveProperty('tiers');
         }
         expect(JSON.stringify(info).toLowerCase()).not.toContain('password');
       });

@@ -81,6 +81,18 @@ describe('CACHE_MAX_BYTES at startup', () => {
     expect(() => resolveCacheOptions({ maxBytes: minimum - 1, maxValueBytes: 1_000_000 })).toThrow(/does not fit in CACHE_MAX_BYTES/);
   });
 
+  it("refuses a hybrid whose L1 could never hold the largest accepted value, naming CACHE_L1_MAX_BYTES", () => {
+    let error: unknown;
+    try {
+      parseCacheEnv({ CACHE_BACKEND: 'hybrid', CACHE_L1_MAX_BYTES: '1000000', CACHE_MAX_VALUE_BYTES: '1000000', CACHE_MAX_BYTES: '1000' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(CacheConfigError);
+    const { problems } = error as CacheConfigError;
+    expect(problems).toEqual([expect.stringMatching(/^CACHE_MAX_VALUE_BYTES \(maxValueBytes\)=1000000 does not fit in CACHE_L1_MAX_BYTES \(l1.maxBytes\)=1000000: the L1 of hybrid .* set CACHE_L1_MAX_BYTES to at least \d+/)]);
+  });
+
   it('does not apply the byte bound to backends that keep nothing in the process', () => {
     for (const backend of ['redis', 'dummy']) {
       const options = parseCacheEnv({ CACHE_BACKEND: backend, CACHE_MAX_BYTES: '1000', CACHE_MAX_VALUE_BYTES: '536870912' });

@@ -1,0 +1,30 @@
+import { Logger } from '@nestjs/common';
+import { InvalidationBus } from '../bus/invalidation-bus';
+import { RedisBusConnection } from '../bus/redis-bus-connection';
+import type { IdeaGraphCacheOptions } from '../config/cache-options';
+import { makeKeyPrefix } from '../service/cache-key';
+import { LocmemStore } from '../stores/locmem.store';
+import { createRedisClient } from '../stores/redis-client.factory';
+import { RedisStore } from '../stores/redis.store';
+import { TieredStore } from './tiered.store';
+
+/** The hybrid backend: a LocmemStore as L1, a RedisStore as L2, and the bus between the processes. */
+export function createTieredStore(options: IdeaGraphCacheOptions): TieredStore {
+  const l2 = new RedisStore(createRedisClient(options.redis), options.redis);
+  const l1 = new LocmemStore({ maxEntries: options.l1.maxEntries, maxBytes: options.l1.maxBytes });
+  const logger = new Logger('IdeaGraphCache');
+  let tiers: TieredStore | undefined;
+  const bus = new InvalidationBus(
+    new RedisBusConnection(l2, l2.underlyingClient),
+    { keyPrefix: options.keyPrefix, version: options.version, scopePrefix: makeKeyPrefix(options.keyPrefix, options.version) },
+    {
+      invalidate: (keys) => tiers?.busEvents.invalidate(keys),
+      clear: (prefix) => tiers?.busEvents.clear(prefix),
+      lost: (reason) => tiers?.busEvents.lost(reason),
+      regained: () => tiers?.busEvents.regained(),
+    },
+    (message) => logger.warn(message),
+  );
+  tiers = new TieredStore(l1, l2, bus, { l1TimeoutMs: options.l1.timeoutSeconds * 1000, publishWithWrite: !l2.isCluster });
+  return tiers;
+}

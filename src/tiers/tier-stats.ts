@@ -1,0 +1,12 @@
+import type { BusCounters, BusState } from '../bus/invalidation-bus';
+
+/** What getStats reports of the hybrid backend's tiers. */
+export interface TierStats {
+  /** Reads answered from this process's L1, with no I/O. */
+  l1Hits: number;
+  /** Keys read from Redis and found (each fills L1 unless it changed on the way). */
+  l2Hits: number;
+  /** Entries in L1 now. */
+  l1Entries: number;
+  bus: BusCounters & BusState;
+}

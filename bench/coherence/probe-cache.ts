@@ -1,4 +1,5 @@
 import { createBentoCache } from '../baselines/bentocache';
+import { busLive } from '../support/bus-live';
 import { startCacheContext } from '../support/cache-app';
 import { hybridCacheOptions, L1_MAX_ENTRIES } from '../support/hybrid-options';
 import type { ProbeCacheKind } from './messages';
@@ -17,6 +18,7 @@ export async function openProbeCache(kind: ProbeCacheKind, port: number): Promis
   if (kind !== 'bentocache') {
     const options = kind === 'hybrid' ? hybridCacheOptions(port) : { backend: 'redis' as const, redis: { host: HOST, port } };
     const { cache, context } = await startCacheContext(options);
+    if (kind === 'hybrid') await busLive(cache);
     return { get: (key) => cache.get(key), set: (key, value) => cache.set(key, value), close: () => context.close() };
   }
   const bento = createBentoCache(HOST, port, L1_MAX_ENTRIES);

@@ -6,6 +6,14 @@ import { openProbeCache, type ProbeCache } from './probe-cache';
 
 /** How long a reader waits for a write to show before it reports it as never seen. */
 const SEEN_BOUND_NS = 2_000_000_000n;
+/**
+ * Microseconds a reader sleeps between reads, besides its setImmediate yield. Readers that
+ * only yielded kept both cores of a 2-core machine busy, took them from Redis and the writer,
+ * and tripled the hybrid backend's measured p50 (0.8 ms against 0.3 ms with the sleep); the
+ * sleep costs the reading up to about 0.1 ms of resolution.
+ */
+const READ_PAUSE_US = 50;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Keys the background writes cycle over, shared by the whole fleet as an app's keys would be. */
 const LOAD_KEYS = 1000;
 
@@ -59,7 +67,10 @@ async function serve(): Promise<void> {
   reply({ type: 'ready' });
 }
 
-/** Reads in a loop, yielding to the event loop between reads so the bus can deliver, until `version` shows. */
+/**
+ * Reads in a loop until `version` shows. Between reads: a short sleep that gives the CPU
+ * back, then a yield to the event loop, whose poll phase lets the bus deliver.
+ */
 async function readUntil(cache: ProbeCache, key: string, version: number): Promise<{ at: string | null }> {
   const started = process.hrtime.bigint();
   for (;;) {
@@ -67,6 +78,7 @@ async function readUntil(cache: ProbeCache, key: string, version: number): Promi
     const now = process.hrtime.bigint();
     if (value && value.version >= version) return { at: String(now) };
     if (now - started > SEEN_BOUND_NS) return { at: null };
+    Atomics.wait(pause, 0, 0, READ_PAUSE_US / 1000);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { createBentoCache } from '../baselines/bentocache';
 import { connectRawIoredis, rawGetJson } from '../baselines/raw-ioredis';
 import { AnswerCheck } from '../support/answer-check';
+import { busLive } from '../support/bus-live';
 import { startCacheContext } from '../support/cache-app';
 import { hybridCacheOptions, L1_MAX_ENTRIES, L1_TIMEOUT_SECONDS } from '../support/hybrid-options';
 import { payload } from '../support/payload';
@@ -41,6 +42,7 @@ export async function hybridThroughputRows(port: number, settings: BenchSettings
   const raw = await connectRawIoredis(HOST, port);
   const bento = createBentoCache(HOST, port, L1_MAX_ENTRIES);
   try {
+    await busLive(hybrid.cache);
     const values = Array.from({ length: KEY_SPACE }, (_, i) => payload(i));
     const everyKey = (op: (i: number) => Promise<unknown>): Promise<void> => {
       let next = 0;

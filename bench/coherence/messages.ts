@@ -13,6 +13,8 @@ export type ProbeCommand =
   /** Start background writes at this rate. */
   | { type: 'load'; cache: ProbeCacheKind; writesPerSecond: number }
   | { type: 'unload' }
+  /** Say how often the cache lost its bus so far. */
+  | { type: 'report'; cache: ProbeCacheKind }
   | { type: 'close' };
 
 export type ProbeReply =
@@ -22,7 +24,8 @@ export type ProbeReply =
   /** `at` is null when the new version did not show within the bound. */
   | { type: 'seen'; at: string | null }
   | { type: 'written'; at: string; ok: boolean }
-  | { type: 'unloaded'; writes: number; failed: number; seconds: number };
+  | { type: 'unloaded'; writes: number; failed: number; seconds: number }
+  | { type: 'report'; busOutages: number };
 
 /** The value a probe writes: a version to wait for, inside a payload of the usual size. */
 export interface ProbeValue {

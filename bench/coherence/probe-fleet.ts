@@ -84,6 +84,13 @@ export class ProbeFleet {
     };
   }
 
+  /** Bus outages of one cache, summed over the processes. */
+  async busOutages(cache: ProbeCacheKind): Promise<number> {
+    for (const member of this.processes) member.send({ type: 'report', cache });
+    const reports = await Promise.all(this.processes.map((member) => member.next('report')));
+    return reports.reduce((sum, report) => sum + report.busOutages, 0);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.processes.map((member) => member.close()));
   }

@@ -55,6 +55,9 @@ async function serve(): Promise<void> {
         reply({ type: 'unloaded', ...(await load!.stop()) });
         load = undefined;
         return;
+      case 'report':
+        reply({ type: 'report', busOutages: caches.get(command.cache)!.busOutages() });
+        return;
       case 'close':
         for (const open of caches.values()) await open.close();
         process.disconnect();

@@ -50,7 +50,8 @@ export async function hybridCoherenceRows(port: number, settings: BenchSettings)
         measured[side].loaded.push(await loadedPhase(fleet, CACHES[side], probes));
       }
     }
-    return rows(measured, probes);
+    const outages = await fleet.busOutages(CACHES.ours);
+    return rows(measured, probes, outages > 0 ? `the hybrid's bus was lost ${outages} times in the fleet` : undefined);
   } finally {
     await fleet.close();
   }
@@ -73,7 +74,7 @@ function summarizeProbes(probes: ProbeResults): PhaseRound {
   return { p50: percentile(delays, 50), p99: percentile(delays, 99), probes };
 }
 
-function rows(measured: Record<Side, Record<Phase, PhaseRound[]>>, probes: number): Row[] {
+function rows(measured: Record<Side, Record<Phase, PhaseRound[]>>, probes: number, busProblem: string | undefined): Row[] {
   const samples = `${probes} probes × ${FLEET_SIZE - 1} readers per round`;
   const phases: { phase: Phase; label: string; p99Limit: number }[] = [
     { phase: 'light', label: 'light load (the probes alone)', p99Limit: 5 },
@@ -82,7 +83,8 @@ function rows(measured: Record<Side, Record<Phase, PhaseRound[]>>, probes: numbe
   return phases.flatMap(({ phase, label, p99Limit }) => {
     const ours = measured.ours[phase];
     const theirs = measured.theirs[phase];
-    const problem = [...phaseProblems('hybrid', ours), ...phaseProblems('BentoCache', theirs)].join(', ') || undefined;
+    const problems = [...(busProblem ? [busProblem] : []), ...phaseProblems('hybrid', ours), ...phaseProblems('BentoCache', theirs)];
+    const problem = problems.join(', ') || undefined;
     const floor = measured.floor[phase];
     const floorText = `the same probes on CACHE_BACKEND=redis (no L1, the probe's own floor): p50 ${ms(floor, 'p50')}, p99 ${ms(floor, 'p99')}`;
     const note = [samples, floorText, loadNote(ours, theirs), earlyNote(ours)].filter(Boolean).join('; ');

@@ -3,6 +3,10 @@ export { IdeaGraphCacheModule } from './module/ideagraph-cache.module';
 export type { IdeaGraphCacheModuleExtras } from './module/cache.module-definition';
 export { CACHE_MANAGER } from './module/cache.tokens';
 export { CacheManagerService, type CacheTimeout } from './service/cache-manager.service';
+export { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set/get-or-set.errors';
+export type { Factory, FactoryContext, GetOrSetCounters } from './get-or-set/get-or-set-flow';
+export type { ManyFactory, ManyFactoryContext, ManyResult } from './get-or-set/get-or-set-many';
+export type { GetOrSetOptions } from './get-or-set/get-or-set-options';
 export type { CacheBackendInfo } from './service/cache-backend-info';
 export { CacheKeyError, CacheValueError, type CacheValueErrorCode } from './service/cache.errors';
 export { MAX_KEY_LENGTH } from './service/cache-key';
@@ -16,6 +20,7 @@ export type {
   GraphTokenOptions,
   IdeaGraphCacheModuleOptions,
   IdeaGraphCacheOptions,
+  GetOrSetDefaults,
   L1Options,
   RedisConnectionOptions,
   RedisNodeAddress,

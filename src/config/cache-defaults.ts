@@ -38,6 +38,10 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
     // A minute: long enough that hot keys are read from memory almost always, short enough
     // that an entry whose invalidation was lost (a process that died between its write and
     // its publish) is gone soon. docs/hybrid.md says how to choose it.
+    // Fail-safe and refresh-ahead are opt-in: they change what a caller may get (a stale
+    // value). The hard timeout ends the wait on a factory that hangs; 30 s is longer than
+    // any sane database query or HTTP call, and far shorter than "forever".
+    getOrSet: { grace: 0, softTimeoutMs: 0, hardTimeoutMs: 30_000, refreshAhead: 0, fleetLock: true, failSafeThrottle: 10 },
     l1: { maxEntries: 10_000, maxBytes: DEFAULT_LOCMEM_MAX_BYTES, timeoutSeconds: 60 },
     // 10k keys cost about 1 MB of memory while remembered and drain in 20 round trips.
     recoveryMaxKeys: 10_000,

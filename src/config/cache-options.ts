@@ -6,6 +6,22 @@ import type { Configuration as MsalConfiguration } from '@azure/msal-node';
  */
 export type CacheBackendName = 'redis' | 'hybrid' | 'locmem' | 'dummy';
 
+/** Module-wide defaults of getOrSet; each call can override them (docs/get-or-set.md). */
+export interface GetOrSetDefaults {
+  /** Seconds an entry stays stored after its timeout, to be served if the factory fails (0 = off). */
+  grace: number;
+  /** With a stale value at hand, the longest a caller waits for the factory before it gets the stale value (0 = off). */
+  softTimeoutMs: number;
+  /** Without a stale value, the longest a caller waits for the factory before CacheFactoryTimeoutError. */
+  hardTimeoutMs: number;
+  /** Fraction of the timeout after which the first caller starts one background refresh (0 = off). */
+  refreshAhead: number;
+  /** On redis and hybrid: concurrent cold callers in every process share one factory call. */
+  fleetLock: boolean;
+  /** Seconds a stale value served after a factory failure counts as fresh, so the factory is not retried on every call. */
+  failSafeThrottle: number;
+}
+
 /** The in-process tier of the hybrid backend. */
 export interface L1Options {
   /** Entry bound (least recently used entries are evicted). */
@@ -117,6 +133,7 @@ export interface IdeaGraphCacheOptions {
   maxEntries: number;
   /** Byte bound of the locmem backend: characters count 2 bytes each, plus a small overhead per entry. */
   maxBytes: number;
+  getOrSet: GetOrSetDefaults;
   /** The hybrid backend's L1; ignored by the other backends. */
   l1: L1Options;
   /**

@@ -5,6 +5,8 @@
 export type SettingKind =
   | { type: 'enum'; values: readonly string[] }
   | { type: 'int'; min?: number; max?: number }
+  /** A number from 0 (included) to 1 (excluded). */
+  | { type: 'fraction' }
   | { type: 'string'; nonEmpty?: boolean }
   | { type: 'bool' }
   | { type: 'list' }
@@ -52,6 +54,12 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'CACHE_L1_MAX_ENTRIES', path: 'l1.maxEntries', kind: { type: 'int', min: 1 } },
   { env: 'CACHE_L1_MAX_BYTES', path: 'l1.maxBytes', kind: { type: 'int', min: 1 } },
   { env: 'CACHE_L1_TIMEOUT', path: 'l1.timeoutSeconds', kind: { type: 'int', min: 1, max: 86_400 } },
+  { env: 'CACHE_GRACE', path: 'getOrSet.grace', kind: { type: 'int', min: 0, max: 31_536_000 } },
+  { env: 'CACHE_FACTORY_SOFT_TIMEOUT_MS', path: 'getOrSet.softTimeoutMs', kind: { type: 'int', min: 0, max: 3_600_000 } },
+  { env: 'CACHE_FACTORY_HARD_TIMEOUT_MS', path: 'getOrSet.hardTimeoutMs', kind: { type: 'int', min: 1, max: 3_600_000 } },
+  { env: 'CACHE_REFRESH_AHEAD', path: 'getOrSet.refreshAhead', kind: { type: 'fraction' } },
+  { env: 'CACHE_FLEET_LOCK', path: 'getOrSet.fleetLock', kind: { type: 'bool' } },
+  { env: 'CACHE_FAIL_SAFE_THROTTLE', path: 'getOrSet.failSafeThrottle', kind: { type: 'int', min: 1, max: 86_400 } },
   { env: 'CACHE_RECOVERY_MAX_KEYS', path: 'recoveryMaxKeys', kind: { type: 'int', min: 1, max: 10_000_000 } },
   { env: 'CACHE_MAX_VALUE_BYTES', path: 'maxValueBytes', kind: { type: 'int', min: 1, max: 512 * 1024 * 1024 } },
   { env: 'CACHE_HEALTH_CACHE_MS', path: 'healthCacheMs', kind: { type: 'int', min: 0, max: 60_000 } },
@@ -95,6 +103,8 @@ export function describeAllowed(kind: SettingKind): string {
       if (kind.min !== undefined && kind.max !== undefined) return `an integer from ${kind.min} to ${kind.max}`;
       if (kind.min !== undefined) return `an integer >= ${kind.min}`;
       return 'an integer';
+    case 'fraction':
+      return 'a number from 0 up to, not including, 1 (0 = off)';
     case 'string':
       return kind.nonEmpty ? 'a non-empty string' : 'a string';
     case 'bool':

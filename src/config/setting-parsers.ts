@@ -9,6 +9,7 @@ import { redisUrlProblem } from './redis-url.rules';
 export type ParseOutcome = { ok: true; value: unknown } | { ok: false; reason?: string };
 
 const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^\d*\.?\d+$/;
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 const BASE64_KEY = /^[A-Za-z0-9+/_-]{42,44}={0,2}$/;
 // [true word, false word] pairs: the error lists them from this one array, so it cannot drift from the parser.
@@ -28,6 +29,8 @@ export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
       return checkTyped(kind, trimmed);
     case 'int':
       return INTEGER.test(trimmed) ? checkTyped(kind, Number(trimmed)) : { ok: false };
+    case 'fraction':
+      return DECIMAL.test(trimmed) ? checkTyped(kind, Number(trimmed)) : { ok: false };
     case 'string':
       return checkTyped(kind, text);
     case 'bool': {
@@ -64,6 +67,8 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
       if (kind.max !== undefined && value > kind.max) return { ok: false };
       return { ok: true, value };
     }
+    case 'fraction':
+      return typeof value === 'number' && value >= 0 && value < 1 ? { ok: true, value } : { ok: false };
     case 'string':
       if (typeof value !== 'string') return { ok: false };
       if (kind.nonEmpty && value.trim() === '') return { ok: false };

@@ -6,7 +6,8 @@ import { CacheManagerService } from '../service/cache-manager.service';
 import { credentialSecrets } from './client-credential';
 import { EntraTokenClient } from './entra-token.client';
 import { FleetFailureBoard } from './fleet-failure';
-import { FleetLock } from './fleet-lock';
+import { FleetLock } from '../fleet/fleet-lock';
+import type { FleetPort } from '../get-or-set/get-or-set-flow';
 import { graphCacheKeys } from './graph-cache-keys';
 import { GraphTokenError } from './graph-token.error';
 import type { GetAccessTokenOptions, GraphTokenSource, GraphTokenStatus, HeldToken } from './graph-token.types';
@@ -38,6 +39,9 @@ export class GraphTokenService implements OnModuleDestroy {
   private readonly entra: EntraTokenClient;
   private readonly shared: SharedTokenStore;
   private readonly lock: FleetLock;
+  private readonly fleet: FleetPort;
+  /** The token and failure keys, as stored: what lock waiters are woken by. */
+  private readonly watched: string[];
   private readonly failures: FleetFailureBoard;
   private readonly lockTtlMs: number;
   private held: HeldToken | undefined;
@@ -75,6 +79,9 @@ export class GraphTokenService implements OnModuleDestroy {
     );
     this.lockTtlMs = this.graph.requestTimeoutMs + LOCK_SLACK_MS;
     this.lock = new FleetLock(cache, keys.lock, this.lockTtlMs);
+    // The same feed getOrSet's fleet lock waits on: a holder announces the token (or its failure) it stored.
+    this.fleet = cache.fleet;
+    this.watched = [cache.fleet.storeKey(keys.token), cache.fleet.storeKey(keys.failure)];
     this.failures = new FleetFailureBoard(cache, keys.failure, this.lockTtlMs);
   }
 
@@ -224,7 +231,8 @@ export class GraphTokenService implements OnModuleDestroy {
         );
         return this.fetch();
       }
-      await sleep(pause);
+      // Woken as soon as the holder announces what it stored; polling is the fallback.
+      await (this.fleet.feed?.wait(this.watched, pause) ?? sleep(pause));
       pause = Math.min(POLL_MAX_MS, pause * 2);
       const found = await this.lookAgain(awaited, accepts);
       if (found) return found;
@@ -269,10 +277,14 @@ export class GraphTokenService implements OnModuleDestroy {
     } catch (error) {
       if (!(error instanceof GraphTokenError) || error.code !== 'MISSING_CONFIGURATION') this.counters.networkFailures++;
       this.recordFailure(error);
-      if (owner) await this.failures.publish(owner, error);
+      if (owner) {
+        await this.failures.publish(owner, error);
+        this.fleet.feed?.announce(this.watched[1]);
+      }
       throw error;
     }
     const stored = await this.shared.write(token);
+    if (owner) this.fleet.feed?.announce(this.watched[0]);
     return this.adopt({ token, stored }, 'network');
   }
 

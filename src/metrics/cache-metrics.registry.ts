@@ -23,6 +23,13 @@ const COUNTERS: ReadonlyArray<[name: string, help: string, read: (stats: CacheSt
   ['ideagraph_cache_recovery_made_good_total', 'Remembered keys deleted, and clears carried out, once the backend answered again.', (s) => s.recovery.madeGood],
   ['ideagraph_cache_recovery_overflowed_total', 'Times the recovery queue was full and fell back to clearing the whole cache scope.', (s) => s.recovery.overflowed],
   ['ideagraph_cache_stale_if_error_total', "Reads answered from the process's L1 because Redis failed.", (s) => s.staleIfError],
+  ['ideagraph_cache_factory_calls_total', 'getOrSet factory calls started in this process.', (s) => s.getOrSet.factoryCalls],
+  ['ideagraph_cache_factory_errors_total', 'getOrSet factory calls that failed.', (s) => s.getOrSet.factoryErrors],
+  ['ideagraph_cache_stale_serves_total', 'getOrSet computations answered with a stale value (fail-safe, soft timeout, or another process computing).', (s) => s.getOrSet.staleServes],
+  ['ideagraph_cache_factory_soft_timeouts_total', 'getOrSet calls answered with a stale value at their soft timeout.', (s) => s.getOrSet.softTimeouts],
+  ['ideagraph_cache_factory_hard_timeouts_total', 'getOrSet calls rejected with CacheFactoryTimeoutError.', (s) => s.getOrSet.hardTimeouts],
+  ['ideagraph_cache_background_refreshes_total', 'Refresh-ahead factory calls started in the background.', (s) => s.getOrSet.backgroundRefreshes],
+  ['ideagraph_cache_fleet_lock_waits_total', "Times this process waited for another process's factory call.", (s) => s.getOrSet.fleetLockWaits],
 ];
 
 /** Registered on the hybrid backend only. */

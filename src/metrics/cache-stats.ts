@@ -1,5 +1,6 @@
 import type { BreakerState } from '../resilience/circuit-breaker';
 import type { RecoveryStats } from '../resilience/guarded-store';
+import type { GetOrSetCounters } from '../get-or-set/get-or-set-flow';
 import type { TierStats } from '../tiers/tier-stats';
 import type { LatencySummary } from './latency-histogram';
 
@@ -7,6 +8,7 @@ export type { BreakerState } from '../resilience/circuit-breaker';
 export type { LatencySummary } from './latency-histogram';
 export type { RecoveryStats } from '../resilience/guarded-store';
 export type { TierStats } from '../tiers/tier-stats';
+export type { GetOrSetCounters } from '../get-or-set/get-or-set-flow';
 
 /**
  * What `CacheManagerService.getStats()` reports, counted since the process started.
@@ -35,6 +37,8 @@ export interface CacheStats {
   /** Writes that did not reach the backend, and their repair once it answered again (docs/faults.md). */
   recovery: RecoveryStats;
   latency: Record<string, LatencySummary>;
+  /** Factory calls, stale serves, soft and hard timeouts, background refreshes and fleet-lock waits of getOrSet (docs/get-or-set.md). */
+  getOrSet: GetOrSetCounters;
   /** Hybrid only: L1 and L2 hits, L1 size and the bus (docs/hybrid.md). */
   tiers?: TierStats;
 }

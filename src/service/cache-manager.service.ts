@@ -1,20 +1,26 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { decodeStoredText, decodeValue, encodeValue, NOT_STORABLE, setOwn } from '../codec/value-codec';
+import { NOT_STORABLE, setOwn } from '../codec/value-codec';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
 import type { CacheStats } from '../metrics/cache-stats';
+import { FleetLock } from '../fleet/fleet-lock';
+import { GetOrSetFlow, type Factory, type FleetPort } from '../get-or-set/get-or-set-flow';
+import { getOrSetMany, type ManyFactory } from '../get-or-set/get-or-set-many';
+import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
+import { fleetLockKey } from '../get-or-set/lock-key';
+import { StoredEntries } from '../get-or-set/stored-entries';
+import { readStoredText } from '../get-or-set/stored-entry';
 import { GuardedStore } from '../resilience/guarded-store';
 import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
 import type { CacheBackendInfo } from './cache-backend-info';
 import { CacheValueError } from './cache.errors';
 import { assertValidKey, makeKeyPrefix } from './cache-key';
 import { timeoutToMs } from './cache-timeout';
+import { encodeForStore } from './encode-for-store';
 
 /** Timeout in seconds; `null` never expires; 0 or less stores nothing and removes the entry. */
 export type CacheTimeout = number | null;
-
-const MISS = Symbol('miss');
 
 /**
  * The cache API of IdeaGraph, for Nest: Django's `cache` semantics on any backend.
@@ -25,8 +31,11 @@ const MISS = Symbol('miss');
 export class CacheManagerService {
   private readonly logger = new Logger('IdeaGraphCache');
   private readonly keyPrefix: string;
-  private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
+  private readonly flow: GetOrSetFlow;
+  private readonly entries: StoredEntries;
+  /** @internal The fleet lock and key-change feed of this cache, shared by getOrSet and GraphTokenService. */
+  readonly fleet: FleetPort;
 
   /** @internal */
   constructor(
@@ -34,6 +43,14 @@ export class CacheManagerService {
     private readonly guard: GuardedStore,
   ) {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
+    this.entries = new StoredEntries(guard, options, this.counters);
+    this.fleet = {
+      tryLock: (key, ttlMs) => new FleetLock(this, fleetLockKey(key), ttlMs).tryAcquire(),
+      feed: guard.store.changeFeed,
+      storeKey: (key) => this.keyPrefix + key,
+    };
+    // Backends of one process need no fleet: single flight in the process is all there is.
+    this.flow = new GetOrSetFlow(this.entries, options.getOrSet, guard.store.remote ? this.fleet : undefined);
   }
 
   /** The stored value, or undefined on a miss or a backend fault. */
@@ -121,13 +138,13 @@ export class CacheManagerService {
         this.counters.misses++;
         continue;
       }
-      const value = decodeStoredText<T>(text);
-      if (value === NOT_STORABLE) {
+      const read = readStoredText<T>(text);
+      if (read === NOT_STORABLE || (read.times && Date.now() >= read.times.freshUntil)) {
         this.counters.misses++;
         continue;
       }
       this.counters.hits++;
-      setOwn(result, unique[i], value);
+      setOwn(result, unique[i], read.value);
     }
     return result;
   }
@@ -194,47 +211,50 @@ export class CacheManagerService {
   async ttl(key: string): Promise<number | null | undefined> {
     assertValidKey(key);
     const storeKey = this.keyPrefix + key;
-    const ms = await this.guard.run('ttl', storeKey, (store) => store.ttlMs(storeKey), undefined);
+    // Sent together (one round trip): an entry written with grace reports its logical time left.
+    const [ms, text] = await Promise.all([
+      this.guard.run('ttl', storeKey, (store) => store.ttlMs(storeKey), undefined),
+      this.guard.run('ttl', storeKey, (store) => store.get(storeKey), undefined),
+    ]);
+    const read = typeof text === 'string' ? readStoredText(text) : NOT_STORABLE;
+    if (read !== NOT_STORABLE && read.times) {
+      const left = read.times.freshUntil - Date.now();
+      return left > 0 ? Math.ceil(left / 1000) : undefined;
+    }
     if (ms === undefined || ms === null) return ms;
     return Math.ceil(ms / 1000);
   }
 
   /**
-   * The cached value, or the factory's result, which is then stored. Concurrent callers for
-   * one key in this process share a single factory call. A factory error reaches every
-   * waiting caller and nothing is stored.
+   * The cached value, or the factory's result, which is then stored. Concurrent callers
+   * for one key share one factory call: in this process always, and with `fleetLock` (on
+   * by default) across every process on redis and hybrid. `options` (defaults from the
+   * module) add fail-safe grace, soft and hard factory timeouts and refresh-ahead; see
+   * docs/get-or-set.md. Without a stale value to fall back on, a factory error reaches
+   * every waiting caller, and a factory slower than `hardTimeoutMs` rejects with
+   * CacheFactoryTimeoutError (it runs on, and stores its result when it finishes).
    */
-  async getOrSet<T>(key: string, factory: () => T | Promise<T>, timeout?: CacheTimeout): Promise<T> {
-    assertValidKey(key);
-    timeoutToMs(timeout, this.options.defaultTimeout);
-    // Checked before the read as well as after it: a read that started just before the
-    // factory's write, and resumed after it finished, would otherwise run the factory again.
-    const before = this.joinInflight<T>(key);
-    if (before) return before;
-    const found = await this.read<T, typeof MISS>(key, MISS);
-    if (found !== MISS) return found;
-    const after = this.joinInflight<T>(key);
-    if (after) return after;
-    // The factory starts on the next microtask, after the entry is registered: a factory
-    // that throws synchronously would otherwise run the `finally` first, and the rejected
-    // promise would then stay registered for the life of the process.
-    const produced = Promise.resolve().then(async () => {
-      try {
-        const value = await factory();
-        await this.set(key, value, timeout);
-        return value;
-      } finally {
-        this.inflight.delete(key);
-      }
-    });
-    this.inflight.set(key, produced);
-    return produced;
+  getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<T> {
+    try {
+      assertValidKey(key);
+      timeoutToMs(timeout, this.options.defaultTimeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.flow.getOrSet(key, factory, timeout, options);
   }
 
-  /** A running factory call for `key`, if any. Each joiner gets its own copy, as from a read. */
-  private joinInflight<T>(key: string): Promise<T> | undefined {
-    const running = this.inflight.get(key) as Promise<T> | undefined;
-    return running?.then((value) => decodeValue<T>(encodeValue(value)));
+  /**
+   * getOrSet for many keys: reads them all in one round trip, calls `factory(missingKeys)`
+   * once for every key that is missing (or stale), stores its results in one round trip,
+   * and returns a record over every key found or produced. A key the factory leaves out is
+   * neither stored nor returned. Keys another call is computing in this process are joined.
+   */
+  async getOrSetMany<T>(keys: string[], factory: ManyFactory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<Record<string, T>> {
+    const unique = this.validKeys(keys);
+    timeoutToMs(timeout, this.options.defaultTimeout);
+    if (unique.length === 0) return {};
+    return getOrSetMany(this.flow, this.entries, this.options.getOrSet, unique, factory, timeout, options);
   }
 
   /** Removes this cache's keys (prefix and version) only; never FLUSHDB. */
@@ -251,6 +271,7 @@ export class CacheManagerService {
       ...this.guard.counters,
       breakerState: this.guard.breakerState,
       recovery: this.guard.recoveryStats,
+      getOrSet: { ...this.flow.counters },
       ...(this.guard.store.tierStats ? { tiers: this.guard.store.tierStats() } : {}),
       latency: this.guard.latencies.summaries(),
     };
@@ -285,14 +306,15 @@ export class CacheManagerService {
         if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
         return onMiss;
       }
-      const value = decodeStoredText<T>(text);
-      if (value === NOT_STORABLE) {
+      const read = readStoredText<T>(text);
+      // An entry past its timeout (kept for getOrSet's grace) is a miss here.
+      if (read === NOT_STORABLE || (read.times && Date.now() >= read.times.freshUntil)) {
         this.counters.misses++;
         return onMiss;
       }
       this.counters.hits++;
       if (Logger.isLevelEnabled('debug')) this.logger.debug(`hit ${key}`);
-      return value;
+      return read.value;
     });
   }
 
@@ -302,18 +324,7 @@ export class CacheManagerService {
   }
 
   private encode(value: unknown): string {
-    const text = encodeValue(value);
-    // Characters are a lower bound on bytes; only count bytes when it could matter.
-    if (text.length * 3 > this.options.maxValueBytes) {
-      const bytes = Buffer.byteLength(text);
-      if (bytes > this.options.maxValueBytes) {
-        throw new CacheValueError(
-          `value is ${bytes} bytes once encoded; the maximum is ${this.options.maxValueBytes} (CACHE_MAX_VALUE_BYTES)`,
-          'TOO_LARGE',
-        );
-      }
-    }
-    return text;
+    return encodeForStore(value, this.options.maxValueBytes);
   }
 
   private validKeys(keys: string[]): string[] {

@@ -1,3 +1,4 @@
+import type { KeyChangeFeed } from '../fleet/key-change-feed';
 import type { WriteRepair } from '../resilience/write-recovery';
 import type { TierStats } from '../tiers/tier-stats';
 
@@ -60,6 +61,8 @@ export interface CacheStore {
   connect?(): Promise<void>;
   /** True while the connection is open and ready. */
   readonly isReady?: boolean;
+  /** Redis-backed stores: how fleet-lock waiters learn that the holder stored its value. */
+  readonly changeFeed?: KeyChangeFeed;
   /** Stores of several tiers: their counters, for getStats. */
   tierStats?(): TierStats;
   /** Reports faults that happen outside any call (a dropped connection, a failed reconnect). */

@@ -1,3 +1,7 @@
+import { Logger } from '@nestjs/common';
+import { BusKeyChangeFeed } from '../bus/bus-key-change-feed';
+import { busScopeOf } from '../bus/bus-scope';
+import { RedisBusConnection } from '../bus/redis-bus-connection';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import type { CacheStore } from './cache-store';
 import { createTieredStore } from '../tiers/create-tiered-store';
@@ -6,11 +10,19 @@ import { LocmemStore } from './locmem.store';
 import { createRedisClient } from './redis-client.factory';
 import { RedisStore } from './redis.store';
 
+/** The redis backend, with the key-change feed its fleet locks wait on. */
+function createRedisStore(options: IdeaGraphCacheOptions): RedisStore {
+  const store = new RedisStore(createRedisClient(options.redis), options.redis);
+  const logger = new Logger('IdeaGraphCache');
+  store.attachChangeFeed(new BusKeyChangeFeed(new RedisBusConnection(store, store.underlyingClient), busScopeOf(options), (message) => logger.warn(message)));
+  return store;
+}
+
 /** The backend the options name. */
 export function createStore(options: IdeaGraphCacheOptions): CacheStore {
   switch (options.backend) {
     case 'redis':
-      return new RedisStore(createRedisClient(options.redis), options.redis);
+      return createRedisStore(options);
     case 'hybrid':
       return createTieredStore(options);
     case 'locmem':

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { Cluster } from 'ioredis';
 import type { RedisConnectionOptions } from '../config/cache-options';
+import type { KeyChangeFeed } from '../fleet/key-change-feed';
 import { type CacheStore, NotAnIntegerError } from './cache-store';
 import { chunked, MAX_KEYS_PER_COMMAND } from './redis-batch-limits';
 import { clusterDeleteMany, clusterGetMany, clusterSetMany } from './redis-cluster-batches';
@@ -53,6 +54,7 @@ export class RedisStore implements CacheStore {
   private readonly cluster: Cluster | undefined;
   private readonly topology: RedisTopology;
   private census: NodeCensus | undefined;
+  private feed: (KeyChangeFeed & { close(): Promise<void> }) | undefined;
 
   constructor(
     client: RedisClient,
@@ -73,6 +75,15 @@ export class RedisStore implements CacheStore {
   }
 
   private errorListener: (error: unknown) => void = () => undefined;
+
+  /** Set once, at creation, by createStore; closed with this store. */
+  attachChangeFeed(feed: KeyChangeFeed & { close(): Promise<void> }): void {
+    this.feed = feed;
+  }
+
+  get changeFeed(): KeyChangeFeed | undefined {
+    return this.feed;
+  }
 
   onBackgroundError(listener: (error: unknown) => void): void {
     this.errorListener = listener;
@@ -278,6 +289,7 @@ export class RedisStore implements CacheStore {
   }
 
   async close(): Promise<void> {
+    await this.feed?.close();
     if (this.client.status === 'end') return;
     // QUIT waits for Redis; during an outage it would never answer, so bound it and then cut the socket.
     const quit = this.client.status === 'ready' ? this.client.quit().catch(() => undefined) : Promise.resolve();

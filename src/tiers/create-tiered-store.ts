@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { busScopeOf } from '../bus/bus-scope';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
-import { makeKeyPrefix } from '../service/cache-key';
 import { LocmemStore } from '../stores/locmem.store';
 import { createRedisClient } from '../stores/redis-client.factory';
 import { RedisStore } from '../stores/redis.store';
@@ -16,7 +16,7 @@ export function createTieredStore(options: IdeaGraphCacheOptions): TieredStore {
   let tiers: TieredStore | undefined;
   const bus = new InvalidationBus(
     new RedisBusConnection(l2, l2.underlyingClient),
-    { keyPrefix: options.keyPrefix, version: options.version, scopePrefix: makeKeyPrefix(options.keyPrefix, options.version) },
+    busScopeOf(options),
     {
       invalidate: (keys) => tiers?.busEvents.invalidate(keys),
       clear: (prefix) => tiers?.busEvents.clear(prefix),

@@ -3,6 +3,8 @@ import type { WriteRepair } from '../resilience/write-recovery';
 import type { CacheStore } from '../stores/cache-store';
 import type { LocmemStore } from '../stores/locmem.store';
 import type { RedisStore } from '../stores/redis.store';
+import type { KeyChangeFeed } from '../fleet/key-change-feed';
+import { KeyChangeWaiters } from '../fleet/key-change-waiters';
 import { FillFence } from './fill-fence';
 import type { TierStats } from './tier-stats';
 
@@ -34,6 +36,13 @@ export class TieredStore implements CacheStore {
   readonly remote = true;
   private readonly fence = new FillFence();
   private readonly stats = { l1Hits: 0, l2Hits: 0 };
+  private readonly waiters = new KeyChangeWaiters();
+
+  /** Fleet-lock waiters are woken by the same invalidations that keep L1 coherent. */
+  readonly changeFeed: KeyChangeFeed = {
+    announce: (storeKey) => this.bus.announce(storeKey),
+    wait: (storeKeys, maxMs) => this.waiters.wait(storeKeys, maxMs),
+  };
 
   constructor(
     private readonly l1: LocmemStore,
@@ -49,10 +58,12 @@ export class TieredStore implements CacheStore {
         this.fence.invalidated(key);
         this.l1.drop(key);
       }
+      this.waiters.changed(keys);
     },
     clear: (prefix: string) => {
       this.fence.wiped();
       this.l1.dropPrefix(prefix);
+      this.waiters.changedAll();
     },
     // Kept while lost, for stale-if-error if Redis fails too; never served as fresh.
     lost: (_reason: string) => this.fence.wiped(),

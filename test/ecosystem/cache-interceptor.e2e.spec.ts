@@ -29,7 +29,7 @@ class ItemsController {
   }
 }
 
-const BACKENDS = ['locmem', 'redis'] as const;
+const BACKENDS = ['locmem', 'redis', 'hybrid'] as const;
 
 describe.each(BACKENDS)('CacheInterceptor from @nestjs/cache-manager on %s', (backend) => {
   let redis: RedisTestServer | undefined;
@@ -37,9 +37,9 @@ describe.each(BACKENDS)('CacheInterceptor from @nestjs/cache-manager on %s', (ba
   let items: ItemsController;
 
   beforeAll(async () => {
-    redis = backend === 'redis' ? await RedisTestServer.start() : undefined;
+    redis = backend === 'locmem' ? undefined : await RedisTestServer.start();
     app = await createHostApp(
-      { ...(redis ? redis.env() : { CACHE_BACKEND: 'locmem' }), CACHE_KEY_PREFIX: 'shop', CACHE_VERSION: '3' },
+      { ...(redis ? { ...redis.env(), CACHE_BACKEND: backend } : { CACHE_BACKEND: 'locmem' }), CACHE_KEY_PREFIX: 'shop', CACHE_VERSION: '3' },
       { controllers: [ItemsController] },
     );
     items = app.get(ItemsController);
@@ -116,7 +116,7 @@ describe.each(BACKENDS)('CacheInterceptor from @nestjs/cache-manager on %s', (ba
     }
   });
 
-  if (backend === 'redis') {
+  if (backend !== 'locmem') {
     it('stores the interceptor\'s entries under prefix:version: in Redis', async () => {
       await request(app.getHttpServer()).get('/items/7').expect(200);
       await request(app.getHttpServer()).get('/items/featured').expect(200);

@@ -54,6 +54,9 @@ describe('Prometheus endpoint', () => {
           'ideagraph_cache_recovery_made_good_total{backend="locmem"} 0',
           'ideagraph_cache_recovery_overflowed_total{backend="locmem"} 0',
           'ideagraph_cache_recovery_pending{backend="locmem"} 0',
+          'ideagraph_cache_factory_calls_total{backend="locmem"} 0',
+          'ideagraph_cache_stale_serves_total{backend="locmem"} 0',
+          'ideagraph_cache_fleet_lock_waits_total{backend="locmem"} 0',
           '# TYPE ideagraph_cache_hits_total counter',
         ]),
       );

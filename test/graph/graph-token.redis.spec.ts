@@ -6,7 +6,7 @@ import { CLIENT_SECRET, graphEnv, sleep, startGraphApp, type GraphTestApp } from
 
 const KEY = ':1:graph_token_cache';
 
-describe('GraphTokenService on a shared Redis', () => {
+describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s backend)', (backend) => {
   let endpoint: FakeTokenEndpoint;
   let redis: RedisTestServer;
   const apps: GraphTestApp[] = [];
@@ -30,7 +30,7 @@ describe('GraphTokenService on a shared Redis', () => {
 
   /** One app process: its own memory, the shared Redis. */
   async function processOnRedis(env: Record<string, string> = {}): Promise<GraphTestApp> {
-    const graph = await startGraphApp(graphEnv({ ...redis.env(), ...env }), endpoint);
+    const graph = await startGraphApp(graphEnv({ ...redis.env(), CACHE_BACKEND: backend, ...env }), endpoint);
     apps.push(graph);
     return graph;
   }
@@ -122,7 +122,7 @@ describe('GraphTokenService on a shared Redis', () => {
   it('a lock holder that shuts down mid-request leaves the fetch to the process waiting for it', async () => {
     // Bounds far beyond the test: only the shutdown may end the holder's request, and only
     // a released lock lets the waiter go on this quickly.
-    const holder = await startGraphApp(graphEnv({ ...redis.env(), GRAPH_TOKEN_TIMEOUT_MS: '20000' }), endpoint);
+    const holder = await startGraphApp(graphEnv({ ...redis.env(), CACHE_BACKEND: backend, GRAPH_TOKEN_TIMEOUT_MS: '20000' }), endpoint);
     const waiter = await processOnRedis({ GRAPH_TOKEN_TIMEOUT_MS: '20000' });
     endpoint.answerNext({ kind: 'hang' });
     const held = holder.tokens.getAccessToken().catch((e: unknown) => e);

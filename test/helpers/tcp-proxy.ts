@@ -13,7 +13,22 @@ interface Pair {
   client: Socket;
   /** Absent for a connection accepted during a blackhole: it never reaches Redis. */
   upstream?: Socket;
+  /** The client sent SUBSCRIBE, PSUBSCRIBE or SSUBSCRIBE: a pub/sub connection. */
+  subscriber?: boolean;
+  /** The client's last bytes, so a command split between two chunks is still recognised. */
+  sniffTail?: string;
+  /** Server bytes were dropped on it while subscribers were muted. */
+  muted?: boolean;
 }
+
+/**
+ * A subscribe command as its first array element, in RESP (what every client library
+ * sends): `*2\r\n$9\r\nSUBSCRIBE\r\n...`. A key or value spelled "subscribe" is
+ * never first, so it does not match.
+ */
+const SUBSCRIBE_COMMAND = /\*\d+\r\n\$(?:9\r\nsubscribe|10\r\n[ps]subscribe)\r\n/i;
+/** Longer than any match of SUBSCRIBE_COMMAND. */
+const SNIFF_TAIL_CHARS = 32;
 
 /**
  * A real TCP proxy on 127.0.0.1 in front of one server, so a test can partition the app
@@ -25,6 +40,8 @@ export class TcpProxy {
   private state: 'open' | CutMode = 'open';
   private closed = false;
   private acceptedDuringCut = 0;
+  private subscribersMuted = false;
+  private droppedBytes = 0;
 
   private constructor(
     private server: Server,
@@ -57,6 +74,37 @@ export class TcpProxy {
 
   get isCut(): boolean {
     return this.state !== 'open';
+  }
+
+  /** Pub/sub connections that had server bytes dropped: proof that the mute reached one. */
+  get mutedSubscriberConnections(): number {
+    return [...this.pairs].filter((pair) => pair.muted).length;
+  }
+
+  /** Server bytes dropped on pub/sub connections since the last muteSubscribers(). */
+  get droppedSubscriberBytes(): number {
+    return this.droppedBytes;
+  }
+
+  /**
+   * From now on, what the server sends on pub/sub connections (those whose client sent a
+   * subscribe command, now or later) is dropped, silently: no RST, no close, the client's
+   * own bytes still reach the server. Other connections keep working. A subscription
+   * that stops delivering this way looks healthy to the client; only a timer can tell.
+   */
+  muteSubscribers(): void {
+    this.subscribersMuted = true;
+    this.droppedBytes = 0;
+  }
+
+  /**
+   * Forwards to subscribers again. The muted connections are reset: bytes were dropped
+   * in the middle of their stream, which no client could parse on from, as after a
+   * blackhole (see heal()).
+   */
+  unmuteSubscribers(): void {
+    this.subscribersMuted = false;
+    for (const pair of this.pairs) if (pair.muted) this.destroyPair(pair);
   }
 
   async cut(mode: CutMode): Promise<void> {
@@ -112,14 +160,20 @@ export class TcpProxy {
     pair.upstream = upstream;
     upstream.on('error', () => this.destroyPair(pair));
     upstream.on('close', () => this.destroyPair(pair));
-    this.forward(client, upstream);
-    this.forward(upstream, client);
+    this.forward(client, upstream, pair, 'to-server');
+    this.forward(upstream, client, pair, 'to-client');
   }
 
-  private forward(from: Socket, to: Socket): void {
+  private forward(from: Socket, to: Socket, pair: Pair, direction: 'to-server' | 'to-client'): void {
     from.on('data', (chunk: Buffer) => {
       // pause() stops reading, but a chunk already read may still be emitted: drop it as the partition would.
       if (this.state === 'blackhole') return;
+      if (direction === 'to-server' && !pair.subscriber) this.sniff(pair, chunk);
+      if (direction === 'to-client' && pair.subscriber && this.subscribersMuted) {
+        pair.muted = true;
+        this.droppedBytes += chunk.length;
+        return;
+      }
       if (!to.write(chunk)) {
         from.pause();
         to.once('drain', () => {
@@ -128,6 +182,12 @@ export class TcpProxy {
       }
     });
     from.on('end', () => to.end());
+  }
+
+  private sniff(pair: Pair, chunk: Buffer): void {
+    const text = (pair.sniffTail ?? '') + chunk.toString('latin1');
+    pair.subscriber = SUBSCRIBE_COMMAND.test(text);
+    pair.sniffTail = text.slice(-SNIFF_TAIL_CHARS);
   }
 
   private destroyPair(pair: Pair): void {

@@ -23,6 +23,7 @@ function rawSentinelClient(): Redis {
 }
 
 describeCacheConformance('redis sentinel', () => clientTarget(group.env(), rawSentinelClient()));
+describeCacheConformance('hybrid on redis sentinel', () => clientTarget({ ...group.env(), CACHE_BACKEND: 'hybrid' }, rawSentinelClient()));
 
 describe('ideagraph-cache with Redis Sentinel', () => {
   let app: INestApplication;

@@ -54,6 +54,29 @@ describe('TLS and an ACL user', () => {
     }
   });
 
+  it('hybrid: L2 and its bus both connect over TLS with the ACL user, and a write in one process reaches the other L1', async () => {
+    const env = { CACHE_BACKEND: 'hybrid', REDIS_URL: url(), REDIS_TLS_CA_FILE: certs.caFile, CACHE_KEY_PREFIX: 'tls-hybrid' };
+    const [a, b] = [await createCacheApp(env), await createCacheApp(env)];
+    try {
+      const [cacheA, cacheB] = [a.get(CacheManagerService), b.get(CacheManagerService)];
+      const deadline = Date.now() + 10_000;
+      const until = async (check: () => boolean | Promise<boolean>) => {
+        while (!(await check()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      await until(() => cacheA.getStats().tiers!.bus.live && cacheB.getStats().tiers!.bus.live);
+      expect(cacheB.getStats().tiers!.bus.live).toBe(true);
+      await cacheA.set('shared', 'old');
+      await until(() => cacheB.getStats().tiers!.bus.received > 0);
+      expect(await cacheB.get('shared')).toBe('old');
+      await cacheA.set('shared', 'new');
+      await until(async () => (await cacheB.get('shared')) === 'new');
+      expect(await cacheB.get('shared')).toBe('new');
+      expect(JSON.stringify(cacheB.getBackendInfo())).not.toContain(USER.password);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('connects with REDIS_TLS=true, REDIS_USERNAME and REDIS_PASSWORD instead of a URL', async () => {
     const app = await createCacheApp({
       CACHE_BACKEND: 'redis',

@@ -1,0 +1,10 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The fleet lock of a getOrSet key. A hash, not `<key>:lock`: that could be a key of the
+ * app's own, and would pass the key length limit for long keys. Keys starting with
+ * `~lock:` are reserved for these locks.
+ */
+export function fleetLockKey(key: string): string {
+  return `~lock:${createHash('sha256').update(key).digest('base64url')}`;
+}

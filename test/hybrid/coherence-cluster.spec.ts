@@ -1,0 +1,49 @@
+import calculateSlot from 'cluster-key-slot';
+import type { Cluster } from 'ioredis';
+import { rawClusterClient, RedisClusterTest } from '../helpers/redis-cluster';
+import { checkCoherence } from './coherence/coherence-checker';
+import { BACKEND_UNDER_TEST, ONLINE_BOUND_MS, STORE_PREFIX, workerEnv } from './coherence/coherence-env';
+import { CoherenceFleet } from './coherence/coherence-fleet';
+import { coherenceFiguresLine, describeViolations } from './coherence/coherence-figures';
+import { runCoherenceScenario } from './coherence/coherence-scenario';
+import { allKeys, smallKeySpace } from './coherence/workload';
+
+// No replicas: nothing here fails over, and three fewer servers leave the cores to the workers.
+let cluster: RedisClusterTest;
+let raw: Cluster;
+let fleet: CoherenceFleet | undefined;
+
+beforeAll(async () => {
+  cluster = await RedisClusterTest.start({ masters: 3, replicasPerMaster: 0 });
+  raw = await rawClusterClient(cluster.seeds);
+}, 60_000);
+afterAll(async () => {
+  await fleet?.stop();
+  raw?.disconnect();
+  await cluster?.stop();
+});
+
+it('3 processes on a 3-master Redis Cluster: no stale read beyond the bound, caches converge', async () => {
+  const keys = smallKeySpace(16, 6);
+  // Writes on every master, so that no shard's invalidations go untested.
+  expect(new Set(allKeys(keys).map((key) => raw.slots[calculateSlot(STORE_PREFIX + key)][0])).size).toBe(3);
+  fleet = await CoherenceFleet.start([0, 1, 2].map(() => workerEnv(cluster.env(), BACKEND_UNDER_TEST)));
+  const result = await runCoherenceScenario({
+    fleet,
+    store: { client: raw, prefix: STORE_PREFIX },
+    keys,
+    bursts: 2,
+    operations: 5000,
+    ratePerSecond: 2500,
+    seed: 4,
+  });
+  const report = checkCoherence(result.records, { boundMs: ONLINE_BOUND_MS });
+  console.log(coherenceFiguresLine(`${BACKEND_UNDER_TEST}, 3 processes, 3-master cluster`, report, { divergences: result.divergences.length }));
+
+  expect(report.operations).toBeGreaterThanOrEqual(30_000);
+  expect(describeViolations(report.examples, result.records[0].issuedUs)).toBe('');
+  expect(report.violations).toBe(0);
+  expect(result.divergences).toEqual([]);
+  expect(result.thrown).toEqual([]);
+  expect(result.unhandledRejections).toBe(0);
+}, 150_000);

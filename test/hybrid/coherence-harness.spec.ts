@@ -1,0 +1,68 @@
+import { Redis } from 'ioredis';
+import { RedisTestServer } from '../helpers/redis-server';
+import { checkCoherence } from './coherence/coherence-checker';
+import { STORE_PREFIX, workerEnv } from './coherence/coherence-env';
+import { CoherenceFleet } from './coherence/coherence-fleet';
+import { coherenceFiguresLine, describeViolations } from './coherence/coherence-figures';
+import { runCoherenceScenario } from './coherence/coherence-scenario';
+import { smallKeySpace } from './coherence/workload';
+
+/**
+ * The harness on the two backends whose answer is known: redis is one shared store, so
+ * it must pass; locmem gives each process its own cache, so the checkers must fail it.
+ * Without the second, a harness that never saw a stale read would pass anything.
+ */
+const ONLINE_BOUND_MS = 250;
+const KEYS = smallKeySpace(12, 4);
+
+let server: RedisTestServer;
+let raw: Redis;
+let fleet: CoherenceFleet | undefined;
+
+beforeAll(async () => {
+  server = await RedisTestServer.start();
+  raw = new Redis({ host: server.host, port: server.port, lazyConnect: true });
+  await raw.connect();
+});
+afterEach(async () => {
+  await fleet?.stop();
+  fleet = undefined;
+  await raw.flushall();
+});
+afterAll(async () => {
+  raw?.disconnect();
+  await server?.stop();
+});
+
+async function run(backend: 'redis' | 'locmem', seed: number) {
+  fleet = await CoherenceFleet.start([0, 1, 2].map(() => workerEnv(server.env(), backend)));
+  const result = await runCoherenceScenario({
+    fleet,
+    store: { client: raw, prefix: STORE_PREFIX },
+    keys: KEYS,
+    bursts: 2,
+    operations: 3000,
+    ratePerSecond: 2000,
+    seed,
+  });
+  const report = checkCoherence(result.records, { boundMs: ONLINE_BOUND_MS });
+  console.log(coherenceFiguresLine(`harness on ${backend}`, report, { divergences: result.divergences.length }));
+  return { result, report };
+}
+
+it('finds no violation on redis, where every process shares one store', async () => {
+  const { result, report } = await run('redis', 11);
+  expect(describeViolations(report.examples, result.records[0].issuedUs)).toBe('');
+  expect(report.violations).toBe(0);
+  expect(report.stalenessMs).toEqual([]);
+  expect(result.divergences).toEqual([]);
+  expect(result.thrown).toEqual([]);
+  expect(report.operations).toBeGreaterThanOrEqual(18_000);
+}, 90_000);
+
+it('finds violations and divergences on locmem, where each process has its own cache', async () => {
+  const { result, report } = await run('locmem', 12);
+  expect(report.violations).toBeGreaterThan(0);
+  expect(result.divergences.length).toBeGreaterThan(0);
+  expect(describeViolations(report.examples.slice(0, 1), result.records[0].issuedUs)).toMatch(/stale \(bound 250 ms\)/);
+}, 90_000);

@@ -23,7 +23,7 @@ export interface ManyEntryPort extends EntryPort {
   /** Every key's entry, in one round trip; absent keys are left out. */
   readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>>;
   /** Stores them all in one round trip. */
-  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy): Promise<boolean>;
+  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean>;
 }
 
 /**
@@ -60,7 +60,7 @@ export async function getOrSetMany<T>(
     const context: ManyFactoryContext<T> = { stale, timeout };
     const computed = flow.callFactory(missing.join(','), () => factory([...missing], context)).then(async (produced) => {
       const pairs = resultPairs(produced, missing);
-      if (pairs.length > 0) await entries.writeEntries(pairs, context.timeout, policy);
+      if (pairs.length > 0) await entries.writeEntries(pairs, context.timeout, policy, options?.tags);
       return new Map(pairs);
     });
     for (const key of missing) flow.share(key, computed.then((values) => (values.has(key) ? values.get(key) : NOT_PRODUCED)));

@@ -49,9 +49,14 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
       }
       let ran: Promise<R> | undefined;
       const run = () => (ran = Promise.resolve(original!.apply(this, args)));
-      return cache.getOrSet<R>(key, run, timeout, tagList ? { ...policy, tags: tagList } : policy).catch((error: unknown) => {
-        // The method ran here: its own outcome is the answer (a slow method is waited for, not cut off).
-        if (ran) return ran;
+      return cache.getOrSet<R>(key, run, timeout, tagList ? { ...policy, tags: tagList } : policy).catch(async (error: unknown) => {
+        // The method ran here: its own outcome is the answer (a slow method is waited for, not
+        // cut off), and once the call returns its result is in the cache, as after any other call.
+        if (ran) {
+          const value = await ran;
+          if (error instanceof CacheFactoryTimeoutError) await cache.set(key, value, timeout, tagList ? { tags: tagList } : undefined).catch(() => false);
+          return value;
+        }
         // A mistake in the decorator's own options or key belongs to the caller.
         if (error instanceof CacheKeyError || (error instanceof CacheFactoryError && error.code !== 'RECURSIVE')) throw error;
         // Another caller's run that timed out, or the cache itself failing: the method simply runs.

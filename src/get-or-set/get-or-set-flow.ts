@@ -218,7 +218,11 @@ export class GetOrSetFlow {
     stale: FoundEntry<T> | undefined,
   ): Promise<{ kind: 'value'; value: T } | { kind: 'lock'; lock?: LockAttempt & { kind: 'acquired' } }> {
     const fleet = this.fleet!;
-    const giveUpAt = Date.now() + lockTtlMs;
+    // The wait is bounded per holder, from when this process first saw it: a bound counted
+    // from our own start would end while a holder that took the lock just after us, or one
+    // that took over from a dead holder, still computes, and we would compute beside it.
+    let holder: string | undefined;
+    let giveUpAt = Date.now() + lockTtlMs;
     let waited = false;
     for (;;) {
       const attempt = await fleet.tryLock(key, lockTtlMs);
@@ -235,6 +239,10 @@ export class GetOrSetFlow {
       if (stale) {
         this.counters.staleServes++;
         return { kind: 'value', value: stale.value };
+      }
+      if (attempt.owner !== undefined && attempt.owner !== holder) {
+        holder = attempt.owner;
+        giveUpAt = Date.now() + lockTtlMs;
       }
       if (!waited) this.counters.fleetLockWaits++;
       waited = true;

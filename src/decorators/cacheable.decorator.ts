@@ -2,6 +2,7 @@ import { CacheFactoryError, CacheFactoryTimeoutError } from '../get-or-set/get-o
 import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
 import type { CacheTimeout } from '../service/cache-manager.service';
 import { CacheKeyError } from '../service/cache.errors';
+import type { AsyncMethod } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
 import { resolveKey, resolveKeys, type KeySource, type KeysSource } from './method-cache-key';
 
@@ -15,8 +16,6 @@ export interface CacheableOptions<A extends unknown[]> extends Omit<GetOrSetOpti
   /** A named cache (IdeaGraphCacheModule.forRootAsync({ name })); default: the default cache. */
   cache?: string;
 }
-
-type AsyncMethod<A extends unknown[], R> = (...args: A) => Promise<R>;
 
 /**
  * Caches what an async method of any class returns, through getOrSet: single flight,

@@ -1,3 +1,4 @@
+import type { CacheTimeout } from '../service/cache-manager.service';
 import type { GetOrSetDefaults } from '../config/cache-options';
 import type { LockAttempt } from '../fleet/fleet-lock';
 import type { KeyChangeFeed } from '../fleet/key-change-feed';
@@ -6,8 +7,8 @@ import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-
 import { FactoryScope } from './factory-scope';
 import type { EntryMeta } from './stored-entry';
 
-/** Timeout in seconds, as everywhere in the cache; null never expires. */
-type Timeout = number | null | undefined;
+/** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
+type Timeout = CacheTimeout | undefined;
 
 /** What a factory is told, and may change. */
 export interface FactoryContext<T> {
@@ -19,7 +20,7 @@ export interface FactoryContext<T> {
    * Seconds the result will be stored for (undefined: CACHE_DEFAULT_TIMEOUT). Set it from
    * inside the factory when the result knows its own lifetime, such as a token's expiry.
    */
-  timeout: Timeout;
+  timeout: CacheTimeout | undefined;
 }
 
 export type Factory<T> = (context: FactoryContext<T>) => T | Promise<T>;

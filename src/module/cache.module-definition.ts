@@ -10,8 +10,8 @@ export interface IdeaGraphCacheModuleExtras {
    */
   health?: Partial<CacheHealthOptions>;
   /**
-   * A named cache, beside the default one: injected with @InjectCache(name), used by
-   * @Cacheable({ cache: name }). It reads no environment variables (give its options in
+   * A named cache, beside the default one: injected with `@InjectCache(name)`, used by
+   * `@Cacheable({ cache: name })`. It reads no environment variables (give its options in
    * code) and mounts no health route of its own unless `health` says so; the default
    * cache's /health/cache reports it.
    */

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { CacheStats } from './cache-stats';
 import { loadPromClient } from './load-prom-client';
-import { BREAKER_STATES, CACHE_COUNTERS, GRAPH_COUNTERS, TIER_COUNTERS, type GraphTokenCounters } from './stat-counters';
+import { BREAKER_STATES, CACHE_COUNTERS, GRAPH_COUNTERS, TIER_COUNTERS, TIER_GAUGES, type GraphTokenCounters } from './stat-counters';
 
 export interface CacheMetricsSources {
   cacheStats: () => CacheStats;
@@ -128,26 +128,18 @@ function registerTierMetrics(prom: ReturnType<typeof loadPromClient>, registry: 
       },
     });
   }
-  new prom.Gauge({
-    name: 'ideagraph_cache_bus_live',
-    help: 'Whether this process hears the invalidation bus (1), and so serves L1, or not (0).',
-    labelNames: ['backend'],
-    registers: [registry],
-    collect() {
-      const current = stats();
-      this.set({ backend: current.backend }, current.tiers?.bus.live ? 1 : 0);
-    },
-  });
-  new prom.Gauge({
-    name: 'ideagraph_cache_l1_entries',
-    help: "Entries in this process's L1.",
-    labelNames: ['backend'],
-    registers: [registry],
-    collect() {
-      const current = stats();
-      this.set({ backend: current.backend }, current.tiers?.l1Entries ?? 0);
-    },
-  });
+  for (const { name, help, read } of TIER_GAUGES) {
+    new prom.Gauge({
+      name: `ideagraph_cache_${name}`,
+      help,
+      labelNames: ['backend'],
+      registers: [registry],
+      collect() {
+        const current = stats();
+        if (current.tiers) this.set({ backend: current.backend }, read(current.tiers));
+      },
+    });
+  }
 }
 
 /** One getStats() per scrape, shared by all metrics collected in the same tick. */

@@ -12,7 +12,7 @@ export type GraphTokenCounters = Pick<GraphTokenStatus, 'memoryHits' | 'cacheHit
 export interface StatCounter<S> {
   name: string;
   help: string;
-  /** UCUM annotation for OpenTelemetry: what one count is. */
+  /** UCUM annotation for OpenTelemetry: what one count is (empty: none). */
   unit: string;
   read: (stats: S) => number;
 }
@@ -52,6 +52,23 @@ export const TIER_COUNTERS: ReadonlyArray<StatCounter<TierStats>> = [
   { name: 'bus_dropped', unit: '{message}', help: 'Received bus messages that were not readable and were ignored.', read: (t) => t.bus.dropped },
   { name: 'bus_publish_failures', unit: '{failure}', help: 'Bus publishes that failed (their keys are sent again).', read: (t) => t.bus.publishFailures },
   { name: 'bus_outages', unit: '{outage}', help: 'Times the bus was lost (a closed or silent subscription).', read: (t) => t.bus.outages },
+];
+
+/**
+ * Hybrid only, values of the moment: Prometheus gauges `ideagraph_cache_<name>`. For
+ * OpenTelemetry, an `additive` value (a count that sums across processes) is an up-down
+ * counter, any other a gauge.
+ */
+export const TIER_GAUGES: ReadonlyArray<StatCounter<TierStats> & { additive: boolean }> = [
+  {
+    name: 'bus_live',
+    // No unit: a 0 or 1, and unit "1" would make a Prometheus exporter append _ratio.
+    unit: '',
+    additive: false,
+    help: 'Whether this process hears the invalidation bus (1), and so serves L1, or not (0).',
+    read: (t) => (t.bus.live ? 1 : 0),
+  },
+  { name: 'l1_entries', unit: '{entry}', additive: true, help: "Entries in this process's L1.", read: (t) => t.l1Entries },
 ];
 
 /** Prometheus `ideagraph_graph_token_<name>_total`, OpenTelemetry `ideagraph.graph_token.<name>`. */

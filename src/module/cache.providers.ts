@@ -10,7 +10,7 @@ import { CacheManagerService } from '../service/cache-manager.service';
 import { createStore } from '../stores/create-store';
 import { redisSecrets } from '../stores/redis-topology';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
-import { CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_OPTIONS, UNTRACED_CACHE_SERVICE } from './cache.tokens';
+import { CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_NAME, CACHE_OPTIONS, UNTRACED_CACHE_SERVICE } from './cache.tokens';
 
 /** Failures in a row that open the breaker: enough to ignore a single blip. */
 const BREAKER_FAILURE_THRESHOLD = 5;
@@ -52,7 +52,7 @@ export const cacheProviders: Provider[] = [
   { provide: UNTRACED_CACHE_SERVICE, useClass: CacheManagerService },
   {
     provide: CacheManagerService,
-    inject: [UNTRACED_CACHE_SERVICE, CACHE_OPTIONS],
+    inject: [UNTRACED_CACHE_SERVICE, CACHE_OPTIONS, CACHE_NAME],
     useFactory: cacheServiceForApp,
   },
   CacheTelemetry,

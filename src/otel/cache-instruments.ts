@@ -1,10 +1,12 @@
 import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 import type { CacheStats } from '../metrics/cache-stats';
 import type { OperationLatencies } from '../metrics/operation-latencies';
-import { BREAKER_STATES, CACHE_COUNTERS, GRAPH_COUNTERS, TIER_COUNTERS, type GraphTokenCounters, type StatCounter } from '../metrics/stat-counters';
-import { ATTR_BACKEND, ATTR_BREAKER_STATE, ATTR_OPERATION } from './otel-names';
+import { BREAKER_STATES, CACHE_COUNTERS, GRAPH_COUNTERS, TIER_COUNTERS, TIER_GAUGES, type GraphTokenCounters, type StatCounter } from '../metrics/stat-counters';
+import { ATTR_BACKEND, ATTR_BREAKER_STATE, ATTR_NAME, ATTR_OPERATION } from './otel-names';
 
 export interface CacheInstrumentSources {
+  /** The cache's name (`default` when unnamed), so two caches of one app are told apart. */
+  name: string;
   cacheStats: () => CacheStats;
   graphCounters: () => GraphTokenCounters;
   /** Where every cache call's duration is recorded (the guard's). */
@@ -27,8 +29,14 @@ export const DURATION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025
  */
 export function registerCacheInstruments(meter: Meter, sources: CacheInstrumentSources): () => void {
   const counter = <S>(prefix: string, { name, help, unit }: StatCounter<S>) => meter.createObservableCounter(`${prefix}.${name}`, { description: help, unit });
+  const gauge = ({ name, help, unit, additive }: (typeof TIER_GAUGES)[number]) =>
+    additive
+      ? meter.createObservableUpDownCounter(`ideagraph.cache.${name}`, { description: help, unit })
+      : meter.createObservableGauge(`ideagraph.cache.${name}`, { description: help, ...(unit ? { unit } : {}) });
   const cacheCounters = CACHE_COUNTERS.map((stat) => [stat, counter('ideagraph.cache', stat)] as const);
-  const tierCounters = sources.cacheStats().tiers ? TIER_COUNTERS.map((stat) => [stat, counter('ideagraph.cache', stat)] as const) : [];
+  const hybrid = sources.cacheStats().tiers !== undefined;
+  const tierCounters = hybrid ? TIER_COUNTERS.map((stat) => [stat, counter('ideagraph.cache', stat)] as const) : [];
+  const tierGauges = hybrid ? TIER_GAUGES.map((stat) => [stat, gauge(stat)] as const) : [];
   const graphCounters = GRAPH_COUNTERS.map((stat) => [stat, counter('ideagraph.graph_token', stat)] as const);
   const operations = meter.createObservableCounter('ideagraph.cache.operations', {
     description: 'Cache calls per operation, each backend call as its caller saw it (the count of ideagraph.cache.operation.duration).',
@@ -41,29 +49,23 @@ export function registerCacheInstruments(meter: Meter, sources: CacheInstrumentS
     description: 'Keys and clears whose failed writes wait for the backend, to be deleted once it answers.',
     unit: '{key}',
   });
-  const busLive = meter.createObservableGauge('ideagraph.cache.bus_live', {
-    description: 'Hybrid: whether this process hears the invalidation bus (1), and so serves L1, or not (0).',
-  });
-  const l1Entries = meter.createObservableUpDownCounter('ideagraph.cache.l1_entries', { description: "Hybrid: entries in this process's L1.", unit: '{entry}' });
 
   const observe = (result: BatchObservableResult) => {
     const stats = sources.cacheStats();
-    const backend: Attributes = { [ATTR_BACKEND]: stats.backend };
+    const backend: Attributes = { [ATTR_BACKEND]: stats.backend, [ATTR_NAME]: sources.name };
     for (const [stat, instrument] of cacheCounters) result.observe(instrument, stat.read(stats), backend);
     for (const [operation, summary] of Object.entries(stats.latency)) result.observe(operations, summary.count, { ...backend, [ATTR_OPERATION]: operation });
     for (const state of BREAKER_STATES) result.observe(breakerState, stats.breakerState === state ? 1 : 0, { ...backend, [ATTR_BREAKER_STATE]: state });
     result.observe(recoveryPending, stats.recovery.pending, backend);
     if (stats.tiers) {
-      for (const [stat, instrument] of tierCounters) result.observe(instrument, stat.read(stats.tiers), backend);
-      result.observe(busLive, stats.tiers.bus.live ? 1 : 0, backend);
-      result.observe(l1Entries, stats.tiers.l1Entries, backend);
+      for (const [stat, instrument] of [...tierCounters, ...tierGauges]) result.observe(instrument, stat.read(stats.tiers), backend);
     }
     const graph = sources.graphCounters();
-    for (const [stat, instrument] of graphCounters) result.observe(instrument, stat.read(graph));
+    for (const [stat, instrument] of graphCounters) result.observe(instrument, stat.read(graph), { [ATTR_NAME]: sources.name });
   };
   const observables: Observable[] = [
     ...cacheCounters.map(([, instrument]) => instrument),
-    ...(tierCounters.length > 0 ? [...tierCounters.map(([, instrument]) => instrument), busLive, l1Entries] : []),
+    ...[...tierCounters, ...tierGauges].map(([, instrument]) => instrument),
     ...graphCounters.map(([, instrument]) => instrument),
     operations,
     breakerState,
@@ -82,7 +84,7 @@ export function registerCacheInstruments(meter: Meter, sources: CacheInstrumentS
   const observer = (operation: string, ms: number) => {
     let attributes = attributesOf.get(operation);
     if (!attributes) {
-      attributes = { [ATTR_BACKEND]: backend, [ATTR_OPERATION]: operation };
+      attributes = { [ATTR_BACKEND]: backend, [ATTR_NAME]: sources.name, [ATTR_OPERATION]: operation };
       attributesOf.set(operation, attributes);
     }
     duration.record(ms / 1000, attributes);

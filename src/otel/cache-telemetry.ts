@@ -1,19 +1,20 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { GraphTokenService } from '../graph/graph-token.service';
-import { CACHE_OPTIONS, UNTRACED_CACHE_SERVICE } from '../module/cache.tokens';
+import { CACHE_NAME, CACHE_OPTIONS, UNTRACED_CACHE_SERVICE } from '../module/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheManagerService } from '../service/cache-manager.service';
 import { registerCacheInstruments } from './cache-instruments';
 import { CacheTracing } from './cache-tracing';
 import { loadOtelApi } from './load-otel-api';
-import { SCOPE_NAME, SCOPE_VERSION } from './otel-names';
+import { ATTR_BACKEND, ATTR_NAME, SCOPE_NAME, SCOPE_VERSION } from './otel-names';
 import { traceCacheService } from './traced-cache-service';
 
 /** The CacheManagerService the app gets: the service itself, or with otel.enabled its traced view. */
-export function cacheServiceForApp(service: CacheManagerService, options: IdeaGraphCacheOptions): CacheManagerService {
+export function cacheServiceForApp(service: CacheManagerService, options: IdeaGraphCacheOptions, name: string): CacheManagerService {
   if (!options.otel.enabled) return service;
-  return traceCacheService(service, new CacheTracing(loadOtelApi(), options.backend, options.otel.includeKeys));
+  const cache = { [ATTR_BACKEND]: options.backend, [ATTR_NAME]: name };
+  return traceCacheService(service, new CacheTracing(loadOtelApi(), cache, options.otel.includeKeys));
 }
 
 /**
@@ -28,6 +29,7 @@ export class CacheTelemetry implements OnApplicationShutdown {
 
   constructor(
     @Inject(CACHE_OPTIONS) options: IdeaGraphCacheOptions,
+    @Inject(CACHE_NAME) name: string,
     @Inject(UNTRACED_CACHE_SERVICE) cache: CacheManagerService,
     guard: GuardedStore,
     graph: GraphTokenService,
@@ -35,6 +37,7 @@ export class CacheTelemetry implements OnApplicationShutdown {
     if (!options.otel.enabled) return;
     const meter = loadOtelApi().metrics.getMeter(SCOPE_NAME, SCOPE_VERSION);
     this.unregister = registerCacheInstruments(meter, {
+      name,
       cacheStats: () => cache.getStats(),
       graphCounters: () => graph.status,
       latencies: guard.latencies,

@@ -1,6 +1,6 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { OtelApi } from './load-otel-api';
-import { ATTR_BACKEND, ATTR_ERROR_TYPE, ATTR_OPERATION, SCOPE_NAME, SCOPE_VERSION } from './otel-names';
+import { ATTR_ERROR_TYPE, ATTR_OPERATION, SCOPE_NAME, SCOPE_VERSION } from './otel-names';
 
 /** The span of a call that is being recorded, and the context that holds it (the parent for factory spans). */
 export interface RecordedCall {
@@ -23,7 +23,8 @@ export class CacheTracing {
 
   constructor(
     private readonly api: OtelApi,
-    private readonly backend: string,
+    /** Which cache: its backend and name, on every span. */
+    private readonly cache: Attributes,
     /** otel.includeKeys: keys, and error messages (which name keys), may go on spans. */
     readonly includeKeys: boolean,
   ) {
@@ -63,7 +64,7 @@ export class CacheTracing {
 
   /** Runs a factory inside a `cache factory` span under `parent`; keeps it synchronous when it is. */
   factory<T>(parent: Context, attributes: Attributes | undefined, run: () => T | Promise<T>): T | Promise<T> {
-    const span = this.tracer.startSpan('cache factory', { kind: this.api.SpanKind.INTERNAL, attributes: { [ATTR_BACKEND]: this.backend, ...attributes } }, parent);
+    const span = this.tracer.startSpan('cache factory', { kind: this.api.SpanKind.INTERNAL, attributes: { ...this.cache, ...attributes } }, parent);
     let result: T | Promise<T>;
     try {
       // The app's own spans (a database query) nest under the factory span.
@@ -91,7 +92,7 @@ export class CacheTracing {
   private attributesOf(operation: string, extra: Attributes | undefined): Attributes {
     let base = this.baseAttributes.get(operation);
     if (!base) {
-      base = { [ATTR_BACKEND]: this.backend, [ATTR_OPERATION]: operation };
+      base = { ...this.cache, [ATTR_OPERATION]: operation };
       this.baseAttributes.set(operation, base);
     }
     return extra ? { ...base, ...extra } : base;

@@ -17,6 +17,8 @@ export const ATTR_ERROR_TYPE = 'error.type';
 
 /** `redis`, `hybrid`, `locmem` or `dummy`: CACHE_BACKEND, the `backend` label of the Prometheus endpoint. */
 export const ATTR_BACKEND = 'ideagraph.cache.backend';
+/** The cache's name: `default`, or the name given to forRoot / forRootAsync (docs/named-caches.md). */
+export const ATTR_NAME = 'ideagraph.cache.name';
 /** Reads: whether the key was found (getOrSet: whether the call was answered without running its own factory). */
 export const ATTR_HIT = 'ideagraph.cache.hit';
 /** The cache key as the app gave it (no prefix or version); only with otel.includeKeys. */
@@ -28,6 +30,9 @@ export const ATTR_KEY_COUNT = 'ideagraph.cache.key_count';
 /** Batch reads: keys found, and keys not found. */
 export const ATTR_HIT_COUNT = 'ideagraph.cache.hit_count';
 export const ATTR_MISS_COUNT = 'ideagraph.cache.miss_count';
+/** Tags of an invalidateTags call: how many, and (only with otel.includeKeys, as they often name users) which. */
+export const ATTR_TAG_COUNT = 'ideagraph.cache.tag_count';
+export const ATTR_TAGS = 'ideagraph.cache.tags';
 /** Factory spans: true for a refresh-ahead call, whose callers already had their value. */
 export const ATTR_BACKGROUND = 'ideagraph.cache.factory.background';
 /** The breaker state a `breaker_state` point stands for: `closed`, `open` or `half-open`. */

@@ -4,7 +4,7 @@ import type { Factory, FactoryContext } from '../get-or-set/get-or-set-flow';
 import type { ManyFactory, ManyFactoryContext } from '../get-or-set/get-or-set-many';
 import type { CacheManagerService } from '../service/cache-manager.service';
 import type { CacheTracing } from './cache-tracing';
-import { ATTR_BACKGROUND, ATTR_HIT, ATTR_HIT_COUNT, ATTR_KEY, ATTR_KEY_COUNT, ATTR_KEYS, ATTR_MISS_COUNT } from './otel-names';
+import { ATTR_BACKGROUND, ATTR_HIT, ATTR_HIT_COUNT, ATTR_KEY, ATTR_KEY_COUNT, ATTR_KEYS, ATTR_MISS_COUNT, ATTR_TAG_COUNT, ATTR_TAGS } from './otel-names';
 
 /** Every public method of the service that returns a promise: each must say below how it is traced. */
 type CacheOperation = {
@@ -51,6 +51,7 @@ const OPERATION_TRACES: Record<CacheOperation, OperationTrace> = {
   ttl: keyed((left: number | null | undefined) => left !== undefined),
   getOrSet: traceGetOrSet,
   getOrSetMany: traceGetOrSetMany,
+  invalidateTags: (tracing, operation, original, args) => tracing.operation(operation, tagsAttributes(tracing, args[0]), () => original(args)),
   clear: (tracing, operation, original, args) => tracing.operation(operation, undefined, () => original(args)),
 };
 
@@ -162,6 +163,13 @@ function keysAttributes(tracing: CacheTracing, keys: unknown[] | undefined): Att
   if (!keys) return undefined;
   const attributes: Attributes = { [ATTR_KEY_COUNT]: new Set(keys).size };
   if (tracing.includeKeys && keys.every((key) => typeof key === 'string')) attributes[ATTR_KEYS] = [...new Set(keys as string[])];
+  return attributes;
+}
+
+function tagsAttributes(tracing: CacheTracing, tags: unknown): Attributes | undefined {
+  if (!Array.isArray(tags)) return undefined;
+  const attributes: Attributes = { [ATTR_TAG_COUNT]: new Set(tags).size };
+  if (tracing.includeKeys && tags.every((tag) => typeof tag === 'string')) attributes[ATTR_TAGS] = [...new Set(tags as string[])];
   return attributes;
 }
 

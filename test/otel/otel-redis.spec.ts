@@ -41,7 +41,7 @@ describe('OpenTelemetry on Redis', () => {
       expect(await cache.getOrSet('report', async () => 'built')).toBe('built');
       expect(await cache.getOrSet('report', async () => 'again')).toBe('built');
 
-      const redisSpan = { 'ideagraph.cache.backend': 'redis' };
+      const redisSpan = { 'ideagraph.cache.backend': 'redis', 'ideagraph.cache.name': 'default' };
       expect(summarise(otel.spans())).toEqual([
         { name: 'cache factory', parent: 'cache getOrSet', attributes: redisSpan },
         { name: 'cache getOrSet', parent: null, attributes: { ...redisSpan, 'db.operation.name': 'getOrSet', 'ideagraph.cache.hit': false } },

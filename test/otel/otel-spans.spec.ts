@@ -5,7 +5,7 @@ import { UNTRACED_CACHE_SERVICE } from '../../src/module/cache.tokens';
 import { OtelRecorder, summarise } from '../helpers/otel-recorder';
 import { createCacheApp } from '../helpers/test-app';
 
-const LOCMEM = { 'ideagraph.cache.backend': 'locmem' };
+const LOCMEM = { 'ideagraph.cache.backend': 'locmem', 'ideagraph.cache.name': 'default' };
 const op = (name: string, extra: Record<string, unknown> = {}) => ({ name: `cache ${name}`, parent: null, attributes: { ...LOCMEM, 'db.operation.name': name, ...extra } });
 
 describe('OpenTelemetry spans (locmem)', () => {
@@ -59,6 +59,7 @@ describe('OpenTelemetry spans (locmem)', () => {
     expect(await cache.ttl('b')).toBeUndefined();
     expect(await cache.deleteIfEquals('n', 3)).toBe(true);
     expect(await cache.delete('a')).toBe(true);
+    expect(await cache.invalidateTags(['team:1', 'team:2', 'team:1'])).toBe(true);
     expect(await cache.clear()).toBe(true);
 
     expect(summarise(otel.spans())).toEqual([
@@ -83,6 +84,7 @@ describe('OpenTelemetry spans (locmem)', () => {
       op('ttl', { 'ideagraph.cache.hit': false }),
       op('deleteIfEquals'),
       op('delete'),
+      op('invalidateTags', { 'ideagraph.cache.tag_count': 2 }),
       op('clear'),
     ]);
     expect(otel.spans().every((span) => span.kind === SpanKind.INTERNAL && span.instrumentationScope.name === 'ideagraph-cache')).toBe(true);
@@ -247,12 +249,14 @@ describe('OpenTelemetry spans with CACHE_OTEL_KEYS=true', () => {
     await cache.set('user:1', 'a');
     await cache.getMany(['user:1', 'user:2', 'user:1']);
     await cache.getOrSet('user:3', () => Promise.reject(new Error('no row for user:3'))).catch(() => undefined);
+    await cache.invalidateTags(['user:1']);
 
     expect(summarise(otel.spans())).toEqual([
       op('set', { 'ideagraph.cache.key': 'user:1' }),
       op('getMany', { 'ideagraph.cache.key_count': 2, 'ideagraph.cache.keys': ['user:1', 'user:2'], 'ideagraph.cache.hit_count': 1, 'ideagraph.cache.miss_count': 1 }),
       { name: 'cache factory', parent: 'cache getOrSet', attributes: { ...LOCMEM, 'ideagraph.cache.key': 'user:3', 'error.type': 'Error' }, error: 'no row for user:3' },
       { ...op('getOrSet', { 'ideagraph.cache.key': 'user:3', 'ideagraph.cache.hit': false, 'error.type': 'Error' }), error: 'no row for user:3' },
+      op('invalidateTags', { 'ideagraph.cache.tag_count': 1, 'ideagraph.cache.tags': ['user:1'] }),
     ]);
     expect(otel.spans()[2].events.map((event) => event.name)).toEqual(['exception']);
   });

@@ -1,4 +1,5 @@
-import { decodeValue, encodeValue, NOT_STORABLE } from '../codec/value-codec';
+import { NOT_STORABLE } from '../codec/value-codec';
+import type { ValueFormat } from '../codec/value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import type { GuardedStore } from '../resilience/guarded-store';
 import { makeKeyPrefix } from '../service/cache-key';
@@ -23,6 +24,7 @@ export class StoredEntries implements ManyEntryPort {
     private readonly guard: GuardedStore,
     private readonly options: IdeaGraphCacheOptions,
     private readonly counters: { hits: number; misses: number; sets: number },
+    private readonly format: ValueFormat,
   ) {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
   }
@@ -73,18 +75,18 @@ export class StoredEntries implements ManyEntryPort {
     const { staleUntil } = stale.times;
     if (staleUntil <= now) return false;
     const storeKey = this.keyPrefix + key;
-    const text = wrapEntry(encodeValue(stale.value), { bornAt: now, freshUntil: Math.min(freshUntil, staleUntil), staleUntil });
+    const text = wrapEntry(this.format.encode(stale.value), { bornAt: now, freshUntil: Math.min(freshUntil, staleUntil), staleUntil });
     return this.guard.write('set', storeKey, (store) => store.set(storeKey, text, staleUntil - now), storeKey);
   }
 
   copy<T>(value: T): T {
-    return decodeValue<T>(encodeValue(value));
+    return this.format.copy(value);
   }
 
   /** [store key, stored text, TTL in ms (null: never; 0: remove)]. */
   private entryFor(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy, now = Date.now()): [string, string, number | null] {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
-    const encoded = encodeForStore(value, this.options.maxValueBytes);
+    const encoded = encodeForStore(value, this.options.maxValueBytes, this.format);
     const storeKey = this.keyPrefix + key;
     // Without grace or refresh-ahead, or without an expiry to be stale after, the value is stored as a plain set stores it.
     if ((policy.grace === 0 && policy.refreshAhead === 0) || ttlMs === null || ttlMs === 0) return [storeKey, encoded, ttlMs];
@@ -97,7 +99,7 @@ export class StoredEntries implements ManyEntryPort {
       this.counters.misses++;
       return undefined;
     }
-    const read = readStoredText<T>(text);
+    const read = readStoredText<T>(text, this.format);
     if (read === NOT_STORABLE) {
       this.counters.misses++;
       return undefined;

@@ -1,11 +1,14 @@
-import { decodeStoredText, NOT_STORABLE } from '../codec/value-codec';
+import { NOT_STORABLE } from '../codec/value-codec';
+import type { ValueFormat } from '../codec/value-format';
 
 /**
  * Entries that need a logical expiry (fail-safe grace or refresh-ahead) are stored as
  * `~ige:<bornAt>:<freshUntil>:<staleUntil>:<encoded value>`, times in epoch milliseconds.
  * The backend keeps the entry until staleUntil (timeout + grace); freshUntil is its
  * timeout. Every other value stays plain JSON (or the codec's tagged text), so
- * `redis-cli GET` still shows what a plain `set` wrote. No JSON text starts with `~`.
+ * `redis-cli GET` still shows what a plain `set` wrote. No JSON text starts with `~`, and
+ * no text of the django format either (a pickle starts with 0x80, an integer with a digit
+ * or a sign); Django cannot read entries, so they are Nest-only in that format.
  */
 const ENTRY_MARKER = '~ige:';
 const HEADER = /^~ige:(\d{1,16}):(\d{1,16}):(\d{1,16}):/;
@@ -44,13 +47,13 @@ export interface ReadEntry<T> {
 }
 
 /** Decodes stored text, entries included; NOT_STORABLE for what cannot be read (a miss). */
-export function readStoredText<T>(text: string): ReadEntry<T> | typeof NOT_STORABLE {
+export function readStoredText<T>(text: string, format: ValueFormat): ReadEntry<T> | typeof NOT_STORABLE {
   if (!looksLikeEntry(text)) {
-    const value = decodeStoredText<T>(text);
+    const value = format.decode<T>(text);
     return value === NOT_STORABLE ? NOT_STORABLE : { value };
   }
   const entry = unwrapEntry(text);
   if (!entry) return NOT_STORABLE;
-  const value = decodeStoredText<T>(entry.encoded);
+  const value = format.decode<T>(entry.encoded);
   return value === NOT_STORABLE ? NOT_STORABLE : { value, times: entry.times };
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NOT_STORABLE, setOwn } from '../codec/value-codec';
+import { createValueFormat, type ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
@@ -34,6 +35,7 @@ export class CacheManagerService {
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
   private readonly flow: GetOrSetFlow;
   private readonly entries: StoredEntries;
+  private readonly format: ValueFormat;
   /** @internal The fleet lock and key-change feed of this cache, shared by getOrSet and GraphTokenService. */
   readonly fleet: FleetPort;
 
@@ -43,7 +45,8 @@ export class CacheManagerService {
     private readonly guard: GuardedStore,
   ) {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
-    this.entries = new StoredEntries(guard, options, this.counters);
+    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason));
+    this.entries = new StoredEntries(guard, options, this.counters, this.format);
     this.fleet = {
       tryLock: (key, ttlMs) => new FleetLock(this, fleetLockKey(key), ttlMs).tryAcquire(),
       feed: guard.store.changeFeed,
@@ -138,7 +141,7 @@ export class CacheManagerService {
         this.counters.misses++;
         continue;
       }
-      const read = readStoredText<T>(text);
+      const read = readStoredText<T>(text, this.format);
       if (read === NOT_STORABLE || (read.times && Date.now() >= read.times.freshUntil)) {
         this.counters.misses++;
         continue;
@@ -216,7 +219,7 @@ export class CacheManagerService {
       this.guard.run('ttl', storeKey, (store) => store.ttlMs(storeKey), undefined),
       this.guard.run('ttl', storeKey, (store) => store.get(storeKey), undefined),
     ]);
-    const read = typeof text === 'string' ? readStoredText(text) : NOT_STORABLE;
+    const read = typeof text === 'string' ? readStoredText(text, this.format) : NOT_STORABLE;
     if (read !== NOT_STORABLE && read.times) {
       const left = read.times.freshUntil - Date.now();
       return left > 0 ? Math.ceil(left / 1000) : undefined;
@@ -306,7 +309,7 @@ export class CacheManagerService {
         if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
         return onMiss;
       }
-      const read = readStoredText<T>(text);
+      const read = readStoredText<T>(text, this.format);
       // An entry past its timeout (kept for getOrSet's grace) is a miss here.
       if (read === NOT_STORABLE || (read.times && Date.now() >= read.times.freshUntil)) {
         this.counters.misses++;
@@ -324,7 +327,14 @@ export class CacheManagerService {
   }
 
   private encode(value: unknown): string {
-    return encodeForStore(value, this.options.maxValueBytes);
+    return encodeForStore(value, this.options.maxValueBytes, this.format);
+  }
+
+  /** A stored text the value format does not read: a miss, and one throttled warning that names the cache, never the key or the text. */
+  private refusedValue(reason: string): void {
+    this.guard.faultLog.throttledWarn('refused-value', () =>
+      `a value under "${this.keyPrefix}" was not read (${reason}); it counts as a miss (CACHE_VALUE_FORMAT=${this.options.valueFormat})`,
+    );
   }
 
   private validKeys(keys: string[]): string[] {

@@ -20,7 +20,7 @@ const MAX_GLOBAL_LINE = 32;
  *
  * Throws PickleRefusal for anything outside that subset.
  */
-export function readPickle(bytes: Uint8Array): unknown {
+export function readPickle(bytes: Buffer): unknown {
   return toJsValue(new PickleMachine(bytes).run(), bytes.length);
 }
 
@@ -30,7 +30,7 @@ class PickleMachine {
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, unknown>();
 
-  constructor(private readonly bytes: Uint8Array) {}
+  constructor(private readonly bytes: Buffer) {}
 
   run(): unknown {
     if (this.u8() !== OP.PROTO) refuse('not a pickle');
@@ -85,18 +85,18 @@ class PickleMachine {
         return this.push(value);
       }
       case OP.SHORT_BINUNICODE:
-        return this.push(decodePythonStr(this.take(this.u8())));
+        return this.push(this.str(this.u8()));
       case OP.BINUNICODE:
-        return this.push(decodePythonStr(this.take(this.u32())));
+        return this.push(this.str(this.u32()));
       case OP.BINUNICODE8:
-        return this.push(decodePythonStr(this.take(this.u64())));
+        return this.push(this.str(this.u64()));
       case OP.SHORT_BINBYTES:
-        return this.push(Buffer.from(this.take(this.u8())));
+        return this.push(this.copyOut(this.u8()));
       case OP.BINBYTES:
-        return this.push(Buffer.from(this.take(this.u32())));
+        return this.push(this.copyOut(this.u32()));
       case OP.BINBYTES8:
       case OP.BYTEARRAY8:
-        return this.push(Buffer.from(this.take(this.u64())));
+        return this.push(this.copyOut(this.u64()));
       case OP.EMPTY_LIST:
         return this.push(new PyList());
       case OP.APPEND: {
@@ -229,7 +229,28 @@ class PickleMachine {
     return this.memo.get(index);
   }
 
-  private take(size: number): Uint8Array {
+  private str(size: number): string {
+    const start = this.claim(size);
+    return decodePythonStr(this.bytes, start, start + size);
+  }
+
+  /** A bytes value of its own: the input buffer is not kept alive by the result. */
+  private copyOut(size: number): Buffer {
+    const start = this.claim(size);
+    const out = Buffer.allocUnsafe(size);
+    this.bytes.copy(out, 0, start, start + size);
+    return out;
+  }
+
+  /** Where the next `size` bytes start; refused if the input has fewer. */
+  private claim(size: number): number {
+    if (size > this.bytes.length - this.pos) refuse('a length beyond the end of the value');
+    const start = this.pos;
+    this.pos += size;
+    return start;
+  }
+
+  private take(size: number): Buffer {
     if (size > this.bytes.length - this.pos) refuse('a length beyond the end of the value');
     const slice = this.bytes.subarray(this.pos, this.pos + size);
     this.pos += size;

@@ -3,7 +3,7 @@ import { BATCH_SIZE, FRAME_HEADER_SIZE, FRAME_SIZE_MIN, FRAME_SIZE_TARGET, OP } 
 import { MAX_NESTING } from './pickle-limits';
 import { datetimeState } from './python-datetime';
 import { encodeLong } from './python-int';
-import { encodePythonStr } from './python-str';
+import { encodePythonStr, hasLoneSurrogate } from './python-str';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -123,9 +123,17 @@ class PickleWriter {
   }
 
   private saveStr(value: string): void {
-    const bytes = encodePythonStr(value);
-    this.writeSized(bytes, OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8);
+    if (value.length < 256 && isAscii(value)) this.writeShortAscii(value);
+    else if (hasLoneSurrogate(value)) this.writeSized(encodePythonStr(value), OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8);
+    else this.writeSized(value, OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8);
     this.memoize();
+  }
+
+  /** Most cached strings: one byte per character, copied here; Buffer.write's own overhead was a quarter of a write. */
+  private writeShortAscii(value: string): void {
+    this.write(OP.SHORT_BINUNICODE, value.length);
+    this.reserve(value.length);
+    for (let i = 0; i < value.length; i++) this.buf[this.len++] = value.charCodeAt(i);
   }
 
   private saveBytes(value: Uint8Array): void {
@@ -212,9 +220,12 @@ class PickleWriter {
     }
   }
 
-  /** str and bytes: the short, 4-byte or 8-byte length form; a payload of a frame's size or more goes outside frames. */
-  private writeSized(payload: Uint8Array, short: number, long: number, huge: number): void {
-    const size = payload.length;
+  /**
+   * str and bytes: the short, 4-byte or 8-byte length form; a payload of a frame's size or
+   * more goes outside frames. A string payload is well-formed text, written as UTF-8 in place.
+   */
+  private writeSized(payload: Uint8Array | string, short: number, long: number, huge: number): void {
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
     const header = size < 256 ? [short, size] : size <= 0xffffffff ? [long, ...uint32(size)] : [huge, ...uint64(size)];
     if (size < FRAME_SIZE_TARGET) {
       this.write(...header);
@@ -243,7 +254,13 @@ class PickleWriter {
     for (const byte of bytes) this.buf[this.len++] = byte;
   }
 
-  private writeBytes(bytes: Uint8Array): void {
+  private writeBytes(bytes: Uint8Array | string): void {
+    if (typeof bytes === 'string') {
+      const size = Buffer.byteLength(bytes, 'utf8');
+      this.reserve(size);
+      this.len += this.buf.write(bytes, this.len, size, 'utf8');
+      return;
+    }
     this.reserve(bytes.length);
     this.buf.set(bytes, this.len);
     this.len += bytes.length;
@@ -276,6 +293,11 @@ class PickleWriter {
     }
     this.frameStart = -1;
   }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 function uint32(value: number): number[] {

@@ -6,11 +6,12 @@ import { refuse } from './pickle-refusal';
  * UTF-8 would give it. Node's own UTF-8 coder replaces it with U+FFFD, so lone surrogates
  * take the slow path here; well-formed text takes Buffer's.
  */
+const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function encodePythonStr(text: string): Buffer {
-  if (!LONE_SURROGATE.test(text)) return Buffer.from(text, 'utf8');
+  if (!hasLoneSurrogate(text)) return Buffer.from(text, 'utf8');
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
@@ -29,13 +30,30 @@ export function encodePythonStr(text: string): Buffer {
   return Buffer.from(bytes);
 }
 
-/** Reads what encodePythonStr (or Python) wrote; refuses bytes that are not UTF-8, as Python's unpickler does. */
-export function decodePythonStr(bytes: Uint8Array): string {
+/** True when the text has a lone surrogate, which only encodePythonStr writes as Python does. */
+export function hasLoneSurrogate(text: string): boolean {
+  // The plain class is the cheap test; the look-around one runs only on text with surrogates at all.
+  return SURROGATE.test(text) && LONE_SURROGATE.test(text);
+}
+
+/**
+ * Reads bytes[start, end) as Python (or encodePythonStr) wrote them; refuses bytes that
+ * are not UTF-8, as Python's unpickler does.
+ */
+export function decodePythonStr(bytes: Buffer, start = 0, end = bytes.length): string {
+  // Most cached text is ASCII; TextDecoder's per-call cost dominated short strings (reads took 3x as long).
+  if (isAscii(bytes, start, end)) return bytes.toString('latin1', start, end);
+  const slice = bytes.subarray(start, end);
   try {
-    return STRICT_UTF8.decode(bytes);
+    return STRICT_UTF8.decode(slice);
   } catch {
-    return decodeWithSurrogates(bytes);
+    return decodeWithSurrogates(slice);
   }
+}
+
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return false;
+  return true;
 }
 
 function decodeWithSurrogates(bytes: Uint8Array): string {

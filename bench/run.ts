@@ -7,6 +7,7 @@ import type { Row } from './support/row';
 import { benchSettings, type BenchSettings } from './support/settings';
 import { graphTokenRows } from './suites/graph-token';
 import { httpHealthRows } from './suites/http-health';
+import { hybridRows } from './suites/hybrid';
 import { locmemRows } from './suites/locmem';
 import { locmemMemoryRows } from './suites/locmem-memory';
 import { redisManyKeysRows } from './suites/redis-many-keys';
@@ -22,6 +23,7 @@ const SUITES: Suite[] = [
   { name: 'redis', rows: redisSingleKeyRows },
   { name: 'many', rows: redisManyKeysRows },
   { name: 'bound', rows: redisTimeBoundRows },
+  { name: 'hybrid', rows: hybridRows },
   { name: 'locmem', rows: (_port, settings) => locmemRows(settings) },
   { name: 'token', rows: (_port, settings) => graphTokenRows(settings) },
   { name: 'http', rows: httpHealthRows },

@@ -6,7 +6,9 @@ import Redis from 'ioredis';
 import { resolveCacheOptions } from '../../src/config/resolve-cache-options';
 import { redisClientOptions } from '../../src/stores/redis-client.factory';
 import { RedisTestServer } from '../../test/helpers/redis-server';
+import { busLive } from '../support/bus-live';
 import { startCacheContext } from '../support/cache-app';
+import { hybridCacheOptions } from '../support/hybrid-options';
 import { payload } from '../support/payload';
 import { withInFlight } from '../support/rounds';
 
@@ -20,7 +22,7 @@ const PROFILE_DIR = join(__dirname, '..', '..', '.bench-tmp');
 /** Microseconds between samples; the default 1 ms sees too little of a 10 µs call. */
 const SAMPLING_INTERVAL_US = 100;
 
-const PATHS = ['redis-get', 'redis-set', 'raw-get', 'raw-set', 'getmany', 'raw-mget', 'locmem-get', 'locmem-set'] as const;
+const PATHS = ['redis-get', 'redis-set', 'raw-get', 'raw-set', 'getmany', 'raw-mget', 'locmem-get', 'locmem-set', 'hybrid-get', 'hybrid-set'] as const;
 type HotPath = (typeof PATHS)[number];
 
 async function main(): Promise<void> {
@@ -29,7 +31,14 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[3] ?? 5);
   const server = await RedisTestServer.start();
   const redis = { host: '127.0.0.1', port: server.port, commandTimeoutMs: 2000 };
-  const { cache, context } = await startCacheContext(path.startsWith('locmem') ? { backend: 'locmem' } : { backend: 'redis', redis });
+  const hybrid = hybridCacheOptions(server.port);
+  const options = path.startsWith('locmem')
+    ? { backend: 'locmem' as const }
+    : path.startsWith('hybrid')
+      ? { ...hybrid, redis: { ...hybrid.redis, commandTimeoutMs: redis.commandTimeoutMs } }
+      : { backend: 'redis' as const, redis };
+  const { cache, context } = await startCacheContext(options);
+  if (path.startsWith('hybrid')) await busLive(cache);
   const raw = new Redis(redisClientOptions(resolveCacheOptions({ backend: 'redis', redis }).redis));
   await raw.connect();
   const values = Array.from({ length: 5000 }, (_, i) => payload(i));
@@ -49,6 +58,9 @@ async function main(): Promise<void> {
     'raw-mget': () => raw.mget(many).then((texts) => texts.map((text) => text && JSON.parse(text))),
     'locmem-get': () => cache.get(keys[next++ % keys.length]),
     'locmem-set': () => cache.set(keys[next % keys.length], values[next++ % keys.length]),
+    // The prefill above left every key in L1: these are L1 hits.
+    'hybrid-get': () => cache.get(keys[next++ % keys.length]),
+    'hybrid-set': () => cache.set(keys[next % keys.length], values[next++ % keys.length]),
   };
   const inFlight = path === 'getmany' || path === 'raw-mget' || path.startsWith('locmem') ? 1 : 100;
   await withInFlight(inFlight, 20_000, op[path]);

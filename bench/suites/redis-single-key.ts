@@ -1,7 +1,6 @@
 import Redis from 'ioredis';
 import { createIoredisYetCache } from '../baselines/ioredis-yet';
-import { resolveCacheOptions } from '../../src/config/resolve-cache-options';
-import { redisClientOptions } from '../../src/stores/redis-client.factory';
+import { connectRawIoredis, rawGetJson } from '../baselines/raw-ioredis';
 import { AnswerCheck } from '../support/answer-check';
 import { startCacheContext } from '../support/cache-app';
 import { KEY_SPACE, payload } from '../support/payload';
@@ -24,8 +23,7 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
   const redis = { host: '127.0.0.1', port };
   const ours = await startCacheContext({ backend: 'redis', redis });
   const oursUnpipelined = await startCacheContext({ backend: 'redis', redis: { ...redis, autoPipelining: false } });
-  const raw = new Redis(redisClientOptions(resolveCacheOptions({ backend: 'redis', redis }).redis));
-  await raw.connect();
+  const raw = await connectRawIoredis(redis.host, redis.port);
   // What most apps run: ioredis as constructed with no options (no auto-pipelining).
   const rawDefault = new Redis(redis.port, redis.host);
   const yet = await createIoredisYetCache(redis.host, redis.port);
@@ -49,12 +47,8 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
     const get = await measureInRounds(
       [
         contender('ours', (i) => checks.get.expect('ours', ours.cache.get(`item:${i}`), found)),
-        contender('raw', (i) =>
-          checks.get.expect('raw', raw.get(`raw:item:${i}`).then((text) => (text === null ? undefined : JSON.parse(text))), found),
-        ),
-        contender('raw default', (i) =>
-          checks.get.expect('raw default', rawDefault.get(`rawd:item:${i}`).then((text) => (text === null ? undefined : JSON.parse(text))), found),
-        ),
+        contender('raw', (i) => checks.get.expect('raw', rawGetJson(raw, `raw:item:${i}`), found)),
+        contender('raw default', (i) => checks.get.expect('raw default', rawGetJson(rawDefault, `rawd:item:${i}`), found)),
         contender('ours unpipelined', (i) => checks.get.expect('ours unpipelined', oursUnpipelined.cache.get(`item:${i}`), found)),
         contender('yet', (i) => checks.get.expect('yet', yet.cache.get(`yet:item:${i}`), found)),
       ],

@@ -15,6 +15,16 @@ export interface BenchSettings {
   /** Distinct keys written in the memory row, and how many fresh processes write them. */
   memoryKeys: number;
   memoryRounds: number;
+  hybrid: HybridSettings;
+}
+
+/** The hybrid suite: shorter rounds than the other in-process rows, since it measures seven contenders. */
+export interface HybridSettings {
+  rounds: RoundSettings;
+  /** Rounds of the coherence rows; each runs every phase of every fleet once. */
+  coherenceRounds: number;
+  /** Writes per phase whose visibility in the other processes is timed. */
+  probes: number;
 }
 
 export function benchSettings(quick: boolean): BenchSettings {
@@ -29,6 +39,7 @@ export function benchSettings(quick: boolean): BenchSettings {
         // Enough to pass the cap twenty times over; a million takes too long for CI.
         memoryKeys: 200_000,
         memoryRounds: 1,
+        hybrid: { rounds: { rounds: 3, timeMs: 200, warmupMs: 50 }, coherenceRounds: 2, probes: 20 },
       }
     : {
         quick,
@@ -39,5 +50,6 @@ export function benchSettings(quick: boolean): BenchSettings {
         http: { rounds: 5, seconds: 5, connections: 100 },
         memoryKeys: 1_000_000,
         memoryRounds: 3,
+        hybrid: { rounds: { rounds: 5, timeMs: 800, warmupMs: 200 }, coherenceRounds: 5, probes: 150 },
       };
 }

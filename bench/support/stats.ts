@@ -23,3 +23,10 @@ export function spreadPercent(summary: Summary): number {
   if (summary.median === 0) return 0;
   return (Math.max(summary.max - summary.median, summary.median - summary.min) / summary.median) * 100;
 }
+
+/** Nearest-rank percentile (0 < p ≤ 100) of a non-empty list: a value that was measured, never an interpolation. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
+}

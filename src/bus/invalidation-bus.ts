@@ -47,6 +47,9 @@ export interface BusScope {
   scopePrefix: string;
 }
 
+/** How early a heartbeat tick may fire (timer jitter) and still count as the check it was meant to be. */
+const TICK_TOLERANCE_MS = 100;
+
 /** Keys per message: a message of 1000 keys of 50 characters is about 50 KB. */
 const KEYS_PER_MESSAGE = 1000;
 
@@ -78,7 +81,10 @@ export class InvalidationBus {
   private heartbeatSeq = 0;
   /** The first heartbeat whose echo makes the bus live again. */
   private liveFrom = 1;
-  private lastEchoAt = 0;
+  /** When the oldest heartbeat not yet heard back was sent; undefined while every one came back. */
+  private unansweredSince: number | undefined;
+  /** Own messages start like this: skipped before they are parsed (a sender gets each of its messages back). */
+  private readonly ownPrefixes: [string, string];
   private lastMessageAt: number | undefined;
   private lostAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -91,6 +97,8 @@ export class InvalidationBus {
     private readonly log: (message: string) => void,
   ) {
     this.channels = busChannels(scope.keyPrefix, scope.version, this.sender);
+    const sender = JSON.stringify(this.sender);
+    this.ownPrefixes = [`["i",${sender},`, `["c",${sender},`];
   }
 
   get channel(): string {
@@ -183,12 +191,13 @@ export class InvalidationBus {
       return;
     }
     this.counters.received++;
+    // A sender has already applied its own write to its own L1.
+    if (text.startsWith(this.ownPrefixes[0]) || text.startsWith(this.ownPrefixes[1])) return;
     const message = decodeBusMessage(text);
     if (!message) {
       this.counters.dropped++;
       return;
     }
-    // A sender has already applied its own write to its own L1.
     if (message.sender === this.sender) return;
     if (message.kind === 'invalidate') this.events.invalidate(message.keys);
     else this.events.clear(message.prefix);
@@ -196,7 +205,7 @@ export class InvalidationBus {
 
   private heard(seq: number, now: number): void {
     if (!Number.isSafeInteger(seq)) return;
-    this.lastEchoAt = now;
+    this.unansweredSince = undefined;
     if (this.live || seq < this.liveFrom || this.closed) return;
     this.events.regained();
     this.live = true;
@@ -211,6 +220,7 @@ export class InvalidationBus {
     this.live = false;
     this.liveFrom = this.heartbeatSeq + 1;
     this.lostAt = performance.now();
+    this.unansweredSince = undefined;
     this.counters.outages++;
     this.events.lost(reason);
     this.log(`hybrid cache bus lost (${reason}); reads skip L1 and go to Redis until the bus is heard again`);
@@ -218,8 +228,12 @@ export class InvalidationBus {
 
   private tick(): void {
     if (this.closed) return;
-    if (this.live && performance.now() - this.lastEchoAt > BUS_SILENCE_LIMIT_MS) {
-      this.lose(`no heartbeat came back for ${BUS_SILENCE_LIMIT_MS} ms`);
+    // Counted from when a heartbeat was sent, not from the last one heard: a process whose
+    // event loop did not turn (a long synchronous task, a loop of awaited L1 hits) sent
+    // nothing meanwhile, and its silence is its own, not the bus's.
+    // The tolerance keeps a tick that fires a few ms early from pushing the check a whole interval later.
+    if (this.live && this.unansweredSince !== undefined && performance.now() - this.unansweredSince >= BUS_SILENCE_LIMIT_MS - TICK_TOLERANCE_MS) {
+      this.lose(`a heartbeat did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
       this.connection.restartListener();
     }
     if (this.pendingKeys.size > 0 || this.pendingClears.size > 0) this.flush();
@@ -229,6 +243,7 @@ export class InvalidationBus {
   private beat(): void {
     if (this.closed) return;
     this.heartbeatSeq++;
+    this.unansweredSince ??= performance.now();
     this.connection.publish(this.channels.heartbeat, String(this.heartbeatSeq)).catch(() => undefined);
   }
 }

@@ -9,4 +9,5 @@ export const JSON_VALUE_FORMAT: ValueFormat = {
   byteLength: (text) => Buffer.byteLength(text),
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
   maxBytesPerChar: 3,
+  binary: false,
 };

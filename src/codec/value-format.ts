@@ -18,6 +18,8 @@ export interface ValueFormat {
   byteLength(text: string): number;
   /** The most bytes one character of stored text can take, so short texts skip counting. */
   readonly maxBytesPerChar: number;
+  /** Stored text is bytes, one character per byte (latin1): whatever is put around it must stay within U+00FF. */
+  readonly binary: boolean;
 }
 
 /** The format CACHE_VALUE_FORMAT names. `onRefused` hears why stored text was not read (never the text itself). */

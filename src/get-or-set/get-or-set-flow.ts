@@ -1,13 +1,14 @@
+import type { CacheTimeout } from '../service/cache-manager.service';
 import type { GetOrSetDefaults } from '../config/cache-options';
 import type { LockAttempt } from '../fleet/fleet-lock';
 import type { KeyChangeFeed } from '../fleet/key-change-feed';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import { FactoryScope } from './factory-scope';
-import type { EntryTimes } from './stored-entry';
+import type { EntryMeta } from './stored-entry';
 
-/** Timeout in seconds, as everywhere in the cache; null never expires. */
-type Timeout = number | null | undefined;
+/** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
+type Timeout = CacheTimeout | undefined;
 
 /** What a factory is told, and may change. */
 export interface FactoryContext<T> {
@@ -19,7 +20,7 @@ export interface FactoryContext<T> {
    * Seconds the result will be stored for (undefined: CACHE_DEFAULT_TIMEOUT). Set it from
    * inside the factory when the result knows its own lifetime, such as a token's expiry.
    */
-  timeout: Timeout;
+  timeout: CacheTimeout | undefined;
 }
 
 export type Factory<T> = (context: FactoryContext<T>) => T | Promise<T>;
@@ -29,8 +30,8 @@ export interface FoundEntry<T> {
   value: T;
   /** False once its timeout has passed (it is then served only as a fallback). */
   fresh: boolean;
-  /** Only entries written with grace or refresh-ahead carry times. */
-  times?: EntryTimes;
+  /** Only entries written with grace, refresh-ahead or tags carry metadata. */
+  meta?: EntryMeta;
 }
 
 /** What the flow needs of the cache service. */
@@ -39,7 +40,7 @@ export interface EntryPort {
   /** readEntry with its answer mapped inside the read (no promise of its own); `onFound` may return a promise to adopt. */
   readEntryThen<T, R>(key: string, onFound: (found: FoundEntry<T> | undefined) => R): Promise<Awaited<R>>;
   /** Stores `value` for `timeout` (+ grace), with times when the policy needs them; false if it did not reach the backend. */
-  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy): Promise<boolean>;
+  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean>;
   /** Stores a stale value again as fresh until `freshUntil`, keeping its end of grace. */
   rewriteStale(key: string, stale: FoundEntry<unknown>, freshUntil: number): Promise<boolean>;
   /** A copy of `value`, as a read would give it. */
@@ -132,12 +133,12 @@ export class GetOrSetFlow {
     if (before) return before;
     return this.entries.readEntryThen<T, T | Promise<T>>(key, (found) => {
       if (found?.fresh) {
-        if (policy.refreshAhead > 0 && found.times) this.refreshAheadIfDue(key, found, factory, timeout, policy);
+        if (policy.refreshAhead > 0 && found.meta) this.refreshAheadIfDue(key, found, factory, timeout, policy, options?.tags);
         return found.value;
       }
       const after = this.join<T>(key, again);
       if (after) return after;
-      const produced = this.produce(key, factory, timeout, policy, found);
+      const produced = this.produce(key, factory, timeout, policy, found, options?.tags);
       this.share(key, produced);
       return produced;
     }) as Promise<T>;
@@ -172,7 +173,14 @@ export class GetOrSetFlow {
     return Promise.resolve().then(() => this.scope.run(key, factory));
   }
 
-  private async produce<T>(key: string, factory: Factory<T>, timeout: Timeout, policy: GetOrSetPolicy, stale: FoundEntry<T> | undefined): Promise<T> {
+  private async produce<T>(
+    key: string,
+    factory: Factory<T>,
+    timeout: Timeout,
+    policy: GetOrSetPolicy,
+    stale: FoundEntry<T> | undefined,
+    tags: readonly string[] | undefined,
+  ): Promise<T> {
     let lock: (LockAttempt & { kind: 'acquired' }) | undefined;
     if (policy.fleetLock && this.fleet) {
       const lockTtlMs = policy.hardTimeoutMs + LOCK_SLACK_MS;
@@ -182,7 +190,7 @@ export class GetOrSetFlow {
     }
     const context: FactoryContext<T> = { key, stale: stale?.value, timeout };
     const stored = this.callFactory(key, () => factory(context)).then(async (value) => {
-      await this.entries.writeEntry(key, value, context.timeout, policy);
+      await this.entries.writeEntry(key, value, context.timeout, policy, tags);
       if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));
       return value;
     });
@@ -211,7 +219,11 @@ export class GetOrSetFlow {
     stale: FoundEntry<T> | undefined,
   ): Promise<{ kind: 'value'; value: T } | { kind: 'lock'; lock?: LockAttempt & { kind: 'acquired' } }> {
     const fleet = this.fleet!;
-    const giveUpAt = Date.now() + lockTtlMs;
+    // The wait is bounded per holder, from when this process first saw it: a bound counted
+    // from our own start would end while a holder that took the lock just after us, or one
+    // that took over from a dead holder, still computes, and we would compute beside it.
+    let holder: string | undefined;
+    let giveUpAt = Date.now() + lockTtlMs;
     let waited = false;
     for (;;) {
       const attempt = await fleet.tryLock(key, lockTtlMs);
@@ -228,6 +240,10 @@ export class GetOrSetFlow {
       if (stale) {
         this.counters.staleServes++;
         return { kind: 'value', value: stale.value };
+      }
+      if (attempt.owner !== undefined && attempt.owner !== holder) {
+        holder = attempt.owner;
+        giveUpAt = Date.now() + lockTtlMs;
       }
       if (!waited) this.counters.fleetLockWaits++;
       waited = true;
@@ -270,9 +286,16 @@ export class GetOrSetFlow {
   }
 
   /** Starts one background refresh of an entry past its refresh point; the callers keep the current value. */
-  private refreshAheadIfDue<T>(key: string, found: FoundEntry<T>, factory: Factory<T>, timeout: Timeout, policy: GetOrSetPolicy): void {
-    const { bornAt, freshUntil } = found.times!;
-    if (Date.now() < bornAt + policy.refreshAhead * (freshUntil - bornAt)) return;
+  private refreshAheadIfDue<T>(
+    key: string,
+    found: FoundEntry<T>,
+    factory: Factory<T>,
+    timeout: Timeout,
+    policy: GetOrSetPolicy,
+    tags: readonly string[] | undefined,
+  ): void {
+    const { bornAt, freshUntil } = found.meta!.times;
+    if (freshUntil === null || Date.now() < bornAt + policy.refreshAhead * (freshUntil - bornAt)) return;
     // One refresh per stored entry: a read that saw the old entry after its refresh finished must not start another.
     if (this.inflight.has(key) || (this.refreshed.get(key) ?? -1) >= bornAt) return;
     if (this.refreshed.size > 10_000) this.refreshed.clear();
@@ -289,7 +312,7 @@ export class GetOrSetFlow {
         this.counters.backgroundRefreshes++;
         const context: FactoryContext<T> = { key, stale: found.value, timeout };
         const value = await this.callFactory(key, () => factory(context));
-        await this.entries.writeEntry(key, value, context.timeout, policy);
+        await this.entries.writeEntry(key, value, context.timeout, policy, tags);
         if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));
         return value;
       } finally {

@@ -1,17 +1,19 @@
+import type { CacheTimeout } from '../service/cache-manager.service';
 import { setOwn } from '../codec/value-codec';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
 import { NOT_PRODUCED, within, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import type { GetOrSetDefaults } from '../config/cache-options';
 
-type Timeout = number | null | undefined;
+/** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
+type Timeout = CacheTimeout | undefined;
 
 /** What a getOrSetMany factory is told. */
 export interface ManyFactoryContext<T> {
   /** Stale values of the missing keys that have one (within grace). */
   readonly stale: Readonly<Record<string, T>>;
   /** Seconds the results will be stored for; the factory may change it. */
-  timeout: Timeout;
+  timeout: CacheTimeout | undefined;
 }
 
 /** Computes the missing keys at once; a key it leaves out is not stored and not returned. */
@@ -23,7 +25,7 @@ export interface ManyEntryPort extends EntryPort {
   /** Every key's entry, in one round trip; absent keys are left out. */
   readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>>;
   /** Stores them all in one round trip. */
-  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy): Promise<boolean>;
+  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean>;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function getOrSetMany<T>(
     const context: ManyFactoryContext<T> = { stale, timeout };
     const computed = flow.callFactory(missing.join(','), () => factory([...missing], context)).then(async (produced) => {
       const pairs = resultPairs(produced, missing);
-      if (pairs.length > 0) await entries.writeEntries(pairs, context.timeout, policy);
+      if (pairs.length > 0) await entries.writeEntries(pairs, context.timeout, policy, options?.tags);
       return new Map(pairs);
     });
     for (const key of missing) flow.share(key, computed.then((values) => (values.has(key) ? values.get(key) : NOT_PRODUCED)));

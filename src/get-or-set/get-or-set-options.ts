@@ -15,12 +15,14 @@ export interface GetOrSetOptions {
   fleetLock?: boolean;
   /** Seconds a stale value served after a factory failure counts as fresh again. */
   failSafeThrottle?: number;
+  /** Tags of the stored result, for invalidateTags (docs/tags.md). */
+  tags?: readonly string[];
 }
 
 export type GetOrSetPolicy = Readonly<GetOrSetDefaults>;
 
 type Rule = { check: (value: number) => boolean; allowed: string };
-const RULES: Record<Exclude<keyof GetOrSetOptions, 'fleetLock'>, Rule> = {
+const RULES: Record<Exclude<keyof GetOrSetOptions, 'fleetLock' | 'tags'>, Rule> = {
   grace: { check: (v) => v >= 0 && v <= 31_536_000, allowed: 'seconds from 0 to 31536000' },
   softTimeoutMs: { check: (v) => Number.isSafeInteger(v) && v >= 0 && v <= 3_600_000, allowed: 'an integer from 0 to 3600000' },
   hardTimeoutMs: { check: (v) => Number.isSafeInteger(v) && v >= 1 && v <= 3_600_000, allowed: 'an integer from 1 to 3600000' },
@@ -34,14 +36,14 @@ export function resolvePolicy(defaults: GetOrSetDefaults, options: GetOrSetOptio
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
   const policy: GetOrSetDefaults = { ...defaults };
   for (const [name, value] of Object.entries(options) as [keyof GetOrSetOptions, unknown][]) {
-    if (value === undefined) continue;
+    if (value === undefined || name === 'tags') continue;
     if (name === 'fleetLock') {
       if (typeof value !== 'boolean') throw invalid(`fleetLock must be true or false, got ${String(value)}`);
       policy.fleetLock = value;
       continue;
     }
     const rule = RULES[name];
-    if (!rule) throw invalid(`unknown option ${JSON.stringify(name)}; known: ${[...Object.keys(RULES), 'fleetLock'].join(', ')}`);
+    if (!rule) throw invalid(`unknown option ${JSON.stringify(name)}; known: ${[...Object.keys(RULES), 'fleetLock', 'tags'].join(', ')}`);
     if (typeof value !== 'number' || !Number.isFinite(value) || !rule.check(value)) {
       throw invalid(`${name} must be ${rule.allowed}, got ${String(value)}`);
     }

@@ -5,16 +5,22 @@ import type { GuardedStore } from '../resilience/guarded-store';
 import { makeKeyPrefix } from '../service/cache-key';
 import { timeoutToMs } from '../service/cache-timeout';
 import { encodeForStore } from '../service/encode-for-store';
+import type { CacheStore } from '../stores/cache-store';
+import type { TagCheck } from '../tags/tag-check';
+import type { TagVersions } from '../tags/tag-versions';
 import type { FoundEntry } from './get-or-set-flow';
 import type { ManyEntryPort } from './get-or-set-many';
 import type { GetOrSetPolicy } from './get-or-set-options';
-import { readStoredText, wrapEntry, type EntryTimes } from './stored-entry';
+import { isFresh, readStoredText, wrapEntry, type EntryMeta, type EntryTimes } from './stored-entry';
 
 type Timeout = number | null | undefined;
 
+/** A write as the store takes it: the text, or the text once the tags' versions are known. */
+type PreparedWrite = { storeKey: string; ttlMs: number | null; text: (store: CacheStore) => string | Promise<string> };
+
 /**
- * How getOrSet reads and writes entries through the guard: with their times when the
- * policy needs a logical expiry (grace, refresh-ahead), as plain values otherwise. Keys
+ * How entries are read and written through the guard: with metadata when they need it
+ * (a logical expiry for grace or refresh-ahead, tags), as plain values otherwise. Keys
  * are validated by the service before they get here.
  */
 export class StoredEntries implements ManyEntryPort {
@@ -24,58 +30,89 @@ export class StoredEntries implements ManyEntryPort {
     private readonly guard: GuardedStore,
     private readonly options: IdeaGraphCacheOptions,
     private readonly counters: { hits: number; misses: number; sets: number },
+    private readonly versions: TagVersions,
+    private readonly tagCheck: TagCheck,
     private readonly format: ValueFormat,
   ) {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
   }
 
   readEntry<T>(key: string): Promise<FoundEntry<T> | undefined> {
-    const storeKey = this.keyPrefix + key;
-    return this.guard.read('get', storeKey, (store) => store.get(storeKey), (text) => this.found<T>(text));
+    return this.readEntryThen<T, FoundEntry<T> | undefined>(key, (found) => found);
   }
 
   readEntryThen<T, R>(key: string, onFound: (found: FoundEntry<T> | undefined) => R): Promise<Awaited<R>> {
     const storeKey = this.keyPrefix + key;
-    return this.guard.read('get', storeKey, (store) => store.get(storeKey), (text) => onFound(this.found<T>(text))) as Promise<Awaited<R>>;
+    // A tagged entry costs one more read, of its tags' versions (from L1 on hybrid).
+    return this.guard.read('get', storeKey, (store) => store.get(storeKey), (text) =>
+      text === undefined || text === null ? onFound(this.count(undefined)) : this.resolveText<T, R>(text, onFound),
+    ) as Promise<Awaited<R>>;
+  }
+
+  /** The read of a text that carries metadata, mapped by `onFound`; a promise only when its tags must be checked. */
+  resolveText<T, R>(text: string, onFound: (found: FoundEntry<T> | undefined) => R): R | Promise<R> {
+    const found = this.found<T>(text);
+    if (!found?.meta?.tags) {
+      this.count(found);
+      return onFound(found);
+    }
+    return this.tagCheck.stillValid([found.meta]).then(([valid]) => onFound(this.count(valid ? found : this.invalidated(found))));
   }
 
   async readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>> {
     const storeKeys = keys.map((key) => this.keyPrefix + key);
     const texts = await this.guard.run('getMany', storeKeys, (store) => store.getMany(storeKeys), undefined, this.guard.batchBoundMs(keys.length));
     const found = new Map<string, FoundEntry<T>>();
+    const tagged: [string, FoundEntry<T>][] = [];
     keys.forEach((key, i) => {
       const entry = this.found<T>(texts?.[i]);
-      if (entry) found.set(key, entry);
+      if (entry?.meta?.tags) tagged.push([key, entry]);
+      else if (entry !== undefined || texts) {
+        const kept = this.count(entry);
+        if (kept) found.set(key, kept);
+      }
     });
+    if (tagged.length > 0) {
+      const valid = await this.tagCheck.stillValid(tagged.map(([, entry]) => entry.meta!));
+      tagged.forEach(([key, entry], i) => {
+        const kept = this.count(valid[i] ? entry : this.invalidated(entry));
+        if (kept) found.set(key, kept);
+      });
+    }
     return found;
   }
 
-  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy): Promise<boolean> {
-    const [storeKey, text, ttlMs] = this.entryFor(key, value, timeout, policy);
-    if (ttlMs === 0) return this.guard.write('delete', storeKey, (store) => store.delete(storeKey), storeKey);
+  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean> {
+    const write = this.prepare(key, value, timeout, policy, tags);
+    if (write.ttlMs === 0) return this.guard.write('delete', write.storeKey, (store) => store.delete(write.storeKey), write.storeKey);
     this.counters.sets++;
-    return this.guard.write('set', storeKey, (store) => store.set(storeKey, text, ttlMs), storeKey);
+    return this.guard.write('set', write.storeKey, async (store) => store.set(write.storeKey, await write.text(store), write.ttlMs), write.storeKey);
   }
 
-  async writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy): Promise<boolean> {
+  async writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean> {
     // setMany takes one TTL: entries written together share their times, so one TTL fits all.
     const now = Date.now();
-    const written = entries.map(([key, value]) => this.entryFor(key, value, timeout, policy, now));
-    const ttlMs = written[0][2];
-    const storeKeys = written.map(([storeKey]) => storeKey);
+    const writes = entries.map(([key, value]) => this.prepare(key, value, timeout, policy, tags, now));
+    const ttlMs = writes[0].ttlMs;
+    const storeKeys = writes.map((write) => write.storeKey);
     if (ttlMs === 0) return this.guard.write('deleteMany', storeKeys, (store) => store.deleteMany(storeKeys), storeKeys);
-    this.counters.sets += written.length;
-    const pairs = written.map(([storeKey, text]): [string, string] => [storeKey, text]);
-    return this.guard.write('setMany', storeKeys, (store) => store.setMany(pairs, ttlMs), storeKeys, this.guard.batchBoundMs(pairs.length));
+    this.counters.sets += writes.length;
+    return this.guard.write(
+      'setMany',
+      storeKeys,
+      async (store) => store.setMany(await Promise.all(writes.map(async (write): Promise<[string, string]> => [write.storeKey, await write.text(store)])), ttlMs),
+      storeKeys,
+      this.guard.batchBoundMs(writes.length),
+    );
   }
 
   async rewriteStale(key: string, stale: FoundEntry<unknown>, freshUntil: number): Promise<boolean> {
-    if (!stale.times) return false;
+    const staleUntil = stale.meta?.times.staleUntil;
     const now = Date.now();
-    const { staleUntil } = stale.times;
-    if (staleUntil <= now) return false;
+    if (staleUntil === undefined || staleUntil === null || staleUntil <= now) return false;
     const storeKey = this.keyPrefix + key;
-    const text = wrapEntry(this.format.encode(stale.value), { bornAt: now, freshUntil: Math.min(freshUntil, staleUntil), staleUntil });
+    const meta: EntryMeta = { times: { bornAt: now, freshUntil: Math.min(freshUntil, staleUntil), staleUntil }, tags: stale.meta?.tags };
+    const text = wrapEntry(this.format.encode(stale.value), meta, this.format.binary);
     return this.guard.write('set', storeKey, (store) => store.set(storeKey, text, staleUntil - now), storeKey);
   }
 
@@ -83,31 +120,50 @@ export class StoredEntries implements ManyEntryPort {
     return this.format.copy(value);
   }
 
-  /** [store key, stored text, TTL in ms (null: never; 0: remove)]. */
-  private entryFor(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy, now = Date.now()): [string, string, number | null] {
+  /**
+   * The store key, TTL (null: never; 0: remove) and text of a write. Without grace,
+   * refresh-ahead or tags the value is stored as a plain set stores it. With tags, the
+   * text needs the tags' versions, read inside the write's own guarded call.
+   */
+  prepare(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[], now = Date.now()): PreparedWrite {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
     const encoded = encodeForStore(value, this.options.maxValueBytes, this.format);
     const storeKey = this.keyPrefix + key;
-    // Without grace or refresh-ahead, or without an expiry to be stale after, the value is stored as a plain set stores it.
-    if ((policy.grace === 0 && policy.refreshAhead === 0) || ttlMs === null || ttlMs === 0) return [storeKey, encoded, ttlMs];
-    const times: EntryTimes = { bornAt: now, freshUntil: now + ttlMs, staleUntil: now + ttlMs + policy.grace * 1000 };
-    return [storeKey, wrapEntry(encoded, times), times.staleUntil - now];
+    const tagList = tags && tags.length > 0 ? tags : undefined;
+    if (tagList) this.versions.storeKeys(tagList);
+    const timed = policy !== undefined && (policy.grace > 0 || policy.refreshAhead > 0) && ttlMs !== null && ttlMs > 0;
+    if (ttlMs === 0 || (!timed && !tagList)) return { storeKey, ttlMs, text: () => encoded };
+    const graceMs = timed ? policy!.grace * 1000 : 0;
+    const times: EntryTimes =
+      ttlMs === null ? { bornAt: now, freshUntil: null, staleUntil: null } : { bornAt: now, freshUntil: now + ttlMs, staleUntil: now + ttlMs + graceMs };
+    const storedTtl = times.staleUntil === null ? null : times.staleUntil - now;
+    if (!tagList) return { storeKey, ttlMs: storedTtl, text: () => wrapEntry(encoded, { times }, this.format.binary) };
+    return { storeKey, ttlMs: storedTtl, text: async (store) => wrapEntry(encoded, { times, tags: await this.versions.forWrite(store, tagList) }, this.format.binary) };
   }
 
+  /** The decoded entry (not yet counted): undefined for absent or unreadable text. */
   private found<T>(text: string | null | undefined): FoundEntry<T> | undefined {
-    if (text === undefined || text === null) {
-      this.counters.misses++;
-      return undefined;
-    }
+    if (text === undefined || text === null) return undefined;
     const read = readStoredText<T>(text, this.format);
-    if (read === NOT_STORABLE) {
-      this.counters.misses++;
-      return undefined;
-    }
-    const fresh = read.times === undefined || Date.now() < read.times.freshUntil;
-    // A stale entry is a miss to everyone but getOrSet's fallback.
-    if (fresh) this.counters.hits++;
+    if (read === NOT_STORABLE) return undefined;
+    // Past its grace an entry is gone, even where a copy outlives it by a moment (an L1 filled just after Redis stored it).
+    const staleUntil = read.meta?.times.staleUntil;
+    const now = Date.now();
+    if (staleUntil !== undefined && staleUntil !== null && now >= staleUntil) return undefined;
+    return { value: read.value, fresh: isFresh(read.meta, now), meta: read.meta };
+  }
+
+  /** A tagged entry whose tag was invalidated: stale within grace, otherwise gone. */
+  private invalidated<T>(entry: FoundEntry<T>): FoundEntry<T> | undefined {
+    const staleUntil = entry.meta?.times.staleUntil;
+    const withinGrace = staleUntil !== undefined && staleUntil !== null && entry.meta!.times.freshUntil !== staleUntil && Date.now() < staleUntil;
+    return withinGrace ? { ...entry, fresh: false } : undefined;
+  }
+
+  /** Counts the read as the service counts reads: stale entries are misses to everyone but getOrSet's fallback. */
+  private count<T>(entry: FoundEntry<T> | undefined): FoundEntry<T> | undefined {
+    if (entry?.fresh) this.counters.hits++;
     else this.counters.misses++;
-    return { value: read.value, fresh, times: read.times };
+    return entry;
   }
 }

@@ -2,28 +2,46 @@ import { NOT_STORABLE } from '../codec/value-codec';
 import type { ValueFormat } from '../codec/value-format';
 
 /**
- * Entries that need a logical expiry (fail-safe grace or refresh-ahead) are stored as
- * `~ige:<bornAt>:<freshUntil>:<staleUntil>:<encoded value>`, times in epoch milliseconds.
- * The backend keeps the entry until staleUntil (timeout + grace); freshUntil is its
- * timeout. Every other value stays plain JSON (or the codec's tagged text), so
+ * Entries that need metadata (a logical expiry for getOrSet's grace or refresh-ahead, or
+ * tags) are stored as `~ige:<header JSON>\n<encoded value>`. The header holds `b` (stored
+ * at), `f` (fresh until: its timeout), `s` (stale until: the backend drops it then), in
+ * epoch milliseconds or null for never, and `t`, the tags with the version of each at the
+ * time of the write. Every other value stays plain JSON (or the codec's tagged text), so
  * `redis-cli GET` still shows what a plain `set` wrote. No JSON text starts with `~`, and
- * no text of the django format either (a pickle starts with 0x80, an integer with a digit
- * or a sign); Django cannot read entries, so they are Nest-only in that format.
+ * no text of the django format either (a pickle starts with 0x80, an integer with a digit,
+ * a sign or a space); Django cannot read entries, so they are Nest-only in that format.
  */
 const ENTRY_MARKER = '~ige:';
-const HEADER = /^~ige:(\d{1,16}):(\d{1,16}):(\d{1,16}):/;
 
 export interface EntryTimes {
   /** When the value was stored (refresh-ahead counts from here). */
   bornAt: number;
-  /** Its timeout: from then on it is stale. */
-  freshUntil: number;
-  /** Its timeout plus grace: the backend drops it then. */
-  staleUntil: number;
+  /** Its timeout: from then on it is stale; null: never. */
+  freshUntil: number | null;
+  /** Its timeout plus grace: the backend drops it then; null: never. */
+  staleUntil: number | null;
 }
 
-export function wrapEntry(encoded: string, times: EntryTimes): string {
-  return `${ENTRY_MARKER}${Math.round(times.bornAt)}:${Math.round(times.freshUntil)}:${Math.round(times.staleUntil)}:${encoded}`;
+export interface EntryMeta {
+  times: EntryTimes;
+  /** Tag -> the tag's version when the entry was written; the entry is valid while every version still matches. */
+  tags?: Record<string, string>;
+}
+
+/**
+ * `asciiHeader`: for a format whose stored text is bytes, one character per byte (django),
+ * where a tag name beyond U+00FF would not survive; JSON's \u escapes keep the header ASCII.
+ */
+export function wrapEntry(encoded: string, meta: EntryMeta, asciiHeader = false): string {
+  const { bornAt, freshUntil, staleUntil } = meta.times;
+  const header: Record<string, unknown> = { b: bornAt, f: freshUntil, s: staleUntil };
+  if (meta.tags) header.t = meta.tags;
+  const json = JSON.stringify(header);
+  return `${ENTRY_MARKER}${asciiHeader ? escapeNonAscii(json) : json}\n${encoded}`;
+}
+
+function escapeNonAscii(json: string): string {
+  return json.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** True for text that starts like an entry; a cheap test for the read path. */
@@ -31,19 +49,37 @@ export function looksLikeEntry(text: string): boolean {
   return text.charCodeAt(0) === 126 && text.startsWith(ENTRY_MARKER);
 }
 
-/** The encoded value and its times; null for text that starts like an entry but is malformed (read as a miss). */
-export function unwrapEntry(text: string): { encoded: string; times: EntryTimes } | null {
-  const header = HEADER.exec(text);
-  if (!header) return null;
-  const times = { bornAt: Number(header[1]), freshUntil: Number(header[2]), staleUntil: Number(header[3]) };
-  if (times.freshUntil < times.bornAt || times.staleUntil < times.freshUntil) return null;
-  return { encoded: text.slice(header[0].length), times };
+/** The encoded value and its metadata; null for text that starts like an entry but is malformed (read as a miss). */
+export function unwrapEntry(text: string): { encoded: string; meta: EntryMeta } | null {
+  const end = text.indexOf('\n');
+  if (end < 0) return null;
+  let header: unknown;
+  try {
+    header = JSON.parse(text.slice(ENTRY_MARKER.length, end));
+  } catch {
+    return null;
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) return null;
+  const { b, f, s, t } = header as Record<string, unknown>;
+  if (!isTime(b) || !(f === null || isTime(f)) || !(s === null || isTime(s))) return null;
+  if (f !== null && (f < b || (s !== null && s < f))) return null;
+  if (f === null && s !== null) return null;
+  const meta: EntryMeta = { times: { bornAt: b, freshUntil: f, staleUntil: s } };
+  if (t !== undefined) {
+    if (t === null || typeof t !== 'object' || Array.isArray(t) || !Object.values(t).every((version) => typeof version === 'string')) return null;
+    meta.tags = t as Record<string, string>;
+  }
+  return { encoded: text.slice(end + 1), meta };
 }
 
-/** A stored text read back: the value, and its times if it was written with them. */
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** A stored text read back: the value, and its metadata if it was written with some. */
 export interface ReadEntry<T> {
   value: T;
-  times?: EntryTimes;
+  meta?: EntryMeta;
 }
 
 /** Decodes stored text, entries included; NOT_STORABLE for what cannot be read (a miss). */
@@ -55,5 +91,10 @@ export function readStoredText<T>(text: string, format: ValueFormat): ReadEntry<
   const entry = unwrapEntry(text);
   if (!entry) return NOT_STORABLE;
   const value = format.decode<T>(entry.encoded);
-  return value === NOT_STORABLE ? NOT_STORABLE : { value, times: entry.times };
+  return value === NOT_STORABLE ? NOT_STORABLE : { value, meta: entry.meta };
+}
+
+/** True while the entry's timeout has not passed. */
+export function isFresh(meta: EntryMeta | undefined, now = Date.now()): boolean {
+  return meta === undefined || meta.times.freshUntil === null || now < meta.times.freshUntil;
 }

@@ -9,3 +9,6 @@ export const CACHE_HEALTH_MOUNT = Symbol('IDEAGRAPH_CACHE_HEALTH_MOUNT');
  * so `@Inject(CACHE_MANAGER)` from either package receives this module's cache.
  */
 export const CACHE_MANAGER = 'CACHE_MANAGER';
+
+/** The name this module instance's cache is known by (`forRootAsync({ name })`; 'default' when unnamed). */
+export const CACHE_NAME = Symbol('IDEAGRAPH_CACHE_NAME');

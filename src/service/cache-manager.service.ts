@@ -11,7 +11,9 @@ import { getOrSetMany, type ManyFactory } from '../get-or-set/get-or-set-many';
 import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
 import { fleetLockKey } from '../get-or-set/lock-key';
 import { StoredEntries } from '../get-or-set/stored-entries';
-import { readStoredText } from '../get-or-set/stored-entry';
+import { looksLikeEntry, readStoredText } from '../get-or-set/stored-entry';
+import { TagCheck } from '../tags/tag-check';
+import { TagVersions } from '../tags/tag-versions';
 import { GuardedStore } from '../resilience/guarded-store';
 import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
 import type { CacheBackendInfo } from './cache-backend-info';
@@ -22,6 +24,12 @@ import { encodeForStore } from './encode-for-store';
 
 /** Timeout in seconds; `null` never expires; 0 or less stores nothing and removes the entry. */
 export type CacheTimeout = number | null;
+
+/** What set and setMany take after the timeout. */
+export interface WriteOptions {
+  /** Tags of the entry: `invalidateTags` makes every entry carrying one of them a miss, everywhere. */
+  tags?: readonly string[];
+}
 
 /**
  * The cache API of IdeaGraph, for Nest: Django's `cache` semantics on any backend.
@@ -35,6 +43,8 @@ export class CacheManagerService {
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
   private readonly flow: GetOrSetFlow;
   private readonly entries: StoredEntries;
+  private readonly tagVersions: TagVersions;
+  private readonly tagCheck: TagCheck;
   private readonly format: ValueFormat;
   /** @internal The fleet lock and key-change feed of this cache, shared by getOrSet and GraphTokenService. */
   readonly fleet: FleetPort;
@@ -45,8 +55,10 @@ export class CacheManagerService {
     private readonly guard: GuardedStore,
   ) {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
+    this.tagVersions = new TagVersions(this.keyPrefix);
+    this.tagCheck = new TagCheck(guard, this.tagVersions);
     this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason));
-    this.entries = new StoredEntries(guard, options, this.counters, this.format);
+    this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
     this.fleet = {
       tryLock: (key, ttlMs) => new FleetLock(this, fleetLockKey(key), ttlMs).tryAcquire(),
       feed: guard.store.changeFeed,
@@ -65,13 +77,14 @@ export class CacheManagerService {
   }
 
 
-  /** Stores `value`; false if it did not reach the backend. */
-  set(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
+  /** Stores `value`; false if it did not reach the backend. `options.tags`: see invalidateTags. */
+  set(key: string, value: unknown, timeout?: CacheTimeout, options?: WriteOptions): Promise<boolean> {
     // Not async, to save a promise per call on the hot path; caller mistakes still reject.
     let ttlMs: number | null;
     let text: string;
     try {
       assertValidKey(key);
+      if (options?.tags?.length) return this.entries.writeEntry(key, value, timeout, undefined, options.tags);
       ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
       text = this.encode(value);
     } catch (error) {
@@ -90,7 +103,9 @@ export class CacheManagerService {
     const text = this.encode(value);
     if (ttlMs === 0) return false;
     const storeKey = this.keyPrefix + key;
-    const added = await this.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false);
+    // An add that timed out may still land when Redis answers again (a fleet lock nobody
+    // holds, for its whole TTL): like a failed set, its key is deleted once Redis is back.
+    const added = await this.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false, undefined, storeKey);
     if (added) this.counters.sets++;
     return added;
   }
@@ -129,33 +144,22 @@ export class CacheManagerService {
     const unique = this.validKeys(keys);
     const result: Record<string, T> = {};
     if (unique.length === 0) return result;
-    const storeKeys = unique.map((key) => this.keyPrefix + key);
-    const texts = await this.guard.run('getMany', storeKeys, (store) => store.getMany(storeKeys), undefined, this.guard.batchBoundMs(unique.length));
-    if (!texts) {
-      this.counters.misses += unique.length;
-      return result;
-    }
-    for (let i = 0; i < unique.length; i++) {
-      const text = texts[i];
-      if (text === undefined) {
-        this.counters.misses++;
-        continue;
-      }
-      const read = readStoredText<T>(text, this.format);
-      if (read === NOT_STORABLE || (read.times && Date.now() >= read.times.freshUntil)) {
-        this.counters.misses++;
-        continue;
-      }
-      this.counters.hits++;
-      setOwn(result, unique[i], read.value);
+    const found = await this.entries.readEntries<T>(unique);
+    for (const key of unique) {
+      const entry = found.get(key);
+      if (entry?.fresh) setOwn(result, key, entry.value);
     }
     return result;
   }
 
   /** Stores every entry (one round trip on Redis); false if they did not reach the backend. */
-  async setMany(entries: Record<string, unknown> | Map<string, unknown>, timeout?: CacheTimeout): Promise<boolean> {
+  async setMany(entries: Record<string, unknown> | Map<string, unknown>, timeout?: CacheTimeout, options?: WriteOptions): Promise<boolean> {
     const pairs = entries instanceof Map ? [...entries] : Object.entries(entries ?? {});
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
+    if (options?.tags?.length && pairs.length > 0) {
+      for (const [key] of pairs) assertValidKey(key);
+      return this.entries.writeEntries(pairs, timeout, undefined, options.tags);
+    }
     // Validate and encode everything first: one bad entry must not leave the others half-written.
     const encoded: [string, string][] = pairs.map(([key, value]) => {
       assertValidKey(key);
@@ -220,8 +224,11 @@ export class CacheManagerService {
       this.guard.run('ttl', storeKey, (store) => store.get(storeKey), undefined),
     ]);
     const read = typeof text === 'string' ? readStoredText(text, this.format) : NOT_STORABLE;
-    if (read !== NOT_STORABLE && read.times) {
-      const left = read.times.freshUntil - Date.now();
+    if (read !== NOT_STORABLE && read.meta) {
+      if (read.meta.tags && !(await this.tagCheck.stillValid([read.meta]))[0]) return undefined;
+      const { freshUntil } = read.meta.times;
+      if (freshUntil === null) return null;
+      const left = freshUntil - Date.now();
       return left > 0 ? Math.ceil(left / 1000) : undefined;
     }
     if (ms === undefined || ms === null) return ms;
@@ -258,6 +265,19 @@ export class CacheManagerService {
     timeoutToMs(timeout, this.options.defaultTimeout);
     if (unique.length === 0) return {};
     return getOrSetMany(this.flow, this.entries, this.options.getOrSet, unique, factory, timeout, options);
+  }
+
+  /**
+   * Makes every entry that carries one of `tags` a miss (or stale, within getOrSet's
+   * grace), in every process, L1s included; false if the backend could not be reached
+   * (the recovery then removes the tags' versions, which has the same effect once it can).
+   */
+  async invalidateTags(tags: readonly string[]): Promise<boolean> {
+    if (!Array.isArray(tags)) throw new CacheValueError('tags must be an array of strings', 'UNSUPPORTED_TYPE');
+    if (tags.length === 0) return true;
+    const renewed = this.tagVersions.renewed(tags);
+    const keys = renewed.map(([key]) => key);
+    return this.guard.write('invalidateTags', keys, (store) => store.setMany(renewed, null), keys, this.guard.batchBoundMs(keys.length));
   }
 
   /** Removes this cache's keys (prefix and version) only; never FLUSHDB. */
@@ -303,22 +323,24 @@ export class CacheManagerService {
       return Promise.reject(error);
     }
     const storeKey = this.keyPrefix + key;
-    return this.guard.read('get', storeKey, (store) => store.get(storeKey), (text) => {
+    // A mapping may answer a promise (a tagged entry's check): the read's promise adopts it.
+    return this.guard.read<string | null | undefined, T | M | Promise<T | M>>('get', storeKey, (store) => store.get(storeKey), (text) => {
       if (text === undefined || text === null) {
         this.counters.misses++;
         if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
         return onMiss;
       }
-      const read = readStoredText<T>(text, this.format);
-      // An entry past its timeout (kept for getOrSet's grace) is a miss here.
-      if (read === NOT_STORABLE || (read.times && Date.now() >= read.times.freshUntil)) {
+      // Entries with metadata (grace, tags) take the slower path; plain values never do.
+      if (looksLikeEntry(text)) return this.entries.resolveText<T, T | M>(text, (found) => (found?.fresh ? found.value : onMiss));
+      const value = this.format.decode<T>(text);
+      if (value === NOT_STORABLE) {
         this.counters.misses++;
         return onMiss;
       }
       this.counters.hits++;
       if (Logger.isLevelEnabled('debug')) this.logger.debug(`hit ${key}`);
-      return read.value;
-    });
+      return value;
+    }) as Promise<T | M>;
   }
 
   private removeExpired(key: string): Promise<boolean> {

@@ -159,7 +159,6 @@ export class TieredStore implements CacheStore {
 
   async setMany(entries: [string, string][], ttlMs: number | null): Promise<void> {
     const keys = entries.map(([key]) => key);
-    for (const key of keys) this.fence.invalidated(key);
     const ticket = this.fence.take();
     const stored = this.l2.setMany(entries, ttlMs);
     if (this.settings.publishWithWrite) this.bus.announce(keys);
@@ -299,9 +298,12 @@ export class TieredStore implements CacheStore {
     return this.l2.nodeCensus();
   }
 
-  private beginWrite(key: string): number {
-    // Fences this process's own reads of the key that are still in flight, then takes the write's own ticket.
-    this.fence.invalidated(key);
+  /**
+   * The write's ticket: what it wrote enters L1 only if no other process changed the key
+   * meanwhile. This process's own reads of the key need no fence against it: they travel the
+   * same connection, so a read sent before the write is answered (and fills) before it.
+   */
+  private beginWrite(_key: string): number {
     return this.fence.take();
   }
 

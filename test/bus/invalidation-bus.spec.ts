@@ -160,3 +160,26 @@ describe('InvalidationBus', () => {
     expect(connection.invalidations()).toEqual([JSON.stringify(['c', bus.sender, 'app:1:'])]);
   });
 });
+
+describe('InvalidationBus in real time', () => {
+  it("a process whose event loop stalls is not taken for a silent bus: its silence is its own", async () => {
+    const connection = new LoopbackConnection();
+    const events = recordingEvents();
+    const bus = new InvalidationBus(connection, SCOPE, events, () => undefined);
+    bus.start();
+    try {
+      while (!bus.live) await new Promise((resolve) => setTimeout(resolve, 10));
+      // A synchronous stretch longer than the silence limit: no timer runs, no heartbeat is sent.
+      const until = performance.now() + BUS_SILENCE_LIMIT_MS + 600;
+      while (performance.now() < until) {
+        // busy
+      }
+      await new Promise((resolve) => setTimeout(resolve, BUS_HEARTBEAT_INTERVAL_MS * 3));
+      expect(bus.counters.outages).toBe(0);
+      expect(bus.live).toBe(true);
+      expect(events.log).toEqual(['regained']);
+    } finally {
+      await bus.close();
+    }
+  });
+});

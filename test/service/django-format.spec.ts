@@ -83,6 +83,15 @@ describe.each(['locmem', 'redis'])('CacheManagerService with CACHE_VALUE_FORMAT=
     expect(await cache.ttl('fresh')).toBeGreaterThan(50);
   });
 
+  it('tags work, tag names beyond U+00FF included (the entry header stays ASCII on a byte store)', async () => {
+    for (const tag of ['plain', 'grüße', 'price-€', '日本']) {
+      expect(await cache.set(`tagged:${tag}`, { tag }, 60, { tags: [tag] })).toBe(true);
+      expect(await cache.get(`tagged:${tag}`)).toEqual({ tag });
+      await cache.invalidateTags([tag]);
+      expect(await cache.get(`tagged:${tag}`)).toBeUndefined();
+    }
+  });
+
   it('strings, including ones that look like numbers or JSON, stay strings', async () => {
     for (const text of ['42', '', '{"a":1}', '~ig1:x', 'é\u0000\uffff']) {
       await cache.set('text', text);

@@ -22,6 +22,7 @@ const NOT_LATIN1 = /[^\x00-\xff]/;
  */
 export class DjangoValueFormat implements ValueFormat {
   readonly maxBytesPerChar = 1;
+  readonly binary = true;
 
   constructor(private readonly onRefused: (reason: string) => void) {}
 

@@ -1,0 +1,34 @@
+/** The caches every probe process runs side by side; each command names one. */
+export type ProbeCacheKind = 'hybrid' | 'redis' | 'bentocache';
+
+/**
+ * What the bench tells a probe process. Times travel as decimal text of
+ * process.hrtime.bigint(): CLOCK_MONOTONIC, one clock for every process on the machine.
+ */
+export type ProbeCommand =
+  /** Read `key` until it holds `version`, then say when. */
+  | { type: 'watch'; cache: ProbeCacheKind; key: string; version: number }
+  /** Write `version` to `key` and say when the write was acknowledged. */
+  | { type: 'write'; cache: ProbeCacheKind; key: string; version: number }
+  /** Start background writes at this rate. */
+  | { type: 'load'; cache: ProbeCacheKind; writesPerSecond: number }
+  | { type: 'unload' }
+  /** Say how often the cache lost its bus so far. */
+  | { type: 'report'; cache: ProbeCacheKind }
+  | { type: 'close' };
+
+export type ProbeReply =
+  | { type: 'ready' }
+  /** The old value is in L1 and the process is reading it in a loop. */
+  | { type: 'watching' }
+  /** `at` is null when the new version did not show within the bound. */
+  | { type: 'seen'; at: string | null }
+  | { type: 'written'; at: string; ok: boolean }
+  | { type: 'unloaded'; writes: number; failed: number; seconds: number }
+  | { type: 'report'; busOutages: number };
+
+/** The value a probe writes: a version to wait for, inside a payload of the usual size. */
+export interface ProbeValue {
+  version: number;
+  body: Record<string, unknown>;
+}

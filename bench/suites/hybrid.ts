@@ -1,0 +1,9 @@
+import type { Row } from '../support/row';
+import type { BenchSettings } from '../support/settings';
+import { hybridCoherenceRows } from './hybrid-coherence';
+import { hybridThroughputRows } from './hybrid-throughput';
+
+/** The hybrid backend: its speed in one process, then its coherence across several. */
+export async function hybridRows(port: number, settings: BenchSettings): Promise<Row[]> {
+  return [...(await hybridThroughputRows(port, settings)), ...(await hybridCoherenceRows(port, settings))];
+}

@@ -2,7 +2,12 @@
 export { IdeaGraphCacheModule } from './module/ideagraph-cache.module';
 export type { IdeaGraphCacheModuleExtras } from './module/cache.module-definition';
 export { CACHE_MANAGER } from './module/cache.tokens';
-export { CacheManagerService, type CacheTimeout } from './service/cache-manager.service';
+export { CacheManagerService, type CacheTimeout, type WriteOptions } from './service/cache-manager.service';
+export { Cacheable, type CacheableOptions } from './decorators/cacheable.decorator';
+export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.decorator';
+export type { KeySource, KeysSource } from './decorators/method-cache-key';
+export type { AsyncMethod } from './decorators/async-method';
+export { cacheToken, DEFAULT_CACHE_NAME, InjectCache } from './module/cache-name';
 export { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set/get-or-set.errors';
 export type { Factory, FactoryContext, GetOrSetCounters } from './get-or-set/get-or-set-flow';
 export type { ManyFactory, ManyFactoryContext, ManyResult } from './get-or-set/get-or-set-many';

@@ -47,6 +47,9 @@ export interface BusScope {
   scopePrefix: string;
 }
 
+/** How early a heartbeat tick may fire (timer jitter) and still count as the check it was meant to be. */
+const TICK_TOLERANCE_MS = 100;
+
 /** Keys per message: a message of 1000 keys of 50 characters is about 50 KB. */
 const KEYS_PER_MESSAGE = 1000;
 
@@ -228,7 +231,8 @@ export class InvalidationBus {
     // Counted from when a heartbeat was sent, not from the last one heard: a process whose
     // event loop did not turn (a long synchronous task, a loop of awaited L1 hits) sent
     // nothing meanwhile, and its silence is its own, not the bus's.
-    if (this.live && this.unansweredSince !== undefined && performance.now() - this.unansweredSince >= BUS_SILENCE_LIMIT_MS) {
+    // The tolerance keeps a tick that fires a few ms early from pushing the check a whole interval later.
+    if (this.live && this.unansweredSince !== undefined && performance.now() - this.unansweredSince >= BUS_SILENCE_LIMIT_MS - TICK_TOLERANCE_MS) {
       this.lose(`a heartbeat did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
       this.connection.restartListener();
     }

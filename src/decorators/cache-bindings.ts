@@ -1,7 +1,6 @@
 import type { CacheManagerService } from '../service/cache-manager.service';
 
-/** The name of the cache a decorator uses when it names none. */
-export const DEFAULT_CACHE_NAME = 'default';
+export { DEFAULT_CACHE_NAME } from '../module/cache-name';
 
 /** On an instance: the caches its decorated methods use, per name, set when its app starts. */
 const BOUND_CACHES = Symbol('ideagraph-cache:bound-caches');

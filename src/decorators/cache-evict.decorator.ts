@@ -1,3 +1,4 @@
+import type { AsyncMethod } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
 import { resolveKeys, type KeysSource } from './method-cache-key';
 
@@ -11,8 +12,6 @@ export interface CacheEvictOptions<A extends unknown[]> {
   /** A named cache; default: the default cache. */
   cache?: string;
 }
-
-type AsyncMethod<A extends unknown[], R> = (...args: A) => Promise<R>;
 
 /**
  * Removes entries when an async method succeeds (or before it runs, with

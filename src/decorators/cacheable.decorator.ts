@@ -2,6 +2,7 @@ import { CacheFactoryError, CacheFactoryTimeoutError } from '../get-or-set/get-o
 import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
 import type { CacheTimeout } from '../service/cache-manager.service';
 import { CacheKeyError } from '../service/cache.errors';
+import type { AsyncMethod } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
 import { resolveKey, resolveKeys, type KeySource, type KeysSource } from './method-cache-key';
 
@@ -15,8 +16,6 @@ export interface CacheableOptions<A extends unknown[]> extends Omit<GetOrSetOpti
   /** A named cache (IdeaGraphCacheModule.forRootAsync({ name })); default: the default cache. */
   cache?: string;
 }
-
-type AsyncMethod<A extends unknown[], R> = (...args: A) => Promise<R>;
 
 /**
  * Caches what an async method of any class returns, through getOrSet: single flight,
@@ -49,9 +48,14 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
       }
       let ran: Promise<R> | undefined;
       const run = () => (ran = Promise.resolve(original!.apply(this, args)));
-      return cache.getOrSet<R>(key, run, timeout, tagList ? { ...policy, tags: tagList } : policy).catch((error: unknown) => {
-        // The method ran here: its own outcome is the answer (a slow method is waited for, not cut off).
-        if (ran) return ran;
+      return cache.getOrSet<R>(key, run, timeout, tagList ? { ...policy, tags: tagList } : policy).catch(async (error: unknown) => {
+        // The method ran here: its own outcome is the answer (a slow method is waited for, not
+        // cut off), and once the call returns its result is in the cache, as after any other call.
+        if (ran) {
+          const value = await ran;
+          if (error instanceof CacheFactoryTimeoutError) await cache.set(key, value, timeout, tagList ? { tags: tagList } : undefined).catch(() => false);
+          return value;
+        }
         // A mistake in the decorator's own options or key belongs to the caller.
         if (error instanceof CacheKeyError || (error instanceof CacheFactoryError && error.code !== 'RECURSIVE')) throw error;
         // Another caller's run that timed out, or the cache itself failing: the method simply runs.

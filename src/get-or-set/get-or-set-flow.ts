@@ -1,3 +1,4 @@
+import type { CacheTimeout } from '../service/cache-manager.service';
 import type { GetOrSetDefaults } from '../config/cache-options';
 import type { LockAttempt } from '../fleet/fleet-lock';
 import type { KeyChangeFeed } from '../fleet/key-change-feed';
@@ -6,8 +7,8 @@ import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-
 import { FactoryScope } from './factory-scope';
 import type { EntryMeta } from './stored-entry';
 
-/** Timeout in seconds, as everywhere in the cache; null never expires. */
-type Timeout = number | null | undefined;
+/** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
+type Timeout = CacheTimeout | undefined;
 
 /** What a factory is told, and may change. */
 export interface FactoryContext<T> {
@@ -19,7 +20,7 @@ export interface FactoryContext<T> {
    * Seconds the result will be stored for (undefined: CACHE_DEFAULT_TIMEOUT). Set it from
    * inside the factory when the result knows its own lifetime, such as a token's expiry.
    */
-  timeout: Timeout;
+  timeout: CacheTimeout | undefined;
 }
 
 export type Factory<T> = (context: FactoryContext<T>) => T | Promise<T>;
@@ -218,7 +219,11 @@ export class GetOrSetFlow {
     stale: FoundEntry<T> | undefined,
   ): Promise<{ kind: 'value'; value: T } | { kind: 'lock'; lock?: LockAttempt & { kind: 'acquired' } }> {
     const fleet = this.fleet!;
-    const giveUpAt = Date.now() + lockTtlMs;
+    // The wait is bounded per holder, from when this process first saw it: a bound counted
+    // from our own start would end while a holder that took the lock just after us, or one
+    // that took over from a dead holder, still computes, and we would compute beside it.
+    let holder: string | undefined;
+    let giveUpAt = Date.now() + lockTtlMs;
     let waited = false;
     for (;;) {
       const attempt = await fleet.tryLock(key, lockTtlMs);
@@ -235,6 +240,10 @@ export class GetOrSetFlow {
       if (stale) {
         this.counters.staleServes++;
         return { kind: 'value', value: stale.value };
+      }
+      if (attempt.owner !== undefined && attempt.owner !== holder) {
+        holder = attempt.owner;
+        giveUpAt = Date.now() + lockTtlMs;
       }
       if (!waited) this.counters.fleetLockWaits++;
       waited = true;

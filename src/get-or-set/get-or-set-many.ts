@@ -1,17 +1,19 @@
+import type { CacheTimeout } from '../service/cache-manager.service';
 import { setOwn } from '../codec/value-codec';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
 import { NOT_PRODUCED, within, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import type { GetOrSetDefaults } from '../config/cache-options';
 
-type Timeout = number | null | undefined;
+/** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
+type Timeout = CacheTimeout | undefined;
 
 /** What a getOrSetMany factory is told. */
 export interface ManyFactoryContext<T> {
   /** Stale values of the missing keys that have one (within grace). */
   readonly stale: Readonly<Record<string, T>>;
   /** Seconds the results will be stored for; the factory may change it. */
-  timeout: Timeout;
+  timeout: CacheTimeout | undefined;
 }
 
 /** Computes the missing keys at once; a key it leaves out is not stored and not returned. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CacheBackendName, IdeaGraphCacheOptions } from '../config/cache-options';
-import { CACHE_OPTIONS } from '../module/cache.tokens';
+import { CACHE_NAME, CACHE_OPTIONS } from '../module/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheBackendInfo } from '../service/cache-backend-info';
 import { CacheManagerService } from '../service/cache-manager.service';
@@ -47,6 +47,7 @@ export class CacheHealthService {
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     private readonly guard: GuardedStore,
     private readonly cache: CacheManagerService,
+    @Inject(CACHE_NAME) readonly cacheName: string,
   ) {}
 
   check(): Promise<CacheHealthReport> {

@@ -43,6 +43,11 @@ const TIER_COUNTERS: ReadonlyArray<[name: string, help: string, read: (tiers: Ti
   ['ideagraph_cache_bus_outages_total', 'Times the bus was lost (a closed or silent subscription).', (t) => t.bus.outages],
 ];
 
+const TIER_GAUGES: ReadonlyArray<[name: string, help: string, read: (tiers: TierStats) => number]> = [
+  ['ideagraph_cache_bus_live', 'Whether this process hears the invalidation bus (1), and so serves L1, or not (0).', (t) => (t.bus.live ? 1 : 0)],
+  ['ideagraph_cache_l1_entries', "Entries in this process's L1.", (t) => t.l1Entries],
+];
+
 const GRAPH_COUNTERS: ReadonlyArray<[name: string, help: string, field: keyof GraphTokenCounters]> = [
   ['ideagraph_graph_token_memory_hits_total', 'Graph tokens served from process memory.', 'memoryHits'],
   ['ideagraph_graph_token_cache_hits_total', 'Graph tokens served from the shared cache.', 'cacheHits'],
@@ -170,26 +175,18 @@ function registerTierMetrics(prom: ReturnType<typeof loadPromClient>, registry: 
       },
     });
   }
-  new prom.Gauge({
-    name: 'ideagraph_cache_bus_live',
-    help: 'Whether this process hears the invalidation bus (1), and so serves L1, or not (0).',
-    labelNames: ['backend'],
-    registers: [registry],
-    collect() {
-      const current = stats();
-      this.set({ backend: current.backend }, current.tiers?.bus.live ? 1 : 0);
-    },
-  });
-  new prom.Gauge({
-    name: 'ideagraph_cache_l1_entries',
-    help: "Entries in this process's L1.",
-    labelNames: ['backend'],
-    registers: [registry],
-    collect() {
-      const current = stats();
-      this.set({ backend: current.backend }, current.tiers?.l1Entries ?? 0);
-    },
-  });
+  for (const [name, help, read] of TIER_GAUGES) {
+    new prom.Gauge({
+      name,
+      help,
+      labelNames: ['backend'],
+      registers: [registry],
+      collect() {
+        const current = stats();
+        if (current.tiers) this.set({ backend: current.backend }, read(current.tiers));
+      },
+    });
+  }
 }
 
 /** One getStats() per scrape, shared by all metrics collected in the same tick. */

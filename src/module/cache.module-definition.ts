@@ -9,6 +9,13 @@ export interface IdeaGraphCacheModuleExtras {
    * routes before any factory runs; wins over CACHE_HEALTH_* from the environment.
    */
   health?: Partial<CacheHealthOptions>;
+  /**
+   * A named cache, beside the default one: injected with `@InjectCache(name)`, used by
+   * `@Cacheable({ cache: name })`. It reads no environment variables (give its options in
+   * code) and mounts no health route of its own unless `health` says so; the default
+   * cache's /health/cache reports it.
+   */
+  name?: string;
 }
 
 export const {
@@ -19,5 +26,5 @@ export const {
 } = new ConfigurableModuleBuilder<IdeaGraphCacheModuleOptions>({ moduleName: 'IdeaGraphCache' })
   .setClassMethodName('forRoot')
   // IdeaGraphCacheModule.forRoot / forRootAsync mount the health endpoint from `health`.
-  .setExtras<IdeaGraphCacheModuleExtras>({ isGlobal: false, health: undefined }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras<IdeaGraphCacheModuleExtras>({ isGlobal: false, health: undefined, name: undefined }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();

@@ -1,8 +1,12 @@
 import { type DynamicModule, Inject, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { CacheConfigError } from '../config/cache-config.error';
+import { CacheDecoratorBinder } from '../decorators/cache-decorator.binder';
+import { cacheToken, checkedCacheName, DEFAULT_CACHE_NAME } from './cache-name';
 import { cacheOptionsFromConfig } from '../config/cache-options-from-config';
 import { GraphTokenService } from '../graph/graph-token.service';
-import type { IdeaGraphCacheOptions } from '../config/cache-options';
+import type { CacheHealthOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { CacheHealthService } from '../health/cache-health.service';
 import { healthMountAt } from '../health/health-mount';
 import { mountHealthEndpoint } from '../health/mount-health-endpoint';
@@ -13,7 +17,29 @@ import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
 import { CacheConnectionLifecycle } from './cache-connection.lifecycle';
 import { CACHE_MODULE_ASYNC_OPTIONS_TYPE, CACHE_MODULE_OPTIONS_TYPE, ConfigurableCacheModule } from './cache.module-definition';
 import { cacheProviders } from './cache.providers';
-import { CACHE_MANAGER, CACHE_OPTIONS } from './cache.tokens';
+import { CACHE_MANAGER, CACHE_NAME, CACHE_OPTIONS } from './cache.tokens';
+
+/** What the default cache exports; a named one exports only its own token. */
+const DEFAULT_EXPORTS = [CacheManagerService, CACHE_MANAGER, CacheHealthService, CacheHealthIndicator, GraphTokenService];
+
+/** A named cache mounts no health route unless told to: the default cache's route reports it. */
+function healthOf(health: Partial<CacheHealthOptions> | undefined, name: string | undefined): Partial<CacheHealthOptions> | undefined {
+  return name ? { enabled: false, ...health } : health;
+}
+
+/**
+ * The cache's name and its token. Exports are set here, not in @Module: a named cache
+ * must not export CacheManagerService by type, or an app with two caches could not say
+ * which one it injects.
+ */
+function withCacheName(definition: DynamicModule, name: string | undefined): DynamicModule {
+  const cacheName = name ?? DEFAULT_CACHE_NAME;
+  return {
+    ...definition,
+    providers: [...(definition.providers ?? []), { provide: CACHE_NAME, useValue: cacheName }, { provide: cacheToken(cacheName), useExisting: CacheManagerService }],
+    exports: [...(definition.exports ?? []), ...(name ? [] : DEFAULT_EXPORTS), cacheToken(cacheName)],
+  };
+}
 
 /**
  * IdeaGraph's cache for Nest. `forRootAsync()` with no argument reads and checks the
@@ -21,8 +47,8 @@ import { CACHE_MANAGER, CACHE_OPTIONS } from './cache.tokens';
  * the health controller itself (see mountHealthEndpoint), so none is listed here.
  */
 @Module({
-  providers: [...cacheProviders, CacheHealthService, CacheConnectionLifecycle, CacheHealthIndicator, CacheMetricsMiddleware, GraphTokenService],
-  exports: [CacheManagerService, CACHE_MANAGER, CacheHealthService, CacheHealthIndicator, GraphTokenService],
+  imports: [DiscoveryModule],
+  providers: [...cacheProviders, CacheHealthService, CacheConnectionLifecycle, CacheHealthIndicator, CacheMetricsMiddleware, GraphTokenService, CacheDecoratorBinder],
 })
 export class IdeaGraphCacheModule extends ConfigurableCacheModule implements NestModule {
   constructor(@Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions) {
@@ -30,22 +56,28 @@ export class IdeaGraphCacheModule extends ConfigurableCacheModule implements Nes
   }
 
   static override forRoot(options: typeof CACHE_MODULE_OPTIONS_TYPE = {}): DynamicModule {
+    const name = checkedCacheName(options.name);
     // Static options: the environment is not read here, as for every other setting.
-    return mountHealthEndpoint(super.forRoot(options), healthMountAt(options.health));
+    return withCacheName(mountHealthEndpoint(super.forRoot(options), healthMountAt(healthOf(options.health, name))), name);
   }
 
   static override forRootAsync(options: typeof CACHE_MODULE_ASYNC_OPTIONS_TYPE = {}): DynamicModule {
+    const name = checkedCacheName(options.name);
     // The route is fixed now, before ConfigService exists: process.env is what is known
     // (with .env, once ConfigModule.forRoot() ran). Startup refuses a later disagreement.
-    const mount = healthMountAt(options.health, (name) => process.env[name]);
-    if (options.useFactory || options.useClass || options.useExisting) return mountHealthEndpoint(super.forRootAsync(options), mount);
+    // The environment configures the default cache only.
+    const mount = healthMountAt(healthOf(options.health, name), name ? undefined : (variable) => process.env[variable]);
+    if (options.useFactory || options.useClass || options.useExisting) return withCacheName(mountHealthEndpoint(super.forRootAsync(options), mount), name);
+    if (name) {
+      throw new CacheConfigError([`name=${JSON.stringify(name)}: a named cache takes its options in code (forRoot({ name, ... }) or forRootAsync({ name, useFactory })); the environment configures the default cache`]);
+    }
     const fromEnvironment = super.forRootAsync({
       ...options,
       imports: [ConfigModule, ...(options.imports ?? [])],
       inject: [ConfigService],
       useFactory: cacheOptionsFromConfig,
     });
-    return mountHealthEndpoint(fromEnvironment, mount);
+    return withCacheName(mountHealthEndpoint(fromEnvironment, mount), name);
   }
 
   /** Mounts the optional Prometheus endpoint (metrics.path) when metrics.enabled is set. */

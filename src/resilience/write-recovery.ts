@@ -50,6 +50,9 @@ export class WriteRecovery {
   private readonly keys = new Set<string>();
   private clearPrefixes = new Set<string>();
   private overflowLogged = false;
+  /** The batch being deleted, and its keys whose writes failed again meanwhile. */
+  private inFlight: ReadonlySet<string> | undefined;
+  private readonly failedAgain = new Set<string>();
 
   constructor(
     private readonly settings: WriteRecoverySettings,
@@ -103,8 +106,16 @@ export class WriteRecovery {
         batch.push(key);
         if (batch.length === RECOVERY_BATCH) break;
       }
-      const deleted = await channel.deleteMany(batch);
-      for (const key of batch) this.keys.delete(key);
+      for (const key of batch) this.failedAgain.delete(key);
+      this.inFlight = new Set(batch);
+      let deleted: boolean;
+      try {
+        deleted = await channel.deleteMany(batch);
+      } finally {
+        this.inFlight = undefined;
+      }
+      // A write that failed while this delete was in flight may land after it: its key stays.
+      for (const key of batch) if (!this.failedAgain.delete(key)) this.keys.delete(key);
       if (deleted) this.counters.madeGood += batch.length;
     }
     this.hasWork = false;
@@ -112,7 +123,11 @@ export class WriteRecovery {
   }
 
   private rememberKey(key: string): void {
-    if (this.keys.has(key) || this.coveredByClear(key)) return;
+    if (this.keys.has(key)) {
+      if (this.inFlight?.has(key)) this.failedAgain.add(key);
+      return;
+    }
+    if (this.coveredByClear(key)) return;
     if (this.keys.size >= this.settings.maxKeys) {
       this.overflow();
       if (this.coveredByClear(key)) return;

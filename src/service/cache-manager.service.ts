@@ -100,7 +100,9 @@ export class CacheManagerService {
     const text = this.encode(value);
     if (ttlMs === 0) return false;
     const storeKey = this.keyPrefix + key;
-    const added = await this.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false);
+    // An add that timed out may still land when Redis answers again (a fleet lock nobody
+    // holds, for its whole TTL): like a failed set, its key is deleted once Redis is back.
+    const added = await this.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false, undefined, storeKey);
     if (added) this.counters.sets++;
     return added;
   }

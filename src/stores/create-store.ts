@@ -7,12 +7,13 @@ import type { CacheStore } from './cache-store';
 import { createTieredStore } from '../tiers/create-tiered-store';
 import { DummyStore } from './dummy.store';
 import { LocmemStore } from './locmem.store';
-import { createRedisClient } from './redis-client.factory';
+import { acquireRedisClient } from './shared-redis-clients';
 import { RedisStore } from './redis.store';
 
 /** The redis backend, with the key-change feed its fleet locks wait on. */
 function createRedisStore(options: IdeaGraphCacheOptions): RedisStore {
-  const store = new RedisStore(createRedisClient(options.redis), options.redis);
+  const { client, release } = acquireRedisClient(options.redis);
+  const store = new RedisStore(client, options.redis, release);
   const logger = new Logger('IdeaGraphCache');
   store.attachChangeFeed(new BusKeyChangeFeed(new RedisBusConnection(store, store.underlyingClient), busScopeOf(options), (message) => logger.warn(message)));
   return store;

@@ -59,6 +59,8 @@ export class RedisStore implements CacheStore {
   constructor(
     client: RedisClient,
     private readonly connection: RedisConnectionOptions,
+    /** For a client shared with other caches: true when this store was its last user, who closes it. */
+    private readonly releaseClient: () => boolean = () => true,
   ) {
     this.cluster = client instanceof Cluster ? client : undefined;
     this.topology = resolveRedisTopology(connection);
@@ -290,6 +292,7 @@ export class RedisStore implements CacheStore {
 
   async close(): Promise<void> {
     await this.feed?.close();
+    if (!this.releaseClient()) return;
     if (this.client.status === 'end') return;
     // QUIT waits for Redis; during an outage it would never answer, so bound it and then cut the socket.
     const quit = this.client.status === 'ready' ? this.client.quit().catch(() => undefined) : Promise.resolve();

@@ -4,13 +4,14 @@ import { InvalidationBus } from '../bus/invalidation-bus';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { LocmemStore } from '../stores/locmem.store';
-import { createRedisClient } from '../stores/redis-client.factory';
+import { acquireRedisClient } from '../stores/shared-redis-clients';
 import { RedisStore } from '../stores/redis.store';
 import { TieredStore } from './tiered.store';
 
 /** The hybrid backend: a LocmemStore as L1, a RedisStore as L2, and the bus between the processes. */
 export function createTieredStore(options: IdeaGraphCacheOptions): TieredStore {
-  const l2 = new RedisStore(createRedisClient(options.redis), options.redis);
+  const { client, release } = acquireRedisClient(options.redis);
+  const l2 = new RedisStore(client, options.redis, release);
   const l1 = new LocmemStore({ maxEntries: options.l1.maxEntries, maxBytes: options.l1.maxBytes });
   const logger = new Logger('IdeaGraphCache');
   let tiers: TieredStore | undefined;

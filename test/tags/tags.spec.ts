@@ -1,0 +1,115 @@
+import type { INestApplication } from '@nestjs/common';
+import Redis from 'ioredis';
+import { CacheKeyError, CacheManagerService } from '../../src';
+import { RedisTestServer } from '../helpers/redis-server';
+import { createCacheApp } from '../helpers/test-app';
+
+let redis: RedisTestServer;
+let raw: Redis;
+const apps: INestApplication[] = [];
+beforeAll(async () => {
+  redis = await RedisTestServer.start();
+  raw = new Redis(redis.port, '127.0.0.1');
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+  await raw.flushall();
+});
+afterAll(async () => {
+  raw.disconnect();
+  await redis.stop();
+});
+
+async function cacheOn(backend: 'locmem' | 'redis' | 'hybrid', env: Record<string, string> = {}): Promise<CacheManagerService> {
+  const app = await createCacheApp({ ...(backend === 'locmem' ? {} : redis.env()), CACHE_BACKEND: backend, REDIS_COMMAND_TIMEOUT_MS: '2000', ...env });
+  apps.push(app);
+  const cache = app.get(CacheManagerService);
+  const deadline = Date.now() + 5000;
+  while (backend === 'hybrid' && !cache.getStats().tiers!.bus.live && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  return cache;
+}
+
+describe.each(['locmem', 'redis', 'hybrid'] as const)('tags on %s', (backend) => {
+  it('invalidateTags makes every entry carrying one of the tags a miss, and leaves the others', async () => {
+    const cache = await cacheOn(backend);
+    await cache.set('user:42:profile', { name: 'Ada' }, 60, { tags: ['user:42'] });
+    await cache.setMany({ 'user:42:orders': [1, 2], 'user:7:orders': [3] }, 60, { tags: ['orders'] });
+    await cache.set('user:42:avatar', 'png', 60, { tags: ['user:42', 'images'] });
+    await cache.set('untagged', 'stays');
+    await cache.getOrSet('user:42:report', () => 'r', 60, { tags: ['user:42'] });
+    expect(await cache.getMany(['user:42:profile', 'user:42:orders', 'user:42:avatar', 'untagged', 'user:42:report'])).toEqual({
+      'user:42:profile': { name: 'Ada' },
+      'user:42:orders': [1, 2],
+      'user:42:avatar': 'png',
+      untagged: 'stays',
+      'user:42:report': 'r',
+    });
+    expect(await cache.invalidateTags(['user:42'])).toBe(true);
+    expect(await cache.get('user:42:profile')).toBeUndefined();
+    expect(await cache.get('user:42:avatar')).toBeUndefined();
+    expect(await cache.ttl('user:42:profile')).toBeUndefined();
+    expect(await cache.getMany(['user:42:profile', 'user:42:orders', 'user:7:orders', 'untagged'])).toEqual({ 'user:42:orders': [1, 2], 'user:7:orders': [3], untagged: 'stays' });
+    expect(await cache.getOrSet('user:42:report', () => 'recomputed', 60, { tags: ['user:42'] })).toBe('recomputed');
+    // Written again after the invalidation: valid again.
+    await cache.set('user:42:profile', { name: 'Ada L.' }, 60, { tags: ['user:42'] });
+    expect(await cache.get('user:42:profile')).toEqual({ name: 'Ada L.' });
+    expect(await cache.ttl('user:42:profile')).toBeGreaterThan(50);
+  });
+
+  it('within getOrSet grace an invalidated entry is stale: the fallback if the factory fails', async () => {
+    const cache = await cacheOn(backend);
+    await cache.getOrSet('k', () => 'old', 60, { tags: ['t'], grace: 60 });
+    await cache.invalidateTags(['t']);
+    expect(await cache.get('k')).toBeUndefined();
+    expect(await cache.getOrSet('k', () => Promise.reject(new Error('down')), 60, { tags: ['t'], grace: 60 })).toBe('old');
+  });
+
+  it('refuses bad tags with a typed error before anything is written', async () => {
+    const cache = await cacheOn(backend);
+    await expect(cache.set('k', 1, 60, { tags: [''] })).rejects.toBeInstanceOf(CacheKeyError);
+    await expect(cache.set('k', 1, 60, { tags: ['with\nnewline'] })).rejects.toBeInstanceOf(CacheKeyError);
+    await expect(cache.invalidateTags([7 as unknown as string])).rejects.toBeInstanceOf(CacheKeyError);
+    expect(await cache.exists('k')).toBe(false);
+  });
+});
+
+describe('tags as stored', () => {
+  it('an untagged value stays plain JSON; a tagged one records the versions of its tags', async () => {
+    const cache = await cacheOn('redis');
+    await cache.set('plain', { a: 1 });
+    await cache.set('tagged', { a: 2 }, 60, { tags: ['x'] });
+    expect(await raw.get(':1:plain')).toBe('{"a":1}');
+    const version = await raw.get(':1:~tag:x');
+    expect(version).toMatch(/^"[\w-]+"$/);
+    const stored = (await raw.get(':1:tagged'))!;
+    const [header, value] = stored.slice('~ige:'.length).split('\n');
+    expect(stored.startsWith('~ige:')).toBe(true);
+    expect(JSON.parse(header)).toEqual({ b: expect.any(Number), f: expect.any(Number), s: expect.any(Number), t: { x: version } });
+    expect(value).toBe('{"a":2}');
+  });
+
+  it('a tag version that is gone (evicted, cleared) invalidates its entries rather than resurrecting them', async () => {
+    const cache = await cacheOn('redis');
+    await cache.set('tagged', 1, 60, { tags: ['x'] });
+    await raw.del(':1:~tag:x');
+    expect(await cache.get('tagged')).toBeUndefined();
+  });
+
+  it('a failed invalidation is made good by the recovery once Redis answers: the tagged entry is never served again', async () => {
+    const cache = await cacheOn('redis', { REDIS_COMMAND_TIMEOUT_MS: '200' });
+    await cache.set('tagged', 1, 600, { tags: ['x'] });
+    redis.pause();
+    try {
+      expect(await cache.invalidateTags(['x'])).toBe(false);
+    } finally {
+      redis.resume();
+    }
+    const deadline = Date.now() + 5000;
+    while (cache.getStats().recovery.pending > 0 && Date.now() < deadline) {
+      await cache.exists('probe');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(cache.getStats().recovery.pending).toBe(0);
+    expect(await cache.get('tagged')).toBeUndefined();
+  });
+});

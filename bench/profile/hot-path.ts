@@ -8,6 +8,7 @@ import { redisClientOptions } from '../../src/stores/redis-client.factory';
 import { RedisTestServer } from '../../test/helpers/redis-server';
 import { busLive } from '../support/bus-live';
 import { startCacheContext } from '../support/cache-app';
+import { startDecoratedApp } from '../support/decorated-app';
 import { hybridCacheOptions } from '../support/hybrid-options';
 import { payload } from '../support/payload';
 import { withInFlight } from '../support/rounds';
@@ -32,6 +33,8 @@ const PATHS = [
   'getorsetmany',
   'locmem-get',
   'locmem-set',
+  'locmem-getorset',
+  'locmem-cacheable',
   'hybrid-get',
   'hybrid-set',
   'redis-tagged-get',
@@ -51,7 +54,9 @@ async function main(): Promise<void> {
     : path.startsWith('hybrid')
       ? { ...hybrid, redis: { ...hybrid.redis, commandTimeoutMs: redis.commandTimeoutMs } }
       : { backend: 'redis' as const, redis };
-  const { cache, context } = await startCacheContext(options);
+  // locmem-cacheable: a provider's @Cacheable method, so the cache is the one its app hands to the provider.
+  const decorated = path === 'locmem-cacheable' ? await startDecoratedApp({ backend: 'locmem' }) : undefined;
+  const { cache, context } = decorated ?? (await startCacheContext(options));
   if (path.startsWith('hybrid')) await busLive(cache);
   const raw = new Redis(redisClientOptions(resolveCacheOptions({ backend: 'redis', redis }).redis));
   await raw.connect();
@@ -82,6 +87,11 @@ async function main(): Promise<void> {
     'raw-mget': () => raw.mget(many).then((texts) => texts.map((text) => text && JSON.parse(text))),
     'locmem-get': () => cache.get(keys[next++ % keys.length]),
     'locmem-set': () => cache.set(keys[next % keys.length], values[next++ % keys.length]),
+    'locmem-getorset': () => {
+      const i = next++ % keys.length;
+      return cache.getOrSet(keys[i], () => values[i]);
+    },
+    'locmem-cacheable': () => decorated!.repository.find(next++ % keys.length),
     // The prefill above left every key in L1: these are L1 hits.
     'hybrid-get': () => cache.get(keys[next++ % keys.length]),
     'hybrid-set': () => cache.set(keys[next % keys.length], values[next++ % keys.length]),

@@ -1,10 +1,8 @@
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { CacheManagerService, IdeaGraphCacheModule } from '../../src';
 import { CacheBindings, DEFAULT_CACHE_NAME } from '../../src/decorators/cache-bindings';
-import { Cacheable } from '../../src/decorators/cacheable.decorator';
 import { AnswerCheck } from '../support/answer-check';
+import { ITEM_TIMEOUT_SECONDS, startDecoratedApp } from '../support/decorated-app';
 import { FactoryRuns } from '../support/factory-runs';
+import { fillKeys } from '../support/fill';
 import { inFlightBatches } from '../support/in-flight-batches';
 import { joinProblems, pairRow } from '../support/pair-row';
 import { payload } from '../support/payload';
@@ -14,35 +12,17 @@ import type { BenchSettings } from '../support/settings';
 import { HOT_KEY_SECTION } from './getorset-hot-key';
 
 const ITEM_ID = 7;
-const TIMEOUT_SECONDS = 300;
-
-/** A plain class with a cached method, as an app would write one: no constructor change, no injected cache. */
-class ItemRepository {
-  /** Runs of the method body: on a hit there are none. */
-  loads = 0;
-
-  @Cacheable({ key: 'item:{0}', timeout: TIMEOUT_SECONDS })
-  async find(id: number): Promise<Record<string, unknown>> {
-    this.loads++;
-    return payload(id);
-  }
-}
-
-@Module({ imports: [IdeaGraphCacheModule.forRoot({ backend: 'locmem' })], providers: [ItemRepository] })
-class DecoratedAppModule {}
 
 /**
  * A @Cacheable method on a hit against cache.getOrSet of the same key on the same cache:
  * what the decorator adds (finding its cache, filling the key template) to the call it makes.
  */
 export async function getOrSetDecoratorRows(settings: BenchSettings): Promise<Row[]> {
-  const context = await NestFactory.createApplicationContext(DecoratedAppModule, { logger: ['error'] });
+  const { cache, repository, context } = await startDecoratedApp({ backend: 'locmem' });
   try {
-    const cache = context.get(CacheManagerService);
-    const repository = context.get(ItemRepository);
     const key = `item:${ITEM_ID}`;
     const value = payload(ITEM_ID);
-    if (!(await cache.set(key, value))) throw new Error('locmem did not store the decorated key');
+    await fillKeys(1, () => cache.set(key, value));
     const runs = new FactoryRuns();
     const factory = runs.factory(value);
     const check = new AnswerCheck();
@@ -50,7 +30,7 @@ export async function getOrSetDecoratorRows(settings: BenchSettings): Promise<Ro
     const measured = await measureInRounds(
       [
         inFlightBatches('decorated', settings, () => check.expect('decorated', repository.find(ITEM_ID), found)),
-        inFlightBatches('getOrSet', settings, () => check.expect('getOrSet', cache.getOrSet(key, factory, TIMEOUT_SECONDS), found)),
+        inFlightBatches('getOrSet', settings, () => check.expect('getOrSet', cache.getOrSet(key, factory, ITEM_TIMEOUT_SECONDS), found)),
       ],
       settings.getOrSet.rounds,
     );

@@ -6,6 +6,7 @@ import { faultsFrom } from '../support/backend-faults';
 import { busLive } from '../support/bus-live';
 import { startCacheContext } from '../support/cache-app';
 import { FactoryRuns } from '../support/factory-runs';
+import { fillKeys } from '../support/fill';
 import { hybridCacheOptions, L1_MAX_ENTRIES } from '../support/hybrid-options';
 import { inFlightBatches } from '../support/in-flight-batches';
 import { joinProblems, pairRow } from '../support/pair-row';
@@ -36,7 +37,7 @@ export async function getOrSetHybridRows(port: number, settings: BenchSettings):
     const runs = { hybrid: new FactoryRuns(), bento: new FactoryRuns() };
     const factories = { hybrid: runs.hybrid.factory(value), bento: runs.bento.factory(value) };
     const keys = { hybrid: `hy:${HOT_KEY}`, bento: `bento:${HOT_KEY}` };
-    await hybrid.cache.set(keys.hybrid, value);
+    await fillKeys(1, () => hybrid.cache.set(keys.hybrid, value));
     await bento.set({ key: keys.bento, value });
     const check = new AnswerCheck();
     const found = (read: unknown): boolean => read !== undefined && read !== null;

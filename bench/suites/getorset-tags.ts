@@ -5,6 +5,7 @@ import { AnswerCheck } from '../support/answer-check';
 import { faultsFrom } from '../support/backend-faults';
 import { busLive } from '../support/bus-live';
 import { startCacheContext } from '../support/cache-app';
+import { fillKeys, readKeys } from '../support/fill';
 import { hybridCacheOptions } from '../support/hybrid-options';
 import { inFlightBatches } from '../support/in-flight-batches';
 import { joinProblems, pairRow } from '../support/pair-row';
@@ -130,12 +131,10 @@ async function taggedGetRows(port: number, settings: BenchSettings): Promise<Row
 }
 
 async function taggedGetRow(backend: 'redis' | 'hybrid', cache: CacheManagerService, raw: Redis, settings: BenchSettings): Promise<Row> {
-  for (let i = 0; i < KEYS; i++) {
-    const ok = (await cache.set(`tg:plain:${i}`, payload(i))) && (await cache.set(`tg:tagged:${i}`, payload(i), undefined, { tags: tagsOf(i) }));
-    if (!ok) throw new Error(`the ${backend} backend did not store key ${i}`);
-  }
+  await fillKeys(KEYS, (i) => cache.set(`tg:plain:${i}`, payload(i)));
+  await fillKeys(KEYS, (i) => cache.set(`tg:tagged:${i}`, payload(i), undefined, { tags: tagsOf(i) }));
   // One read of each fills the hybrid's L1 (entries and tag versions) before anything is timed.
-  for (let i = 0; i < KEYS; i++) await Promise.all([cache.get(`tg:plain:${i}`), cache.get(`tg:tagged:${i}`)]);
+  await readKeys(KEYS, (i) => Promise.all([cache.get(`tg:plain:${i}`), cache.get(`tg:tagged:${i}`)]));
   const check = new AnswerCheck();
   const found = (value: unknown): boolean => value !== undefined && value !== null;
   const gets = {

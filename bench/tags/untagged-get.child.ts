@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { CacheManagerService } from '../../src';
 import { faultsFrom } from '../support/backend-faults';
 import { startCacheContext } from '../support/cache-app';
+import { fillKeys, readKeys } from '../support/fill';
 import { inFlightBatches } from '../support/in-flight-batches';
 import { payload } from '../support/payload';
 import { measureInRounds } from '../support/rounds';
@@ -50,22 +51,17 @@ async function serve(): Promise<void> {
 /** The entries the process holds while it is measured, and the tag calls it made before (or not). */
 async function fill(cache: CacheManagerService, usesTags: boolean): Promise<void> {
   const tagsOf = (i: number) => [`idea:${i % 100}`, `owner:${i % 10}`];
-  for (let i = 0; i < OTHER_KEYS; i++) {
-    const ok = await cache.set(`other:${i}`, payload(i), undefined, usesTags ? { tags: tagsOf(i) } : undefined);
-    if (!ok) throw new Error(`could not store other:${i}`);
-  }
-  for (let i = 0; i < OTHER_KEYS; i++) await cache.get(`other:${i}`);
+  await fillKeys(OTHER_KEYS, (i) => cache.set(`other:${i}`, payload(i), undefined, usesTags ? { tags: tagsOf(i) } : undefined));
+  await readKeys(OTHER_KEYS, (i) => cache.get(`other:${i}`));
   if (usesTags) {
     // Every tag path once: invalidation, the misses it causes, and getOrSet storing with tags.
     await cache.invalidateTags(['idea:0', 'owner:0']);
-    for (let i = 0; i < OTHER_KEYS; i++) await cache.getOrSet(`other:${i}`, () => payload(i), undefined, { tags: tagsOf(i) });
+    await readKeys(OTHER_KEYS, (i) => cache.getOrSet(`other:${i}`, () => payload(i), undefined, { tags: tagsOf(i) }));
   } else {
-    for (let i = 0; i < OTHER_KEYS; i++) await cache.getOrSet(`other:${i}`, () => payload(i));
+    await readKeys(OTHER_KEYS, (i) => cache.getOrSet(`other:${i}`, () => payload(i)));
   }
-  for (let i = 0; i < READ_KEYS; i++) {
-    if (!(await cache.set(`item:${i}`, payload(i)))) throw new Error(`could not store item:${i}`);
-  }
-  for (let i = 0; i < READ_KEYS; i++) await cache.get(`item:${i}`);
+  await fillKeys(READ_KEYS, (i) => cache.set(`item:${i}`, payload(i)));
+  await readKeys(READ_KEYS, (i) => cache.get(`item:${i}`));
 }
 
 function reply(message: TagUseReply): void {

@@ -144,7 +144,11 @@ export class StoredEntries implements ManyEntryPort {
     if (text === undefined || text === null) return undefined;
     const read = readStoredText<T>(text);
     if (read === NOT_STORABLE) return undefined;
-    return { value: read.value, fresh: isFresh(read.meta), meta: read.meta };
+    // Past its grace an entry is gone, even where a copy outlives it by a moment (an L1 filled just after Redis stored it).
+    const staleUntil = read.meta?.times.staleUntil;
+    const now = Date.now();
+    if (staleUntil !== undefined && staleUntil !== null && now >= staleUntil) return undefined;
+    return { value: read.value, fresh: isFresh(read.meta, now), meta: read.meta };
   }
 
   /** A tagged entry whose tag was invalidated: stale within grace, otherwise gone. */

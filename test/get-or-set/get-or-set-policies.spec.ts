@@ -107,9 +107,10 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('getOrSet policies on %s',
 
   it('refresh-ahead: 1000 callers past the refresh point cause exactly 1 background factory call, and none waits for it', async () => {
     const cache = await cacheOn(backend);
-    const options = { refreshAhead: 0.5 };
-    expect(await cache.getOrSet('hot', () => 'v1', 0.4, options)).toBe('v1');
-    await sleep(250);
+    // Past the refresh point (0.4 s) and far from the timeout (2 s), even if the 1000 reads take a while.
+    const options = { refreshAhead: 0.2 };
+    expect(await cache.getOrSet('hot', () => 'v1', 2, options)).toBe('v1');
+    await sleep(450);
     const refresh = gate<string>();
     let calls = 0;
     const factory = () => {

@@ -75,6 +75,14 @@ export async function getOrSetManyRows(port: number, settings: BenchSettings): P
       ],
       settings.getOrSet.rounds,
     );
+    const wrong = joinProblems(
+      wrongFactoryCalls.count > 0 ? `the factory was asked for other than the ${missing.length} missing keys ${wrongFactoryCalls.count} times` : undefined,
+      check.problem('getOrSetMany', 'getMany'),
+      ...[...wrongCounts].map(([name, counts]) => `${name} found ${[...counts].map(([count, times]) => `${count} keys ${times} times`).join(', ')}`),
+    );
+    // A write cut off by its bound leaves the answer right and the call slower, not faster:
+    // it invalidates nothing by itself, but the row says so.
+    const cutOff = faults();
     return [
       pairRow({
         section: SECTION,
@@ -86,13 +94,11 @@ export async function getOrSetManyRows(port: number, settings: BenchSettings): P
         baselineName: `CacheManagerService.getMany of the same ${KEYS} keys, the same ${missing.length} missing`,
         minSpeed: 1 / 2,
         targetText: 'time ≤ 2× (speed ≥ 0.5×)',
-        note: `time per call; the factory answers from memory; the ${missing.length} keys are deleted before each call, untimed`,
-        problem: joinProblems(
-          wrongFactoryCalls.count > 0 ? `the factory was asked for other than the ${missing.length} missing keys ${wrongFactoryCalls.count} times` : undefined,
-          check.problem('getOrSetMany', 'getMany'),
-          ...[...wrongCounts].map(([name, counts]) => `${name} found ${[...counts].map(([count, times]) => `${count} keys ${times} times`).join(', ')}`),
-          faults(),
-        ),
+        note: [
+          `time per call; the factory answers from memory; the ${missing.length} keys are deleted before each call, untimed`,
+          ...(!wrong && cutOff ? [`${cutOff}, each waiting out its bound`] : []),
+        ].join('; '),
+        problem: joinProblems(wrong, wrong && cutOff),
       }),
     ];
   } finally {

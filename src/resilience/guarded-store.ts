@@ -69,7 +69,8 @@ export class GuardedStore {
   constructor(
     readonly store: CacheStore,
     private readonly settings: GuardSettings,
-    private readonly faultLog: FaultLog,
+    /** Also where the service reports stored values it could not read. */
+    readonly faultLog: FaultLog,
   ) {
     this.breaker = new CircuitBreaker({ failureThreshold: settings.failureThreshold, cooldownMs: settings.cooldownMs });
     this.recovery = new WriteRecovery(

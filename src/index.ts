@@ -23,6 +23,7 @@ export type {
   CacheValueFormat,
   CacheHealthOptions,
   CacheMetricsOptions,
+  CacheOtelOptions,
   GraphTokenOptions,
   IdeaGraphCacheModuleOptions,
   IdeaGraphCacheOptions,

@@ -55,6 +55,9 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
     // the latency and the fault kind, never where Redis lives.
     health: { enabled: true, path: 'health/cache', details: false },
     metrics: { enabled: false, path: 'metrics' },
+    // Off: an app that has not set up OpenTelemetry pays nothing. Keys stay off spans even
+    // when it is on: they often carry personal data, and every distinct key is a new value to store.
+    otel: { enabled: false, includeKeys: false },
     graph: {
       tenantId: undefined,
       clientId: undefined,

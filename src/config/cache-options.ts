@@ -86,6 +86,13 @@ export interface CacheMetricsOptions {
   path: string;
 }
 
+/** OpenTelemetry spans and metrics (docs/opentelemetry.md); needs the optional `@opentelemetry/api`. */
+export interface CacheOtelOptions {
+  enabled: boolean;
+  /** Put the cache key on spans. Keys often hold user ids or e-mail addresses, so this is opt-in. */
+  includeKeys: boolean;
+}
+
 /** The built-in `GET /health/cache` endpoint. */
 export interface CacheHealthOptions {
   /** Map the route at all. When false no controller is registered; CacheHealthService and the Terminus indicator still work. */
@@ -156,6 +163,7 @@ export interface IdeaGraphCacheOptions {
   healthCacheMs: number;
   health: CacheHealthOptions;
   metrics: CacheMetricsOptions;
+  otel: CacheOtelOptions;
   graph: GraphTokenOptions;
 }
 

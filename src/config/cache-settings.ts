@@ -69,6 +69,8 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'CACHE_HEALTH_DETAILS', path: 'health.details', kind: { type: 'bool' } },
   { env: 'CACHE_METRICS_ENABLED', path: 'metrics.enabled', kind: { type: 'bool' } },
   { env: 'CACHE_METRICS_PATH', path: 'metrics.path', kind: { type: 'string', nonEmpty: true } },
+  { env: 'CACHE_OTEL_ENABLED', path: 'otel.enabled', kind: { type: 'bool' } },
+  { env: 'CACHE_OTEL_KEYS', path: 'otel.includeKeys', kind: { type: 'bool' } },
   { env: 'GRAPH_TENANT_ID', path: 'graph.tenantId', kind: { type: 'string' }, emptyIsUnset: true },
   { env: 'GRAPH_CLIENT_ID', path: 'graph.clientId', kind: { type: 'string' }, emptyIsUnset: true },
   { env: 'GRAPH_CLIENT_SECRET', path: 'graph.clientSecret', kind: { type: 'string' }, secret: true, emptyIsUnset: true },

@@ -2,6 +2,7 @@ import type { CacheTimeout } from '../service/cache-manager.service';
 import type { GetOrSetDefaults } from '../config/cache-options';
 import type { LockAttempt } from '../fleet/fleet-lock';
 import type { KeyChangeFeed } from '../fleet/key-change-feed';
+import { markBackgroundRefresh } from './background-refresh';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import { FactoryScope } from './factory-scope';
@@ -310,7 +311,7 @@ export class GetOrSetFlow {
       }
       try {
         this.counters.backgroundRefreshes++;
-        const context: FactoryContext<T> = { key, stale: found.value, timeout };
+        const context: FactoryContext<T> = markBackgroundRefresh({ key, stale: found.value, timeout });
         const value = await this.callFactory(key, () => factory(context));
         await this.entries.writeEntry(key, value, context.timeout, policy, tags);
         if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));

@@ -1,8 +1,13 @@
 import { LatencyHistogram, type LatencySummary } from './latency-histogram';
 
+/** Hears every duration recorded, in milliseconds. */
+export type LatencyObserver = (operation: string, ms: number) => void;
+
 /** One latency histogram per cache operation, created on first use. */
 export class OperationLatencies {
   private readonly byOperation = new Map<string, LatencyHistogram>();
+  /** Set while OpenTelemetry is on (src/otel); unset, it costs one check per call. */
+  observer: LatencyObserver | undefined;
 
   record(operation: string, ms: number): void {
     let histogram = this.byOperation.get(operation);
@@ -11,6 +16,7 @@ export class OperationLatencies {
       this.byOperation.set(operation, histogram);
     }
     histogram.record(ms);
+    this.observer?.(operation, ms);
   }
 
   summaries(): Record<string, LatencySummary> {

@@ -2,6 +2,7 @@ import { Logger, type Provider } from '@nestjs/common';
 import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { type HealthMount, resolveMountedOptions } from '../health/health-mount';
 import { createCacheManager } from '../keyv/create-cache-manager';
+import { cacheServiceForApp, CacheTelemetry } from '../otel/cache-telemetry';
 import { FaultLog } from '../resilience/fault-log';
 import { GuardedStore } from '../resilience/guarded-store';
 import { makeKeyPrefix } from '../service/cache-key';
@@ -9,7 +10,7 @@ import { CacheManagerService } from '../service/cache-manager.service';
 import { createStore } from '../stores/create-store';
 import { redisSecrets } from '../stores/redis-topology';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
-import { CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_OPTIONS } from './cache.tokens';
+import { CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_NAME, CACHE_OPTIONS, UNTRACED_CACHE_SERVICE } from './cache.tokens';
 
 /** Failures in a row that open the breaker: enough to ignore a single blip. */
 const BREAKER_FAILURE_THRESHOLD = 5;
@@ -48,7 +49,13 @@ export const cacheProviders: Provider[] = [
         faultLog,
       ),
   },
-  CacheManagerService,
+  { provide: UNTRACED_CACHE_SERVICE, useClass: CacheManagerService },
+  {
+    provide: CacheManagerService,
+    inject: [UNTRACED_CACHE_SERVICE, CACHE_OPTIONS, CACHE_NAME],
+    useFactory: cacheServiceForApp,
+  },
+  CacheTelemetry,
   {
     provide: CACHE_MANAGER,
     inject: [CacheManagerService],

@@ -1,6 +1,9 @@
 /** Resolved, validated IdeaGraphCacheOptions (defaults filled in). */
 export const CACHE_OPTIONS = Symbol('IDEAGRAPH_CACHE_OPTIONS');
 
+/** The CacheManagerService as built; the app gets it through cacheServiceForApp (traced when otel.enabled). */
+export const UNTRACED_CACHE_SERVICE = Symbol('IDEAGRAPH_UNTRACED_CACHE_SERVICE');
+
 /** Where this module instance mapped its health route (a HealthMount), fixed when the module was defined. */
 export const CACHE_HEALTH_MOUNT = Symbol('IDEAGRAPH_CACHE_HEALTH_MOUNT');
 

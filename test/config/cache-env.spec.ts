@@ -68,6 +68,8 @@ const VALID: Record<string, { text: string; value: unknown; with?: Record<string
   CACHE_HEALTH_DETAILS: { text: 'yes', value: true },
   CACHE_METRICS_ENABLED: { text: 'on', value: true },
   CACHE_METRICS_PATH: { text: 'internal/metrics', value: 'internal/metrics' },
+  CACHE_OTEL_ENABLED: { text: 'true', value: true },
+  CACHE_OTEL_KEYS: { text: 'yes', value: true },
   GRAPH_TENANT_ID: { text: 'tenant-id', value: 'tenant-id' },
   GRAPH_CLIENT_ID: { text: 'client-id', value: 'client-id' },
   GRAPH_CLIENT_SECRET: { text: 'client-secret', value: 'client-secret' },

@@ -8,7 +8,7 @@ import { NODE_LTS_MAJOR } from './node-lts';
 const run = promisify(execFile);
 const PROJECT = resolve(__dirname, '../..');
 const CONSUMER_FIXTURE = join(__dirname, 'consumer');
-/** Peers a plain Nest app has anyway; @nestjs/terminus, @nestjs/cache-manager and prom-client stay out on purpose. */
+/** Peers a plain Nest app has anyway; @nestjs/terminus, @nestjs/cache-manager, prom-client and @opentelemetry/api stay out on purpose. */
 const HOST_PACKAGES = ['@nestjs/common', '@nestjs/core', '@nestjs/config', '@nestjs/platform-express', 'reflect-metadata', 'rxjs', '@types/node'];
 /** The build alone takes over a minute on a busy two-core machine. */
 const PACK_TIMEOUT_MS = 6 * 60_000;
@@ -160,6 +160,7 @@ describe('the npm package', () => {
       terminus: expect.stringContaining('npm install @nestjs/terminus'),
       internalPath: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       metricsWithoutPromClient: expect.stringContaining('npm install prom-client'),
+      otelWithoutApi: expect.stringMatching(/^CacheConfigError: [\s\S]*npm install @opentelemetry\/api/),
     });
   });
 

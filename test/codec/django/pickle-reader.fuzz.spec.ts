@@ -1,3 +1,4 @@
+import { seededRandom } from '../../helpers/seeded-random';
 import { DjangoValueFormat } from '../../../src/codec/django/django-value-format';
 import { PickleRefusal } from '../../../src/codec/django/pickle-refusal';
 import { readPickle } from '../../../src/codec/django/pickle-reader';
@@ -18,20 +19,9 @@ const PYTHON_PICKLES = [
   '8003284b014b024b034b044b05857100297471012e',
 ].map((hex) => Buffer.from(hex, 'hex'));
 
-function random(seed: number): () => number {
-  // mulberry32
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('pickle reader fuzz', () => {
-  const next = random(SEED);
+  const next = seededRandom(SEED);
   const int = (below: number) => Math.floor(next() * below);
   const corpus = [
     ...PYTHON_PICKLES,

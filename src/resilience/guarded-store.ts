@@ -228,8 +228,11 @@ export class GuardedStore {
   ): Promise<R | F> {
     const bound = boundMs ?? this.settings.commandTimeoutMs;
     // One promise per call: the bound, the breaker, the timing and the fallback settle together.
+    const sent = call(this.store);
+    // While writes wait to be made good, a write to one of their keys must not be undone by a repair delete sent behind it.
+    if (repair !== undefined && this.recovery.hasWork) this.recovery.track(repair, sent);
     return this.deadline(bound).settle(
-      call(this.store),
+      sent,
       (value): R | F => {
         this.latencies.record(operation, performance.now() - started);
         this.answered(probe);

@@ -5,6 +5,7 @@ import { describeMachine } from './support/machine';
 import { resultsSection, writeResults } from './support/report';
 import type { Row } from './support/row';
 import { benchSettings, type BenchSettings } from './support/settings';
+import { getOrSetRows } from './suites/getorset';
 import { graphTokenRows } from './suites/graph-token';
 import { httpHealthRows } from './suites/http-health';
 import { hybridRows } from './suites/hybrid';
@@ -25,6 +26,7 @@ const SUITES: Suite[] = [
   { name: 'bound', rows: redisTimeBoundRows },
   { name: 'hybrid', rows: hybridRows },
   { name: 'locmem', rows: (_port, settings) => locmemRows(settings) },
+  { name: 'getorset', rows: getOrSetRows },
   { name: 'token', rows: (_port, settings) => graphTokenRows(settings) },
   { name: 'http', rows: httpHealthRows },
   { name: 'memory', rows: (_port, settings) => locmemMemoryRows(settings) },

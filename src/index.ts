@@ -20,6 +20,7 @@ export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } 
 export { CacheConfigError } from './config/cache-config.error';
 export type {
   CacheBackendName,
+  CacheValueFormat,
   CacheHealthOptions,
   CacheMetricsOptions,
   CacheOtelOptions,

@@ -1,3 +1,4 @@
+import { startAll } from '../../test/helpers/start-all';
 import type { ProbeCacheKind } from './messages';
 import { ProbeProcess } from './probe-process';
 
@@ -33,13 +34,7 @@ export class ProbeFleet {
   private constructor(private readonly processes: ProbeProcess[]) {}
 
   static async start(kinds: readonly ProbeCacheKind[], redisPort: number, size: number): Promise<ProbeFleet> {
-    const started = await Promise.allSettled(Array.from({ length: size }, () => ProbeProcess.start(kinds, redisPort)));
-    const processes = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failed) {
-      await Promise.all(processes.map((member) => member.close()));
-      throw failed.reason;
-    }
+    const processes = await startAll(Array.from({ length: size }, () => ProbeProcess.start(kinds, redisPort)), (member) => member.close());
     return new ProbeFleet(processes);
   }
 

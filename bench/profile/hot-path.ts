@@ -8,6 +8,7 @@ import { redisClientOptions } from '../../src/stores/redis-client.factory';
 import { RedisTestServer } from '../../test/helpers/redis-server';
 import { busLive } from '../support/bus-live';
 import { startCacheContext } from '../support/cache-app';
+import { startDecoratedApp } from '../support/decorated-app';
 import { hybridCacheOptions } from '../support/hybrid-options';
 import { payload } from '../support/payload';
 import { withInFlight } from '../support/rounds';
@@ -22,7 +23,23 @@ const PROFILE_DIR = join(__dirname, '..', '..', '.bench-tmp');
 /** Microseconds between samples; the default 1 ms sees too little of a 10 µs call. */
 const SAMPLING_INTERVAL_US = 100;
 
-const PATHS = ['redis-get', 'redis-set', 'raw-get', 'raw-set', 'getmany', 'raw-mget', 'locmem-get', 'locmem-set', 'hybrid-get', 'hybrid-set'] as const;
+const PATHS = [
+  'redis-get',
+  'redis-set',
+  'raw-get',
+  'raw-set',
+  'getmany',
+  'raw-mget',
+  'getorsetmany',
+  'locmem-get',
+  'locmem-set',
+  'locmem-getorset',
+  'locmem-cacheable',
+  'hybrid-get',
+  'hybrid-set',
+  'redis-tagged-get',
+  'hybrid-tagged-get',
+] as const;
 type HotPath = (typeof PATHS)[number];
 
 async function main(): Promise<void> {
@@ -37,7 +54,9 @@ async function main(): Promise<void> {
     : path.startsWith('hybrid')
       ? { ...hybrid, redis: { ...hybrid.redis, commandTimeoutMs: redis.commandTimeoutMs } }
       : { backend: 'redis' as const, redis };
-  const { cache, context } = await startCacheContext(options);
+  // locmem-cacheable: a provider's @Cacheable method, so the cache is the one its app hands to the provider.
+  const decorated = path === 'locmem-cacheable' ? await startDecoratedApp({ backend: 'locmem' }) : undefined;
+  const { cache, context } = decorated ?? (await startCacheContext(options));
   if (path.startsWith('hybrid')) await busLive(cache);
   const raw = new Redis(redisClientOptions(resolveCacheOptions({ backend: 'redis', redis }).redis));
   await raw.connect();
@@ -48,6 +67,15 @@ async function main(): Promise<void> {
     await raw.set(keys[i], JSON.stringify(values[i]));
   }
   const many = keys.slice(0, 1000);
+  // getorsetmany: half of `many` is missing at every call (deleted first, inside the profile: DEL of 500 keys is one command).
+  const missingHalf = many.filter((_, i) => i % 2 === 1);
+  const produce = (asked: string[]) => Object.fromEntries(asked.map((key) => [key, values[0]]));
+  // *-tagged-get: the same values under tagged keys, two tags each; a first read fills the hybrid's L1.
+  const tagged = keys.map((key) => `tagged:${key}`);
+  if (path.endsWith('tagged-get')) {
+    for (let i = 0; i < keys.length; i++) await cache.set(tagged[i], values[i], undefined, { tags: [`idea:${i % 100}`, `owner:${i % 10}`] });
+    for (const key of tagged) await cache.get(key);
+  }
   let next = 0;
   const op: Record<HotPath, () => Promise<unknown>> = {
     'redis-get': () => cache.get(keys[next++ % keys.length]),
@@ -55,15 +83,25 @@ async function main(): Promise<void> {
     'raw-get': () => raw.get(keys[next++ % keys.length]).then((text) => text && JSON.parse(text)),
     'raw-set': () => raw.set(keys[next % keys.length], JSON.stringify(values[next++ % keys.length]), 'PX', 300_000),
     getmany: () => cache.getMany(many),
+    getorsetmany: () => cache.deleteMany(missingHalf).then(() => cache.getOrSetMany(many, produce)),
     'raw-mget': () => raw.mget(many).then((texts) => texts.map((text) => text && JSON.parse(text))),
     'locmem-get': () => cache.get(keys[next++ % keys.length]),
     'locmem-set': () => cache.set(keys[next % keys.length], values[next++ % keys.length]),
+    'locmem-getorset': () => {
+      const i = next++ % keys.length;
+      return cache.getOrSet(keys[i], () => values[i]);
+    },
+    'locmem-cacheable': () => decorated!.repository.find(next++ % keys.length),
     // The prefill above left every key in L1: these are L1 hits.
     'hybrid-get': () => cache.get(keys[next++ % keys.length]),
     'hybrid-set': () => cache.set(keys[next % keys.length], values[next++ % keys.length]),
+    'redis-tagged-get': () => cache.get(tagged[next++ % keys.length]),
+    'hybrid-tagged-get': () => cache.get(tagged[next++ % keys.length]),
   };
-  const inFlight = path === 'getmany' || path === 'raw-mget' || path.startsWith('locmem') ? 1 : 100;
-  await withInFlight(inFlight, 20_000, op[path]);
+  const inFlight = path === 'getmany' || path === 'raw-mget' || path === 'getorsetmany' || path.startsWith('locmem') ? 1 : 100;
+  // A getOrSetMany call takes milliseconds: fewer of them warm up, and fewer make a batch.
+  const batch = path === 'getorsetmany' ? 20 : 2000;
+  await withInFlight(inFlight, batch * 10, op[path]);
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -72,8 +110,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   let done = 0;
   while (Date.now() - started < seconds * 1000) {
-    await withInFlight(inFlight, 2000, op[path]);
-    done += 2000;
+    await withInFlight(inFlight, batch, op[path]);
+    done += batch;
   }
   const elapsed = (Date.now() - started) / 1000;
   const { profile } = await session.post('Profiler.stop');

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { withInFlight } from './rounds';
 
 /**
  * Commands that do not read or write keys: the bus (pub/sub and its heartbeats) and this
@@ -14,4 +15,12 @@ export async function keyCommandCount(client: Redis): Promise<number> {
     if (!NOT_KEY_COMMANDS.has(match[1].split('|')[0])) total += Number(match[2]);
   }
   return total;
+}
+
+/** Key commands Redis ran while `calls` operations ran, 100 at a time: what the operations cost the server. */
+export async function keyCommandsDuring(client: Redis, calls: number, op: (n: number) => Promise<unknown>): Promise<number> {
+  const before = await keyCommandCount(client);
+  let next = 0;
+  await withInFlight(100, calls, () => op(next++));
+  return (await keyCommandCount(client)) - before;
 }

@@ -6,6 +6,8 @@ export interface Contender {
   /** How many cache operations one call of `run` performs. */
   opsPerCall: number;
   run: () => unknown;
+  /** Runs before every call of `run`, outside the timed part; its CPU time is left out too. */
+  beforeEach?: () => unknown;
 }
 
 export interface RoundSettings {
@@ -70,18 +72,31 @@ async function measureCalls(contender: Contender, settings: RoundSettings): Prom
   // thousands of operations outlast the time budget many times over.
   const bench = new Bench({ time: settings.timeMs, warmupTime: settings.warmupMs, iterations: 3, warmupIterations: 1, throws: true });
   let calls = 0;
-  const run = contender.run;
-  bench.add(contender.name, () => {
+  let hookCpuUs = 0;
+  const { run, beforeEach } = contender;
+  const hooks = beforeEach && {
+    beforeEach: async () => {
+      const before = process.cpuUsage();
+      await beforeEach();
+      const spent = process.cpuUsage(before);
+      hookCpuUs += spent.user + spent.system;
+    },
+  };
+  const call = () => {
     calls++;
     return run();
-  });
+  };
+  // tinybench calls a plain function once when it is added, to see whether it returns a
+  // promise: outside the hooks, so that call would find the state the hook had not reset.
+  // An async function it recognises without calling.
+  bench.add(contender.name, hooks ? async () => call() : call, hooks);
   const cpuBefore = process.cpuUsage();
   const [task] = await bench.run();
   const cpu = process.cpuUsage(cpuBefore);
   const result = task.result;
   if (!result || result.error) throw new Error(`benchmark "${contender.name}" failed: ${result?.error?.message ?? 'no result'}`);
   // The CPU count covers warm-up calls too, so it is divided by every call made.
-  return { meanMs: result.latency.mean, cpuUsPerCall: (cpu.user + cpu.system) / calls };
+  return { meanMs: result.latency.mean, cpuUsPerCall: (cpu.user + cpu.system - hookCpuUs) / calls };
 }
 
 /** Runs `total` operations with at most `inFlight` of them outstanding at any moment. */

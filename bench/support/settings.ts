@@ -16,6 +16,8 @@ export interface BenchSettings {
   memoryKeys: number;
   memoryRounds: number;
   hybrid: HybridSettings;
+  /** The getOrSet suite: short rounds, since it measures twenty contenders. */
+  getOrSet: { rounds: RoundSettings };
 }
 
 /** The hybrid suite: shorter rounds than the other in-process rows, since it measures seven contenders. */
@@ -40,6 +42,7 @@ export function benchSettings(quick: boolean): BenchSettings {
         memoryKeys: 200_000,
         memoryRounds: 1,
         hybrid: { rounds: { rounds: 3, timeMs: 200, warmupMs: 50 }, coherenceRounds: 2, probes: 20 },
+        getOrSet: { rounds: { rounds: 3, timeMs: 100, warmupMs: 30 } },
       }
     : {
         quick,
@@ -51,5 +54,6 @@ export function benchSettings(quick: boolean): BenchSettings {
         memoryKeys: 1_000_000,
         memoryRounds: 3,
         hybrid: { rounds: { rounds: 5, timeMs: 800, warmupMs: 200 }, coherenceRounds: 5, probes: 150 },
+        getOrSet: { rounds: { rounds: 5, timeMs: 800, warmupMs: 200 } },
       };
 }

@@ -47,6 +47,8 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
     recoveryMaxKeys: 10_000,
     // 1 MiB, the same cap .NET HybridCache applies by default.
     maxValueBytes: 1024 * 1024,
+    // JSON stays readable in redis-cli and costs no pickle code on the read path; django is opt-in for a Redis shared with Django.
+    valueFormat: 'json',
     healthCacheMs: 1000,
     // Mounted where load balancers, the Dockerfile and the docs already look; but the
     // route is unauthenticated, so by default it says only up or down, the backend,

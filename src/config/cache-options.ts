@@ -6,6 +6,13 @@ import type { Configuration as MsalConfiguration } from '@azure/msal-node';
  */
 export type CacheBackendName = 'redis' | 'hybrid' | 'locmem' | 'dummy';
 
+/**
+ * How values are stored: `json` (readable in redis-cli), or `django`, the format of
+ * Django's RedisCache (decimal integers, pickles of everything else), for a Redis shared
+ * with IdeaGraph's Django app. docs/migration.md#share-values-with-django.
+ */
+export type CacheValueFormat = 'json' | 'django';
+
 /** Module-wide defaults of getOrSet; each call can override them (docs/get-or-set.md). */
 export interface GetOrSetDefaults {
   /** Seconds an entry stays stored after its timeout, to be served if the factory fails (0 = off). */
@@ -150,6 +157,8 @@ export interface IdeaGraphCacheOptions {
   recoveryMaxKeys: number;
   /** Largest encoded value, in bytes, that a set accepts. */
   maxValueBytes: number;
+  /** How values are stored; `django` shares them with Django's RedisCache. */
+  valueFormat: CacheValueFormat;
   /** How long /health/cache may reuse a successful probe, in milliseconds (0 = probe every request). */
   healthCacheMs: number;
   health: CacheHealthOptions;

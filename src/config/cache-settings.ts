@@ -62,6 +62,7 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'CACHE_FAIL_SAFE_THROTTLE', path: 'getOrSet.failSafeThrottle', kind: { type: 'int', min: 1, max: 86_400 } },
   { env: 'CACHE_RECOVERY_MAX_KEYS', path: 'recoveryMaxKeys', kind: { type: 'int', min: 1, max: 10_000_000 } },
   { env: 'CACHE_MAX_VALUE_BYTES', path: 'maxValueBytes', kind: { type: 'int', min: 1, max: 512 * 1024 * 1024 } },
+  { env: 'CACHE_VALUE_FORMAT', path: 'valueFormat', kind: { type: 'enum', values: ['json', 'django'] } },
   { env: 'CACHE_HEALTH_CACHE_MS', path: 'healthCacheMs', kind: { type: 'int', min: 0, max: 60_000 } },
   { env: 'CACHE_HEALTH_ENABLED', path: 'health.enabled', kind: { type: 'bool' } },
   { env: 'CACHE_HEALTH_PATH', path: 'health.path', kind: { type: 'routePath' } },

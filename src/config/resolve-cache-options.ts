@@ -7,6 +7,7 @@ import { keyPrefixProblems } from './key-prefix.rules';
 import { applyClusterNatMap, CLUSTER_NAT_MAP_ENV, redisTopologyProblems } from './redis-topology.rules';
 import { graphSettingProblems } from '../graph/graph-settings.rules';
 import { locmemBoundProblems } from '../stores/locmem-bounds';
+import { valueFormatProblems } from './value-format.rules';
 
 /** Where environment-like settings come from: a lookup by variable name. */
 export type EnvSource = (name: string) => unknown;
@@ -26,7 +27,7 @@ export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGr
   }
   problems.push(...applyClusterNatMap(options, get(CLUSTER_NAT_MAP_ENV), 'env'));
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
-  problems.push(...graphSettingProblems(options.graph));
+  problems.push(...graphSettingProblems(options.graph), ...valueFormatProblems(options));
   if (problems.length > 0) throw new CacheConfigError(problems);
   return options;
 }
@@ -44,7 +45,7 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
   // Before the Graph checks: the credential and msal-node's own checks see graph.msal.
   options.graph.msal = partial.graph?.msal as IdeaGraphCacheOptions['graph']['msal'];
-  problems.push(...graphSettingProblems(options.graph));
+  problems.push(...graphSettingProblems(options.graph), ...valueFormatProblems(options));
   if (problems.length > 0) throw new CacheConfigError(problems);
   return options;
 }

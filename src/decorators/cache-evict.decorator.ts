@@ -1,6 +1,6 @@
 import type { AsyncMethod } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
-import { resolveKeys, type KeysSource } from './method-cache-key';
+import { compileKeys, type KeysSource } from './method-cache-key';
 
 export interface CacheEvictOptions<A extends unknown[]> {
   /** Keys to remove: templates (`user:{0}`) or a function of the arguments. */
@@ -25,12 +25,14 @@ export function CacheEvict<A extends unknown[] = unknown[]>(options: CacheEvictO
     const where = `@CacheEvict on ${typeof target === 'function' ? target.name : target.constructor.name}.${String(propertyKey)}`;
     const cacheName = options.cache ?? DEFAULT_CACHE_NAME;
     markDecorated(target, cacheName);
+    const keysOf = compileKeys(options.keys, `${where}: keys`);
+    const tagsOf = compileKeys(options.tags, `${where}: tags`);
 
     async function evicting(this: unknown, ...args: A): Promise<R> {
       const cache = CacheBindings.find(this, cacheName);
       if (!cache) return original!.apply(this, args);
-      const keys = resolveKeys(options.keys, args, `${where}: keys`);
-      const tags = resolveKeys(options.tags, args, `${where}: tags`);
+      const keys = keysOf(args);
+      const tags = tagsOf(args);
       const evict = async () => {
         // Both return false on a backend fault, and never throw for one.
         if (keys.length > 0) await cache.deleteMany(keys);

@@ -4,7 +4,7 @@ import type { CacheTimeout } from '../service/cache-manager.service';
 import { CacheKeyError } from '../service/cache.errors';
 import type { AsyncMethod } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
-import { resolveKey, resolveKeys, type KeySource, type KeysSource } from './method-cache-key';
+import { compileKey, compileKeys, type KeySource, type KeysSource } from './method-cache-key';
 
 export interface CacheableOptions<A extends unknown[]> extends Omit<GetOrSetOptions, 'tags'> {
   /** The cache key: a template (`user:{0}`, `report:{0.id}:{1}`) or a function of the arguments. Default: class, method and arguments. */
@@ -32,7 +32,11 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
     const className = typeof target === 'function' ? target.name : target.constructor.name;
     const method = String(propertyKey);
     const cacheName = options.cache ?? DEFAULT_CACHE_NAME;
-    const { key: keySource, timeout, tags, cache: _cache, ...policy } = options;
+    const { key: keySource, timeout, tags, cache: _cache, ...policyOptions } = options;
+    const keyOf = compileKey(keySource, className, method);
+    const tagsOf = tags ? compileKeys(tags, `@Cacheable on ${className}.${method}: tags`) : undefined;
+    // undefined, not {}: getOrSet then takes the module defaults as they are, without a copy per call.
+    const policy = Object.keys(policyOptions).length > 0 ? policyOptions : undefined;
     markDecorated(typeof target === 'function' ? target : target, cacheName);
 
     function cached(this: unknown, ...args: A): Promise<R> {
@@ -41,14 +45,14 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
       let key: string;
       let tagList: string[] | undefined;
       try {
-        key = resolveKey(keySource, className, method, args);
-        tagList = tags ? resolveKeys(tags, args, `@Cacheable on ${className}.${method}: tags`) : undefined;
+        key = keyOf(args);
+        tagList = tagsOf?.(args);
       } catch (error) {
         return Promise.reject(error);
       }
       let ran: Promise<R> | undefined;
       const run = () => (ran = Promise.resolve(original!.apply(this, args)));
-      return cache.getOrSet<R>(key, run, timeout, tagList ? { ...policy, tags: tagList } : policy).catch(async (error: unknown) => {
+      return cache.getOrSet<R>(key, run, timeout, tagList ? { ...policyOptions, tags: tagList } : policy).catch(async (error: unknown) => {
         // The method ran here: its own outcome is the answer (a slow method is waited for, not
         // cut off), and once the call returns its result is in the cache, as after any other call.
         if (ran) {

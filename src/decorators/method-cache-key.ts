@@ -8,14 +8,35 @@ export type KeysSource<A extends unknown[]> = readonly string[] | ((...args: A) 
 
 const PLACEHOLDER = /\{(\d+)((?:\.[A-Za-z_$][\w$]*)*)\}/g;
 
-/** Fills `{0}`, `{1.id}` ... from the arguments; a placeholder that names no keyable value is a CacheKeyError. */
-export function fillTemplate(template: string, args: readonly unknown[], where: string): string {
-  return template.replace(PLACEHOLDER, (_match, index: string, path: string) => {
-    let value: unknown = args[Number(index)];
-    for (const name of path.split('.').slice(1)) value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[name];
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-    throw new CacheKeyError(`${where}: {${index}${path}} in ${JSON.stringify(template)} is ${describe(value)}, not a string, number, bigint or boolean`);
-  });
+/**
+ * Fills `{0}`, `{1.id}` ... from the arguments (a placeholder that names no keyable value
+ * is a CacheKeyError). The template is split once, when the method is decorated, so a call
+ * costs a few string joins (measured: a regex replace per call was a fifth of its CPU).
+ */
+export function compileTemplate(template: string, where: string): (args: readonly unknown[]) => string {
+  const literals: string[] = [];
+  const holes: { index: number; path: string[]; text: string }[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    literals.push(template.slice(last, match.index));
+    holes.push({ index: Number(match[1]), path: match[2].split('.').slice(1), text: match[0] });
+    last = match.index! + match[0].length;
+  }
+  literals.push(template.slice(last));
+  if (holes.length === 0) return () => template;
+  return (args) => {
+    let key = literals[0];
+    for (let i = 0; i < holes.length; i++) {
+      const hole = holes[i];
+      let value: unknown = args[hole.index];
+      for (const name of hole.path) value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[name];
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint' && typeof value !== 'boolean') {
+        throw new CacheKeyError(`${where}: ${hole.text} in ${JSON.stringify(template)} is ${describe(value)}, not a string, number, bigint or boolean`);
+      }
+      key += String(value) + literals[i + 1];
+    }
+    return key;
+  };
 }
 
 /**
@@ -83,20 +104,33 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-export function resolveKeys<A extends unknown[]>(source: KeysSource<A> | undefined, args: A, where: string): string[] {
-  if (source === undefined) return [];
-  const keys = typeof source === 'function' ? source(...args) : source;
-  if (!Array.isArray(keys)) throw new CacheKeyError(`${where}: expected an array of keys, got ${describe(keys)}`);
-  return keys.map((key: unknown) => {
-    if (typeof key !== 'string') throw new CacheKeyError(`${where}: every key must be a string, got ${describe(key)}`);
-    return typeof source === 'function' ? key : fillTemplate(key, args, where);
-  });
+/** How a decorator makes its list of keys (or tags) from the arguments, prepared once at decoration. */
+export function compileKeys<A extends unknown[]>(source: KeysSource<A> | undefined, where: string): (args: A) => string[] {
+  if (source === undefined) return () => [];
+  if (typeof source !== 'function') {
+    if (!Array.isArray(source)) throw new CacheKeyError(`${where}: expected an array of keys, got ${describe(source)}`);
+    const templates = source.map((key: unknown) => {
+      if (typeof key !== 'string') throw new CacheKeyError(`${where}: every key must be a string, got ${describe(key)}`);
+      return compileTemplate(key, where);
+    });
+    return (args) => templates.map((fill) => fill(args));
+  }
+  return (args) => {
+    const keys = source(...args);
+    if (!Array.isArray(keys)) throw new CacheKeyError(`${where}: expected an array of keys, got ${describe(keys)}`);
+    for (const key of keys as unknown[]) if (typeof key !== 'string') throw new CacheKeyError(`${where}: every key must be a string, got ${describe(key)}`);
+    return [...keys];
+  };
 }
 
-export function resolveKey<A extends unknown[]>(source: KeySource<A> | undefined, className: string, method: string, args: A): string {
+/** How a decorated method makes its key from its arguments, prepared once at decoration. */
+export function compileKey<A extends unknown[]>(source: KeySource<A> | undefined, className: string, method: string): (args: A) => string {
   const where = `@Cacheable on ${className}.${method}`;
-  if (source === undefined) return defaultMethodKey(className, method, args);
-  const key = typeof source === 'function' ? source(...args) : fillTemplate(source, args, where);
-  if (typeof key !== 'string') throw new CacheKeyError(`${where}: the key function returned ${describe(key)}, not a string`);
-  return key;
+  if (source === undefined) return (args) => defaultMethodKey(className, method, args);
+  if (typeof source === 'string') return compileTemplate(source, where);
+  return (args) => {
+    const key = source(...args);
+    if (typeof key !== 'string') throw new CacheKeyError(`${where}: the key function returned ${describe(key)}, not a string`);
+    return key;
+  };
 }

@@ -1,4 +1,5 @@
-import { decodeValue, encodeValue, NOT_STORABLE } from '../codec/value-codec';
+import { NOT_STORABLE } from '../codec/value-codec';
+import type { ValueFormat } from '../codec/value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import type { GuardedStore } from '../resilience/guarded-store';
 import { makeKeyPrefix } from '../service/cache-key';
@@ -31,6 +32,7 @@ export class StoredEntries implements ManyEntryPort {
     private readonly counters: { hits: number; misses: number; sets: number },
     private readonly versions: TagVersions,
     private readonly tagCheck: TagCheck,
+    private readonly format: ValueFormat,
   ) {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
   }
@@ -110,12 +112,12 @@ export class StoredEntries implements ManyEntryPort {
     if (staleUntil === undefined || staleUntil === null || staleUntil <= now) return false;
     const storeKey = this.keyPrefix + key;
     const meta: EntryMeta = { times: { bornAt: now, freshUntil: Math.min(freshUntil, staleUntil), staleUntil }, tags: stale.meta?.tags };
-    const text = wrapEntry(encodeValue(stale.value), meta);
+    const text = wrapEntry(this.format.encode(stale.value), meta, this.format.binary);
     return this.guard.write('set', storeKey, (store) => store.set(storeKey, text, staleUntil - now), storeKey);
   }
 
   copy<T>(value: T): T {
-    return decodeValue<T>(encodeValue(value));
+    return this.format.copy(value);
   }
 
   /**
@@ -125,7 +127,7 @@ export class StoredEntries implements ManyEntryPort {
    */
   prepare(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[], now = Date.now()): PreparedWrite {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
-    const encoded = encodeForStore(value, this.options.maxValueBytes);
+    const encoded = encodeForStore(value, this.options.maxValueBytes, this.format);
     const storeKey = this.keyPrefix + key;
     const tagList = tags && tags.length > 0 ? tags : undefined;
     if (tagList) this.versions.storeKeys(tagList);
@@ -135,14 +137,14 @@ export class StoredEntries implements ManyEntryPort {
     const times: EntryTimes =
       ttlMs === null ? { bornAt: now, freshUntil: null, staleUntil: null } : { bornAt: now, freshUntil: now + ttlMs, staleUntil: now + ttlMs + graceMs };
     const storedTtl = times.staleUntil === null ? null : times.staleUntil - now;
-    if (!tagList) return { storeKey, ttlMs: storedTtl, text: () => wrapEntry(encoded, { times }) };
-    return { storeKey, ttlMs: storedTtl, text: async (store) => wrapEntry(encoded, { times, tags: await this.versions.forWrite(store, tagList) }) };
+    if (!tagList) return { storeKey, ttlMs: storedTtl, text: () => wrapEntry(encoded, { times }, this.format.binary) };
+    return { storeKey, ttlMs: storedTtl, text: async (store) => wrapEntry(encoded, { times, tags: await this.versions.forWrite(store, tagList) }, this.format.binary) };
   }
 
   /** The decoded entry (not yet counted): undefined for absent or unreadable text. */
   private found<T>(text: string | null | undefined): FoundEntry<T> | undefined {
     if (text === undefined || text === null) return undefined;
-    const read = readStoredText<T>(text);
+    const read = readStoredText<T>(text, this.format);
     if (read === NOT_STORABLE) return undefined;
     // Past its grace an entry is gone, even where a copy outlives it by a moment (an L1 filled just after Redis stored it).
     const staleUntil = read.meta?.times.staleUntil;

@@ -1,4 +1,5 @@
-import { decodeStoredText, NOT_STORABLE } from '../codec/value-codec';
+import { NOT_STORABLE } from '../codec/value-codec';
+import type { ValueFormat } from '../codec/value-format';
 
 /**
  * Entries that need metadata (a logical expiry for getOrSet's grace or refresh-ahead, or
@@ -6,7 +7,9 @@ import { decodeStoredText, NOT_STORABLE } from '../codec/value-codec';
  * at), `f` (fresh until: its timeout), `s` (stale until: the backend drops it then), in
  * epoch milliseconds or null for never, and `t`, the tags with the version of each at the
  * time of the write. Every other value stays plain JSON (or the codec's tagged text), so
- * `redis-cli GET` still shows what a plain `set` wrote. No JSON text starts with `~`.
+ * `redis-cli GET` still shows what a plain `set` wrote. No JSON text starts with `~`, and
+ * no text of the django format either (a pickle starts with 0x80, an integer with a digit,
+ * a sign or a space); Django cannot read entries, so they are Nest-only in that format.
  */
 const ENTRY_MARKER = '~ige:';
 
@@ -25,11 +28,20 @@ export interface EntryMeta {
   tags?: Record<string, string>;
 }
 
-export function wrapEntry(encoded: string, meta: EntryMeta): string {
+/**
+ * `asciiHeader`: for a format whose stored text is bytes, one character per byte (django),
+ * where a tag name beyond U+00FF would not survive; JSON's \u escapes keep the header ASCII.
+ */
+export function wrapEntry(encoded: string, meta: EntryMeta, asciiHeader = false): string {
   const { bornAt, freshUntil, staleUntil } = meta.times;
   const header: Record<string, unknown> = { b: bornAt, f: freshUntil, s: staleUntil };
   if (meta.tags) header.t = meta.tags;
-  return `${ENTRY_MARKER}${JSON.stringify(header)}\n${encoded}`;
+  const json = JSON.stringify(header);
+  return `${ENTRY_MARKER}${asciiHeader ? escapeNonAscii(json) : json}\n${encoded}`;
+}
+
+function escapeNonAscii(json: string): string {
+  return json.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** True for text that starts like an entry; a cheap test for the read path. */
@@ -71,14 +83,14 @@ export interface ReadEntry<T> {
 }
 
 /** Decodes stored text, entries included; NOT_STORABLE for what cannot be read (a miss). */
-export function readStoredText<T>(text: string): ReadEntry<T> | typeof NOT_STORABLE {
+export function readStoredText<T>(text: string, format: ValueFormat): ReadEntry<T> | typeof NOT_STORABLE {
   if (!looksLikeEntry(text)) {
-    const value = decodeStoredText<T>(text);
+    const value = format.decode<T>(text);
     return value === NOT_STORABLE ? NOT_STORABLE : { value };
   }
   const entry = unwrapEntry(text);
   if (!entry) return NOT_STORABLE;
-  const value = decodeStoredText<T>(entry.encoded);
+  const value = format.decode<T>(entry.encoded);
   return value === NOT_STORABLE ? NOT_STORABLE : { value, meta: entry.meta };
 }
 

@@ -12,7 +12,7 @@ import { graphCacheKeys } from './graph-cache-keys';
 import { GraphTokenError } from './graph-token.error';
 import type { GetAccessTokenOptions, GraphTokenSource, GraphTokenStatus, HeldToken } from './graph-token.types';
 import { type SharedToken, SharedTokenStore } from './shared-token.store';
-import { TokenCacheEntryCodec } from './token-cache-entry';
+import { createTokenEntryCodec } from './create-token-entry-codec';
 import { EXPIRY_MARGIN_MS, holdToken } from './token-lifetime';
 
 /** Beyond the token request's own bound, the lock covers the cache read and write around it. */
@@ -67,12 +67,7 @@ export class GraphTokenService implements OnModuleDestroy {
     const secrets = credentialSecrets(this.graph);
     const redact = (text: string) => redactSecrets(text, secrets);
     this.entra = new EntraTokenClient(this.graph, this.logger, redact);
-    const codec = new TokenCacheEntryCodec(
-      { tenantId: this.graph.tenantId ?? '', clientId: this.graph.clientId ?? '', scopes: this.graph.scopes },
-      this.graph.cacheKey,
-      this.graph.cacheDurationSeconds,
-      { current: this.graph.encryptionKey, previous: this.graph.previousEncryptionKey },
-    );
+    const codec = createTokenEntryCodec(options);
     const keys = graphCacheKeys(this.graph.cacheKey);
     this.shared = new SharedTokenStore(cache, keys.token, codec, (problem) =>
       this.logProblem(`the cached Microsoft Graph token under "${keys.token}" ${problem}; it counts as a miss and a new token is fetched`),

@@ -1,6 +1,6 @@
 import type { CacheManagerService } from '../service/cache-manager.service';
 import type { HeldToken } from './graph-token.types';
-import type { TokenCacheEntryCodec } from './token-cache-entry';
+import type { TokenEntryCodec } from './token-cache-entry';
 
 /** A token read from the shared cache, with the value it has there (for a compare-and-delete). */
 export interface SharedToken {
@@ -13,7 +13,7 @@ export class SharedTokenStore {
   constructor(
     private readonly cache: CacheManagerService,
     private readonly key: string,
-    private readonly codec: TokenCacheEntryCodec,
+    private readonly codec: TokenEntryCodec,
     /** Told why an entry counts as a miss. */
     private readonly onProblem: (problem: string) => void,
   ) {}

@@ -31,6 +31,18 @@ export interface StoredGraphToken extends TokenIdentity {
 
 export type OpenedEntry = { token: HeldToken } | { problem: string };
 
+/** Turns held tokens into the shared cache value and back; one per value format (createTokenEntryCodec). */
+export interface TokenEntryCodec {
+  /** The value stored for `token`. */
+  seal(token: HeldToken): unknown;
+  /**
+   * A token on this process's clock, or why the value is not one this service may use
+   * (which then counts as a miss). `ttlSeconds` is what the cache says is left of the
+   * entry (null: no expiry, undefined: unknown).
+   */
+  open(value: unknown, ttlSeconds?: number | null, now?: number): OpenedEntry;
+}
+
 /** The keys of GRAPH_TOKEN_ENCRYPTION_KEY and GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS. */
 export interface EntryKeys {
   /** Entries are written with it, and read with it first. */
@@ -40,7 +52,7 @@ export interface EntryKeys {
 }
 
 /** Turns held tokens into cache values and back, encrypting them when a key is set. */
-export class TokenCacheEntryCodec {
+export class TokenCacheEntryCodec implements TokenEntryCodec {
   constructor(
     private readonly identity: TokenIdentity,
     private readonly cacheKey: string,

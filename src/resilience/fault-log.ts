@@ -14,6 +14,7 @@ interface KindWindow {
  */
 export class FaultLog {
   private readonly windows = new Map<string, KindWindow>();
+  private readonly warnings = new Map<string, KindWindow>();
   private outageStartedAt = 0;
   private failuresInOutage = 0;
 
@@ -42,6 +43,24 @@ export class FaultLog {
     window.suppressed = 0;
     const summary = suppressed > 0 ? ` (${suppressed} similar failures in the last ${Math.round(this.windowMs / 1000)} s not logged)` : '';
     this.logger.error(this.redact(describe()) + summary);
+  }
+
+  /**
+   * A warning that is not a backend fault (it neither starts an outage nor ends in a
+   * recovery line), throttled like faults: the first of a kind at once, then at most one
+   * per window, with the count of those left out.
+   */
+  throttledWarn(kind: string, describe: () => string): void {
+    const now = Date.now();
+    const window = this.warnings.get(kind);
+    if (window && now - window.windowStart < this.windowMs) {
+      window.suppressed++;
+      return;
+    }
+    const suppressed = window?.suppressed ?? 0;
+    this.warnings.set(kind, { windowStart: now, suppressed: 0 });
+    const summary = suppressed > 0 ? ` (${suppressed} more since the last one not logged)` : '';
+    this.logger.warn(this.redact(describe()) + summary);
   }
 
   warn(message: string): void {

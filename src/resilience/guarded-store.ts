@@ -69,7 +69,8 @@ export class GuardedStore {
   constructor(
     readonly store: CacheStore,
     private readonly settings: GuardSettings,
-    private readonly faultLog: FaultLog,
+    /** Also where the service reports stored values it could not read. */
+    readonly faultLog: FaultLog,
   ) {
     this.breaker = new CircuitBreaker({ failureThreshold: settings.failureThreshold, cooldownMs: settings.cooldownMs });
     this.recovery = new WriteRecovery(
@@ -227,8 +228,11 @@ export class GuardedStore {
   ): Promise<R | F> {
     const bound = boundMs ?? this.settings.commandTimeoutMs;
     // One promise per call: the bound, the breaker, the timing and the fallback settle together.
+    const sent = call(this.store);
+    // While writes wait to be made good, a write to one of their keys must not be undone by a repair delete sent behind it.
+    if (repair !== undefined && this.recovery.hasWork) this.recovery.track(repair, sent);
     return this.deadline(bound).settle(
-      call(this.store),
+      sent,
       (value): R | F => {
         this.latencies.record(operation, performance.now() - started);
         this.answered(probe);

@@ -50,6 +50,8 @@ export class WriteRecovery {
   private readonly keys = new Set<string>();
   private clearPrefixes = new Set<string>();
   private overflowLogged = false;
+  /** Keys with a write on its way to the backend: a repair delete sent now could land after it and undo it. */
+  private readonly writing = new Map<string, number>();
   /** The batch being deleted, and its keys whose writes failed again meanwhile. */
   private inFlight: ReadonlySet<string> | undefined;
   private readonly failedAgain = new Set<string>();
@@ -103,9 +105,13 @@ export class WriteRecovery {
     while (this.keys.size > 0) {
       const batch: string[] = [];
       for (const key of this.keys) {
+        if (this.writing.has(key)) continue;
         batch.push(key);
         if (batch.length === RECOVERY_BATCH) break;
       }
+      // Only keys with a write still on its way are left: that write decides them (it is
+      // forgotten when it lands, remembered again when it fails); the next drain looks again.
+      if (batch.length === 0) break;
       for (const key of batch) this.failedAgain.delete(key);
       this.inFlight = new Set(batch);
       let deleted: boolean;
@@ -118,8 +124,24 @@ export class WriteRecovery {
       for (const key of batch) if (!this.failedAgain.delete(key)) this.keys.delete(key);
       if (deleted) this.counters.madeGood += batch.length;
     }
-    this.hasWork = false;
-    this.overflowLogged = false;
+    this.hasWork = this.pending > 0;
+    if (!this.hasWork) this.overflowLogged = false;
+  }
+
+  /** `sent`, a write to `repair`'s keys, tracked until it settles: no repair delete of those keys is sent meanwhile. */
+  track<T>(repair: WriteRepair, sent: Promise<T>): Promise<T> {
+    if (typeof repair !== 'string' && 'clearPrefix' in repair) return sent;
+    const keys = typeof repair === 'string' ? [repair] : (repair as readonly string[]);
+    for (const key of keys) this.writing.set(key, (this.writing.get(key) ?? 0) + 1);
+    const settled = () => {
+      for (const key of keys) {
+        const count = (this.writing.get(key) ?? 1) - 1;
+        if (count > 0) this.writing.set(key, count);
+        else this.writing.delete(key);
+      }
+    };
+    sent.then(settled, settled);
+    return sent;
   }
 
   private rememberKey(key: string): void {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { decodeStoredText, NOT_STORABLE, setOwn } from '../codec/value-codec';
+import { NOT_STORABLE, setOwn } from '../codec/value-codec';
+import { createValueFormat, type ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
@@ -44,6 +45,7 @@ export class CacheManagerService {
   private readonly entries: StoredEntries;
   private readonly tagVersions: TagVersions;
   private readonly tagCheck: TagCheck;
+  private readonly format: ValueFormat;
   /** @internal The fleet lock and key-change feed of this cache, shared by getOrSet and GraphTokenService. */
   readonly fleet: FleetPort;
 
@@ -55,7 +57,8 @@ export class CacheManagerService {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);
-    this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck);
+    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason));
+    this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
     this.fleet = {
       tryLock: (key, ttlMs) => new FleetLock(this, fleetLockKey(key), ttlMs).tryAcquire(),
       feed: guard.store.changeFeed,
@@ -220,7 +223,7 @@ export class CacheManagerService {
       this.guard.run('ttl', storeKey, (store) => store.ttlMs(storeKey), undefined),
       this.guard.run('ttl', storeKey, (store) => store.get(storeKey), undefined),
     ]);
-    const read = typeof text === 'string' ? readStoredText(text) : NOT_STORABLE;
+    const read = typeof text === 'string' ? readStoredText(text, this.format) : NOT_STORABLE;
     if (read !== NOT_STORABLE && read.meta) {
       if (read.meta.tags && !(await this.tagCheck.stillValid([read.meta]))[0]) return undefined;
       const { freshUntil } = read.meta.times;
@@ -329,7 +332,7 @@ export class CacheManagerService {
       }
       // Entries with metadata (grace, tags) take the slower path; plain values never do.
       if (looksLikeEntry(text)) return this.entries.resolveText<T, T | M>(text, (found) => (found?.fresh ? found.value : onMiss));
-      const value = decodeStoredText<T>(text);
+      const value = this.format.decode<T>(text);
       if (value === NOT_STORABLE) {
         this.counters.misses++;
         return onMiss;
@@ -346,7 +349,14 @@ export class CacheManagerService {
   }
 
   private encode(value: unknown): string {
-    return encodeForStore(value, this.options.maxValueBytes);
+    return encodeForStore(value, this.options.maxValueBytes, this.format);
+  }
+
+  /** A stored text the value format does not read: a miss, and one throttled warning that names the cache, never the key or the text. */
+  private refusedValue(reason: string): void {
+    this.guard.faultLog.throttledWarn('refused-value', () =>
+      `a value under "${this.keyPrefix}" was not read (${reason}); it counts as a miss (CACHE_VALUE_FORMAT=${this.options.valueFormat})`,
+    );
   }
 
   private validKeys(keys: string[]): string[] {

@@ -1,12 +1,12 @@
-import { encodeValue } from '../codec/value-codec';
+import type { ValueFormat } from '../codec/value-format';
 import { CacheValueError } from './cache.errors';
 
 /** The stored text of `value`; CacheValueError (TOO_LARGE) past CACHE_MAX_VALUE_BYTES. */
-export function encodeForStore(value: unknown, maxValueBytes: number): string {
-  const text = encodeValue(value);
+export function encodeForStore(value: unknown, maxValueBytes: number, format: ValueFormat): string {
+  const text = format.encode(value);
   // Characters are a lower bound on bytes; only count bytes when it could matter.
-  if (text.length * 3 > maxValueBytes) {
-    const bytes = Buffer.byteLength(text);
+  if (text.length * format.maxBytesPerChar > maxValueBytes) {
+    const bytes = format.byteLength(text);
     if (bytes > maxValueBytes) {
       throw new CacheValueError(`value is ${bytes} bytes once encoded; the maximum is ${maxValueBytes} (CACHE_MAX_VALUE_BYTES)`, 'TOO_LARGE');
     }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { BusKeyChangeFeed } from '../bus/bus-key-change-feed';
 import { busScopeOf } from '../bus/bus-scope';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
+import { valueFormatCarriesBytes } from '../codec/value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import type { CacheStore } from './cache-store';
 import { createTieredStore } from '../tiers/create-tiered-store';
@@ -13,7 +14,7 @@ import { RedisStore } from './redis.store';
 /** The redis backend, with the key-change feed its fleet locks wait on. */
 function createRedisStore(options: IdeaGraphCacheOptions): RedisStore {
   const { client, release } = acquireRedisClient(options.redis);
-  const store = new RedisStore(client, options.redis, release);
+  const store = new RedisStore(client, options.redis, release, { binaryValues: valueFormatCarriesBytes(options.valueFormat) });
   const logger = new Logger('IdeaGraphCache');
   store.attachChangeFeed(new BusKeyChangeFeed(new RedisBusConnection(store, store.underlyingClient), busScopeOf(options), (message) => logger.warn(message)));
   return store;

@@ -12,17 +12,29 @@ import { chunked } from './redis-batch-limits';
 
 type Pipeline = ReturnType<Cluster['pipeline']>;
 
-/** Values in the order of `keys`; undefined for a miss. */
-export async function clusterGetMany(cluster: Cluster, keys: string[]): Promise<(string | undefined)[]> {
+/** Values in the order of `keys`; undefined for a miss. `latin1`: read as bytes, one character per byte (RedisStoreSettings.binaryValues). */
+export async function clusterGetMany(cluster: Cluster, keys: string[], latin1 = false): Promise<(string | undefined)[]> {
   const values: (string | undefined)[] = new Array(keys.length);
-  await runPerNode(cluster, keys, (pipeline, slotIndexes) => pipeline.mget(slotIndexes.map((i) => keys[i])), (reply, slotIndexes) => {
-    const found = reply as (string | null)[];
-    slotIndexes.forEach((keyIndex, position) => (values[keyIndex] = found[position] ?? undefined));
-  });
+  await runPerNode(
+    cluster,
+    keys,
+    (pipeline, slotIndexes) => {
+      const piece = slotIndexes.map((i) => keys[i]);
+      if (latin1) pipeline.mgetBuffer(piece);
+      else pipeline.mget(piece);
+    },
+    (reply, slotIndexes) => {
+      const found = reply as (string | Buffer | null)[];
+      slotIndexes.forEach((keyIndex, position) => {
+        const value = found[position];
+        values[keyIndex] = value === null || value === undefined ? undefined : typeof value === 'string' ? value : value.toString('latin1');
+      });
+    },
+  );
   return values;
 }
 
-export async function clusterSetMany(cluster: Cluster, entries: [string, string][], ttlMs: number | null): Promise<void> {
+export async function clusterSetMany(cluster: Cluster, entries: [string, string | Buffer][], ttlMs: number | null): Promise<void> {
   const keys = entries.map(([key]) => key);
   await runPerNode(
     cluster,

@@ -42,8 +42,20 @@ type Pipeline = ReturnType<Redis['pipeline']>;
 interface ScriptedRedis extends Redis {
   incrExisting(key: string, delta: number): Promise<number | null>;
   persistExisting(key: string): Promise<number>;
-  deleteIfEquals(key: string, value: string): Promise<number>;
+  deleteIfEquals(key: string, value: string | Buffer): Promise<number>;
   getWithTtl(key: string): Promise<[string, number] | null>;
+  /** ioredis adds a Buffer variant of every defined command: bulk replies as Buffers. */
+  getWithTtlBuffer(key: string): Promise<[Buffer, number] | null>;
+}
+
+export interface RedisStoreSettings {
+  /**
+   * Values are bytes carried one character per byte (latin1), as the django value format
+   * stores pickles: written as Buffers and read with ioredis's Buffer commands, since
+   * ioredis sends a JS string as UTF-8 and decodes replies as UTF-8. Keys stay UTF-8.
+   * Off (the json format), every call takes the plain string path.
+   */
+  binaryValues?: boolean;
 }
 
 /** Redis on ioredis. The client is created and owned by this store. */
@@ -56,12 +68,16 @@ export class RedisStore implements CacheStore {
   private census: NodeCensus | undefined;
   private feed: (KeyChangeFeed & { close(): Promise<void> }) | undefined;
 
+  private readonly binaryValues: boolean;
+
   constructor(
     client: RedisClient,
     private readonly connection: RedisConnectionOptions,
     /** For a client shared with other caches: true when this store was its last user, who closes it. */
     private readonly releaseClient: () => boolean = () => true,
+    settings: RedisStoreSettings = {},
   ) {
+    this.binaryValues = settings.binaryValues === true;
     this.cluster = client instanceof Cluster ? client : undefined;
     this.topology = resolveRedisTopology(connection);
     client.defineCommand('incrExisting', { numberOfKeys: 1, lua: INCR_EXISTING });
@@ -129,7 +145,7 @@ export class RedisStore implements CacheStore {
 
   /** The text and its remaining lifetime; undefined when absent. */
   async getWithTtl(key: string): Promise<TextWithTtl | undefined> {
-    const reply = await this.client.getWithTtl(key);
+    const reply = this.binaryValues ? latin1Reply(await this.client.getWithTtlBuffer(key)) : await this.client.getWithTtl(key);
     if (reply === null) return undefined;
     const [text, ttl] = reply;
     // -1: no expiry. Anything else not positive cannot come from the script (it ran atomically with the GET).
@@ -151,27 +167,41 @@ export class RedisStore implements CacheStore {
   }
 
   get(key: string): Promise<string | null> {
+    if (this.binaryValues) return this.client.getBuffer(key).then((bytes) => (bytes === null ? null : bytes.toString('latin1')));
     return this.client.get(key);
   }
 
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
+    if (this.binaryValues) return this.getManyLatin1(keys);
     if (this.cluster) return clusterGetMany(this.cluster, keys);
     if (keys.length <= MAX_KEYS_PER_COMMAND) return (await this.client.mget(keys)).map((value) => value ?? undefined);
     const pieces = (await this.inWaves(chunked(keys), (pipeline, piece) => pipeline.mget(piece))) as (string | null)[][];
     return pieces.flat().map((value) => value ?? undefined);
   }
 
+  private async getManyLatin1(keys: string[]): Promise<(string | undefined)[]> {
+    if (this.cluster) return clusterGetMany(this.cluster, keys, true);
+    const pieces =
+      keys.length <= MAX_KEYS_PER_COMMAND
+        ? [await this.client.mgetBuffer(keys)]
+        : ((await this.inWaves(chunked(keys), (pipeline, piece) => pipeline.mgetBuffer(piece))) as (Buffer | null)[][]);
+    return pieces.flat().map((bytes) => bytes?.toString('latin1'));
+  }
+
   // Not async on the hot path: each async layer costs a promise per call (docs/benchmarks.md).
   set(key: string, value: string, ttlMs: number | null): Promise<unknown> {
-    return ttlMs === null ? this.client.set(key, value) : this.client.set(key, value, 'PX', ttlMs);
+    const stored = this.binaryValues ? Buffer.from(value, 'latin1') : value;
+    return ttlMs === null ? this.client.set(key, stored) : this.client.set(key, stored, 'PX', ttlMs);
   }
 
   async add(key: string, value: string, ttlMs: number | null): Promise<boolean> {
-    const reply = ttlMs === null ? await this.client.set(key, value, 'NX') : await this.client.set(key, value, 'PX', ttlMs, 'NX');
+    const stored = this.binaryValues ? Buffer.from(value, 'latin1') : value;
+    const reply = ttlMs === null ? await this.client.set(key, stored, 'NX') : await this.client.set(key, stored, 'PX', ttlMs, 'NX');
     return reply === 'OK';
   }
 
-  async setMany(entries: [string, string][], ttlMs: number | null): Promise<void> {
+  async setMany(texts: [string, string][], ttlMs: number | null): Promise<void> {
+    const entries: [string, string | Buffer][] = this.binaryValues ? texts.map(([key, value]) => [key, Buffer.from(value, 'latin1')]) : texts;
     if (this.cluster) return clusterSetMany(this.cluster, entries, ttlMs);
     if (ttlMs === null) {
       if (entries.length <= MAX_KEYS_PER_COMMAND) await this.client.mset(entries.flat());
@@ -187,7 +217,8 @@ export class RedisStore implements CacheStore {
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    return (await this.client.deleteIfEquals(key, value)) === 1;
+    // Compared as stored: byte for byte.
+    return (await this.client.deleteIfEquals(key, this.binaryValues ? Buffer.from(value, 'latin1') : value)) === 1;
   }
 
   async deleteMany(keys: string[]): Promise<number> {
@@ -299,6 +330,10 @@ export class RedisStore implements CacheStore {
     await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, 300).unref())]);
     this.client.disconnect(false);
   }
+}
+
+function latin1Reply(reply: [Buffer, number] | null): [string, number] | null {
+  return reply === null ? null : [reply[0].toString('latin1'), reply[1]];
 }
 
 function escapeGlob(text: string): string {

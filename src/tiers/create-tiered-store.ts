@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { busScopeOf } from '../bus/bus-scope';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
+import { valueFormatCarriesBytes } from '../codec/value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { LocmemStore } from '../stores/locmem.store';
 import { acquireRedisClient } from '../stores/shared-redis-clients';
@@ -11,7 +12,7 @@ import { TieredStore } from './tiered.store';
 /** The hybrid backend: a LocmemStore as L1, a RedisStore as L2, and the bus between the processes. */
 export function createTieredStore(options: IdeaGraphCacheOptions): TieredStore {
   const { client, release } = acquireRedisClient(options.redis);
-  const l2 = new RedisStore(client, options.redis, release);
+  const l2 = new RedisStore(client, options.redis, release, { binaryValues: valueFormatCarriesBytes(options.valueFormat) });
   const l1 = new LocmemStore({ maxEntries: options.l1.maxEntries, maxBytes: options.l1.maxBytes });
   const logger = new Logger('IdeaGraphCache');
   let tiers: TieredStore | undefined;

@@ -159,6 +159,7 @@ export class TieredStore implements CacheStore {
 
   async setMany(entries: [string, string][], ttlMs: number | null): Promise<void> {
     const keys = entries.map(([key]) => key);
+    for (const key of keys) this.fence.invalidated(key);
     const ticket = this.fence.take();
     const stored = this.l2.setMany(entries, ttlMs);
     if (this.settings.publishWithWrite) this.bus.announce(keys);
@@ -299,11 +300,12 @@ export class TieredStore implements CacheStore {
   }
 
   /**
-   * The write's ticket: what it wrote enters L1 only if no other process changed the key
-   * meanwhile. This process's own reads of the key need no fence against it: they travel the
-   * same connection, so a read sent before the write is answered (and fills) before it.
+   * Fences this process's own reads of the key that are still in flight (a reply that
+   * left Redis before this write must not land in L1 after it), then takes the write's
+   * own ticket: what it wrote enters L1 only if no other process changed the key meanwhile.
    */
-  private beginWrite(_key: string): number {
+  private beginWrite(key: string): number {
+    this.fence.invalidated(key);
     return this.fence.take();
   }
 

@@ -48,6 +48,7 @@ const VALID: Record<string, { text: string; value: unknown; with?: Record<string
   CACHE_VERSION: { text: '-2', value: -2 },
   CACHE_MAX_ENTRIES: { text: '300', value: 300 },
   CACHE_MAX_VALUE_BYTES: { text: '2048', value: 2048 },
+  CACHE_VALUE_FORMAT: { text: 'Django', value: 'django' },
   CACHE_RECOVERY_MAX_KEYS: { text: '500', value: 500 },
   CACHE_L1_MAX_ENTRIES: { text: '2000', value: 2000 },
   CACHE_L1_MAX_BYTES: { text: '33554432', value: 33554432 },
@@ -214,6 +215,7 @@ describe('configuration from the environment', () => {
       ['GRAPH_SCOPES', ' , ', /non-empty comma- or space-separated list/],
       ['REDIS_SENTINELS', 'sentinel-without-port', /host:port/],
       ['REDIS_CLUSTER_NODES', 'a:7000,b:99999', /host:port/],
+      ['CACHE_VALUE_FORMAT', 'pickle', /one of json, django \(any case\)/],
     ])('%s=%p', (env, text, allowed) => {
       const error = configError({ [env]: text });
       expect(error.message).toContain(`${env}=${JSON.stringify(text)}`);
@@ -251,6 +253,19 @@ describe('configuration from the environment', () => {
       expect(error.name).toBe('CacheConfigError');
     });
   });
+
+  it.each(['GRAPH_TOKEN_ENCRYPTION_KEY', 'GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS'])(
+    'CACHE_VALUE_FORMAT=django refuses %s: Django reads the token entry unencrypted',
+    (env) => {
+      const error = configError({ CACHE_VALUE_FORMAT: 'django', [env]: HEX_KEY });
+      expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${env} \\(graph\\.\\w+\\) cannot be used with CACHE_VALUE_FORMAT=django`))]);
+      expect(error.message).not.toContain(HEX_KEY);
+      expect(parseCacheEnv({ CACHE_VALUE_FORMAT: 'json', [env]: HEX_KEY }).valueFormat).toBe('json');
+      expect(() => resolveCacheOptions({ valueFormat: 'django', graph: { encryptionKey: Buffer.from(HEX_KEY, 'hex') } })).toThrow(
+        /cannot be used with CACHE_VALUE_FORMAT=django/,
+      );
+    },
+  );
 
   it('validateCacheEnv returns the environment unchanged, or throws the same error', () => {
     const env = { CACHE_BACKEND: 'dummy', OTHER: 'kept' };

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { CacheManagerService } from '../../src';
 import { RedisTestServer } from '../helpers/redis-server';
 import { createCacheApp } from '../helpers/test-app';
+import { until } from '../helpers/until';
 
 describe('GET /health/cache on the hybrid backend', () => {
   let server: RedisTestServer;
@@ -15,8 +16,7 @@ describe('GET /health/cache on the hybrid backend', () => {
     raw = new Redis(server.port, '127.0.0.1');
     app = await createCacheApp({ ...server.env(), CACHE_BACKEND: 'hybrid', CACHE_HEALTH_CACHE_MS: '0' });
     const cache = app.get(CacheManagerService);
-    const deadline = Date.now() + 5000;
-    while (!cache.getStats().tiers!.bus.live && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live');
   });
   afterAll(async () => {
     await app.close();

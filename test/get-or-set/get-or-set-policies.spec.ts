@@ -1,8 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
-import Redis from 'ioredis';
-import { CacheFactoryError, CacheFactoryTimeoutError, CacheManagerService } from '../../src';
-import { RedisTestServer } from '../helpers/redis-server';
-import { createCacheApp } from '../helpers/test-app';
+import { CacheFactoryError, CacheFactoryTimeoutError } from '../../src';
+import { redisAppFixture } from '../helpers/redis-app-fixture';
+import { until } from '../helpers/until';
 
 /** A promise the test settles by hand: a factory that finishes exactly when the test says so. */
 function gate<T>(): { promise: Promise<T>; open(value: T): void; fail(error: unknown): void } {
@@ -17,37 +15,8 @@ function gate<T>(): { promise: Promise<T>; open(value: T): void; fail(error: unk
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean | Promise<boolean>, what: string, limitMs = 5000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`waited ${limitMs} ms for ${what}`);
-    await sleep(10);
-  }
-}
-
-let redis: RedisTestServer;
-let raw: Redis;
-const apps: INestApplication[] = [];
-beforeAll(async () => {
-  redis = await RedisTestServer.start();
-  raw = new Redis(redis.port, '127.0.0.1');
-});
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-  await raw.flushall();
-});
-afterAll(async () => {
-  raw.disconnect();
-  await redis.stop();
-});
-
-async function cacheOn(backend: 'locmem' | 'redis' | 'hybrid', env: Record<string, string> = {}): Promise<CacheManagerService> {
-  const app = await createCacheApp({ ...(backend === 'locmem' ? {} : redis.env()), CACHE_BACKEND: backend, REDIS_COMMAND_TIMEOUT_MS: '2000', ...env });
-  apps.push(app);
-  const cache = app.get(CacheManagerService);
-  if (backend === 'hybrid') await until(() => cache.getStats().tiers!.bus.live, 'the bus');
-  return cache;
-}
+const fixture = redisAppFixture();
+const { cacheOn } = fixture;
 
 describe.each(['locmem', 'redis', 'hybrid'] as const)('getOrSet policies on %s', (backend) => {
   it('fail-safe: a throwing factory gets the stale value within grace, and is throttled; past grace it rejects', async () => {
@@ -69,7 +38,7 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('getOrSet policies on %s',
     // The 100 callers shared one computation, which answered stale once.
     expect(cache.getStats().getOrSet).toMatchObject({ factoryCalls: 2, factoryErrors: 1, staleServes: 1 });
     // The throttle never outlives grace.
-    await until(async () => (await raw.exists(':1:k')) === 0 && (backend !== 'locmem' || (await cache.exists('k')) === false), 'grace to end', 5000);
+    await until(async () => (await fixture.raw.exists(':1:k')) === 0 && (backend !== 'locmem' || (await cache.exists('k')) === false), 'grace to end', 5000);
     await expect(cache.getOrSet('k', failing, 0.2, options)).rejects.toThrow('database down');
   });
 
@@ -176,12 +145,12 @@ describe('entries with a logical expiry, as stored', () => {
   it('plain set stays plain JSON; getOrSet with grace wraps it, and get, getMany and ttl see through the wrapper', async () => {
     const cache = await cacheOn('redis');
     await cache.set('plain', { a: 1 });
-    expect(await raw.get(':1:plain')).toBe('{"a":1}');
+    expect(await fixture.raw.get(':1:plain')).toBe('{"a":1}');
     await cache.getOrSet('graced', () => ({ a: 2 }), 10, { grace: 100 });
-    const stored = (await raw.get(':1:graced'))!;
+    const stored = (await fixture.raw.get(':1:graced'))!;
     expect(stored).toMatch(/^~ige:\{"b":\d+,"f":\d+,"s":\d+\}\n\{"a":2\}$/);
     // Redis keeps it for timeout + grace; ttl reports the logical time left.
-    expect(await raw.ttl(':1:graced')).toBeGreaterThan(100);
+    expect(await fixture.raw.ttl(':1:graced')).toBeGreaterThan(100);
     expect(await cache.ttl('graced')).toBeLessThanOrEqual(10);
     expect(await cache.get('graced')).toEqual({ a: 2 });
     expect(await cache.getMany(['graced', 'plain'])).toEqual({ graced: { a: 2 }, plain: { a: 1 } });
@@ -191,7 +160,7 @@ describe('entries with a logical expiry, as stored', () => {
     const cache = await cacheOn('redis');
     await cache.getOrSet('stale', () => 'old', 0.2, { grace: 60 });
     await until(async () => (await cache.get('stale')) === undefined, 'the entry to turn stale');
-    expect(await raw.exists(':1:stale')).toBe(1);
+    expect(await fixture.raw.exists(':1:stale')).toBe(1);
     expect(await cache.getMany(['stale'])).toEqual({});
     expect(await cache.ttl('stale')).toBeUndefined();
     await expect(cache.getOrSet('stale', () => Promise.reject(new Error('down')), 60, { grace: 60 })).resolves.toBe('old');
@@ -247,6 +216,6 @@ describe('getOrSetMany', () => {
 });
 
 async function commandCounts(): Promise<Record<string, number>> {
-  const info = await raw.info('commandstats');
+  const info = await fixture.raw.info('commandstats');
   return Object.fromEntries([...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(([, name, calls]) => [name, Number(calls)]));
 }

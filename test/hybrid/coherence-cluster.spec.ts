@@ -1,11 +1,10 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import { rawClusterClient, RedisClusterTest } from '../helpers/redis-cluster';
-import { checkCoherence } from './coherence/coherence-checker';
-import { BACKEND_UNDER_TEST, ONLINE_BOUND_MS, STORE_PREFIX, workerEnv } from './coherence/coherence-env';
+import { BACKEND_UNDER_TEST, STORE_PREFIX, workerEnv } from './coherence/coherence-env';
 import { CoherenceFleet } from './coherence/coherence-fleet';
-import { coherenceFiguresLine, describeViolations } from './coherence/coherence-figures';
 import { runCoherenceScenario } from './coherence/coherence-scenario';
+import { expectCoherent, judgeScenario } from './coherence/coherence-verdict';
 import { allKeys, smallKeySpace } from './coherence/workload';
 
 // No replicas: nothing here fails over, and three fewer servers leave the cores to the workers.
@@ -37,13 +36,8 @@ it('3 processes on a 3-master Redis Cluster: no stale read beyond the bound, cac
     ratePerSecond: 2500,
     seed: 4,
   });
-  const report = checkCoherence(result.records, { boundMs: ONLINE_BOUND_MS });
-  console.log(coherenceFiguresLine(`${BACKEND_UNDER_TEST}, 3 processes, 3-master cluster`, report, { divergences: result.divergences.length }));
+  const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, 3-master cluster`, result);
 
   expect(report.operations).toBeGreaterThanOrEqual(30_000);
-  expect(describeViolations(report.examples, result.records[0].issuedUs)).toBe('');
-  expect(report.violations).toBe(0);
-  expect(result.divergences).toEqual([]);
-  expect(result.thrown).toEqual([]);
-  expect(result.unhandledRejections).toBe(0);
+  expectCoherent(report, result);
 }, 150_000);

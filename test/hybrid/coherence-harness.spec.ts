@@ -1,10 +1,6 @@
-import { Redis } from 'ioredis';
-import { RedisTestServer } from '../helpers/redis-server';
-import { checkCoherence } from './coherence/coherence-checker';
-import { STORE_PREFIX, workerEnv } from './coherence/coherence-env';
-import { CoherenceFleet } from './coherence/coherence-fleet';
-import { coherenceFiguresLine, describeViolations } from './coherence/coherence-figures';
-import { runCoherenceScenario } from './coherence/coherence-scenario';
+import { describeViolations } from './coherence/coherence-figures';
+import { judgeScenario } from './coherence/coherence-verdict';
+import { standaloneRig } from './coherence/standalone-rig';
 import { smallKeySpace } from './coherence/workload';
 
 /**
@@ -15,38 +11,12 @@ import { smallKeySpace } from './coherence/workload';
 const ONLINE_BOUND_MS = 250;
 const KEYS = smallKeySpace(12, 4);
 
-let server: RedisTestServer;
-let raw: Redis;
-let fleet: CoherenceFleet | undefined;
-
-beforeAll(async () => {
-  server = await RedisTestServer.start();
-  raw = new Redis({ host: server.host, port: server.port, lazyConnect: true });
-  await raw.connect();
-});
-afterEach(async () => {
-  await fleet?.stop();
-  fleet = undefined;
-  await raw.flushall();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await server?.stop();
-});
+const rig = standaloneRig();
 
 async function run(backend: 'redis' | 'locmem', seed: number) {
-  fleet = await CoherenceFleet.start([0, 1, 2].map(() => workerEnv(server.env(), backend)));
-  const result = await runCoherenceScenario({
-    fleet,
-    store: { client: raw, prefix: STORE_PREFIX },
-    keys: KEYS,
-    bursts: 2,
-    operations: 3000,
-    ratePerSecond: 2000,
-    seed,
-  });
-  const report = checkCoherence(result.records, { boundMs: ONLINE_BOUND_MS });
-  console.log(coherenceFiguresLine(`harness on ${backend}`, report, { divergences: result.divergences.length }));
+  await rig.startFleet([0, 1, 2].map(() => rig.workerEnv(backend)));
+  const result = await rig.runScenario({ keys: KEYS, bursts: 2, operations: 3000, ratePerSecond: 2000, seed });
+  const report = judgeScenario(`harness on ${backend}`, result, { boundMs: ONLINE_BOUND_MS });
   return { result, report };
 }
 

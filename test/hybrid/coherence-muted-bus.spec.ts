@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { BUS_STALENESS_BOUND_MS } from '../../src/bus/bus-timing';
-import { RedisTestServer } from '../helpers/redis-server';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { checkCoherence } from './coherence/coherence-checker';
-import { BACKEND_UNDER_TEST, ONLINE_BOUND_MS, STORE_PREFIX, workerEnv } from './coherence/coherence-env';
-import { CoherenceFleet } from './coherence/coherence-fleet';
-import { coherenceFiguresLine, describeViolations, quantile } from './coherence/coherence-figures';
-import { runCoherenceScenario } from './coherence/coherence-scenario';
+import { BACKEND_UNDER_TEST, ONLINE_BOUND_MS } from './coherence/coherence-env';
+import { quantile } from './coherence/coherence-figures';
+import { expectCoherent, judgeScenario } from './coherence/coherence-verdict';
 import { monotonicNowUs, type OperationRecord } from './coherence/operation-log';
+import { standaloneRig } from './coherence/standalone-rig';
 import { READ_HEAVY_MIX, READ_ONLY_MIX, smallKeySpace } from './coherence/workload';
 
 /**
@@ -21,20 +20,14 @@ const MUTE_AFTER_MS = 1000;
 /** The burst around the mute, of 4 s: the silence is noticed within BUS_STALENESS_BOUND_MS, leaving a second of reads after it. */
 const MUTED_BURST = 1;
 
-let server: RedisTestServer;
+const rig = standaloneRig();
 let proxy: TcpProxy;
-let raw: Redis;
 
 beforeAll(async () => {
-  server = await RedisTestServer.start();
-  proxy = await TcpProxy.start({ host: server.host, port: server.port });
-  raw = new Redis({ host: server.host, port: server.port, lazyConnect: true });
-  await raw.connect();
+  proxy = await TcpProxy.start({ host: rig.server.host, port: rig.server.port });
 });
 afterAll(async () => {
-  raw?.disconnect();
   await proxy?.close();
-  await server?.stop();
 });
 
 describe('TcpProxy.muteSubscribers', () => {
@@ -47,14 +40,14 @@ describe('TcpProxy.muteSubscribers', () => {
       const received: string[] = [];
       subscriber.on('message', (_channel, message) => received.push(message));
       await subscriber.subscribe('probe');
-      await raw.publish('probe', 'before');
+      await rig.raw.publish('probe', 'before');
       await sleep(100);
       expect(received).toEqual(['before']);
 
       let closed = false;
       subscriber.once('close', () => (closed = true));
       proxy.muteSubscribers();
-      await raw.publish('probe', 'during');
+      await rig.raw.publish('probe', 'during');
       await commands.set('mute-probe', 'still answered');
       expect(await commands.get('mute-probe')).toBe('still answered');
       await sleep(300);
@@ -69,7 +62,7 @@ describe('TcpProxy.muteSubscribers', () => {
       proxy.unmuteSubscribers();
       await back;
       await sleep(100);
-      await raw.publish('probe', 'after');
+      await rig.raw.publish('probe', 'after');
       await sleep(100);
       expect(received).toEqual(['before', 'after']);
     } finally {
@@ -80,62 +73,51 @@ describe('TcpProxy.muteSubscribers', () => {
 });
 
 it('a process whose subscription silently stops delivering serves no stale read once BUS_STALENESS_BOUND_MS has passed, and converges', async () => {
-  const direct = workerEnv(server.env(), BACKEND_UNDER_TEST);
+  const direct = rig.workerEnv();
   const proxied = { ...direct, REDIS_HOST: proxy.host, REDIS_PORT: String(proxy.port) };
-  const fleet = await CoherenceFleet.start([0, 1, 2].map((worker) => (worker === MUTED_WORKER ? proxied : direct)));
+  await rig.startFleet([0, 1, 2].map((worker) => (worker === MUTED_WORKER ? proxied : direct)));
   let mutedAtUs = Number.POSITIVE_INFINITY;
   let unmutedAtUs = Number.POSITIVE_INFINITY;
   let droppedBytes = 0;
-  try {
-    const result = await runCoherenceScenario({
-      fleet,
-      store: { client: raw, prefix: STORE_PREFIX },
-      keys: smallKeySpace(16, 6),
-      bursts: 3,
-      operations: 12_000,
-      ratePerSecond: 3000,
-      seed: 3,
-      mix: (worker) => (worker === MUTED_WORKER ? READ_ONLY_MIX : READ_HEAVY_MIX),
-      duringBurst: async (burst) => {
-        if (burst !== MUTED_BURST) return;
-        await sleep(MUTE_AFTER_MS);
-        proxy.muteSubscribers();
-        mutedAtUs = monotonicNowUs();
-      },
-      // The muted burst's convergence check ran with the mute on; the next burst runs with the bus back.
-      afterBurst: async (burst) => {
-        if (burst !== MUTED_BURST) return;
-        droppedBytes = proxy.droppedSubscriberBytes;
-        proxy.unmuteSubscribers();
-        unmutedAtUs = monotonicNowUs();
-      },
-    });
-    const mutedRead = (read: OperationRecord) => read.worker === MUTED_WORKER && read.issuedUs >= mutedAtUs && read.issuedUs < unmutedAtUs;
-    // A lost invalidation is served for at most BUS_STALENESS_BOUND_MS, and once that much
-    // has passed since the mute, the silence is known and every read goes to Redis. Both
-    // get the same allowance for stalls as every other read.
-    const silenceKnownUs = mutedAtUs + (BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS) * 1000;
-    const boundMs = (read: OperationRecord) =>
-      mutedRead(read) && read.issuedUs < silenceKnownUs ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS;
-    const report = checkCoherence(result.records, { boundMs });
-    const muted = checkCoherence(result.records.filter((record) => record.kind !== 'get' || mutedRead(record)), { boundMs });
-    console.log(
-      coherenceFiguresLine(`${BACKEND_UNDER_TEST}, 3 processes, one subscription muted`, report, {
-        'stale reads of the muted process while muted': muted.stalenessMs.length,
-        'their p99': `${quantile(muted.stalenessMs, 0.99).toFixed(1)} ms`,
-        'their max': `${(muted.stalenessMs[muted.stalenessMs.length - 1] ?? 0).toFixed(1)} ms`,
-        'subscriber bytes dropped': droppedBytes,
-        divergences: result.divergences.length,
-      }),
-    );
+  const result = await rig.runScenario({
+    keys: smallKeySpace(16, 6),
+    bursts: 3,
+    operations: 12_000,
+    ratePerSecond: 3000,
+    seed: 3,
+    mix: (worker) => (worker === MUTED_WORKER ? READ_ONLY_MIX : READ_HEAVY_MIX),
+    duringBurst: async (burst) => {
+      if (burst !== MUTED_BURST) return;
+      await sleep(MUTE_AFTER_MS);
+      proxy.muteSubscribers();
+      mutedAtUs = monotonicNowUs();
+    },
+    // The muted burst's convergence check ran with the mute on; the next burst runs with the bus back.
+    afterBurst: async (burst) => {
+      if (burst !== MUTED_BURST) return;
+      droppedBytes = proxy.droppedSubscriberBytes;
+      proxy.unmuteSubscribers();
+      unmutedAtUs = monotonicNowUs();
+    },
+  });
+  const mutedRead = (read: OperationRecord) => read.worker === MUTED_WORKER && read.issuedUs >= mutedAtUs && read.issuedUs < unmutedAtUs;
+  // A lost invalidation is served for at most BUS_STALENESS_BOUND_MS, and once that much
+  // has passed since the mute, the silence is known and every read goes to Redis. Both
+  // get the same allowance for stalls as every other read.
+  const silenceKnownUs = mutedAtUs + (BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS) * 1000;
+  const boundMs = (read: OperationRecord) =>
+    mutedRead(read) && read.issuedUs < silenceKnownUs ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS;
+  const muted = checkCoherence(result.records.filter((record) => record.kind !== 'get' || mutedRead(record)), { boundMs });
+  const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, one subscription muted`, result, {
+    boundMs,
+    figures: {
+      'stale reads of the muted process while muted': muted.stalenessMs.length,
+      'their p99': `${quantile(muted.stalenessMs, 0.99).toFixed(1)} ms`,
+      'their max': `${(muted.stalenessMs[muted.stalenessMs.length - 1] ?? 0).toFixed(1)} ms`,
+      'subscriber bytes dropped': droppedBytes,
+    },
+  });
 
-    expect(droppedBytes).toBeGreaterThan(0);
-    expect(describeViolations(report.examples, result.records[0].issuedUs)).toBe('');
-    expect(report.violations).toBe(0);
-    expect(result.divergences).toEqual([]);
-    expect(result.thrown).toEqual([]);
-    expect(result.unhandledRejections).toBe(0);
-  } finally {
-    await fleet.stop();
-  }
+  expect(droppedBytes).toBeGreaterThan(0);
+  expectCoherent(report, result);
 }, 150_000);

@@ -1,11 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import { RedisTestServer } from '../helpers/redis-server';
-import { BACKEND_UNDER_TEST, STORE_PREFIX, workerEnv } from './coherence/coherence-env';
-import { CoherenceFleet } from './coherence/coherence-fleet';
+import { BACKEND_UNDER_TEST, STORE_PREFIX } from './coherence/coherence-env';
 import { type Divergence, findDivergences } from './coherence/convergence-check';
 import { quantile } from './coherence/coherence-figures';
 import { monotonicNowUs, type KeyReadings, type OperationRecord } from './coherence/operation-log';
+import { standaloneRig } from './coherence/standalone-rig';
 import { readStoredValues } from './coherence/stored-values';
 import { type KeySpace, READ_ONLY_MIX } from './coherence/workload';
 
@@ -26,21 +24,7 @@ const ALL = [...WRITTEN, ...WARM];
 const WRITER_KEYS: KeySpace = { valueKeys: ALL, counterKeys: [], writableValueKeys: WRITTEN };
 const READER_KEYS: KeySpace = { valueKeys: ALL, counterKeys: [] };
 
-let server: RedisTestServer;
-let raw: Redis;
-let fleet: CoherenceFleet | undefined;
-
-beforeAll(async () => {
-  server = await RedisTestServer.start();
-  raw = new Redis({ host: server.host, port: server.port, lazyConnect: true });
-  await raw.connect();
-});
-afterAll(async () => {
-  server?.resume();
-  await fleet?.stop();
-  raw?.disconnect();
-  await server?.stop();
-});
+const rig = standaloneRig();
 
 /** A reading agrees with Redis if every value it holds is one Redis held just before or just after it was taken. */
 function disagreements(readings: KeyReadings[], before: KeyReadings, after: KeyReadings): Divergence[] {
@@ -49,9 +33,9 @@ function disagreements(readings: KeyReadings[], before: KeyReadings, after: KeyR
 }
 
 it('Redis hung for 3 s under load: no call throws or outlasts the bound, warm keys keep answering from L1, and every process agrees with Redis within 2 s of its return', async () => {
-  const env = workerEnv(server.env(), BACKEND_UNDER_TEST, { REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) });
-  fleet = await CoherenceFleet.start([env, env]);
-  await raw.mset(Object.fromEntries(ALL.map((key, n) => [STORE_PREFIX + key, JSON.stringify({ w: -1, n })])));
+  const env = rig.workerEnv(BACKEND_UNDER_TEST, { REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) });
+  const fleet = await rig.startFleet([env, env]);
+  await rig.raw.mset(Object.fromEntries(ALL.map((key, n) => [STORE_PREFIX + key, JSON.stringify({ w: -1, n })])));
   // Twice: the first read fills L1 from Redis, the second shows it answered.
   await fleet.readAll(ALL);
   const warm = await fleet.readAll(ALL);
@@ -67,10 +51,10 @@ it('Redis hung for 3 s under load: no call throws or outlasts the bound, warm ke
     keys: worker === 0 ? WRITER_KEYS : READER_KEYS,
   }));
   await sleep(HANG_AFTER_MS);
-  server.pause();
+  rig.server.pause();
   const hungAtUs = monotonicNowUs();
   await sleep(HUNG_MS);
-  server.resume();
+  rig.server.resume();
   const backAtUs = monotonicNowUs();
   await fleet.halt();
   const outcomes = await bursts;
@@ -78,9 +62,9 @@ it('Redis hung for 3 s under load: no call throws or outlasts the bound, warm ke
   let agreedAfterMs: number | undefined;
   let lastDisagreements: Divergence[] = [];
   while ((monotonicNowUs() - backAtUs) / 1000 < CONVERGE_WITHIN_MS) {
-    const before = await readStoredValues(raw, STORE_PREFIX, ALL);
+    const before = await readStoredValues(rig.raw, STORE_PREFIX, ALL);
     const readings = await fleet.readAll(ALL);
-    const after = await readStoredValues(raw, STORE_PREFIX, ALL);
+    const after = await readStoredValues(rig.raw, STORE_PREFIX, ALL);
     lastDisagreements = disagreements(readings, before, after);
     if (lastDisagreements.length === 0) {
       agreedAfterMs = (monotonicNowUs() - backAtUs) / 1000;
@@ -90,7 +74,7 @@ it('Redis hung for 3 s under load: no call throws or outlasts the bound, warm ke
   }
   // Nothing writes any more: from here on the agreement must be exact and stay.
   await sleep(500);
-  const finalDivergences = findDivergences(await fleet.readAll(ALL), await readStoredValues(raw, STORE_PREFIX, ALL));
+  const finalDivergences = findDivergences(await fleet.readAll(ALL), await readStoredValues(rig.raw, STORE_PREFIX, ALL));
 
   const records: OperationRecord[] = outcomes.flatMap((outcome) => outcome.records);
   const latencies = records.map((record) => (record.ackedUs - record.issuedUs) / 1000).sort((a, b) => a - b);

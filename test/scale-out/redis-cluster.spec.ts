@@ -46,6 +46,33 @@ describe('GraphTokenService on a Redis Cluster', () => {
   }, 120_000);
 });
 
+describe('CACHE_VALUE_FORMAT=django on a Redis Cluster', () => {
+  let app: INestApplication;
+  let cache: CacheManagerService;
+  let raw: Cluster;
+
+  beforeAll(async () => {
+    app = await createCacheApp({ ...cluster.env(), CACHE_KEY_PREFIX: 'pickled', CACHE_VALUE_FORMAT: 'django', REDIS_COMMAND_TIMEOUT_MS: '2000' });
+    cache = app.get(CacheManagerService);
+    raw = await rawClusterClient(cluster.seeds);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await raw?.quit();
+  });
+
+  it('setMany and getMany carry pickle bytes unchanged over keys in many slots, with and without a timeout', async () => {
+    const entries = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`bin:${i}`, { i, raw: Buffer.from([0x80, 0xff, i]), text: `ü${i}` }]));
+    for (const timeout of [null, 60]) {
+      expect(await cache.setMany(entries, timeout)).toBe(true);
+      expect(await cache.getMany(Object.keys(entries))).toStrictEqual(entries);
+      expect(await cache.get('bin:7')).toStrictEqual(entries['bin:7']);
+    }
+    expect(new Set(Object.keys(entries).map((key) => calculateSlot(`pickled:1:${key}`))).size).toBeGreaterThan(30);
+    expect((await raw.getBuffer('pickled:1:bin:7'))![0]).toBe(0x80);
+  });
+});
+
 describe('ideagraph-cache on a Redis Cluster', () => {
   let app: INestApplication;
   let cache: CacheManagerService;

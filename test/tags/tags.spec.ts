@@ -1,33 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
-import Redis from 'ioredis';
-import { CacheKeyError, CacheManagerService } from '../../src';
-import { RedisTestServer } from '../helpers/redis-server';
-import { createCacheApp } from '../helpers/test-app';
+import { CacheKeyError } from '../../src';
+import { redisAppFixture } from '../helpers/redis-app-fixture';
 
-let redis: RedisTestServer;
-let raw: Redis;
-const apps: INestApplication[] = [];
-beforeAll(async () => {
-  redis = await RedisTestServer.start();
-  raw = new Redis(redis.port, '127.0.0.1');
-});
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-  await raw.flushall();
-});
-afterAll(async () => {
-  raw.disconnect();
-  await redis.stop();
-});
-
-async function cacheOn(backend: 'locmem' | 'redis' | 'hybrid', env: Record<string, string> = {}): Promise<CacheManagerService> {
-  const app = await createCacheApp({ ...(backend === 'locmem' ? {} : redis.env()), CACHE_BACKEND: backend, REDIS_COMMAND_TIMEOUT_MS: '2000', ...env });
-  apps.push(app);
-  const cache = app.get(CacheManagerService);
-  const deadline = Date.now() + 5000;
-  while (backend === 'hybrid' && !cache.getStats().tiers!.bus.live && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-  return cache;
-}
+const fixture = redisAppFixture();
+const { cacheOn } = fixture;
 
 describe.each(['locmem', 'redis', 'hybrid'] as const)('tags on %s', (backend) => {
   it('invalidateTags makes every entry carrying one of the tags a miss, and leaves the others', async () => {
@@ -78,10 +53,10 @@ describe('tags as stored', () => {
     const cache = await cacheOn('redis');
     await cache.set('plain', { a: 1 });
     await cache.set('tagged', { a: 2 }, 60, { tags: ['x'] });
-    expect(await raw.get(':1:plain')).toBe('{"a":1}');
-    const version = await raw.get(':1:~tag:x');
+    expect(await fixture.raw.get(':1:plain')).toBe('{"a":1}');
+    const version = await fixture.raw.get(':1:~tag:x');
     expect(version).toMatch(/^"[\w-]+"$/);
-    const stored = (await raw.get(':1:tagged'))!;
+    const stored = (await fixture.raw.get(':1:tagged'))!;
     const [header, value] = stored.slice('~ige:'.length).split('\n');
     expect(stored.startsWith('~ige:')).toBe(true);
     expect(JSON.parse(header)).toEqual({ b: expect.any(Number), f: expect.any(Number), s: expect.any(Number), t: { x: version } });
@@ -91,18 +66,18 @@ describe('tags as stored', () => {
   it('a tag version that is gone (evicted, cleared) invalidates its entries rather than resurrecting them', async () => {
     const cache = await cacheOn('redis');
     await cache.set('tagged', 1, 60, { tags: ['x'] });
-    await raw.del(':1:~tag:x');
+    await fixture.raw.del(':1:~tag:x');
     expect(await cache.get('tagged')).toBeUndefined();
   });
 
   it('a failed invalidation is made good by the recovery once Redis answers: the tagged entry is never served again', async () => {
     const cache = await cacheOn('redis', { REDIS_COMMAND_TIMEOUT_MS: '200' });
     await cache.set('tagged', 1, 600, { tags: ['x'] });
-    redis.pause();
+    fixture.redis.pause();
     try {
       expect(await cache.invalidateTags(['x'])).toBe(false);
     } finally {
-      redis.resume();
+      fixture.redis.resume();
     }
     const deadline = Date.now() + 5000;
     while (cache.getStats().recovery.pending > 0 && Date.now() < deadline) {

@@ -1,50 +1,18 @@
-import type { INestApplication } from '@nestjs/common';
-import Redis from 'ioredis';
-import { CacheManagerService } from '../../src';
-import { RedisTestServer } from '../helpers/redis-server';
-import { createCacheApp } from '../helpers/test-app';
+import type { CacheManagerService } from '../../src';
+import { redisAppFixture } from '../helpers/redis-app-fixture';
+import { until } from '../helpers/until';
 
 /**
  * The hybrid backend in one process, on a real redis-server: two apps stand for two
  * processes (each has its own L1 and its own bus subscriber). The fleet of real processes
  * is test/hybrid.
  */
-let redis: RedisTestServer;
-let raw: Redis;
-const apps: INestApplication[] = [];
-
-beforeAll(async () => {
-  redis = await RedisTestServer.start();
-  raw = new Redis(redis.port, '127.0.0.1');
-});
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-  await raw.flushall();
-});
-afterAll(async () => {
-  raw.disconnect();
-  await redis.stop();
-});
-
-async function hybrid(env: Record<string, string> = {}): Promise<CacheManagerService> {
-  const app = await createCacheApp({ ...redis.env(), CACHE_BACKEND: 'hybrid', REDIS_COMMAND_TIMEOUT_MS: '2000', ...env });
-  apps.push(app);
-  const cache = app.get(CacheManagerService);
-  await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live');
-  return cache;
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, limitMs = 5000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`waited ${limitMs} ms for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const fixture = redisAppFixture();
+const hybrid = (env: Record<string, string> = {}) => fixture.cacheOn('hybrid', env);
 
 /** Calls Redis executed, by command name, from INFO commandstats. */
 async function commandCounts(): Promise<Record<string, number>> {
-  const info = await raw.info('commandstats');
+  const info = await fixture.raw.info('commandstats');
   return Object.fromEntries([...info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map(([, name, calls]) => [name, Number(calls)]));
 }
 
@@ -61,6 +29,16 @@ function delta(before: Record<string, number>, after: Record<string, number>): R
 /** Waits until `cache` heard of `count` invalidations: a read sent before its message arrived would not fill L1. */
 function heard(cache: CacheManagerService, count: number): Promise<void> {
   return until(() => cache.getStats().tiers!.bus.received >= count, `${count} bus messages`);
+}
+
+/** Two processes: the first writes `key`, the second heard of it and read it once, so its L1 holds it. */
+async function heldByTheOther(key: string, value: unknown, timeout: number, readerEnv: Record<string, string> = {}): Promise<[CacheManagerService, CacheManagerService]> {
+  const writer = await hybrid();
+  const reader = await hybrid(readerEnv);
+  await writer.set(key, value, timeout);
+  await heard(reader, 1);
+  expect(await reader.get(key)).toEqual(value);
+  return [writer, reader];
 }
 
 describe('hybrid backend, one process', () => {
@@ -92,13 +70,9 @@ describe('hybrid backend, one process', () => {
   });
 
   it('an L1 entry never outlives its Redis TTL', async () => {
-    const writer = await hybrid();
-    const reader = await hybrid({ CACHE_L1_TIMEOUT: '600' });
-    await writer.set('short', 'v', 1);
-    await heard(reader, 1);
-    expect(await reader.get('short')).toBe('v');
+    const [, reader] = await heldByTheOther('short', 'v', 1, { CACHE_L1_TIMEOUT: '600' });
     expect(reader.getStats().tiers!.l1Entries).toBe(1);
-    await until(async () => (await raw.exists(':1:short')) === 0, 'Redis to expire the key');
+    await until(async () => (await fixture.raw.exists(':1:short')) === 0, 'Redis to expire the key');
     expect(await reader.get('short')).toBeUndefined();
   });
 
@@ -107,7 +81,7 @@ describe('hybrid backend, one process', () => {
     await cache.set('outside', 1, 300);
     expect(await cache.get('outside')).toBe(1);
     // No invalidation travels for a write that bypasses the cache: L1 answers until it times out.
-    await raw.set(':1:outside', '2', 'KEEPTTL');
+    await fixture.raw.set(':1:outside', '2', 'KEEPTTL');
     expect(await cache.get('outside')).toBe(1);
     await until(async () => (await cache.get('outside')) === 2, 'L1 to time out', 3000);
   });
@@ -124,11 +98,7 @@ describe('hybrid backend, one process', () => {
       ['clear', (cache) => cache.clear(), undefined],
     ];
     it.each(cases)('%s', async (_name, write, expected) => {
-      const a = await hybrid();
-      const b = await hybrid();
-      await a.set('k', 'old', 300);
-      await heard(b, 1);
-      expect(await b.get('k')).toBe('old');
+      const [a, b] = await heldByTheOther('k', 'old', 300);
       expect(await b.get('k')).toBe('old');
       const l1HitsBefore = b.getStats().tiers!.l1Hits;
       await write(a);
@@ -138,23 +108,15 @@ describe('hybrid backend, one process', () => {
     });
 
     it('incr', async () => {
-      const a = await hybrid();
-      const b = await hybrid();
-      await a.set('n', 5, 300);
-      await heard(b, 1);
-      expect(await b.get('n')).toBe(5);
+      const [a, b] = await heldByTheOther('n', 5, 300);
       expect(await a.incr('n', 2)).toBe(7);
       await until(async () => (await b.get('n')) === 7, 'b to see 7', 2000);
     });
 
     it('touch: no L1 keeps an entry longer than its new TTL', async () => {
-      const a = await hybrid();
-      const b = await hybrid({ CACHE_L1_TIMEOUT: '600' });
-      await a.set('t', 'v', 300);
-      await heard(b, 1);
-      expect(await b.get('t')).toBe('v');
+      const [a, b] = await heldByTheOther('t', 'v', 300, { CACHE_L1_TIMEOUT: '600' });
       expect(await a.touch('t', 1)).toBe(true);
-      await until(async () => (await raw.exists(':1:t')) === 0, 'Redis to expire the key');
+      await until(async () => (await fixture.raw.exists(':1:t')) === 0, 'Redis to expire the key');
       expect(await b.get('t')).toBeUndefined();
     });
   });
@@ -178,7 +140,7 @@ describe('hybrid backend, one process', () => {
     const hits = b.getStats().tiers!.l1Hits;
     expect(await b.getMany(['x', 'y', 'z'])).toEqual({ x: 1, y: 2, z: 3 });
     expect(b.getStats().tiers!.l1Hits).toBe(hits + 3);
-    expect(await raw.pttl(':1:y')).toBeGreaterThan(0);
+    expect(await fixture.raw.pttl(':1:y')).toBeGreaterThan(0);
   });
 
   it('a lost bus (CLIENT KILL TYPE pubsub): reads skip L1 until it is heard again, and L1 then starts empty', async () => {
@@ -186,9 +148,9 @@ describe('hybrid backend, one process', () => {
     await cache.set('k', 'old', 300);
     expect(await cache.get('k')).toBe('old');
     // A write this process never hears of, as if its message was lost while the bus was down.
-    await raw.set(':1:k', JSON.stringify('new'), 'KEEPTTL');
+    await fixture.raw.set(':1:k', JSON.stringify('new'), 'KEEPTTL');
     expect(await cache.get('k')).toBe('old');
-    await raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await fixture.raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await until(() => cache.getStats().tiers!.bus.outages === 1, 'the bus to be lost');
     await until(() => cache.getStats().tiers!.bus.live, 'the bus to be heard again');
     expect(await cache.get('k')).toBe('new');
@@ -201,7 +163,7 @@ describe('hybrid backend, one process', () => {
     await heard(b, 1);
     expect(await b.get('kept')).toBe('old');
     expect(await a.get('written')).toBe('old');
-    await redis.kill();
+    await fixture.redis.kill();
     try {
       await until(() => !a.getStats().tiers!.bus.live && !b.getStats().tiers!.bus.live, 'both buses to be lost');
       expect(await b.get('kept')).toBe('old');
@@ -210,7 +172,7 @@ describe('hybrid backend, one process', () => {
       // What a failed write replaced is not served, not even as stale-if-error.
       expect(await a.get('written')).toBeUndefined();
     } finally {
-      await redis.restart();
+      await fixture.redis.restart();
     }
     await until(() => a.getStats().recovery.pending === 0 && a.getStats().tiers!.bus.live && b.getStats().tiers!.bus.live, 'recovery and both buses', 10_000);
     // Redis kept nothing (no persistence); the recovery delete and the fresh L1s agree on a miss.

@@ -1,3 +1,4 @@
+import { startAll } from '../../helpers/start-all';
 import type { BurstOutcome, CallerBurst } from './caller-protocol';
 import { CallerProcess } from './caller-process';
 
@@ -13,13 +14,8 @@ export class CallerFleet {
   static async start(size: number, env: Record<string, string>): Promise<CallerFleet> {
     // The first process fills the transpile cache, so the others start in a fraction of the time.
     const first = await CallerProcess.start(0, env);
-    const rest = await Promise.allSettled(Array.from({ length: size - 1 }, (_, n) => CallerProcess.start(n + 1, env)));
-    const workers = [first, ...rest.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))];
-    const failure = rest.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failure) {
-      await Promise.all(workers.map((worker) => worker.stop()));
-      throw failure.reason;
-    }
+    const rest = Array.from({ length: size - 1 }, (_, n) => CallerProcess.start(n + 1, env));
+    const workers = await startAll([Promise.resolve(first), ...rest], (worker) => worker.stop());
     return new CallerFleet(workers);
   }
 

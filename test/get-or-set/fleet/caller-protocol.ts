@@ -33,22 +33,13 @@ export interface BurstOutcome {
   lastAnswerAt: number;
 }
 
-/** Parent to worker, over the IPC channel of `child_process.fork`. */
+/** Parent to worker, over the IPC channel of `child_process.fork`, besides 'close' (test/helpers/worker-ipc.ts). */
 export type CallerCommand =
   | { id: number; type: 'burst'; burst: CallerBurst }
   /** Ends the factory of `key` that waits for the parent ({ kind: 'parent' }). */
-  | { type: 'finish-factory'; key: string }
-  | { id: number; type: 'close' };
+  | { type: 'finish-factory'; key: string };
 
-/** Worker to parent. `id` is that of the command answered. */
+/** Worker to parent, besides 'ready', 'closed' and 'failed'. `id` is that of the command answered. */
 export type CallerReply =
-  | { type: 'ready' }
-  | { type: 'startup-failed'; error: string }
   | { type: 'factory-started'; worker: number; key: string; at: number }
-  | { id: number; type: 'burst-done'; outcome: BurstOutcome }
-  | { id: number; type: 'closed' }
-  | { id: number; type: 'failed'; error: string };
-
-/** How the parent tells the worker who it is and how to configure its cache. */
-export const WORKER_ENV_VARIABLE = 'FLEET_CALLER_ENV';
-export const WORKER_INDEX_VARIABLE = 'FLEET_CALLER_INDEX';
+  | { id: number; type: 'burst-done'; outcome: BurstOutcome };

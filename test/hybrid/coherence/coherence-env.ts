@@ -17,9 +17,12 @@ export const BACKEND_UNDER_TEST = 'hybrid';
 
 /**
  * How stale a read may be online, in ms. An invalidation reaches the other processes in
- * under a millisecond on loopback (the median stale read); with two spec files, their
- * workers and servers sharing 2 cores, the worst stale read measured was under 100 ms.
- * The rest is room for event-loop stalls. The convergence check after each burst has no
- * bound: it is exact.
+ * under a millisecond on loopback (the median stale read), and the bench measures p99
+ * under 3 ms. But a worker whose event loop is starved cannot read its subscriber socket:
+ * with two spec files, their workers and servers on 2 shared cores, stale reads of up to
+ * about 1 s were measured under heavy load, with the code unchanged. This bound is about
+ * coherence, not speed: well under the documented worst case (BUS_STALENESS_BOUND_MS, 2 s),
+ * and a lost invalidation stays stale far longer (CACHE_L1_TIMEOUT). The convergence check
+ * after each burst has no bound: it is exact.
  */
-export const ONLINE_BOUND_MS = 250;
+export const ONLINE_BOUND_MS = 1000;

@@ -1,3 +1,4 @@
+import { startAll } from '../../helpers/start-all';
 import type { BurstRequest } from './burst-request';
 import type { BurstOutcome, KeyReadings } from './operation-log';
 import { WorkerProcess } from './worker-process';
@@ -11,13 +12,7 @@ export class CoherenceFleet {
 
   /** One worker per environment, started in parallel. */
   static async start(envs: Record<string, string>[]): Promise<CoherenceFleet> {
-    const started = await Promise.allSettled(envs.map((env, index) => WorkerProcess.start(index, env)));
-    const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failure) {
-      await Promise.all(workers.map((worker) => worker.stop()));
-      throw failure.reason;
-    }
+    const workers = await startAll(envs.map((env, index) => WorkerProcess.start(index, env)), (worker) => worker.stop());
     return new CoherenceFleet(workers);
   }
 

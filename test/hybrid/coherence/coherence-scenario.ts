@@ -4,7 +4,7 @@ import type { CoherenceFleet } from './coherence-fleet';
 import { type Divergence, findDivergences } from './convergence-check';
 import type { OperationRecord } from './operation-log';
 import { readStoredValues } from './stored-values';
-import { allKeys, type KeySpace, type OperationMix, READ_HEAVY_MIX } from './workload';
+import { allKeys, type KeySpace, type OperationMix, READ_HEAVY_MIX, smallKeySpace } from './workload';
 
 /**
  * How long every worker stays idle before the convergence reads: a little over the time
@@ -12,6 +12,9 @@ import { allKeys, type KeySpace, type OperationMix, READ_HEAVY_MIX } from './wor
  * staleness of stale reads on a loaded 2-core machine).
  */
 export const QUIET_MS = 200;
+
+/** The long runs: per worker, 4 bursts of 8500 operations at 3000 a second; 102,000 operations with 3 workers. */
+export const LONG_RUN = { keys: smallKeySpace(16, 6), bursts: 4, operations: 8500, ratePerSecond: 3000 } as const;
 
 export interface CoherenceScenario {
   fleet: CoherenceFleet;

@@ -1,4 +1,4 @@
-import { seededRandom } from './seeded-random';
+import { seededRandom } from '../../helpers/seeded-random';
 
 /**
  * The keys a burst works on. Counters are kept apart from value keys: an incr on a key

@@ -1,0 +1,66 @@
+import { CacheValueError } from '../../service/cache.errors';
+import type { ValueFormat } from '../value-format';
+import { NOT_STORABLE } from '../value-codec';
+import { PickleRefusal, refuse } from './pickle-refusal';
+import { readPickle } from './pickle-reader';
+import { writePickle } from './pickle-writer';
+import { parsePythonIntText, PYTHON_MAX_STR_DIGITS } from './python-int';
+
+const PICKLE_PROTO = 0x80;
+const NOT_LATIN1 = /[^\x00-\xff]/;
+
+/**
+ * CACHE_VALUE_FORMAT=django: values as Django's RedisCache stores them, so both read each
+ * other's entries. Integers are plain decimal text (Django's RedisSerializer skips pickling
+ * for `int`, so INCRBY works on them); everything else is a pickle, protocol 5, of the
+ * equal Python value. Stored texts are bytes, one character per byte (latin1).
+ *
+ * Reading is the security boundary: a pickle is a program for Python's unpickler, and
+ * anyone who can write to Redis chooses it. readPickle interprets a small data-only subset
+ * and refuses the rest; a refused text is a miss, reported (by reason, never by content)
+ * through `onRefused`.
+ */
+export class DjangoValueFormat implements ValueFormat {
+  readonly maxBytesPerChar = 1;
+  readonly binary = true;
+
+  constructor(private readonly onRefused: (reason: string) => void) {}
+
+  encode(value: unknown): string {
+    if (value === undefined) throw new CacheValueError('undefined cannot be cached; store null for "no value"', 'UNSUPPORTED_TYPE');
+    if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
+    if (typeof value === 'bigint') {
+      const text = value.toString();
+      // Longer decimal text is more than Python's int() reads; a pickle carries any int.
+      if (text.replace('-', '').length <= PYTHON_MAX_STR_DIGITS) return text;
+    }
+    return writePickle(value).toString('latin1');
+  }
+
+  decode<T = unknown>(text: string): T | typeof NOT_STORABLE {
+    try {
+      return read(text) as T;
+    } catch (error) {
+      this.onRefused(error instanceof PickleRefusal ? error.message : 'a malformed pickle');
+      return NOT_STORABLE;
+    }
+  }
+
+  copy<T>(value: T): T {
+    return read(this.encode(value)) as T;
+  }
+
+  byteLength(text: string): number {
+    return text.length;
+  }
+}
+
+/** Django's RedisSerializer.loads: `int(data)` first, then `pickle.loads(data)`; ours reads the safe subset of the latter. */
+function read(text: string): unknown {
+  if (text.charCodeAt(0) !== PICKLE_PROTO) {
+    const integer = parsePythonIntText(text);
+    return integer !== undefined ? integer : refuse('neither a pickle nor an integer');
+  }
+  if (NOT_LATIN1.test(text)) refuse('text that is not bytes');
+  return readPickle(Buffer.from(text, 'latin1'));
+}

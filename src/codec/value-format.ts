@@ -1,0 +1,41 @@
+import type { CacheValueFormat } from '../config/cache-options';
+import { DjangoValueFormat } from './django/django-value-format';
+import { JSON_VALUE_FORMAT } from './json-value-format';
+import type { NOT_STORABLE } from './value-codec';
+
+/**
+ * How values become the text a store keeps, and back: the one place CACHE_VALUE_FORMAT
+ * is decided. The service and getOrSet's entries hold one of these, chosen once.
+ */
+export interface ValueFormat {
+  /** The stored text of `value`; CacheValueError for a value the format cannot hold. */
+  encode(value: unknown): string;
+  /** The value of stored text, or NOT_STORABLE (read as a miss) for text the format does not read. */
+  decode<T = unknown>(text: string): T | typeof NOT_STORABLE;
+  /** What a later read of `value` gives: a caller never shares an object with the cache. */
+  copy<T>(value: T): T;
+  /** Bytes the backend stores for `text`. */
+  byteLength(text: string): number;
+  /** The most bytes one character of stored text can take, so short texts skip counting. */
+  readonly maxBytesPerChar: number;
+  /** Stored text is bytes, one character per byte (latin1): whatever is put around it must stay within U+00FF. */
+  readonly binary: boolean;
+}
+
+/** The format CACHE_VALUE_FORMAT names. `onRefused` hears why stored text was not read (never the text itself). */
+export function createValueFormat(name: CacheValueFormat, onRefused: (reason: string) => void = () => undefined): ValueFormat {
+  switch (name) {
+    case 'json':
+      return JSON_VALUE_FORMAT;
+    case 'django':
+      return new DjangoValueFormat(onRefused);
+  }
+}
+
+/**
+ * True when stored texts are bytes carried one character per byte (latin1), which a
+ * Redis store must write and read as Buffers: ioredis would send a JS string as UTF-8.
+ */
+export function valueFormatCarriesBytes(name: CacheValueFormat): boolean {
+  return name === 'django';
+}

@@ -68,7 +68,7 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'CACHE_HEALTH_PATH', path: 'health.path', kind: { type: 'routePath' } },
   { env: 'CACHE_HEALTH_DETAILS', path: 'health.details', kind: { type: 'bool' } },
   { env: 'CACHE_METRICS_ENABLED', path: 'metrics.enabled', kind: { type: 'bool' } },
-  { env: 'CACHE_METRICS_PATH', path: 'metrics.path', kind: { type: 'string', nonEmpty: true } },
+  { env: 'CACHE_METRICS_PATH', path: 'metrics.path', kind: { type: 'routePath' } },
   { env: 'CACHE_OTEL_ENABLED', path: 'otel.enabled', kind: { type: 'bool' } },
   { env: 'CACHE_OTEL_KEYS', path: 'otel.includeKeys', kind: { type: 'bool' } },
   { env: 'GRAPH_TENANT_ID', path: 'graph.tenantId', kind: { type: 'string' }, emptyIsUnset: true },
@@ -123,7 +123,7 @@ export function describeAllowed(kind: SettingKind): string {
     case 'authorityUrl':
       return 'an https:// URL such as https://login.microsoftonline.com';
     case 'routePath':
-      return 'a route path such as health/cache: segments of letters, digits and - . _ ~ separated by /';
+      return 'a route path such as health/cache or metrics: segments of letters, digits and - . _ ~ separated by /';
   }
 }
 

@@ -100,7 +100,8 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
 
 /**
  * Unreserved URL characters only: `:`, `*`, `?` and `(` mean parameters or wildcards to
- * Nest's router, so a path with them would match more than the health route.
+ * Nest's router, so a path with them would take over routes of the app (the health and
+ * the metrics endpoint both use this rule).
  */
 const ROUTE_SEGMENT = /^[A-Za-z0-9._~-]+$/;
 

@@ -1,7 +1,7 @@
-import type { INestApplication } from '@nestjs/common';
+import { Controller, Get, Param, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CacheManagerService, GraphTokenService, IdeaGraphCacheModule } from '../../src';
+import { CacheConfigError, CacheManagerService, GraphTokenService, IdeaGraphCacheModule } from '../../src';
 import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { createHostApp } from './ecosystem-app';
 
@@ -10,6 +10,39 @@ describe('Prometheus endpoint', () => {
     const app = await createHostApp({ CACHE_BACKEND: 'locmem' });
     try {
       await request(app.getHttpServer()).get('/metrics').expect(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  @Controller('users')
+  class UsersController {
+    @Get(':id')
+    user(@Param('id') id: string): string {
+      return `user ${id}`;
+    }
+  }
+
+  it.each(['*', 'users/:id', 'users/*', '(.*)'])('a path with a route wildcard or parameter (%p) is refused at startup, and takes over no route', async (path) => {
+    const started = createHostApp({ CACHE_BACKEND: 'locmem', CACHE_METRICS_ENABLED: 'true', CACHE_METRICS_PATH: path }, { controllers: [UsersController] });
+    const error = await started.then(
+      async (app) => {
+        // Before the check, the app started and its own route answered with the metrics text.
+        const answer = await request(app.getHttpServer()).get('/users/7');
+        await app.close();
+        return new Error(`started; /users/7 answered ${JSON.stringify(answer.text.slice(0, 60))}`);
+      },
+      (refused: unknown) => refused,
+    );
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect((error as Error).message).toMatch(/CACHE_METRICS_PATH=.* is invalid: expected a route path/);
+  });
+
+  it('a plain metrics path leaves the routes of the app alone', async () => {
+    const app = await createHostApp({ CACHE_BACKEND: 'locmem', CACHE_METRICS_ENABLED: 'true', CACHE_METRICS_PATH: '/users/metrics/' }, { controllers: [UsersController] });
+    try {
+      expect((await request(app.getHttpServer()).get('/users/7').expect(200)).text).toBe('user 7');
+      expect((await request(app.getHttpServer()).get('/users/metrics').expect(200)).text).toContain('ideagraph_cache_hits_total');
     } finally {
       await app.close();
     }

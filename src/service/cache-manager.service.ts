@@ -5,7 +5,7 @@ import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { CACHE_OPTIONS } from '../module/cache.tokens';
 import type { CacheStats } from '../metrics/cache-stats';
-import { FleetLock } from '../fleet/fleet-lock';
+import { FleetLock, type LockStore } from '../fleet/fleet-lock';
 import { GetOrSetFlow, type Factory, type FleetPort } from '../get-or-set/get-or-set-flow';
 import { getOrSetMany, type ManyFactory } from '../get-or-set/get-or-set-many';
 import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
@@ -59,8 +59,14 @@ export class CacheManagerService {
     this.tagCheck = new TagCheck(guard, this.tagVersions);
     this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason));
     this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
+    // The fleet lock's keys are reserved (`~lock:`): it reaches them past the public checks.
+    const locks: LockStore = {
+      add: (key, value, timeout) => this.addChecked(key, value, timeout),
+      get: <T>(key: string) => this.readChecked<T, undefined>(key, undefined),
+      deleteIfEquals: (key, expected) => this.deleteIfEqualsChecked(key, expected),
+    };
     this.fleet = {
-      tryLock: (key, ttlMs) => new FleetLock(this, fleetLockKey(key), ttlMs).tryAcquire(),
+      tryLock: (key, ttlMs) => new FleetLock(locks, fleetLockKey(key), ttlMs).tryAcquire(),
       feed: guard.store.changeFeed,
       storeKey: (key) => this.keyPrefix + key,
     };
@@ -99,6 +105,10 @@ export class CacheManagerService {
   /** Stores only if the key is absent (SET NX on Redis); true if it stored. */
   async add(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
     assertValidKey(key);
+    return this.addChecked(key, value, timeout);
+  }
+
+  private async addChecked(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
     const text = this.encode(value);
     if (ttlMs === 0) return false;
@@ -132,6 +142,10 @@ export class CacheManagerService {
    */
   async deleteIfEquals(key: string, expected: unknown): Promise<boolean> {
     assertValidKey(key);
+    return this.deleteIfEqualsChecked(key, expected);
+  }
+
+  private async deleteIfEqualsChecked(key: string, expected: unknown): Promise<boolean> {
     const text = this.encode(expected);
     const storeKey = this.keyPrefix + key;
     const deleted = await this.guard.run('deleteIfEquals', storeKey, (store) => store.deleteIfEquals(storeKey, text), false);
@@ -322,6 +336,10 @@ export class CacheManagerService {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.readChecked(key, onMiss);
+  }
+
+  private readChecked<T, M>(key: string, onMiss: M): Promise<T | M> {
     const storeKey = this.keyPrefix + key;
     // A mapping may answer a promise (a tagged entry's check): the read's promise adopts it.
     return this.guard.read<string | null | undefined, T | M | Promise<T | M>>('get', storeKey, (store) => store.get(storeKey), (text) => {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { logText } from '../common/log-text';
 import { NOT_STORABLE, setOwn } from '../codec/value-codec';
 import { createValueFormat, type ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
@@ -40,7 +41,7 @@ export interface WriteOptions {
 export class CacheManagerService {
   private readonly logger = new Logger('IdeaGraphCache');
   private readonly keyPrefix: string;
-  private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
+  private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0, keylessCalls: 0 };
   private readonly flow: GetOrSetFlow;
   private readonly entries: StoredEntries;
   private readonly tagVersions: TagVersions;
@@ -312,6 +313,16 @@ export class CacheManagerService {
       ...(this.guard.store.tierStats ? { tiers: this.guard.store.tierStats() } : {}),
       latency: this.guard.latencies.summaries(),
     };
+  }
+
+  /**
+   * @internal A decorated call that ran without the cache because no key could be made
+   * from its arguments (decorators.md): counted, and logged throttled per method. The
+   * reason can hold a caller's text, so it is escaped and shortened.
+   */
+  noteKeylessCall(where: string, reason: string): void {
+    this.counters.keylessCalls++;
+    this.guard.faultLog.throttledWarn(`keyless-call ${where}`, () => `${where}: no cache key for this call (${logText(reason, 200)}); the method ran without the cache`);
   }
 
   /** Which backend is in use and how it is addressed, as IdeaGraph's get_backend_info; never a password. */

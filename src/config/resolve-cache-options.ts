@@ -1,3 +1,4 @@
+import { hideUserInfo } from '../common/redact-secrets';
 import { CacheConfigError } from './cache-config.error';
 import { defaultCacheOptions } from './cache-defaults';
 import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from './cache-options';
@@ -60,7 +61,7 @@ export function readEnvSetting(rule: SettingRule, raw: unknown): SettingRead {
   if (text === '' && rule.emptyIsUnset) return undefined;
   const outcome = typeof raw === 'string' ? parseEnvText(rule.kind, text) : checkTyped(rule.kind, raw);
   if (outcome.ok) return { value: outcome.value };
-  return { problem: `${rule.env}=${quote(rule, text)} is invalid: ${refusal(rule, outcome)}` };
+  return { problem: `${rule.env}=${outcome.hideValue ? '<hidden>' : quote(rule, text)} is invalid: ${refusal(rule, outcome)}` };
 }
 
 /** Reads one setting from an option given in code. */
@@ -68,7 +69,7 @@ export function readOptionSetting(rule: SettingRule, value: unknown): SettingRea
   if (value === undefined) return undefined;
   const outcome = checkTyped(rule.kind, value);
   if (outcome.ok) return { value: outcome.value };
-  const shown = rule.secret ? '<hidden>' : safeJson(value);
+  const shown = rule.secret || outcome.hideValue ? '<hidden>' : safeJson(value);
   return { problem: `${rule.path} (${rule.env})=${shown} is invalid: ${refusal(rule, outcome)}` };
 }
 
@@ -97,11 +98,6 @@ function safeJson(value: unknown): string {
   } catch {
     return hideUserInfo(String(value));
   }
-}
-
-/** A URL in a setting that is not a secret may still carry one (`https://user:password@host`): never echo it. */
-function hideUserInfo(text: string): string {
-  return text.replace(/(\/\/)[^/?#@\s"]*@/g, '$1<hidden>@');
 }
 
 function getPath(source: object, path: string): unknown {

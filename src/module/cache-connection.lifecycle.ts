@@ -32,8 +32,11 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
     try {
       await withinMs(store.connect(), this.options.redis.connectTimeoutMs);
     } catch (error) {
+      // Through the fault log's redaction: the target and the fault can carry a URL's password.
       this.logger.warn(
-        `Redis at ${target} is not reachable (${this.guard.lastFault ?? classifyFault(error)}); the app runs on, every cache call gets its fallback and /health/cache answers 503 until Redis answers`,
+        this.guard.faultLog.redact(
+          `Redis at ${target} is not reachable (${this.guard.lastFault ?? classifyFault(error)}); the app runs on, every cache call gets its fallback and /health/cache answers 503 until Redis answers`,
+        ),
       );
     }
   }
@@ -52,7 +55,9 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
     }
     await this.guard.close();
     throw new Error(
-      `CACHE_REDIS_REQUIRED=true but Redis at ${target} did not answer within ${REQUIRED_REDIS_WAIT_MS / 1000} s (${this.guard.lastFault ?? classifyFault(lastError)})`,
+      this.guard.faultLog.redact(
+        `CACHE_REDIS_REQUIRED=true but Redis at ${target} did not answer within ${REQUIRED_REDIS_WAIT_MS / 1000} s (${this.guard.lastFault ?? classifyFault(lastError)})`,
+      ),
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { redactSecrets } from '../common/redact-secrets';
+import { hideUrlUserInfo, redactSecrets } from '../common/redact-secrets';
 
 interface KindWindow {
   windowStart: number;
@@ -80,6 +80,6 @@ export class FaultLog {
   }
 
   redact(text: string): string {
-    return redactSecrets(text, this.secrets);
+    return redactSecrets(hideUrlUserInfo(text), this.secrets);
   }
 }

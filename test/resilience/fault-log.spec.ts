@@ -80,4 +80,15 @@ describe('FaultLog', () => {
     log.warn('password hunter2-secret rejected');
     expect(out.lines.map((l) => l.text)).toEqual(['AUTH <redacted> failed for ab', 'password <redacted> rejected']);
   });
+
+  it('hides the password of a URL in a fault (a host name mistyped as a URL reaches getaddrinfo)', () => {
+    const out = new Lines();
+    const log = new FaultLog(out, [], 5000);
+    log.fault('connect', () => 'connect failed: getaddrinfo ENOTFOUND redis://:s3cr%2Ft@cache.internal');
+    log.warn('Redis at redis://app:s3cr/t@cache.internal:6379 is not reachable');
+    expect(out.lines.map((line) => line.text)).toEqual([
+      'connect failed: getaddrinfo ENOTFOUND redis://<hidden>@cache.internal',
+      'Redis at redis://<hidden>@cache.internal:6379 is not reachable',
+    ]);
+  });
 });

@@ -25,6 +25,23 @@ export function logText(text: unknown, maxChars = LOG_TEXT_MAX_CHARS): string {
   return `"${escaped}"${omitted > 0 ? `... (${omitted} more characters)` : ''}`;
 }
 
+/** Control and format characters, separators and lone surrogates: what could break a line or hide part of it. */
+const LINE_BREAKING = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu;
+
+/** Longest log line written whole; a longer one is cut, with the count of characters left out. */
+export const LOG_LINE_MAX_CHARS = 2000;
+
+/**
+ * A whole log line whose parts may carry foreign text (an upstream error message, a
+ * server's error reply): made one line, by the escapes of logText, and cut to `maxChars`.
+ * A last guard for lines assembled elsewhere; a value known to be foreign goes through
+ * logText where it is put into the line.
+ */
+export function logLine(line: string, maxChars = LOG_LINE_MAX_CHARS): string {
+  const escaped = line.replace(LINE_BREAKING, (unsafe) => `\\u${unsafe.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped.length > maxChars ? `${escaped.slice(0, maxChars)}... (${escaped.length - maxChars} more characters)` : escaped;
+}
+
 function printable(value: unknown): string {
   try {
     return String(value);

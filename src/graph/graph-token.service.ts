@@ -24,6 +24,7 @@ const POLL_MAX_MS = 200;
 const REFRESH_RETRY_MS = 2000;
 /** The same cache-entry problem is logged at most this often. */
 const PROBLEM_LOG_INTERVAL_MS = 60_000;
+const MAX_REMEMBERED_PROBLEMS = 100;
 
 type Mode = 'cold' | 'refresh' | 'force';
 
@@ -310,6 +311,9 @@ export class GraphTokenService implements OnModuleDestroy {
   private logProblem(message: string): void {
     const now = Date.now();
     if (now - (this.loggedProblems.get(message) ?? 0) < PROBLEM_LOG_INTERVAL_MS) return;
+    // A message can carry text from the store: an entry rewritten with a new tenant each time
+    // must not grow this map without bound (at worst, more lines are logged).
+    if (this.loggedProblems.size >= MAX_REMEMBERED_PROBLEMS) this.loggedProblems.clear();
     this.loggedProblems.set(message, now);
     this.logger.warn(message);
   }

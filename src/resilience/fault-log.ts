@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { logLine } from '../common/log-text';
 import { hideUrlUserInfo, redactSecrets } from '../common/redact-secrets';
 
 interface KindWindow {
@@ -80,6 +81,7 @@ export class FaultLog {
   }
 
   redact(text: string): string {
-    return redactSecrets(hideUrlUserInfo(text), this.secrets);
+    // One line each, whatever an upstream error message or a server's reply held.
+    return logLine(redactSecrets(hideUrlUserInfo(text), this.secrets));
   }
 }

@@ -384,7 +384,7 @@ export class CacheManagerService {
   /** A stored text the value format does not read: a miss, and one throttled warning that names the cache, never the key or the text. */
   private refusedValue(reason: string): void {
     this.guard.faultLog.throttledWarn('refused-value', () =>
-      `a value under "${this.keyPrefix}" was not read (${reason}); it counts as a miss (CACHE_VALUE_FORMAT=${this.options.valueFormat})`,
+      `a value under "${this.keyPrefix}" was not read (${logText(reason, 200)}); it counts as a miss (CACHE_VALUE_FORMAT=${this.options.valueFormat})`,
     );
   }
 

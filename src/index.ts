@@ -13,7 +13,7 @@ export type { Factory, FactoryContext, GetOrSetCounters } from './get-or-set/get
 export type { ManyFactory, ManyFactoryContext, ManyResult } from './get-or-set/get-or-set-many';
 export type { GetOrSetOptions } from './get-or-set/get-or-set-options';
 export type { CacheBackendInfo } from './service/cache-backend-info';
-export { CacheKeyError, CacheValueError, type CacheValueErrorCode } from './service/cache.errors';
+export { CacheKeyError, CacheValueError, type CacheKeyErrorCode, type CacheValueErrorCode } from './service/cache.errors';
 export { MAX_KEY_LENGTH } from './service/cache-key';
 export { cacheOptionsFromConfig } from './config/cache-options-from-config';
 export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } from './config/resolve-cache-options';

@@ -19,7 +19,7 @@ export interface CacheEvictOptions<A extends unknown[]> {
  * Removes entries when an async method succeeds (or before it runs, with
  * `beforeInvocation`): `keys` and every entry carrying one of `tags`, in every process.
  * The method's result is returned as it is; a cache that fails to evict never changes it,
- * and neither do arguments no key can be made from: @Cacheable could not have cached
+ * and neither do arguments no key can be made from: `@Cacheable` could not have cached
  * anything under such a key, so the call is only counted and logged.
  */
 export function CacheEvict<A extends unknown[] = unknown[]>(options: CacheEvictOptions<A>) {

@@ -25,7 +25,7 @@ export interface CacheStats {
   sets: number;
   /** Keys passed to delete and deleteMany. */
   deletes: number;
-  /** Calls of @Cacheable / @CacheEvict methods that ran without the cache because no key could be made from their arguments (docs/decorators.md). */
+  /** Calls of `@Cacheable` / `@CacheEvict` methods that ran without the cache because no key could be made from their arguments (docs/decorators.md). */
   keylessCalls: number;
   /** Backend faults (connection errors, timeouts, rejected commands). */
   errors: number;

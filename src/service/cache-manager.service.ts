@@ -57,7 +57,7 @@ export class CacheManagerService {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);
-    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason));
+    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason), options.maxValueBytes);
     this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
     this.fleet = {
       tryLock: (key, ttlMs) => new FleetLock(this, fleetLockKey(key), ttlMs).tryAcquire(),

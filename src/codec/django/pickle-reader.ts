@@ -1,12 +1,12 @@
 import { constructAllowed, globalNamed } from './allowed-globals';
-import { expandedSize } from './expanded-size';
 import { OP, PICKLE_REFUSED_OPCODES } from './pickle-opcodes';
-import { DEFAULT_READ_LIMITS, MAX_NESTING, READ_COST, type ReadLimits } from './pickle-limits';
+import { DEFAULT_READ_LIMITS, READ_COST, type ReadLimits } from './pickle-limits';
 import { refuse } from './pickle-refusal';
 import { PickleStack } from './pickle-stack';
 import { decodeLong, fromPythonInt, readBinFloat } from './python-int';
 import { decodePythonStr } from './python-str';
 import { PyContainer, PyDict, PyGlobal, PyList, PyLong, PySet, PyTimedelta, PyTimezone, PyTuple } from './python-values';
+import { ValueBuilder } from './value-builder';
 
 /** A GLOBAL line longer than this cannot name an allowed global ("datetime" and "timedelta"). */
 const MAX_GLOBAL_LINE = 32;
@@ -35,13 +35,14 @@ class PickleMachine {
   private readonly stack = new PickleStack();
   /** Indexed by memo slot; a slot never written is undefined, a value never is (None is null). */
   private readonly memo: unknown[] = [];
-  private heapLeft: number;
+  private memoCount = 0;
+  private readonly build: ValueBuilder;
 
   constructor(
     private readonly bytes: Buffer,
-    private readonly limits: ReadLimits,
+    limits: ReadLimits,
   ) {
-    this.heapLeft = limits.heapBudget(bytes.length);
+    this.build = new ValueBuilder(limits, bytes.length);
   }
 
   run(): unknown {
@@ -113,22 +114,22 @@ class PickleMachine {
       case OP.BYTEARRAY8:
         return this.stack.push(this.copyOut(this.u64()));
       case OP.EMPTY_LIST:
-        this.spend(READ_COST.list);
+        this.build.spend(READ_COST.list);
         return this.stack.push(new PyList());
       case OP.APPEND: {
         const item = this.stack.pop();
-        const list = this.changing(PyList);
-        list.items.push(this.place(list, item));
+        const list = this.build.unplaced(this.stack.peek(), PyList);
+        list.items.push(this.build.place(list, item));
         return;
       }
       case OP.APPENDS: {
         const count = this.stack.countToMark();
-        const list = this.changingBelowMark(PyList);
-        for (let i = 0; i < count; i++) list.items.push(this.place(list, this.stack.aboveMark(i)));
+        const list = this.build.unplaced(this.stack.belowMark(), PyList);
+        for (let i = 0; i < count; i++) list.items.push(this.build.place(list, this.stack.aboveMark(i)));
         return this.stack.dropToMark();
       }
       case OP.EMPTY_TUPLE:
-        this.spend(READ_COST.tuple);
+        this.build.spend(READ_COST.tuple);
         return this.stack.push(new PyTuple([]));
       case OP.TUPLE1:
       case OP.TUPLE2:
@@ -136,45 +137,46 @@ class PickleMachine {
         const count = op - OP.TUPLE1 + 1;
         const items: unknown[] = new Array(count);
         for (let i = count - 1; i >= 0; i--) items[i] = this.stack.pop();
-        return this.stack.push(this.tuple(items));
+        return this.stack.push(this.build.tuple(items));
       }
       case OP.TUPLE:
-        return this.stack.push(this.tuple(this.stack.popToMark()));
+        return this.stack.push(this.build.tuple(this.stack.popToMark()));
       case OP.EMPTY_DICT:
-        this.spend(READ_COST.dict);
+        this.build.spend(READ_COST.dict);
         return this.stack.push(new PyDict());
       case OP.SETITEM: {
         const value = this.stack.pop();
         const key = this.stack.pop();
-        this.setItem(this.changing(PyDict), key, value);
+        this.build.setItem(this.build.unplaced(this.stack.peek(), PyDict), key, value);
         return;
       }
       case OP.SETITEMS: {
         const count = this.stack.countToMark();
         if (count % 2 !== 0) refuse('a malformed pickle');
-        const dict = this.changingBelowMark(PyDict);
-        for (let i = 0; i < count; i += 2) this.setItem(dict, this.stack.aboveMark(i), this.stack.aboveMark(i + 1));
+        const dict = this.build.unplaced(this.stack.belowMark(), PyDict);
+        for (let i = 0; i < count; i += 2) this.build.setItem(dict, this.stack.aboveMark(i), this.stack.aboveMark(i + 1));
         return this.stack.dropToMark();
       }
       case OP.EMPTY_SET:
-        this.spend(READ_COST.set);
+        this.build.spend(READ_COST.set);
         return this.stack.push(new PySet());
       case OP.ADDITEMS: {
         const count = this.stack.countToMark();
-        const set = this.changingBelowMark(PySet);
-        for (let i = 0; i < count; i++) set.items.add(this.place(set, this.stack.aboveMark(i)));
+        const set = this.build.unplaced(this.stack.belowMark(), PySet);
+        for (let i = 0; i < count; i++) set.items.add(this.build.place(set, this.stack.aboveMark(i)));
         return this.stack.dropToMark();
       }
       case OP.FROZENSET: {
         const count = this.stack.countToMark();
-        this.spend(READ_COST.set);
+        this.build.spend(READ_COST.set);
         const set = new PySet();
-        for (let i = 0; i < count; i++) set.items.add(this.place(set, this.stack.aboveMark(i)));
+        for (let i = 0; i < count; i++) set.items.add(this.build.place(set, this.stack.aboveMark(i)));
         this.stack.dropToMark();
         return this.stack.push(set);
       }
       case OP.MEMOIZE:
-        return this.memoize(this.memo.length);
+        // Python's len(memo): the slots in use, which BINPUT may have scattered.
+        return this.memoize(this.memoCount);
       case OP.BINPUT:
         return this.memoize(this.u8());
       case OP.LONG_BINPUT:
@@ -186,14 +188,14 @@ class PickleMachine {
       case OP.GLOBAL: {
         const module = this.line();
         const name = this.line();
-        this.spend(READ_COST.object);
+        this.build.spend(READ_COST.object);
         return this.stack.push(globalNamed(module, name));
       }
       case OP.STACK_GLOBAL: {
         const name = this.stack.pop();
         const module = this.stack.pop();
         if (typeof module !== 'string' || typeof name !== 'string') refuse('a malformed pickle');
-        this.spend(READ_COST.object);
+        this.build.spend(READ_COST.object);
         return this.stack.push(globalNamed(module, name));
       }
       case OP.REDUCE: {
@@ -201,7 +203,7 @@ class PickleMachine {
         const callable = this.stack.pop();
         if (!(callable instanceof PyGlobal)) refuse('REDUCE on something that is not an allowed global');
         if (!(args instanceof PyTuple)) refuse('REDUCE without an argument tuple');
-        this.spend(READ_COST.object);
+        this.build.spend(READ_COST.object);
         return this.stack.push(constructAllowed(callable.name, args.items));
       }
       default: {
@@ -211,80 +213,14 @@ class PickleMachine {
     }
   }
 
-  private spend(units: number): void {
-    this.heapLeft -= units;
-    if (this.heapLeft < 0) refuse('a value that takes more memory to read than its size allows');
-  }
-
-  /** The container on top of the stack, which an opcode is about to change: it must not have been placed yet. */
-  private changing<T extends PyContainer>(kind: new (...args: never[]) => T): T {
-    return this.unplaced(this.stack.peek(), kind);
-  }
-
-  /** The same, for the container just below the innermost mark (APPENDS, SETITEMS, ADDITEMS). */
-  private changingBelowMark<T extends PyContainer>(kind: new (...args: never[]) => T): T {
-    return this.unplaced(this.stack.belowMark(), kind);
-  }
-
-  private unplaced<T extends PyContainer>(container: unknown, kind: new (...args: never[]) => T): T {
-    if (!(container instanceof kind)) refuse('a malformed pickle');
-    if (container.placed) refuse('a container changed after it was placed in another (a value that contains itself)');
-    return container;
-  }
-
-  /**
-   * Puts `item` into `parent`: checks and adds its height and expanded size, and gives
-   * the JS value to store. A container placed is sealed (see python-values.ts).
-   */
-  private place(parent: PyContainer, item: unknown): unknown {
-    this.spend(READ_COST.item);
-    if (typeof item !== 'object' || item === null) {
-      // The common case, kept short: None, bool, int, float and str.
-      parent.size += (typeof item === 'string' ? item.length + 2 : 8) + 1;
-      if (parent.size > this.limits.maxExpandedSize) refuse('shared references that expand past the size limit');
-      return item;
-    }
-    let value: unknown = item;
-    if (item instanceof PyContainer) {
-      if (item === parent) refuse('a value that contains itself');
-      if (item instanceof PyTuple && item.holdsType) refuse('a type that is not a cache value');
-      item.placed = true;
-      if (item.height >= parent.height) {
-        parent.height = item.height + 1;
-        if (parent.height > MAX_NESTING) refuse(`nesting deeper than ${MAX_NESTING} levels`);
-      }
-      value = item.js;
-    } else if (item instanceof PyGlobal || item instanceof PyTimedelta || item instanceof PyTimezone) {
-      // Only REDUCE's argument tuple may hold these, and such a tuple is never a value.
-      if (!(parent instanceof PyTuple)) refuse('a type that is not a cache value');
-      parent.holdsType = true;
-    } else if (item instanceof PyLong) {
-      value = item.value;
-    }
-    parent.size += expandedSize(item) + 1;
-    if (parent.size > this.limits.maxExpandedSize) refuse('shared references that expand past the size limit');
-    return value;
-  }
-
-  private tuple(items: unknown[]): PyTuple {
-    this.spend(READ_COST.tuple);
-    const tuple = new PyTuple(items);
-    for (let i = 0; i < items.length; i++) items[i] = this.place(tuple, items[i]);
-    return tuple;
-  }
-
-  private setItem(dict: PyDict, key: unknown, value: unknown): void {
-    const placedKey = this.place(dict, key);
-    dict.set(placedKey, this.place(dict, value));
-  }
-
   private scalar(value: unknown): unknown {
     if (value instanceof PyGlobal || value instanceof PyTimedelta || value instanceof PyTimezone) refuse('a type that is not a cache value');
     return value instanceof PyLong ? value.value : value;
   }
 
   private memoize(index: number): void {
-    this.spend(READ_COST.memo);
+    this.build.spend(READ_COST.memo);
+    if (this.memo[index] === undefined) this.memoCount++;
     this.memo[index] = this.stack.peek();
   }
 
@@ -295,22 +231,23 @@ class PickleMachine {
   }
 
   private long(size: number): number | bigint | PyLong {
-    this.spend(READ_COST.scalar + size);
-    const value = fromPythonInt(decodeLong(this.take(size)));
+    const payload = this.take(size);
+    this.build.spend(READ_COST.scalar + size);
+    const value = fromPythonInt(decodeLong(payload));
     return typeof value === 'bigint' ? new PyLong(value, size) : value;
   }
 
   private str(size: number): string {
     const start = this.claim(size);
     // A JS string takes up to two bytes a character; UTF-8 takes at least one byte a character.
-    this.spend(READ_COST.scalar + 2 * size);
+    this.build.spend(READ_COST.scalar + 2 * size);
     return decodePythonStr(this.bytes, start, start + size);
   }
 
   /** A bytes value of its own: the input buffer is not kept alive by the result. */
   private copyOut(size: number): Buffer {
     const start = this.claim(size);
-    this.spend(READ_COST.bytes + size);
+    this.build.spend(READ_COST.bytes + size);
     const out = Buffer.allocUnsafe(size);
     this.bytes.copy(out, 0, start, start + size);
     return out;

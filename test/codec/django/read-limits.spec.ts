@@ -92,6 +92,12 @@ describe('the pickle reader reads big containers, and refuses what only a hostil
     expect(new DjangoValueFormat(() => undefined, 1024 * 1024).decode(small)).not.toBe(NOT_STORABLE);
   });
 
+  it("MEMOIZE stores at Python's len(memo), however scattered the slots BINPUT wrote", () => {
+    // None put at slot 1000, then 7 memoized: len(memo) is 1, so BINGET 1 is 7.
+    const pickle = Buffer.concat([Buffer.from([0x80, 4, 0x4e, 0x72]), Buffer.from([0xe8, 3, 0, 0]), Buffer.from([0x4b, 7, 0x94, 0x86, 0x68, 1, 0x86, 0x2e])]);
+    expect(readPickle(pickle)).toEqual([[null, 7], 7]);
+  });
+
   it('a container changed after it was placed in another is refused (CPython never writes one, but for a value that contains itself)', () => {
     // [] placed in an outer list, then taken back from the memo and appended to.
     const changedLater = Buffer.from([0x80, 5, 0x5d, 0x5d, 0x94, 0x61, 0x68, 0, 0x4e, 0x61, 0x2e]);

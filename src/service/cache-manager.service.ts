@@ -12,7 +12,7 @@ import { getOrSetMany, type ManyFactory } from '../get-or-set/get-or-set-many';
 import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
 import { fleetLockKey } from '../get-or-set/lock-key';
 import { StoredEntries } from '../get-or-set/stored-entries';
-import { looksLikeEntry, readStoredText } from '../get-or-set/stored-entry';
+import { isFresh, looksLikeEntry, readStoredText } from '../get-or-set/stored-entry';
 import { TagCheck } from '../tags/tag-check';
 import { TagVersions } from '../tags/tag-versions';
 import { GuardedStore } from '../resilience/guarded-store';
@@ -58,7 +58,7 @@ export class CacheManagerService {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);
-    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason));
+    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason), options.maxValueBytes);
     this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
     // The fleet lock's keys are reserved (`~lock:`): it reaches them past the public checks.
     const locks: LockStore = {
@@ -148,6 +148,32 @@ export class CacheManagerService {
 
   private async deleteIfEqualsChecked(key: string, expected: unknown): Promise<boolean> {
     const text = this.encode(expected);
+    const storeKey = this.keyPrefix + key;
+    const deleted = await this.guard.run('deleteIfEquals', storeKey, (store) => store.deleteIfEquals(storeKey, text), false);
+    if (deleted) this.counters.deletes++;
+    return deleted;
+  }
+
+  /**
+   * @internal The value with the exact text it is stored as, for a compare-and-delete of
+   * what was read (deleteIfStored): comparing the stored bytes, rather than the value
+   * encoded again, costs nothing however the writer encoded it (Django shares repeated
+   * objects through its memo; our encoder would expand them).
+   */
+  async getWithStoredText<T>(key: string): Promise<{ value: T; text: string } | undefined> {
+    assertValidKey(key);
+    const storeKey = this.keyPrefix + key;
+    const text = await this.guard.run('get', storeKey, (store) => store.get(storeKey), undefined);
+    if (typeof text !== 'string') return undefined;
+    const read = readStoredText<T>(text, this.format);
+    if (read === NOT_STORABLE || !isFresh(read.meta)) return undefined;
+    if (read.meta?.tags && !(await this.tagCheck.stillValid([read.meta]))[0]) return undefined;
+    return { value: read.value, text };
+  }
+
+  /** @internal Removes the key only if it still holds exactly `text`, as getWithStoredText read it. */
+  async deleteIfStored(key: string, text: string): Promise<boolean> {
+    assertValidKey(key);
     const storeKey = this.keyPrefix + key;
     const deleted = await this.guard.run('deleteIfEquals', storeKey, (store) => store.deleteIfEquals(storeKey, text), false);
     if (deleted) this.counters.deletes++;

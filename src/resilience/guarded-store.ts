@@ -5,7 +5,7 @@ import { CacheTimeoutError, DeadlineQueue } from './deadline-queue';
 import { classifyFault, isCommandError } from './fault-classifier';
 import type { FaultLog } from './fault-log';
 import { LoopPacer } from './loop-pacer';
-import { WriteRecovery, type RecoveryCounters, type WriteRepair } from './write-recovery';
+import { repairKeys, WriteRecovery, type RecoveryCounters, type WriteRepair } from './write-recovery';
 
 export interface GuardSettings {
   /** Display name of the backend in log lines ("redis", "locmem"). */
@@ -289,7 +289,8 @@ export class GuardedStore {
   }
 
   private rememberFailed(repair: WriteRepair): void {
-    this.store.discardLocal?.(repair);
+    // The store drops what it holds in process for the keys; an owned key is dropped like any other.
+    this.store.discardLocal?.(typeof repair !== 'string' && 'ownedKey' in repair ? repairKeys(repair) : repair);
     this.recovery.remember(repair);
     this.scheduleDrain(this.settings.cooldownMs);
   }
@@ -318,6 +319,7 @@ export class GuardedStore {
       const drain = this.recovery
         .drain({
           deleteMany: (keys) => this.deadline(bound).settle(this.store.deleteMany(keys), confirmed, (error) => this.drainFailed(error)),
+          deleteIfEquals: (key, value) => this.deadline(bound).settle(this.store.deleteIfEquals(key, value), identity, (error) => this.drainFailed(error)),
           clear: (prefix) => this.deadline(this.clearBoundMs).settle(this.store.clear(prefix), identity, rethrow),
         })
         .then(

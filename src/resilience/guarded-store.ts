@@ -140,10 +140,12 @@ export class GuardedStore {
   }
 
   private answerNear<R>(operation: string, text: string, toResult: (answer: string) => R): Promise<R> {
-    const started = performance.now();
+    const timed = this.latencies.sampleDue();
+    const started = timed ? performance.now() : 0;
     try {
       const result = toResult(text);
-      this.latencies.record(operation, performance.now() - started);
+      if (timed) this.latencies.record(operation, performance.now() - started);
+      else this.latencies.recordUntimed(operation);
       return Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error);
@@ -159,14 +161,16 @@ export class GuardedStore {
 
   /** `read` on an in-process store: synchronous, so the only promise is the one handed back. */
   private readNow<R>(operation: string, key: string, toResult: (answer: string | undefined) => R): Promise<R> {
-    const started = performance.now();
+    const timed = this.latencies.sampleDue();
+    const started = timed ? performance.now() : 0;
     let answer: string | undefined;
     try {
       answer = this.store.peek!(key);
     } catch (error) {
       this.recordFault(operation, key, error);
     }
-    this.latencies.record(operation, performance.now() - started);
+    if (timed) this.latencies.record(operation, performance.now() - started);
+    else this.latencies.recordUntimed(operation);
     try {
       return Promise.resolve(toResult(answer));
     } catch (error) {

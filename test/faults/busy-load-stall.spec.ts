@@ -30,7 +30,7 @@ describe.each(['redis', 'hybrid'] as const)('a busy process recovers from a 1 s 
   beforeAll(async () => {
     server = await RedisTestServer.start();
     // A queue this small always overflows in the stall, so recovery includes the scoped clear of all 100k keys.
-    const env = { ...server.env(), CACHE_BACKEND: backend, CACHE_KEY_PREFIX: `busy-${backend}`, CACHE_RECOVERY_MAX_KEYS: '1000' };
+    const env = { ...server.env(), CACHE_BACKEND: backend, CACHE_KEY_PREFIX: `busy-${backend}`, CACHE_RECOVERY_MAX_KEYS: '200' };
     fault = await startFaultApp(env, new CaptureLogger());
     // Seeded past the cache, in its key and value format: a loaded machine must not fail the setup.
     const seeder = new Redis({ host: server.host, port: server.port });

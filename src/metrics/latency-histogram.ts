@@ -30,12 +30,20 @@ export class LatencyHistogram {
   private readonly buckets = new Uint32Array(BUCKET_COUNT);
   private total = 0;
   private maxMicros = 0;
+  private lastBucket = 0;
 
   record(ms: number): void {
     const micros = ms <= 0 ? 0 : Math.min(Math.round(ms * 1000), 2 ** MAX_EXPONENT - 1);
-    this.buckets[bucketOf(micros)]++;
+    this.lastBucket = bucketOf(micros);
+    this.buckets[this.lastBucket]++;
     this.total++;
     if (micros > this.maxMicros) this.maxMicros = micros;
+  }
+
+  /** Counts a call that was not timed at the duration last recorded (see OperationLatencies.sampleDue). */
+  repeatLast(): void {
+    this.buckets[this.lastBucket]++;
+    this.total++;
   }
 
   get count(): number {

@@ -115,8 +115,10 @@ export class CacheManagerService {
     if (ttlMs === 0) return false;
     const storeKey = this.keyPrefix + key;
     // An add that timed out may still land when Redis answers again (a fleet lock nobody
-    // holds, for its whole TTL): like a failed set, its key is deleted once Redis is back.
-    const added = await this.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false, undefined, storeKey);
+    // holds, for its whole TTL): once Redis is back, its own value is compare-and-deleted.
+    // Never the key: another process may hold it by now (a live lock).
+    const repair = { ownedKey: storeKey, value: text };
+    const added = await this.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false, undefined, repair);
     if (added) this.counters.sets++;
     return added;
   }

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CacheBackendName, IdeaGraphCacheOptions } from '../config/cache-options';
-import { CACHE_NAME, CACHE_OPTIONS } from '../module/cache.tokens';
+import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE } from '../module/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheBackendInfo } from '../service/cache-backend-info';
-import { CacheManagerService } from '../service/cache-manager.service';
+import type { CacheManagerService } from '../service/cache-manager.service';
 
 /** Bound for one health probe: long enough for a slow but working Redis, short enough for a load balancer. */
 export const HEALTH_PROBE_TIMEOUT_MS = 1000;
@@ -46,7 +46,7 @@ export class CacheHealthService {
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     private readonly guard: GuardedStore,
-    private readonly cache: CacheManagerService,
+    @Inject(CACHE_SERVICE) private readonly cache: CacheManagerService,
     @Inject(CACHE_NAME) readonly cacheName: string,
   ) {}
 

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { GraphTokenService } from '../graph/graph-token.service';
-import { CacheManagerService } from '../service/cache-manager.service';
+import type { GraphTokenService } from '../graph/graph-token.service';
+import { CACHE_SERVICE, GRAPH_TOKENS } from '../module/cache.tokens';
+import type { CacheManagerService } from '../service/cache-manager.service';
 import { createCacheMetricsRegistry } from './cache-metrics.registry';
 
 /**
@@ -16,8 +17,8 @@ export class CacheMetricsMiddleware implements NestMiddleware {
   private registry: Registry | undefined;
 
   constructor(
-    private readonly cache: CacheManagerService,
-    private readonly graph: GraphTokenService,
+    @Inject(CACHE_SERVICE) private readonly cache: CacheManagerService,
+    @Inject(GRAPH_TOKENS) private readonly graph: GraphTokenService,
   ) {}
 
   async use(_request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -1,6 +1,8 @@
 import { Logger, type Provider } from '@nestjs/common';
 import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { type HealthMount, resolveMountedOptions } from '../health/health-mount';
+import { GraphTokenService } from '../graph/graph-token.service';
+import { CacheHealthService } from '../health/cache-health.service';
 import { createCacheManager } from '../keyv/create-cache-manager';
 import { cacheServiceForApp, CacheTelemetry } from '../otel/cache-telemetry';
 import { FaultLog } from '../resilience/fault-log';
@@ -8,9 +10,20 @@ import { GuardedStore } from '../resilience/guarded-store';
 import { makeKeyPrefix } from '../service/cache-key';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { createStore } from '../stores/create-store';
+import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
 import { redisSecrets } from '../stores/redis-topology';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
-import { CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_NAME, CACHE_OPTIONS, UNTRACED_CACHE_SERVICE } from './cache.tokens';
+import {
+  CACHE_HEALTH,
+  CACHE_HEALTH_INDICATOR,
+  CACHE_HEALTH_MOUNT,
+  CACHE_MANAGER_FACADE,
+  CACHE_NAME,
+  CACHE_OPTIONS,
+  CACHE_SERVICE,
+  GRAPH_TOKENS,
+  UNTRACED_CACHE_SERVICE,
+} from './cache.tokens';
 
 /** Failures in a row that open the breaker: enough to ignore a single blip. */
 const BREAKER_FAILURE_THRESHOLD = 5;
@@ -51,14 +64,17 @@ export const cacheProviders: Provider[] = [
   },
   { provide: UNTRACED_CACHE_SERVICE, useClass: CacheManagerService },
   {
-    provide: CacheManagerService,
+    provide: CACHE_SERVICE,
     inject: [UNTRACED_CACHE_SERVICE, CACHE_OPTIONS, CACHE_NAME],
     useFactory: cacheServiceForApp,
   },
   CacheTelemetry,
+  { provide: CACHE_HEALTH, useClass: CacheHealthService },
+  { provide: CACHE_HEALTH_INDICATOR, useClass: CacheHealthIndicator },
+  { provide: GRAPH_TOKENS, useClass: GraphTokenService },
   {
-    provide: CACHE_MANAGER,
-    inject: [CacheManagerService],
+    provide: CACHE_MANAGER_FACADE,
+    inject: [CACHE_SERVICE],
     useFactory: createCacheManager,
   },
 ];

@@ -1,4 +1,4 @@
-import { type DynamicModule, Inject, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, Inject, type MiddlewareConsumer, Module, type NestModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CacheConfigError } from '../config/cache-config.error';
@@ -9,7 +9,8 @@ import { GraphTokenService } from '../graph/graph-token.service';
 import type { CacheHealthOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { CacheHealthService } from '../health/cache-health.service';
 import { healthMountAt } from '../health/health-mount';
-import { mountHealthEndpoint } from '../health/mount-health-endpoint';
+import type { HealthMount } from '../health/health-mount';
+import { configureCacheHealth, mountHealthEndpoint } from '../health/mount-health-endpoint';
 import { CacheMetricsMiddleware } from '../metrics/cache-metrics.middleware';
 import { configureCacheMetrics } from '../metrics/configure-cache-metrics';
 import { CacheManagerService } from '../service/cache-manager.service';
@@ -17,10 +18,17 @@ import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
 import { CacheConnectionLifecycle } from './cache-connection.lifecycle';
 import { CACHE_MODULE_ASYNC_OPTIONS_TYPE, CACHE_MODULE_OPTIONS_TYPE, ConfigurableCacheModule } from './cache.module-definition';
 import { cacheProviders } from './cache.providers';
-import { CACHE_MANAGER, CACHE_NAME, CACHE_OPTIONS } from './cache.tokens';
+import { CACHE_HEALTH, CACHE_HEALTH_INDICATOR, CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_MANAGER_FACADE, CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE, GRAPH_TOKENS } from './cache.tokens';
 
-/** What the default cache exports; a named one exports only its own token. */
-const DEFAULT_EXPORTS = [CacheManagerService, CACHE_MANAGER, CacheHealthService, CacheHealthIndicator, GraphTokenService];
+/** The class tokens, and @nestjs/cache-manager's CACHE_MANAGER, that only the default cache provides (see cache.tokens). */
+const DEFAULT_ALIASES: Provider[] = [
+  { provide: CacheManagerService, useExisting: CACHE_SERVICE },
+  { provide: CACHE_MANAGER, useExisting: CACHE_MANAGER_FACADE },
+  { provide: CacheHealthService, useExisting: CACHE_HEALTH },
+  { provide: CacheHealthIndicator, useExisting: CACHE_HEALTH_INDICATOR },
+  { provide: GraphTokenService, useExisting: GRAPH_TOKENS },
+];
+const DEFAULT_EXPORTS = DEFAULT_ALIASES.map((alias) => (alias as { provide: unknown }).provide as string);
 
 /** A named cache mounts no health route unless told to: the default cache's route reports it. */
 function healthOf(health: Partial<CacheHealthOptions> | undefined, name: string | undefined): Partial<CacheHealthOptions> | undefined {
@@ -28,15 +36,20 @@ function healthOf(health: Partial<CacheHealthOptions> | undefined, name: string 
 }
 
 /**
- * The cache's name and its token. Exports are set here, not in @Module: a named cache
- * must not export CacheManagerService by type, or an app with two caches could not say
- * which one it injects.
+ * The cache's name and its token. Class tokens are added here, not in @Module: a named
+ * cache must not provide CacheManagerService (or any other public class) by type, or an
+ * app with two caches could not say which one it injects or gets from app.get().
  */
 function withCacheName(definition: DynamicModule, name: string | undefined): DynamicModule {
   const cacheName = name ?? DEFAULT_CACHE_NAME;
   return {
     ...definition,
-    providers: [...(definition.providers ?? []), { provide: CACHE_NAME, useValue: cacheName }, { provide: cacheToken(cacheName), useExisting: CacheManagerService }],
+    providers: [
+      ...(definition.providers ?? []),
+      { provide: CACHE_NAME, useValue: cacheName },
+      { provide: cacheToken(cacheName), useExisting: CACHE_SERVICE },
+      ...(name ? [] : DEFAULT_ALIASES),
+    ],
     exports: [...(definition.exports ?? []), ...(name ? [] : DEFAULT_EXPORTS), cacheToken(cacheName)],
   };
 }
@@ -44,14 +57,17 @@ function withCacheName(definition: DynamicModule, name: string | undefined): Dyn
 /**
  * IdeaGraph's cache for Nest. `forRootAsync()` with no argument reads and checks the
  * environment through ConfigService; `forRoot(options)` takes static options. Each adds
- * the health controller itself (see mountHealthEndpoint), so none is listed here.
+ * the health middleware itself when its endpoint is on (see mountHealthEndpoint).
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [...cacheProviders, CacheHealthService, CacheConnectionLifecycle, CacheHealthIndicator, CacheMetricsMiddleware, GraphTokenService, CacheDecoratorBinder],
+  providers: [...cacheProviders, CacheConnectionLifecycle, CacheMetricsMiddleware, CacheDecoratorBinder],
 })
 export class IdeaGraphCacheModule extends ConfigurableCacheModule implements NestModule {
-  constructor(@Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions) {
+  constructor(
+    @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
+    @Inject(CACHE_HEALTH_MOUNT) private readonly healthMount: HealthMount,
+  ) {
     super();
   }
 
@@ -80,8 +96,12 @@ export class IdeaGraphCacheModule extends ConfigurableCacheModule implements Nes
     return withCacheName(mountHealthEndpoint(fromEnvironment, mount), name);
   }
 
-  /** Mounts the optional Prometheus endpoint (metrics.path) when metrics.enabled is set. */
+  /**
+   * Mounts the health endpoint, and the optional Prometheus endpoint (metrics.path) when
+   * metrics.enabled is set. Both are middleware, which no interceptor of the app reaches.
+   */
   configure(consumer: MiddlewareConsumer): void {
+    configureCacheHealth(consumer, this.healthMount);
     configureCacheMetrics(consumer, this.options.metrics);
   }
 }

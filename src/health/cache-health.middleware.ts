@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { cacheLogContext } from '../module/cache-name';
 import { CACHE_HEALTH } from '../module/cache.tokens';
 import { CacheHealthService, type CacheHealthReport } from './cache-health.service';
 
@@ -30,7 +31,7 @@ export class CacheHealthMiddleware implements NestMiddleware {
       body = answer;
       if (answer.status === 'down' || Object.values(answer.caches ?? {}).some((other) => other.status === 'down')) status = 503;
     } catch (error) {
-      new Logger(`IdeaGraphCache:${this.health.cacheName}`).error(`health endpoint failed: ${error instanceof Error ? error.message : String(error)}`);
+      new Logger(cacheLogContext(this.health.cacheName)).error(`health endpoint failed: ${error instanceof Error ? error.message : String(error)}`);
       status = 500;
       body = { status: 'down', error: 'health check failed' };
     }

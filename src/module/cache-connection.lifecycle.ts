@@ -4,7 +4,8 @@ import { classifyFault } from '../resilience/fault-classifier';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheStore } from '../stores/cache-store';
 import { describeTarget, resolveRedisTopology } from '../stores/redis-topology';
-import { CACHE_OPTIONS } from './cache.tokens';
+import { cacheLogContext } from './cache-name';
+import { CACHE_NAME, CACHE_OPTIONS } from './cache.tokens';
 
 /** Time CACHE_REDIS_REQUIRED=true gives Redis to answer at startup. */
 export const REQUIRED_REDIS_WAIT_MS = 10_000;
@@ -12,12 +13,15 @@ export const REQUIRED_REDIS_WAIT_MS = 10_000;
 /** Opens the backend connection at startup and closes it at application shutdown. */
 @Injectable()
 export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('IdeaGraphCache');
+  private readonly logger: Logger;
 
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     private readonly guard: GuardedStore,
-  ) {}
+    @Inject(CACHE_NAME) name: string,
+  ) {
+    this.logger = new Logger(cacheLogContext(name));
+  }
 
   async onModuleInit(): Promise<void> {
     const store = this.guard.store;

@@ -12,6 +12,7 @@ import { CacheManagerService } from '../service/cache-manager.service';
 import { createStore } from '../stores/create-store';
 import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
 import { redisSecrets } from '../stores/redis-topology';
+import { cacheLogContext } from './cache-name';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
 import {
   CACHE_HEALTH,
@@ -38,19 +39,19 @@ export const cacheProviders: Provider[] = [
   },
   {
     provide: FaultLog,
-    inject: [CACHE_OPTIONS],
-    useFactory: (options: IdeaGraphCacheOptions) =>
+    inject: [CACHE_OPTIONS, CACHE_NAME],
+    useFactory: (options: IdeaGraphCacheOptions, name: string) =>
       new FaultLog(
-        new Logger('IdeaGraphCache'),
+        new Logger(cacheLogContext(name)),
         [...redisSecrets(options.redis), options.graph.clientSecret].filter((s): s is string => !!s),
       ),
   },
   {
     provide: GuardedStore,
-    inject: [CACHE_OPTIONS, FaultLog],
-    useFactory: (options: IdeaGraphCacheOptions, faultLog: FaultLog) =>
+    inject: [CACHE_OPTIONS, FaultLog, CACHE_NAME],
+    useFactory: (options: IdeaGraphCacheOptions, faultLog: FaultLog, name: string) =>
       new GuardedStore(
-        createStore(options),
+        createStore(options, new Logger(cacheLogContext(name))),
         {
           backend: options.backend,
           commandTimeoutMs: options.redis.commandTimeoutMs,

@@ -12,6 +12,7 @@ import { healthMountAt } from '../health/health-mount';
 import type { HealthMount } from '../health/health-mount';
 import { configureCacheHealth, mountHealthEndpoint } from '../health/mount-health-endpoint';
 import { CacheMetricsMiddleware } from '../metrics/cache-metrics.middleware';
+import { ModuleMetricsSource } from '../metrics/cache-metrics.source';
 import { configureCacheMetrics } from '../metrics/configure-cache-metrics';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
@@ -61,7 +62,7 @@ function withCacheName(definition: DynamicModule, name: string | undefined): Dyn
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [...cacheProviders, CacheConnectionLifecycle, CacheMetricsMiddleware, CacheDecoratorBinder],
+  providers: [...cacheProviders, CacheConnectionLifecycle, CacheMetricsMiddleware, ModuleMetricsSource, CacheDecoratorBinder],
 })
 export class IdeaGraphCacheModule extends ConfigurableCacheModule implements NestModule {
   constructor(

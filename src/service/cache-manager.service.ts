@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { NOT_STORABLE, setOwn } from '../codec/value-codec';
 import { createValueFormat, type ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
-import { CACHE_OPTIONS } from '../module/cache.tokens';
+import { cacheLogContext } from '../module/cache-name';
+import { CACHE_NAME, CACHE_OPTIONS } from '../module/cache.tokens';
 import type { CacheStats } from '../metrics/cache-stats';
 import { FleetLock } from '../fleet/fleet-lock';
 import { GetOrSetFlow, type Factory, type FleetPort } from '../get-or-set/get-or-set-flow';
@@ -38,7 +39,7 @@ export interface WriteOptions {
  */
 @Injectable()
 export class CacheManagerService {
-  private readonly logger = new Logger('IdeaGraphCache');
+  private readonly logger: Logger;
   private readonly keyPrefix: string;
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
   private readonly flow: GetOrSetFlow;
@@ -53,7 +54,9 @@ export class CacheManagerService {
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     private readonly guard: GuardedStore,
+    @Optional() @Inject(CACHE_NAME) name?: string,
   ) {
+    this.logger = new Logger(cacheLogContext(name));
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);

@@ -1,7 +1,6 @@
 import { type DynamicModule, Inject, type MiddlewareConsumer, Module, type NestModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { CacheConfigError } from '../config/cache-config.error';
 import { CacheDecoratorBinder } from '../decorators/cache-decorator.binder';
 import { cacheToken, checkedCacheName, DEFAULT_CACHE_NAME } from './cache-name';
 import { cacheOptionsFromConfig } from '../config/cache-options-from-config';
@@ -82,17 +81,15 @@ export class IdeaGraphCacheModule extends ConfigurableCacheModule implements Nes
     const name = checkedCacheName(options.name);
     // The route is fixed now, before ConfigService exists: process.env is what is known
     // (with .env, once ConfigModule.forRoot() ran). Startup refuses a later disagreement.
-    // The environment configures the default cache only.
+    // A named cache's route comes from code only: the environment's is the default cache's.
     const mount = healthMountAt(healthOf(options.health, name), name ? undefined : (variable) => process.env[variable]);
     if (options.useFactory || options.useClass || options.useExisting) return withCacheName(mountHealthEndpoint(super.forRootAsync(options), mount), name);
-    if (name) {
-      throw new CacheConfigError([`name=${JSON.stringify(name)}: a named cache takes its options in code (forRoot({ name, ... }) or forRootAsync({ name, useFactory })); the environment configures the default cache`]);
-    }
+    // From the environment; a named cache from the default's settings and its CACHE_<NAME>_* overrides.
     const fromEnvironment = super.forRootAsync({
       ...options,
       imports: [ConfigModule, ...(options.imports ?? [])],
       inject: [ConfigService],
-      useFactory: cacheOptionsFromConfig,
+      useFactory: (config: ConfigService) => cacheOptionsFromConfig(config, name),
     });
     return withCacheName(mountHealthEndpoint(fromEnvironment, mount), name);
   }

@@ -118,10 +118,6 @@ describe('named cache definitions', () => {
     expect(() => IdeaGraphCacheModule.forRoot({ name })).toThrow(CacheConfigError);
   });
 
-  it('refuses a named cache without options in code: the environment is the default cache', () => {
-    expect(() => IdeaGraphCacheModule.forRootAsync({ name: 'sessions' })).toThrow(/takes its options in code/);
-  });
-
   it('caches with the same Redis settings share one command connection', async () => {
     const redis = await RedisTestServer.start();
     const settings = { backend: 'redis' as const, redis: { host: '127.0.0.1', port: redis.port } };

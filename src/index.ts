@@ -2,7 +2,7 @@
 export { IdeaGraphCacheModule } from './module/ideagraph-cache.module';
 export type { IdeaGraphCacheModuleExtras } from './module/cache.module-definition';
 export { CACHE_MANAGER } from './module/cache.tokens';
-export { CacheManagerService, type CacheTimeout, type WriteOptions } from './service/cache-manager.service';
+export { CacheManagerService, type CachedResult, type CacheTimeout, type WriteOptions } from './service/cache-manager.service';
 export { Cacheable, type CacheableOptions } from './decorators/cacheable.decorator';
 export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.decorator';
 export type { KeySource, KeysSource } from './decorators/method-cache-key';

@@ -23,6 +23,13 @@ import { assertValidKey, makeKeyPrefix } from './cache-key';
 import { timeoutToMs } from './cache-timeout';
 import { encodeForStore } from './encode-for-store';
 
+/**
+ * What getOrSet resolves for a factory of `T`: a factory that may return undefined (a row
+ * not found) has its undefined stored, and answered, as null, as Django's get_or_set stores
+ * None; JSON and pickle have no undefined. `unknown` and `any` stay as they are.
+ */
+export type CachedResult<T> = unknown extends T ? T : undefined extends T ? Exclude<T, undefined> | null : T;
+
 /** Timeout in seconds; `null` never expires; 0 or less stores nothing and removes the entry. */
 export type CacheTimeout = number | null;
 
@@ -245,16 +252,17 @@ export class CacheManagerService {
    * module) add fail-safe grace, soft and hard factory timeouts and refresh-ahead; see
    * docs/get-or-set.md. Without a stale value to fall back on, a factory error reaches
    * every waiting caller, and a factory slower than `hardTimeoutMs` rejects with
-   * CacheFactoryTimeoutError (it runs on, and stores its result when it finishes).
+   * CacheFactoryTimeoutError (it runs on, and stores its result when it finishes). A factory
+   * result of undefined is stored and answered as null, from the first call on (CachedResult).
    */
-  getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<T> {
+  getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<CachedResult<T>> {
     try {
       assertValidKey(key);
       timeoutToMs(timeout, this.options.defaultTimeout);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.flow.getOrSet(key, factory, timeout, options);
+    return this.flow.getOrSet(key, nullForUndefined(factory), timeout, options) as Promise<CachedResult<T>>;
   }
 
   /**
@@ -377,4 +385,17 @@ function assertDelta(delta: number): void {
   if (!Number.isSafeInteger(delta)) {
     throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
   }
+}
+
+/** The factory, with an undefined result turned into null (stored as JSON null, or pickled None). */
+function nullForUndefined<T>(factory: Factory<T>): Factory<T> {
+  return (context) => {
+    const result = factory(context);
+    if (result === undefined) return null as T;
+    return isThenable(result) ? Promise.resolve(result).then((value) => (value === undefined ? (null as T) : value)) : result;
+  };
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -18,6 +18,7 @@ export { MAX_KEY_LENGTH } from './service/cache-key';
 export { cacheOptionsFromConfig } from './config/cache-options-from-config';
 export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } from './config/resolve-cache-options';
 export { CacheConfigError } from './config/cache-config.error';
+export { CacheRedisUnavailableError } from './module/cache-connection.lifecycle';
 export type {
   CacheBackendName,
   CacheValueFormat,

@@ -12,6 +12,7 @@ import { CacheManagerService } from '../service/cache-manager.service';
 import { createStore } from '../stores/create-store';
 import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
 import { redisSecrets } from '../stores/redis-topology';
+import { requiredRedisReady } from './cache-connection.lifecycle';
 import { cacheLogContext } from './cache-name';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
 import {
@@ -25,6 +26,8 @@ import {
   GRAPH_TOKENS,
   UNTRACED_CACHE_SERVICE,
 } from './cache.tokens';
+
+const REDIS_REQUIRED_CHECK = Symbol('ideagraph-cache:redis-required');
 
 /** Failures in a row that open the breaker: enough to ignore a single blip. */
 const BREAKER_FAILURE_THRESHOLD = 5;
@@ -63,6 +66,7 @@ export const cacheProviders: Provider[] = [
         faultLog,
       ),
   },
+  { provide: REDIS_REQUIRED_CHECK, inject: [CACHE_OPTIONS, GuardedStore], useFactory: requiredRedisReady },
   { provide: UNTRACED_CACHE_SERVICE, useClass: CacheManagerService },
   {
     provide: CACHE_SERVICE,

@@ -77,7 +77,7 @@ export class CacheHealthService {
   }
 
   private up(latencyMs: number): CacheHealthReport {
-    const info = this.options.health.details ? this.cache.getBackendInfo() : { backend: this.options.backend };
+    const info = this.options.health.details ? withoutBusFields(this.cache.getBackendInfo()) : { backend: this.options.backend };
     const tiers = this.tierHealth();
     const status = tiers.bus && !tiers.bus.live ? 'degraded' : 'up';
     return { status, ...info, ...this.nodeCounts(), ...tiers, latencyMs };
@@ -92,4 +92,9 @@ export class CacheHealthService {
     const census = this.guard.store.nodeCensus?.();
     return census ? { nodes: { up: census.up, total: census.total }, masters: census.masters } : {};
   }
+}
+
+/** getBackendInfo's flat bus fields (busLive, busChannel ...): the report's `bus` object already says them. */
+function withoutBusFields(info: CacheBackendInfo): CacheBackendInfo {
+  return Object.fromEntries(Object.entries(info).filter(([name]) => !/^bus[A-Z]/.test(name))) as unknown as CacheBackendInfo;
 }

@@ -76,6 +76,10 @@ export class CacheManagerService {
     };
     // Backends of one process need no fleet: single flight in the process is all there is.
     this.flow = new GetOrSetFlow(this.entries, options.getOrSet, guard.store.remote ? this.fleet : undefined);
+    // Counted in getStats() always; a line only when debug is on, so a fail-safe storm costs no I/O.
+    this.flow.onStaleServe = (key, reason) => {
+      if (Logger.isLevelEnabled('debug')) this.logger.debug(`getOrSet served a stale value of "${key}": ${reason}`);
+    };
   }
 
   /** The stored value, or undefined on a miss or a backend fault. */

@@ -6,7 +6,7 @@ export { CacheManagerService, type CachedResult, type CacheTimeout, type WriteOp
 export { Cacheable, type CacheableOptions } from './decorators/cacheable.decorator';
 export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.decorator';
 export type { KeySource, KeysSource } from './decorators/method-cache-key';
-export type { AsyncMethod } from './decorators/async-method';
+export type { AsyncMethod, UndefinedResultRefused } from './decorators/async-method';
 export { cacheToken, DEFAULT_CACHE_NAME, InjectCache } from './module/cache-name';
 export { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set/get-or-set.errors';
 export type { Factory, FactoryContext, GetOrSetCounters } from './get-or-set/get-or-set-flow';

@@ -64,6 +64,7 @@ function withCacheName(definition: DynamicModule, name: string | undefined): Dyn
   providers: [...cacheProviders, CacheConnectionLifecycle, CacheMetricsMiddleware, ModuleMetricsSource, CacheDecoratorBinder],
 })
 export class IdeaGraphCacheModule extends ConfigurableCacheModule implements NestModule {
+  /** @internal */
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     @Inject(CACHE_HEALTH_MOUNT) private readonly healthMount: HealthMount,

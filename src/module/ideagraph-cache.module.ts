@@ -28,7 +28,7 @@ const DEFAULT_ALIASES: Provider[] = [
   { provide: CacheHealthIndicator, useExisting: CACHE_HEALTH_INDICATOR },
   { provide: GraphTokenService, useExisting: GRAPH_TOKENS },
 ];
-const DEFAULT_EXPORTS = DEFAULT_ALIASES.map((alias) => (alias as { provide: unknown }).provide as string);
+const DEFAULT_EXPORTS = [CacheManagerService, CACHE_MANAGER, CacheHealthService, CacheHealthIndicator, GraphTokenService];
 
 /** A named cache mounts no health route unless told to: the default cache's route reports it. */
 function healthOf(health: Partial<CacheHealthOptions> | undefined, name: string | undefined): Partial<CacheHealthOptions> | undefined {

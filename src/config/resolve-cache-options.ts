@@ -2,13 +2,14 @@ import { hideUserInfo } from '../common/redact-secrets';
 import { CacheConfigError } from './cache-config.error';
 import { defaultCacheOptions } from './cache-defaults';
 import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from './cache-options';
-import { CACHE_SETTINGS, describeAllowed, SettingRule } from './cache-settings';
+import { CACHE_SETTINGS, describeAllowed, SettingRule, settingAt } from './cache-settings';
 import { checkTyped, parseEnvText } from './setting-parsers';
 import { keyPrefixProblems } from './key-prefix.rules';
 import { applyClusterNatMap, CLUSTER_NAT_MAP_ENV, redisTopologyProblems } from './redis-topology.rules';
 import { graphSettingProblems } from '../graph/graph-settings.rules';
 import { locmemBoundProblems } from '../stores/locmem-bounds';
 import { valueFormatProblems } from './value-format.rules';
+import { reconcileUrlDb } from './redis-url-db.rules';
 
 /** Where environment-like settings come from: a lookup by variable name. */
 export type EnvSource = (name: string) => unknown;
@@ -27,6 +28,7 @@ export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGr
     else if (setting) setPath(options, rule.path, setting.value);
   }
   problems.push(...applyClusterNatMap(options, get(CLUSTER_NAT_MAP_ENV), 'env'));
+  problems.push(...reconcileUrlDb(options, readEnvSetting(settingAt('redis.db'), get('REDIS_DB')) !== undefined));
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
   problems.push(...graphSettingProblems(options.graph), ...valueFormatProblems(options));
   if (problems.length > 0) throw new CacheConfigError(problems);
@@ -43,6 +45,7 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
     else if (setting) setPath(options, rule.path, setting.value);
   }
   problems.push(...applyClusterNatMap(options, partial.redis?.clusterNatMap, 'option'));
+  problems.push(...reconcileUrlDb(options, partial.redis?.db !== undefined));
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
   // Before the Graph checks: the credential and msal-node's own checks see graph.msal.
   options.graph.msal = partial.graph?.msal as IdeaGraphCacheOptions['graph']['msal'];

@@ -2,7 +2,7 @@ import { CacheFactoryError, CacheFactoryTimeoutError } from '../get-or-set/get-o
 import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
 import type { CacheTimeout } from '../service/cache-manager.service';
 import { CacheKeyError } from '../service/cache.errors';
-import type { AsyncMethod } from './async-method';
+import type { AsyncMethod, UndefinedResultRefused } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
 import { compileKey, compileKeys, TAG_TARGET, type KeySource, type KeysSource } from './method-cache-key';
 
@@ -29,7 +29,11 @@ export interface CacheableOptions<A extends unknown[]> extends Omit<GetOrSetOpti
  * key, two classes of one name on the default key) throws CacheKeyError at decoration.
  */
 export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOptions<A> = {}) {
-  return function decorate<R>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<AsyncMethod<A, R>>): TypedPropertyDescriptor<AsyncMethod<A, R>> {
+  return function decorate<R>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<AsyncMethod<A, R>> & UndefinedResultRefused<R>,
+  ): TypedPropertyDescriptor<AsyncMethod<A, R>> {
     const original = descriptor.value;
     if (typeof original !== 'function') throw new TypeError(`@Cacheable can only decorate a method, not ${String(propertyKey)}`);
     const className = typeof target === 'function' ? target.name : target.constructor.name;
@@ -45,7 +49,9 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
 
     function cached(this: unknown, ...args: A): Promise<R> {
       const cache = CacheBindings.find(this, cacheName);
-      if (!cache) return original!.apply(this, args);
+      // Always a Promise, bound to a cache or not: a sync method forced past the types
+      // (JavaScript, a cast) must not return a plain value outside Nest and a Promise inside.
+      if (!cache) return new Promise<R>((resolve) => resolve(original!.apply(this, args)));
       let key: string;
       let tagList: string[] | undefined;
       try {
@@ -58,7 +64,9 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
       }
       let ran: Promise<R> | undefined;
       const run = () => (ran = Promise.resolve(original!.apply(this, args)));
-      return cache.getOrSet<R>(key, run, timeout, tagList ? { ...policyOptions, tags: tagList } : policy).catch(async (error: unknown) => {
+      // An undefined result is cached, and answered, as null (see UndefinedResultRefused).
+      const result = cache.getOrSet<R>(key, run, timeout, tagList ? { ...policyOptions, tags: tagList } : policy) as Promise<R>;
+      return result.catch(async (error: unknown) => {
         // The method ran here: its own outcome is the answer (a slow method is waited for, not
         // cut off), and once the call returns its result is in the cache, as after any other call.
         if (ran) {

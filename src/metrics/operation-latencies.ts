@@ -45,6 +45,16 @@ export class OperationLatencies {
     return histogram;
   }
 
+  /** Each operation's histogram in Prometheus form: cumulative counts at `boundsMs`, the count and the sum (ms). */
+  histograms(boundsMs: readonly number[]): Array<{ operation: string; counts: number[]; count: number; sumMs: number }> {
+    return [...this.byOperation].map(([operation, histogram]) => ({
+      operation,
+      counts: histogram.cumulativeCounts(boundsMs),
+      count: histogram.count,
+      sumMs: histogram.sumMs,
+    }));
+  }
+
   summaries(): Record<string, LatencySummary> {
     const result: Record<string, LatencySummary> = {};
     for (const [operation, histogram] of this.byOperation) result[operation] = histogram.summary();

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { logText } from '../common/log-text';
 import { NOT_STORABLE, setOwn } from '../codec/value-codec';
 import { createValueFormat, type ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
-import { CACHE_OPTIONS } from '../module/cache.tokens';
+import { cacheLogContext } from '../module/cache-name';
+import { CACHE_NAME, CACHE_OPTIONS } from '../module/cache.tokens';
 import type { CacheStats } from '../metrics/cache-stats';
 import { FleetLock, type LockStore } from '../fleet/fleet-lock';
 import { GetOrSetFlow, type Factory, type FleetPort } from '../get-or-set/get-or-set-flow';
@@ -23,6 +24,13 @@ import { assertValidKey, makeKeyPrefix } from './cache-key';
 import { timeoutToMs } from './cache-timeout';
 import { encodeForStore } from './encode-for-store';
 
+/**
+ * What getOrSet resolves for a factory of `T`: a factory that may return undefined (a row
+ * not found) has its undefined stored, and answered, as null, as Django's get_or_set stores
+ * None; JSON and pickle have no undefined. `unknown` and `any` stay as they are.
+ */
+export type CachedResult<T> = unknown extends T ? T : undefined extends T ? Exclude<T, undefined> | null : T;
+
 /** Timeout in seconds; `null` never expires; 0 or less stores nothing and removes the entry. */
 export type CacheTimeout = number | null;
 
@@ -39,7 +47,7 @@ export interface WriteOptions {
  */
 @Injectable()
 export class CacheManagerService {
-  private readonly logger = new Logger('IdeaGraphCache');
+  private readonly logger: Logger;
   private readonly keyPrefix: string;
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0, keylessCalls: 0 };
   private readonly flow: GetOrSetFlow;
@@ -54,7 +62,9 @@ export class CacheManagerService {
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     private readonly guard: GuardedStore,
+    @Optional() @Inject(CACHE_NAME) name?: string,
   ) {
+    this.logger = new Logger(cacheLogContext(name));
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);
@@ -73,6 +83,10 @@ export class CacheManagerService {
     };
     // Backends of one process need no fleet: single flight in the process is all there is.
     this.flow = new GetOrSetFlow(this.entries, options.getOrSet, guard.store.remote ? this.fleet : undefined);
+    // Counted in getStats() always; a line only when debug is on, so a fail-safe storm costs no I/O.
+    this.flow.onStaleServe = (key, reason) => {
+      if (Logger.isLevelEnabled('debug')) this.logger.debug(`getOrSet served a stale value of "${key}": ${reason}`);
+    };
   }
 
   /** The stored value, or undefined on a miss or a backend fault. */
@@ -285,16 +299,17 @@ export class CacheManagerService {
    * module) add fail-safe grace, soft and hard factory timeouts and refresh-ahead; see
    * docs/get-or-set.md. Without a stale value to fall back on, a factory error reaches
    * every waiting caller, and a factory slower than `hardTimeoutMs` rejects with
-   * CacheFactoryTimeoutError (it runs on, and stores its result when it finishes).
+   * CacheFactoryTimeoutError (it runs on, and stores its result when it finishes). A factory
+   * result of undefined is stored and answered as null, from the first call on (CachedResult).
    */
-  getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<T> {
+  getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<CachedResult<T>> {
     try {
       assertValidKey(key);
       timeoutToMs(timeout, this.options.defaultTimeout);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.flow.getOrSet(key, factory, timeout, options);
+    return this.flow.getOrSet(key, nullForUndefined(factory), timeout, options) as Promise<CachedResult<T>>;
   }
 
   /**
@@ -431,4 +446,17 @@ function assertDelta(delta: number): void {
   if (!Number.isSafeInteger(delta)) {
     throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
   }
+}
+
+/** The factory, with an undefined result turned into null (stored as JSON null, or pickled None). */
+function nullForUndefined<T>(factory: Factory<T>): Factory<T> {
+  return (context) => {
+    const result = factory(context);
+    if (result === undefined) return null as T;
+    return isThenable(result) ? Promise.resolve(result).then((value) => (value === undefined ? (null as T) : value)) : result;
+  };
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -84,7 +84,7 @@ function notProduced(key: string): CacheFactoryError {
   return new CacheFactoryError(`the factory gave no value for key ${JSON.stringify(key)}`, 'INVALID_RESULT');
 }
 
-type Bounded<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
+export type Bounded<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
 /**
  * getOrSet and its policies: single flight in the process, the fleet lock across

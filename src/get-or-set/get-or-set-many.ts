@@ -1,7 +1,7 @@
 import type { CacheTimeout } from '../service/cache-manager.service';
 import { setOwn } from '../codec/value-codec';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
-import { NOT_PRODUCED, within, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
+import { NOT_PRODUCED, within, type Bounded, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import type { GetOrSetDefaults } from '../config/cache-options';
 
@@ -43,6 +43,8 @@ export async function getOrSetMany<T>(
   timeout: Timeout,
   options: GetOrSetOptions | undefined,
 ): Promise<Record<string, T>> {
+  // The bound counts from the call, its read included: the longest its caller waits.
+  const startedAt = Date.now();
   const policy = resolvePolicy(defaults, options);
   const found = await entries.readEntries<T>(keys);
   const result: Record<string, T> = {};
@@ -65,14 +67,19 @@ export async function getOrSetMany<T>(
       if (pairs.length > 0) await entries.writeEntries(pairs, context.timeout, policy, options?.tags);
       return new Map(pairs);
     });
-    for (const key of missing) flow.share(key, computed.then((values) => (values.has(key) ? values.get(key) : NOT_PRODUCED)));
-    const outcome = await within(computed, Object.keys(stale).length > 0 && policy.softTimeoutMs > 0 ? policy.softTimeoutMs : policy.hardTimeoutMs);
+    // Fail-safe only when every missing key has a stale value to fall back on; otherwise the call waits up to its hard bound.
+    const allStale = missing.every((key) => hasOwn(stale, key));
+    const soft = allStale && policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.hardTimeoutMs;
+    const bounded = within(computed, Math.max(0, startedAt + (soft ? policy.softTimeoutMs : policy.hardTimeoutMs) - Date.now()));
+    // Other callers of these keys share this call's bounded outcome, never the factory itself:
+    // a factory that hangs would otherwise hold every later caller of its keys with it.
+    for (const key of missing) flow.share(key, bounded.then((outcome) => keyOutcome(outcome, key, stale, policy)));
+    const outcome = await bounded;
     if (outcome.kind === 'value') {
       for (const [key, value] of outcome.value) setOwn(result, key, entries.copy(value as T));
     } else {
       if (outcome.kind === 'timeout') computed.catch(() => undefined);
-      // Fail-safe only when every missing key has a stale value to fall back on.
-      if (missing.some((key) => !Object.prototype.hasOwnProperty.call(stale, key))) {
+      if (!allStale) {
         if (outcome.kind === 'error') {
           flow.counters.factoryErrors++;
           throw outcome.error;
@@ -82,6 +89,7 @@ export async function getOrSetMany<T>(
       }
       flow.counters.staleServes += missing.length;
       if (outcome.kind === 'error') flow.counters.factoryErrors++;
+      else if (soft) flow.counters.softTimeouts++;
       for (const key of missing) setOwn(result, key, stale[key]);
     }
   }
@@ -93,6 +101,17 @@ export async function getOrSetMany<T>(
     }
   }
   return result;
+}
+
+/** What a caller that joined `key` gets of a bounded outcome: the key's value or stale value, NOT_PRODUCED, or the call's failure. */
+function keyOutcome<T>(outcome: Bounded<Map<string, T>>, key: string, stale: Record<string, T>, policy: GetOrSetPolicy): T | typeof NOT_PRODUCED {
+  if (outcome.kind === 'value') return outcome.value.has(key) ? outcome.value.get(key)! : NOT_PRODUCED;
+  if (hasOwn(stale, key)) return stale[key];
+  throw outcome.kind === 'error' ? outcome.error : new CacheFactoryTimeoutError(key, policy.hardTimeoutMs);
+}
+
+function hasOwn(record: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(record, key);
 }
 
 function resultPairs<T>(produced: ManyResult<T>, missing: string[]): [string, T][] {

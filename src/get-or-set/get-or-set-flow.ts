@@ -6,6 +6,7 @@ import { markBackgroundRefresh } from './background-refresh';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import { FactoryScope } from './factory-scope';
+import { claimOrWait, type HeldLock } from './fleet-claim';
 import type { EntryMeta } from './stored-entry';
 
 /** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
@@ -72,10 +73,20 @@ export interface GetOrSetCounters {
   fleetLockWaits: number;
 }
 
-/** Beyond the hard timeout, the lock covers the read before and the write after the factory. */
+/**
+ * A holder releases its lock by its caller's hard timeout at the latest; the slack keeps a
+ * lock whose release was lost (a dead process, a fault) from outliving its use for long.
+ */
 const LOCK_SLACK_MS = 2000;
-/** A fleet waiter looks again at least this often, even without a message (the fallback to the bus). */
-const FLEET_POLL_MS = 250;
+
+/** One computation of a key in this process: the fleet lock it holds, and whether its caller stopped waiting for it. */
+interface Computation {
+  lock?: HeldLock;
+  abandoned: boolean;
+}
+
+/** The work of a call whose deadline passed before its factory could start: it ends without a result. */
+class OutOfTime extends Error {}
 
 /** What a getOrSetMany computation answers for a key its factory left out. */
 export const NOT_PRODUCED: unique symbol = Symbol('not produced');
@@ -106,6 +117,8 @@ export class GetOrSetFlow {
   /** Keys refreshed ahead, with the bornAt of the entry each refresh replaces. */
   private readonly refreshed = new Map<string, number>();
   private readonly scope = new FactoryScope();
+  /** Per key, the release of a lock whose caller timed out: a later caller here waits for it, not for the lock's TTL. */
+  private readonly releasing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly entries: EntryPort,
@@ -117,7 +130,7 @@ export class GetOrSetFlow {
    * Not async, and the hit is answered inside the read's own mapping: a hot key then costs
    * the one promise a get costs (measured: each extra layer showed in the bench).
    */
-  getOrSet<T>(key: string, factory: Factory<T>, timeout: Timeout, options: GetOrSetOptions | undefined): Promise<T> {
+  getOrSet<T>(key: string, factory: Factory<T>, timeout: Timeout, options: GetOrSetOptions | undefined, startedAt = Date.now()): Promise<T> {
     let policy: GetOrSetPolicy;
     try {
       policy = resolvePolicy(this.defaults, options);
@@ -127,7 +140,8 @@ export class GetOrSetFlow {
     } catch (error) {
       return Promise.reject(error);
     }
-    const again = () => this.getOrSet(key, factory, timeout, options);
+    // The hard timeout counts from here: it is the longest this caller waits, whatever it waits for.
+    const again = () => this.getOrSet(key, factory, timeout, options, startedAt);
     // Checked before the read as well as after it: a read that started just before the
     // factory's write, and resumed after it finished, would otherwise run the factory again.
     const before = this.join<T>(key, again);
@@ -139,7 +153,7 @@ export class GetOrSetFlow {
       }
       const after = this.join<T>(key, again);
       if (after) return after;
-      const produced = this.produce(key, factory, timeout, policy, found, options?.tags);
+      const produced = this.produce(key, factory, timeout, policy, found, options?.tags, startedAt);
       this.share(key, produced);
       return produced;
     }) as Promise<T>;
@@ -174,110 +188,116 @@ export class GetOrSetFlow {
     return Promise.resolve().then(() => this.scope.run(key, factory));
   }
 
-  private async produce<T>(
+  /** The factory's outcome for this caller, within its bounds; the lock wait counts against them too. */
+  private produce<T>(
     key: string,
     factory: Factory<T>,
     timeout: Timeout,
     policy: GetOrSetPolicy,
     stale: FoundEntry<T> | undefined,
     tags: readonly string[] | undefined,
+    startedAt: number,
   ): Promise<T> {
-    let lock: (LockAttempt & { kind: 'acquired' }) | undefined;
+    const run: Computation = { abandoned: false };
+    const work = this.compute(key, factory, timeout, policy, stale, tags, startedAt + policy.hardTimeoutMs, run);
+    return this.bounded(key, work, policy, stale, startedAt, run);
+  }
+
+  /** Claims the fleet lock (or gets the value its holder stored), runs the factory and stores its result. */
+  private async compute<T>(
+    key: string,
+    factory: Factory<T>,
+    timeout: Timeout,
+    policy: GetOrSetPolicy,
+    stale: FoundEntry<T> | undefined,
+    tags: readonly string[] | undefined,
+    deadline: number,
+    run: Computation,
+  ): Promise<T> {
     if (policy.fleetLock && this.fleet) {
-      const lockTtlMs = policy.hardTimeoutMs + LOCK_SLACK_MS;
-      const claimed = await this.claimOrWait<T>(key, lockTtlMs, stale);
+      // A lock that a timed-out call of this process is releasing is as good as free.
+      await this.releasing.get(key);
+      const claimed = await claimOrWait<T>(this.fleet, this.entries, this.counters, key, policy.hardTimeoutMs + LOCK_SLACK_MS, stale, deadline);
       if (claimed.kind === 'value') return claimed.value;
-      lock = claimed.lock;
+      if (claimed.kind === 'deadline') throw new OutOfTime();
+      if (run.abandoned) {
+        await claimed.lock?.release().catch(() => undefined);
+        throw new OutOfTime();
+      }
+      run.lock = claimed.lock;
     }
     const context: FactoryContext<T> = { key, stale: stale?.value, timeout };
-    const stored = this.callFactory(key, () => factory(context)).then(async (value) => {
+    try {
+      const value = await this.callFactory(key, () => factory(context));
       await this.entries.writeEntry(key, value, context.timeout, policy, tags);
+      const lock = this.takeLock(run);
       if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));
+      // The value is stored already: waiters need not wait for the release.
+      void lock?.release().catch(() => undefined);
       return value;
-    });
-    // A failure releases the lock before it reaches the caller (nothing of the call is
-    // left behind); after a success the value is stored already, so waiters need not wait for the release.
-    const released = stored.then(
-      (value) => {
-        void lock?.release().catch(() => undefined);
-        return value;
-      },
-      async (error: unknown) => {
-        await lock?.release().catch(() => undefined);
-        throw error;
-      },
-    );
-    return this.bounded(key, released, policy, stale);
+    } catch (error) {
+      // A failure releases the lock before it reaches the caller: nothing of the call is left behind.
+      await this.takeLock(run)?.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private takeLock(run: Computation): HeldLock | undefined {
+    const lock = run.lock;
+    run.lock = undefined;
+    return lock;
   }
 
   /**
-   * The fleet lock, or the value another process stored while this one waited on its lock.
-   * With a stale value at hand there is no wait: the holder refreshes, this call serves stale.
+   * The caller stopped waiting for this computation (its hard timeout passed without a stale
+   * value). Its factory runs on and stores what it returns, but no longer holds the fleet
+   * lock: the next caller, here or in another process, computes the key within its own
+   * bound instead of waiting for a factory that may never finish.
    */
-  private async claimOrWait<T>(
-    key: string,
-    lockTtlMs: number,
-    stale: FoundEntry<T> | undefined,
-  ): Promise<{ kind: 'value'; value: T } | { kind: 'lock'; lock?: LockAttempt & { kind: 'acquired' } }> {
-    const fleet = this.fleet!;
-    // The wait is bounded per holder, from when this process first saw it: a bound counted
-    // from our own start would end while a holder that took the lock just after us, or one
-    // that took over from a dead holder, still computes, and we would compute beside it.
-    let holder: string | undefined;
-    let giveUpAt = Date.now() + lockTtlMs;
-    let waited = false;
-    for (;;) {
-      const attempt = await fleet.tryLock(key, lockTtlMs);
-      if (attempt.kind === 'unavailable') return { kind: 'lock' };
-      if (attempt.kind === 'acquired') {
-        // The holder before may have stored and released between our read and our lock.
-        const found = waited || stale === undefined ? await this.entries.readEntry<T>(key) : undefined;
-        if (found?.fresh) {
-          await attempt.release();
-          return { kind: 'value', value: found.value };
-        }
-        return { kind: 'lock', lock: attempt };
-      }
-      if (stale) {
-        this.counters.staleServes++;
-        return { kind: 'value', value: stale.value };
-      }
-      if (attempt.owner !== undefined && attempt.owner !== holder) {
-        holder = attempt.owner;
-        giveUpAt = Date.now() + lockTtlMs;
-      }
-      if (!waited) this.counters.fleetLockWaits++;
-      waited = true;
-      // A holder that died blocks only until its lock expires; then this process takes over.
-      if (Date.now() >= giveUpAt) return { kind: 'lock' };
-      await (fleet.feed?.wait(fleet.storeKey(key), Math.min(FLEET_POLL_MS, giveUpAt - Date.now())) ?? sleep(FLEET_POLL_MS));
-      const found = await this.entries.readEntry<T>(key);
-      if (found?.fresh) return { kind: 'value', value: found.value };
-    }
+  private abandon(key: string, run: Computation): void {
+    run.abandoned = true;
+    const lock = this.takeLock(run);
+    if (!lock) return;
+    // Announced, so the waiters of other processes try the lock at once instead of at their next poll.
+    const released = lock.release().then(
+      () => this.fleet?.feed?.announce(this.fleet.storeKey(key)),
+      () => undefined,
+    );
+    this.releasing.set(key, released);
+    void released.then(() => {
+      if (this.releasing.get(key) === released) this.releasing.delete(key);
+    });
   }
 
-  /** The factory's outcome within its bounds: soft (or hard) with a stale value to fall back on, hard without. */
-  private async bounded<T>(key: string, stored: Promise<T>, policy: GetOrSetPolicy, stale: FoundEntry<T> | undefined): Promise<T> {
+  /**
+   * The computation's outcome within the caller's bounds, counted from its call: soft (or
+   * hard) with a stale value to fall back on, hard without.
+   */
+  private async bounded<T>(key: string, work: Promise<T>, policy: GetOrSetPolicy, stale: FoundEntry<T> | undefined, startedAt: number, run: Computation): Promise<T> {
     if (!stale) {
-      const outcome = await within(stored, policy.hardTimeoutMs);
+      const outcome = await within(work, startedAt + policy.hardTimeoutMs - Date.now());
       if (outcome.kind === 'value') return outcome.value;
-      if (outcome.kind === 'error') {
+      if (outcome.kind === 'error' && !(outcome.error instanceof OutOfTime)) {
         this.counters.factoryErrors++;
         throw outcome.error;
       }
       this.counters.hardTimeouts++;
-      stored.catch(() => this.counters.factoryErrors++);
+      this.abandon(key, run);
+      work.catch((error: unknown) => {
+        if (!(error instanceof OutOfTime)) this.counters.factoryErrors++;
+      });
       throw new CacheFactoryTimeoutError(key, policy.hardTimeoutMs);
     }
     const soft = policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.hardTimeoutMs;
-    const outcome = await within(stored, soft ? policy.softTimeoutMs : policy.hardTimeoutMs);
+    const outcome = await within(work, startedAt + (soft ? policy.softTimeoutMs : policy.hardTimeoutMs) - Date.now());
     if (outcome.kind === 'value') return outcome.value;
     this.counters.staleServes++;
     if (outcome.kind === 'timeout') {
       if (soft) this.counters.softTimeouts++;
       else this.counters.hardTimeouts++;
-      // It runs on and stores its result when it arrives; a later failure keeps the stale value.
-      stored.catch(() => this.counters.factoryErrors++);
+      // It runs on, keeping the lock, and stores its result when it arrives: the fleet's one
+      // refresh of the key, while everyone serves stale. A later failure keeps the stale value.
+      work.catch(() => this.counters.factoryErrors++);
       return stale.value;
     }
     this.counters.factoryErrors++;
@@ -340,8 +360,4 @@ export function within<T>(work: Promise<T>, ms: number): Promise<Bounded<T>> {
       },
     );
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

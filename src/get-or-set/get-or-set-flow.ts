@@ -8,6 +8,7 @@ import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-
 import { FactoryScope } from './factory-scope';
 import { claimOrWait, type HeldLock } from './fleet-claim';
 import type { EntryMeta } from './stored-entry';
+import type { TagStamp } from '../tags/tag-versions';
 
 /** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
 type Timeout = CacheTimeout | undefined;
@@ -41,8 +42,14 @@ export interface EntryPort {
   readEntry<T>(key: string): Promise<FoundEntry<T> | undefined>;
   /** readEntry with its answer mapped inside the read (no promise of its own); `onFound` may return a promise to adopt. */
   readEntryThen<T, R>(key: string, onFound: (found: FoundEntry<T> | undefined) => R): Promise<Awaited<R>>;
-  /** Stores `value` for `timeout` (+ grace), with times when the policy needs them; false if it did not reach the backend. */
-  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean>;
+  /**
+   * Stores `value` for `timeout` (+ grace), with times when the policy needs them; false if it
+   * did not reach the backend. Tags as names are stamped with their versions at the write;
+   * a TagStamp keeps the versions it was read with.
+   */
+  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean>;
+  /** The current versions of `tags` (created where missing), or undefined when the backend does not answer. */
+  readTagVersions(tags: readonly string[]): Promise<TagStamp | undefined>;
   /** Stores a stale value again as fresh until `freshUntil`, keeping its end of grace. */
   rewriteStale(key: string, stale: FoundEntry<unknown>, freshUntil: number): Promise<boolean>;
   /** A copy of `value`, as a read would give it. */
@@ -228,8 +235,9 @@ export class GetOrSetFlow {
     }
     const context: FactoryContext<T> = { key, stale: stale?.value, timeout };
     try {
+      const stamp = await stampBeforeFactory(this.entries, tags);
       const value = await this.callFactory(key, () => factory(context));
-      await this.entries.writeEntry(key, value, context.timeout, policy, tags);
+      if (stamp !== UNSTAMPED) await this.entries.writeEntry(key, value, context.timeout, policy, stamp);
       const lock = this.takeLock(run);
       if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));
       // The value is stored already: waiters need not wait for the release.
@@ -332,8 +340,9 @@ export class GetOrSetFlow {
       try {
         this.counters.backgroundRefreshes++;
         const context: FactoryContext<T> = markBackgroundRefresh({ key, stale: found.value, timeout });
+        const stamp = await stampBeforeFactory(this.entries, tags);
         const value = await this.callFactory(key, () => factory(context));
-        await this.entries.writeEntry(key, value, context.timeout, policy, tags);
+        if (stamp !== UNSTAMPED) await this.entries.writeEntry(key, value, context.timeout, policy, stamp);
         if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));
         return value;
       } finally {
@@ -343,6 +352,19 @@ export class GetOrSetFlow {
     // Callers keep getting the current value at once; a failed refresh keeps it too.
     refresh.catch(() => this.counters.factoryErrors++);
   }
+}
+
+/** A result whose tags' versions could not be read before its factory ran: returned, never stored. */
+export const UNSTAMPED: unique symbol = Symbol('unstamped');
+
+/**
+ * The versions of `tags` as they are before a factory starts: its result must carry these,
+ * not the ones current when it is written, or a result computed across an invalidateTags
+ * would be fresh under the new versions. Undefined without tags.
+ */
+export async function stampBeforeFactory(entries: EntryPort, tags: readonly string[] | undefined): Promise<TagStamp | undefined | typeof UNSTAMPED> {
+  if (!tags || tags.length === 0) return undefined;
+  return (await entries.readTagVersions(tags)) ?? UNSTAMPED;
 }
 
 export function within<T>(work: Promise<T>, ms: number): Promise<Bounded<T>> {

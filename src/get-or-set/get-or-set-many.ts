@@ -1,9 +1,10 @@
 import type { CacheTimeout } from '../service/cache-manager.service';
 import { setOwn } from '../codec/value-codec';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
-import { NOT_PRODUCED, within, type Bounded, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
+import { NOT_PRODUCED, UNSTAMPED, stampBeforeFactory, within, type Bounded, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import type { GetOrSetDefaults } from '../config/cache-options';
+import type { TagStamp } from '../tags/tag-versions';
 
 /** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
 type Timeout = CacheTimeout | undefined;
@@ -25,7 +26,7 @@ export interface ManyEntryPort extends EntryPort {
   /** Every key's entry, in one round trip; absent keys are left out. */
   readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>>;
   /** Stores them all in one round trip. */
-  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean>;
+  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean>;
 }
 
 /**
@@ -62,11 +63,13 @@ export async function getOrSetMany<T>(
   }
   if (missing.length > 0) {
     const context: ManyFactoryContext<T> = { stale, timeout };
-    const computed = flow.callFactory(missing.join(','), () => factory([...missing], context)).then(async (produced) => {
-      const pairs = resultPairs(produced, missing);
-      if (pairs.length > 0) await entries.writeEntries(pairs, context.timeout, policy, options?.tags);
-      return new Map(pairs);
-    });
+    const computed = stampBeforeFactory(entries, options?.tags).then((stamp) =>
+      flow.callFactory(missing.join(','), () => factory([...missing], context)).then(async (produced) => {
+        const pairs = resultPairs(produced, missing);
+        if (pairs.length > 0 && stamp !== UNSTAMPED) await entries.writeEntries(pairs, context.timeout, policy, stamp);
+        return new Map(pairs);
+      }),
+    );
     // Fail-safe only when every missing key has a stale value to fall back on; otherwise the call waits up to its hard bound.
     const allStale = missing.every((key) => hasOwn(stale, key));
     const soft = allStale && policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.hardTimeoutMs;

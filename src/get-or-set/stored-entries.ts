@@ -7,7 +7,7 @@ import { timeoutToMs } from '../service/cache-timeout';
 import { encodeForStore } from '../service/encode-for-store';
 import type { CacheStore } from '../stores/cache-store';
 import type { TagCheck } from '../tags/tag-check';
-import type { TagVersions } from '../tags/tag-versions';
+import type { TagStamp, TagVersions } from '../tags/tag-versions';
 import type { FoundEntry } from './get-or-set-flow';
 import type { ManyEntryPort } from './get-or-set-many';
 import type { GetOrSetPolicy } from './get-or-set-options';
@@ -82,14 +82,20 @@ export class StoredEntries implements ManyEntryPort {
     return found;
   }
 
-  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean> {
+  async readTagVersions(tags: readonly string[]): Promise<TagStamp | undefined> {
+    const keys = this.versions.storeKeys(tags);
+    const versions = await this.guard.run('getMany', keys, (store) => this.versions.forWrite(store, tags), undefined, this.guard.batchBoundMs(keys.length));
+    return versions && { versions };
+  }
+
+  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean> {
     const write = this.prepare(key, value, timeout, policy, tags);
     if (write.ttlMs === 0) return this.guard.write('delete', write.storeKey, (store) => store.delete(write.storeKey), write.storeKey);
     this.counters.sets++;
     return this.guard.write('set', write.storeKey, async (store) => store.set(write.storeKey, await write.text(store), write.ttlMs), write.storeKey);
   }
 
-  async writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean> {
+  async writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean> {
     // setMany takes one TTL: entries written together share their times, so one TTL fits all.
     const now = Date.now();
     const writes = entries.map(([key, value]) => this.prepare(key, value, timeout, policy, tags, now));
@@ -125,11 +131,12 @@ export class StoredEntries implements ManyEntryPort {
    * refresh-ahead or tags the value is stored as a plain set stores it. With tags, the
    * text needs the tags' versions, read inside the write's own guarded call.
    */
-  prepare(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[], now = Date.now()): PreparedWrite {
+  prepare(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp, now = Date.now()): PreparedWrite {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
     const encoded = encodeForStore(value, this.options.maxValueBytes, this.format);
     const storeKey = this.keyPrefix + key;
-    const tagList = tags && tags.length > 0 ? tags : undefined;
+    const stamp = tags !== undefined && !isTagList(tags) ? tags.versions : undefined;
+    const tagList = stamp ? Object.keys(stamp) : tags && isTagList(tags) && tags.length > 0 ? tags : undefined;
     if (tagList) this.versions.storeKeys(tagList);
     const timed = policy !== undefined && (policy.grace > 0 || policy.refreshAhead > 0) && ttlMs !== null && ttlMs > 0;
     if (ttlMs === 0 || (!timed && !tagList)) return { storeKey, ttlMs, text: () => encoded };
@@ -138,6 +145,7 @@ export class StoredEntries implements ManyEntryPort {
       ttlMs === null ? { bornAt: now, freshUntil: null, staleUntil: null } : { bornAt: now, freshUntil: now + ttlMs, staleUntil: now + ttlMs + graceMs };
     const storedTtl = times.staleUntil === null ? null : times.staleUntil - now;
     if (!tagList) return { storeKey, ttlMs: storedTtl, text: () => wrapEntry(encoded, { times }, this.format.binary) };
+    if (stamp) return { storeKey, ttlMs: storedTtl, text: () => wrapEntry(encoded, { times, tags: { ...stamp } }, this.format.binary) };
     return { storeKey, ttlMs: storedTtl, text: async (store) => wrapEntry(encoded, { times, tags: await this.versions.forWrite(store, tagList) }, this.format.binary) };
   }
 
@@ -166,4 +174,8 @@ export class StoredEntries implements ManyEntryPort {
     else this.counters.misses++;
     return entry;
   }
+}
+
+function isTagList(tags: readonly string[] | TagStamp): tags is readonly string[] {
+  return Array.isArray(tags);
 }

@@ -3,6 +3,14 @@ import { assertValidKey } from '../service/cache-key';
 import { CacheKeyError } from '../service/cache.errors';
 import type { CacheStore } from '../stores/cache-store';
 
+/**
+ * Tags with the versions they had at one moment: what an entry is stored with when its
+ * value was computed from data read after that moment (a getOrSet factory's result).
+ */
+export interface TagStamp {
+  readonly versions: Readonly<Record<string, string>>;
+}
+
 /** Where a tag's version is stored, under the cache's own prefix and version. */
 const TAG_KEY_PREFIX = '~tag:';
 

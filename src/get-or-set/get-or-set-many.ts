@@ -25,8 +25,8 @@ export type ManyResult<T> = Record<string, T> | Map<string, T>;
 export interface ManyEntryPort extends EntryPort {
   /** Every key's entry, in one round trip; absent keys are left out. */
   readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>>;
-  /** Stores them all in one round trip. */
-  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean>;
+  /** Stores them all in one round trip; resolves with a copy of each value, as a read would give it. */
+  writeEntriesCopied<T>(entries: [string, T][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<Map<string, T>>;
 }
 
 /**
@@ -66,8 +66,10 @@ export async function getOrSetMany<T>(
     const computed = stampBeforeFactory(entries, options?.tags).then((stamp) =>
       flow.callFactory(missing.join(','), () => factory([...missing], context)).then(async (produced) => {
         const pairs = resultPairs(produced, missing);
-        if (pairs.length > 0 && stamp !== UNSTAMPED) await entries.writeEntries(pairs, context.timeout, policy, stamp);
-        return new Map(pairs);
+        // Without stamped tag versions nothing is stored: the caller gets copies all the same.
+        const copies =
+          pairs.length === 0 ? new Map<string, T>() : stamp === UNSTAMPED ? new Map(pairs.map(([key, value]) => [key, entries.copy(value)])) : await entries.writeEntriesCopied(pairs, context.timeout, policy, stamp);
+        return { values: new Map(pairs), copies };
       }),
     );
     // Fail-safe only when every missing key has a stale value to fall back on; otherwise the call waits up to its hard bound.
@@ -79,7 +81,7 @@ export async function getOrSetMany<T>(
     for (const key of missing) flow.share(key, bounded.then((outcome) => keyOutcome(outcome, key, stale, policy)));
     const outcome = await bounded;
     if (outcome.kind === 'value') {
-      for (const [key, value] of outcome.value) setOwn(result, key, entries.copy(value as T));
+      for (const [key, copy] of outcome.value.copies) setOwn(result, key, copy);
     } else {
       if (outcome.kind === 'timeout') computed.catch(() => undefined);
       if (!allStale) {
@@ -106,9 +108,12 @@ export async function getOrSetMany<T>(
   return result;
 }
 
+/** What the factory produced, as it returned it (joiners copy what they take), and the caller's own copies. */
+type Produced<T> = { values: Map<string, T>; copies: Map<string, T> };
+
 /** What a caller that joined `key` gets of a bounded outcome: the key's value or stale value, NOT_PRODUCED, or the call's failure. */
-function keyOutcome<T>(outcome: Bounded<Map<string, T>>, key: string, stale: Record<string, T>, policy: GetOrSetPolicy): T | typeof NOT_PRODUCED {
-  if (outcome.kind === 'value') return outcome.value.has(key) ? outcome.value.get(key)! : NOT_PRODUCED;
+function keyOutcome<T>(outcome: Bounded<Produced<T>>, key: string, stale: Record<string, T>, policy: GetOrSetPolicy): T | typeof NOT_PRODUCED {
+  if (outcome.kind === 'value') return outcome.value.values.has(key) ? outcome.value.values.get(key)! : NOT_PRODUCED;
   if (hasOwn(stale, key)) return stale[key];
   throw outcome.kind === 'error' ? outcome.error : new CacheFactoryTimeoutError(key, policy.hardTimeoutMs);
 }

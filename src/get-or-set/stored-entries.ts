@@ -56,6 +56,8 @@ export class StoredEntries implements ManyEntryPort {
       this.count(found);
       return onFound(found);
     }
+    const near = this.tagCheck.peekValid(found.meta);
+    if (near !== undefined) return onFound(this.count(near ? found : this.invalidated(found)));
     return this.tagCheck.stillValid([found.meta]).then(([valid]) => onFound(this.count(valid ? found : this.invalidated(found))));
   }
 
@@ -66,7 +68,11 @@ export class StoredEntries implements ManyEntryPort {
     const tagged: [string, FoundEntry<T>][] = [];
     keys.forEach((key, i) => {
       const entry = this.found<T>(texts?.[i]);
-      if (entry?.meta?.tags) tagged.push([key, entry]);
+      const near = entry?.meta?.tags ? this.tagCheck.peekValid(entry.meta) : undefined;
+      if (near !== undefined) {
+        const kept = this.count(near ? entry : this.invalidated(entry!));
+        if (kept) found.set(key, kept);
+      } else if (entry?.meta?.tags) tagged.push([key, entry]);
       else if (entry !== undefined || texts) {
         const kept = this.count(entry);
         if (kept) found.set(key, kept);

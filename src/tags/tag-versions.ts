@@ -38,6 +38,11 @@ export class TagVersions {
     });
   }
 
+  /** The store key of `tag`, unchecked: for lookups in process only, where a key that cannot exist simply is not found. */
+  storeKeyOf(tag: string): string {
+    return this.keyPrefix + TAG_KEY_PREFIX + tag;
+  }
+
   /** The tags' current versions, creating those that have none yet; through `store`, inside the write's guarded call. */
   async forWrite(store: CacheStore, tags: readonly string[]): Promise<Record<string, string>> {
     const unique = [...new Set(tags)];

@@ -1,5 +1,6 @@
 import { CacheKeyError } from '../../src';
 import { redisAppFixture } from '../helpers/redis-app-fixture';
+import { until } from '../helpers/until';
 
 const fixture = redisAppFixture();
 const { cacheOn } = fixture;
@@ -86,5 +87,30 @@ describe('tags as stored', () => {
     }
     expect(cache.getStats().recovery.pending).toBe(0);
     expect(await cache.get('tagged')).toBeUndefined();
+  });
+});
+
+describe('tagged reads on hybrid', () => {
+  it('an L1 hit checks its tags in L1 as well: no guarded read of the versions per get, and an invalidation is still seen at once', async () => {
+    const cache = await cacheOn('hybrid');
+    await cache.set('tagged', { a: 1 }, 60, { tags: ['x', 'y'] });
+    // The first reads fill this L1 with the tags' versions.
+    await until(async () => {
+      await cache.get('tagged');
+      const versionReads = cache.getStats().latency.getMany?.count ?? 0;
+      await cache.get('tagged');
+      return (cache.getStats().latency.getMany?.count ?? 0) === versionReads;
+    }, 'the versions to be in L1');
+    const versionReads = cache.getStats().latency.getMany?.count ?? 0;
+    const l2Hits = cache.getStats().tiers!.l2Hits;
+    for (let i = 0; i < 50; i++) expect(await cache.get('tagged')).toEqual({ a: 1 });
+    expect(await cache.getMany(['tagged'])).toEqual({ tagged: { a: 1 } });
+    // The getMany is one call of its own; the 50 gets and its tag check added none.
+    expect((cache.getStats().latency.getMany?.count ?? 0) - versionReads).toBe(1);
+    expect(cache.getStats().tiers!.l2Hits).toBe(l2Hits);
+
+    expect(await cache.invalidateTags(['y'])).toBe(true);
+    expect(await cache.get('tagged')).toBeUndefined();
+    expect(await cache.getMany(['tagged'])).toEqual({});
   });
 });

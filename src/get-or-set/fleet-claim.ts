@@ -1,6 +1,12 @@
 import type { LockAttempt } from '../fleet/fleet-lock';
 import type { EntryPort, FleetPort, FoundEntry, GetOrSetCounters } from './get-or-set-flow';
 
+/**
+ * A holder releases its lock by its caller's hard timeout at the latest; the slack keeps a
+ * lock whose release was lost (a dead process, a fault) from outliving its use for long.
+ */
+export const LOCK_SLACK_MS = 2000;
+
 /** A fleet waiter looks again at least this often, even without a message (the fallback to the bus). */
 const FLEET_POLL_MS = 250;
 

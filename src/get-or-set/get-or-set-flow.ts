@@ -2,11 +2,13 @@ import type { CacheTimeout } from '../service/cache-manager.service';
 import type { GetOrSetDefaults } from '../config/cache-options';
 import type { LockAttempt } from '../fleet/fleet-lock';
 import type { KeyChangeFeed } from '../fleet/key-change-feed';
-import { markBackgroundRefresh } from './background-refresh';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import { FactoryScope } from './factory-scope';
-import { claimOrWait, type HeldLock } from './fleet-claim';
+import { claimOrWait, LOCK_SLACK_MS, type HeldLock } from './fleet-claim';
+import { RefreshAhead } from './refresh-ahead';
+import { stampBeforeFactory, UNSTAMPED } from './tag-stamp';
+import { within } from './within';
 import type { EntryMeta } from './stored-entry';
 import type { TagStamp } from '../tags/tag-versions';
 
@@ -80,12 +82,6 @@ export interface GetOrSetCounters {
   fleetLockWaits: number;
 }
 
-/**
- * A holder releases its lock by its caller's hard timeout at the latest; the slack keeps a
- * lock whose release was lost (a dead process, a fault) from outliving its use for long.
- */
-const LOCK_SLACK_MS = 2000;
-
 /** One computation of a key in this process: the fleet lock it holds, and whether its caller stopped waiting for it. */
 interface Computation {
   lock?: HeldLock;
@@ -101,8 +97,6 @@ export const NOT_PRODUCED: unique symbol = Symbol('not produced');
 function notProduced(key: string): CacheFactoryError {
   return new CacheFactoryError(`the factory gave no value for key ${JSON.stringify(key)}`, 'INVALID_RESULT');
 }
-
-export type Bounded<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
 /**
  * getOrSet and its policies: single flight in the process, the fleet lock across
@@ -121,17 +115,19 @@ export class GetOrSetFlow {
   };
   /** Per key, the call computing it in this process; its callers share it. */
   private readonly inflight = new Map<string, Promise<unknown>>();
-  /** Keys refreshed ahead, with the bornAt of the entry each refresh replaces. */
-  private readonly refreshed = new Map<string, number>();
   private readonly scope = new FactoryScope();
   /** Per key, the release of a lock whose caller timed out: a later caller here waits for it, not for the lock's TTL. */
   private readonly releasing = new Map<string, Promise<void>>();
+
+  private readonly refreshAhead: RefreshAhead;
 
   constructor(
     private readonly entries: EntryPort,
     private readonly defaults: GetOrSetDefaults,
     private readonly fleet: FleetPort | undefined,
-  ) {}
+  ) {
+    this.refreshAhead = new RefreshAhead(this, entries, fleet);
+  }
 
   /**
    * Not async, and the hit is answered inside the read's own mapping: a hot key then costs
@@ -155,7 +151,7 @@ export class GetOrSetFlow {
     if (before) return before;
     return this.entries.readEntryThen<T, T | Promise<T>>(key, (found) => {
       if (found?.fresh) {
-        if (policy.refreshAhead > 0 && found.meta) this.refreshAheadIfDue(key, found, factory, timeout, policy, options?.tags);
+        if (policy.refreshAhead > 0 && found.meta) this.refreshAhead.ifDue(key, found, factory, timeout, policy, options?.tags);
         return found.value;
       }
       const after = this.join<T>(key, again);
@@ -313,73 +309,4 @@ export class GetOrSetFlow {
     await this.entries.rewriteStale(key, stale, Date.now() + policy.failSafeThrottle * 1000);
     return stale.value;
   }
-
-  /** Starts one background refresh of an entry past its refresh point; the callers keep the current value. */
-  private refreshAheadIfDue<T>(
-    key: string,
-    found: FoundEntry<T>,
-    factory: Factory<T>,
-    timeout: Timeout,
-    policy: GetOrSetPolicy,
-    tags: readonly string[] | undefined,
-  ): void {
-    const { bornAt, freshUntil } = found.meta!.times;
-    if (freshUntil === null || Date.now() < bornAt + policy.refreshAhead * (freshUntil - bornAt)) return;
-    // One refresh per stored entry: a read that saw the old entry after its refresh finished must not start another.
-    if (this.inflight.has(key) || (this.refreshed.get(key) ?? -1) >= bornAt) return;
-    if (this.refreshed.size > 10_000) this.refreshed.clear();
-    this.refreshed.set(key, bornAt);
-    const refresh = (async () => {
-      let lock: (LockAttempt & { kind: 'acquired' }) | undefined;
-      if (policy.fleetLock && this.fleet) {
-        const attempt = await this.fleet.tryLock(key, policy.hardTimeoutMs + LOCK_SLACK_MS);
-        // Another process refreshes it: one refresh per key per fleet.
-        if (attempt.kind === 'held') return found.value;
-        if (attempt.kind === 'acquired') lock = attempt;
-      }
-      try {
-        this.counters.backgroundRefreshes++;
-        const context: FactoryContext<T> = markBackgroundRefresh({ key, stale: found.value, timeout });
-        const stamp = await stampBeforeFactory(this.entries, tags);
-        const value = await this.callFactory(key, () => factory(context));
-        if (stamp !== UNSTAMPED) await this.entries.writeEntry(key, value, context.timeout, policy, stamp);
-        if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));
-        return value;
-      } finally {
-        await lock?.release();
-      }
-    })();
-    // Callers keep getting the current value at once; a failed refresh keeps it too.
-    refresh.catch(() => this.counters.factoryErrors++);
-  }
-}
-
-/** A result whose tags' versions could not be read before its factory ran: returned, never stored. */
-export const UNSTAMPED: unique symbol = Symbol('unstamped');
-
-/**
- * The versions of `tags` as they are before a factory starts: its result must carry these,
- * not the ones current when it is written, or a result computed across an invalidateTags
- * would be fresh under the new versions. Undefined without tags.
- */
-export async function stampBeforeFactory(entries: EntryPort, tags: readonly string[] | undefined): Promise<TagStamp | undefined | typeof UNSTAMPED> {
-  if (!tags || tags.length === 0) return undefined;
-  return (await entries.readTagVersions(tags)) ?? UNSTAMPED;
-}
-
-export function within<T>(work: Promise<T>, ms: number): Promise<Bounded<T>> {
-  return new Promise((resolve) => {
-    // unref: a factory that hangs must not keep a process that is shutting down alive.
-    const timer = setTimeout(() => resolve({ kind: 'timeout' }), ms).unref();
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve({ kind: 'value', value });
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        resolve({ kind: 'error', error });
-      },
-    );
-  });
 }

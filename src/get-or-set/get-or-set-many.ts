@@ -1,10 +1,12 @@
 import type { CacheTimeout } from '../service/cache-manager.service';
 import { setOwn } from '../codec/value-codec';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
-import { NOT_PRODUCED, UNSTAMPED, stampBeforeFactory, within, type Bounded, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
+import { NOT_PRODUCED, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import type { GetOrSetDefaults } from '../config/cache-options';
 import type { TagStamp } from '../tags/tag-versions';
+import { stampBeforeFactory, UNSTAMPED } from './tag-stamp';
+import { within, type Bounded } from './within';
 
 /** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
 type Timeout = CacheTimeout | undefined;

@@ -2,7 +2,7 @@ import { RedisTestServer } from '../helpers/redis-server';
 import { CallerFleet } from './fleet/caller-fleet';
 import type { CallerProcess } from './fleet/caller-process';
 
-/** get-or-set-flow.ts: a lock lives its holder's hard timeout plus 2000 ms (LOCK_SLACK_MS). */
+/** fleet-claim.ts: a lock lives its holder's hard timeout plus 2000 ms (LOCK_SLACK_MS). */
 const LOCK_SLACK_MS = 2000;
 /** Room for a loaded 2-core machine on top of a bound; well below the slack a lock wait used to add. */
 const MARGIN_MS = 1200;

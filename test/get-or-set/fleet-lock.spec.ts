@@ -9,7 +9,7 @@ const CALLERS = 250;
 /** Long enough that every process's callers arrive while the first factory call runs. */
 const FACTORY_MS = 300;
 const HARD_TIMEOUT_MS = 1500;
-/** The lock lives the hard timeout plus the 2000 ms slack of get-or-set-flow.ts (LOCK_SLACK_MS). */
+/** The lock lives the hard timeout plus the 2000 ms slack of fleet-claim.ts (LOCK_SLACK_MS). */
 const LOCK_TTL_MS = HARD_TIMEOUT_MS + 2000;
 /** Room for a loaded 2-core machine on top of the time the design needs; no tighter. */
 const MARGIN_MS = 1500;

@@ -4,7 +4,7 @@ import { makeKeyPrefix } from '../../src/service/cache-key';
 import { redisAppFixture } from '../helpers/redis-app-fixture';
 import { until } from '../helpers/until';
 
-/** get-or-set-flow.ts: a lock lives its holder's hard timeout plus 2000 ms (LOCK_SLACK_MS). */
+/** fleet-claim.ts: a lock lives its holder's hard timeout plus 2000 ms (LOCK_SLACK_MS). */
 const LOCK_SLACK_MS = 2000;
 /** Room for a loaded 2-core machine on top of a bound; well below the slack a lock wait used to add. */
 const MARGIN_MS = 700;

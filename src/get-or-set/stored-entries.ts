@@ -58,7 +58,7 @@ export class StoredEntries implements ManyEntryPort {
     }
     const near = this.tagCheck.peekValid(found.meta);
     if (near !== undefined) return onFound(this.count(near ? found : this.invalidated(found)));
-    return this.tagCheck.stillValid([found.meta]).then(([valid]) => onFound(this.count(valid ? found : this.invalidated(found))));
+    return this.tagCheck.stillValidOne(found.meta).then((valid) => onFound(this.count(valid ? found : this.invalidated(found))));
   }
 
   async readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>> {

@@ -114,3 +114,34 @@ describe('tagged reads on hybrid', () => {
     expect(await cache.getMany(['tagged'])).toEqual({});
   });
 });
+
+describe('tagged reads on redis', () => {
+  async function commandCalls(name: string): Promise<number> {
+    const info = await fixture.raw.info('commandstats');
+    return Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  }
+
+  it('concurrent tagged gets share their version reads, and each still gets its own verdict', async () => {
+    const cache = await cacheOn('redis');
+    const keys = Array.from({ length: 100 }, (_, i) => `item:${i}`);
+    for (const [i, key] of keys.entries()) await cache.set(key, i, 60, { tags: [i % 2 === 0 ? 'even' : 'odd', 'all'] });
+    expect(await cache.invalidateTags(['odd'])).toBe(true);
+    const mgetsBefore = await commandCalls('mget');
+    const values = await Promise.all(keys.map((key) => cache.get(key)));
+    const versionReads = (await commandCalls('mget')) - mgetsBefore;
+    expect(values).toEqual(keys.map((_, i) => (i % 2 === 0 ? i : undefined)));
+    // One read of the versions per batch of replies, where each get used to send its own: 100.
+    expect(versionReads).toBeGreaterThanOrEqual(1);
+    expect(versionReads).toBeLessThan(keys.length / 2);
+  });
+
+  it('a stored tag name that could not be a tag (hostile text in Redis) reads as a miss, not as an error', async () => {
+    const cache = await cacheOn('redis');
+    await cache.set('fine', 'v', 60, { tags: ['t'] });
+    const header = JSON.stringify({ b: Date.now(), f: Date.now() + 60_000, s: Date.now() + 60_000, t: { '\u0001bad': 'x' } });
+    await fixture.raw.set(':1:hostile', `~ige:${header}\n"v"`);
+    expect(await cache.get('hostile')).toBeUndefined();
+    expect(await Promise.all([cache.get('hostile'), cache.get('fine')])).toEqual([undefined, 'v']);
+    expect(await cache.getMany(['hostile', 'fine'])).toEqual({ fine: 'v' });
+  });
+});

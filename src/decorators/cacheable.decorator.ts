@@ -81,8 +81,16 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
         }
         // A mistake in the decorator's own options belongs to the caller.
         if (error instanceof CacheFactoryError && error.code !== 'RECURSIVE') throw error;
-        // Another caller's run that timed out, or the cache itself failing: the method simply runs.
-        if (error instanceof CacheFactoryTimeoutError || !(error instanceof Error) || isCacheFault(error)) return run();
+        // The bound passed before the method could start here (it counts from the call, the
+        // fleet-lock wait included), or another caller's run timed out: it runs now, and its
+        // result is cached as after any other call.
+        if (error instanceof CacheFactoryTimeoutError) {
+          const value = await run();
+          await cache.set(key, value, timeout, tagList ? { tags: tagList } : undefined).catch(() => false);
+          return value;
+        }
+        // The cache itself failing: the method simply runs.
+        if (!(error instanceof Error) || isCacheFault(error)) return run();
         // The shared run of another caller failed: the same error, as if this call had run it.
         throw error;
       });

@@ -2,11 +2,15 @@ import type { CacheTimeout } from '../service/cache-manager.service';
 import type { GetOrSetDefaults } from '../config/cache-options';
 import type { LockAttempt } from '../fleet/fleet-lock';
 import type { KeyChangeFeed } from '../fleet/key-change-feed';
-import { markBackgroundRefresh } from './background-refresh';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import { FactoryScope } from './factory-scope';
+import { claimOrWait, LOCK_SLACK_MS, type HeldLock } from './fleet-claim';
+import { RefreshAhead } from './refresh-ahead';
+import { stampBeforeFactory, UNSTAMPED } from './tag-stamp';
+import { within } from './within';
 import type { EntryMeta } from './stored-entry';
+import type { TagStamp } from '../tags/tag-versions';
 
 /** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
 type Timeout = CacheTimeout | undefined;
@@ -40,8 +44,14 @@ export interface EntryPort {
   readEntry<T>(key: string): Promise<FoundEntry<T> | undefined>;
   /** readEntry with its answer mapped inside the read (no promise of its own); `onFound` may return a promise to adopt. */
   readEntryThen<T, R>(key: string, onFound: (found: FoundEntry<T> | undefined) => R): Promise<Awaited<R>>;
-  /** Stores `value` for `timeout` (+ grace), with times when the policy needs them; false if it did not reach the backend. */
-  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean>;
+  /**
+   * Stores `value` for `timeout` (+ grace), with times when the policy needs them; false if it
+   * did not reach the backend. Tags as names are stamped with their versions at the write;
+   * a TagStamp keeps the versions it was read with.
+   */
+  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean>;
+  /** The current versions of `tags` (created where missing), or undefined when the backend does not answer. */
+  readTagVersions(tags: readonly string[]): Promise<TagStamp | undefined>;
   /** Stores a stale value again as fresh until `freshUntil`, keeping its end of grace. */
   rewriteStale(key: string, stale: FoundEntry<unknown>, freshUntil: number): Promise<boolean>;
   /** A copy of `value`, as a read would give it. */
@@ -72,10 +82,14 @@ export interface GetOrSetCounters {
   fleetLockWaits: number;
 }
 
-/** Beyond the hard timeout, the lock covers the read before and the write after the factory. */
-const LOCK_SLACK_MS = 2000;
-/** A fleet waiter looks again at least this often, even without a message (the fallback to the bus). */
-const FLEET_POLL_MS = 250;
+/** One computation of a key in this process: the fleet lock it holds, and whether its caller stopped waiting for it. */
+interface Computation {
+  lock?: HeldLock;
+  abandoned: boolean;
+}
+
+/** The work of a call whose deadline passed before its factory could start: it ends without a result. */
+class OutOfTime extends Error {}
 
 /** What a getOrSetMany computation answers for a key its factory left out. */
 export const NOT_PRODUCED: unique symbol = Symbol('not produced');
@@ -83,8 +97,6 @@ export const NOT_PRODUCED: unique symbol = Symbol('not produced');
 function notProduced(key: string): CacheFactoryError {
   return new CacheFactoryError(`the factory gave no value for key ${JSON.stringify(key)}`, 'INVALID_RESULT');
 }
-
-type Bounded<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
 /**
  * getOrSet and its policies: single flight in the process, the fleet lock across
@@ -103,9 +115,11 @@ export class GetOrSetFlow {
   };
   /** Per key, the call computing it in this process; its callers share it. */
   private readonly inflight = new Map<string, Promise<unknown>>();
-  /** Keys refreshed ahead, with the bornAt of the entry each refresh replaces. */
-  private readonly refreshed = new Map<string, number>();
   private readonly scope = new FactoryScope();
+  /** Per key, the release of a lock whose caller timed out: a later caller here waits for it, not for the lock's TTL. */
+  private readonly releasing = new Map<string, Promise<void>>();
+
+  private readonly refreshAhead: RefreshAhead;
 
   /** Hears each stale value served and why (the service logs it at debug level); unset, it costs one check. */
   onStaleServe: ((key: string, reason: string) => void) | undefined;
@@ -114,7 +128,9 @@ export class GetOrSetFlow {
     private readonly entries: EntryPort,
     private readonly defaults: GetOrSetDefaults,
     private readonly fleet: FleetPort | undefined,
-  ) {}
+  ) {
+    this.refreshAhead = new RefreshAhead(this, entries, fleet);
+  }
 
   /** @internal Counts a stale value served for `key`, and tells onStaleServe why. */
   servedStale(key: string, reason: string): void {
@@ -126,7 +142,7 @@ export class GetOrSetFlow {
    * Not async, and the hit is answered inside the read's own mapping: a hot key then costs
    * the one promise a get costs (measured: each extra layer showed in the bench).
    */
-  getOrSet<T>(key: string, factory: Factory<T>, timeout: Timeout, options: GetOrSetOptions | undefined): Promise<T> {
+  getOrSet<T>(key: string, factory: Factory<T>, timeout: Timeout, options: GetOrSetOptions | undefined, startedAt = Date.now()): Promise<T> {
     let policy: GetOrSetPolicy;
     try {
       policy = resolvePolicy(this.defaults, options);
@@ -136,19 +152,20 @@ export class GetOrSetFlow {
     } catch (error) {
       return Promise.reject(error);
     }
-    const again = () => this.getOrSet(key, factory, timeout, options);
+    // The hard timeout counts from here: it is the longest this caller waits, whatever it waits for.
+    const again = () => this.getOrSet(key, factory, timeout, options, startedAt);
     // Checked before the read as well as after it: a read that started just before the
     // factory's write, and resumed after it finished, would otherwise run the factory again.
     const before = this.join<T>(key, again);
     if (before) return before;
     return this.entries.readEntryThen<T, T | Promise<T>>(key, (found) => {
       if (found?.fresh) {
-        if (policy.refreshAhead > 0 && found.meta) this.refreshAheadIfDue(key, found, factory, timeout, policy, options?.tags);
+        if (policy.refreshAhead > 0 && found.meta) this.refreshAhead.ifDue(key, found, factory, timeout, policy, options?.tags);
         return found.value;
       }
       const after = this.join<T>(key, again);
       if (after) return after;
-      const produced = this.produce(key, factory, timeout, policy, found, options?.tags);
+      const produced = this.produce(key, factory, timeout, policy, found, options?.tags, startedAt);
       this.share(key, produced);
       return produced;
     }) as Promise<T>;
@@ -183,110 +200,119 @@ export class GetOrSetFlow {
     return Promise.resolve().then(() => this.scope.run(key, factory));
   }
 
-  private async produce<T>(
+  /** The factory's outcome for this caller, within its bounds; the lock wait counts against them too. */
+  private produce<T>(
     key: string,
     factory: Factory<T>,
     timeout: Timeout,
     policy: GetOrSetPolicy,
     stale: FoundEntry<T> | undefined,
     tags: readonly string[] | undefined,
+    startedAt: number,
   ): Promise<T> {
-    let lock: (LockAttempt & { kind: 'acquired' }) | undefined;
+    const run: Computation = { abandoned: false };
+    const work = this.compute(key, factory, timeout, policy, stale, tags, startedAt + policy.hardTimeoutMs, run);
+    return this.bounded(key, work, policy, stale, startedAt, run);
+  }
+
+  /** Claims the fleet lock (or gets the value its holder stored), runs the factory and stores its result. */
+  private async compute<T>(
+    key: string,
+    factory: Factory<T>,
+    timeout: Timeout,
+    policy: GetOrSetPolicy,
+    stale: FoundEntry<T> | undefined,
+    tags: readonly string[] | undefined,
+    deadline: number,
+    run: Computation,
+  ): Promise<T> {
     if (policy.fleetLock && this.fleet) {
-      const lockTtlMs = policy.hardTimeoutMs + LOCK_SLACK_MS;
-      const claimed = await this.claimOrWait<T>(key, lockTtlMs, stale);
+      // A lock that a timed-out call of this process is releasing is as good as free.
+      await this.releasing.get(key);
+      const claimed = await claimOrWait<T>(this.fleet, this.entries, this.counters, key, policy.hardTimeoutMs + LOCK_SLACK_MS, stale, deadline, (k, reason) =>
+        this.servedStale(k, reason),
+      );
       if (claimed.kind === 'value') return claimed.value;
-      lock = claimed.lock;
+      if (claimed.kind === 'deadline') throw new OutOfTime();
+      if (run.abandoned) {
+        await claimed.lock?.release().catch(() => undefined);
+        throw new OutOfTime();
+      }
+      run.lock = claimed.lock;
     }
     const context: FactoryContext<T> = { key, stale: stale?.value, timeout };
-    const stored = this.callFactory(key, () => factory(context)).then(async (value) => {
-      await this.entries.writeEntry(key, value, context.timeout, policy, tags);
+    try {
+      const stamp = await stampBeforeFactory(this.entries, tags);
+      const value = await this.callFactory(key, () => factory(context));
+      if (stamp !== UNSTAMPED) await this.entries.writeEntry(key, value, context.timeout, policy, stamp);
+      const lock = this.takeLock(run);
       if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));
+      // The value is stored already: waiters need not wait for the release.
+      void lock?.release().catch(() => undefined);
       return value;
-    });
-    // A failure releases the lock before it reaches the caller (nothing of the call is
-    // left behind); after a success the value is stored already, so waiters need not wait for the release.
-    const released = stored.then(
-      (value) => {
-        void lock?.release().catch(() => undefined);
-        return value;
-      },
-      async (error: unknown) => {
-        await lock?.release().catch(() => undefined);
-        throw error;
-      },
-    );
-    return this.bounded(key, released, policy, stale);
+    } catch (error) {
+      // A failure releases the lock before it reaches the caller: nothing of the call is left behind.
+      await this.takeLock(run)?.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private takeLock(run: Computation): HeldLock | undefined {
+    const lock = run.lock;
+    run.lock = undefined;
+    return lock;
   }
 
   /**
-   * The fleet lock, or the value another process stored while this one waited on its lock.
-   * With a stale value at hand there is no wait: the holder refreshes, this call serves stale.
+   * The caller stopped waiting for this computation (its hard timeout passed without a stale
+   * value). Its factory runs on and stores what it returns, but no longer holds the fleet
+   * lock: the next caller, here or in another process, computes the key within its own
+   * bound instead of waiting for a factory that may never finish.
    */
-  private async claimOrWait<T>(
-    key: string,
-    lockTtlMs: number,
-    stale: FoundEntry<T> | undefined,
-  ): Promise<{ kind: 'value'; value: T } | { kind: 'lock'; lock?: LockAttempt & { kind: 'acquired' } }> {
-    const fleet = this.fleet!;
-    // The wait is bounded per holder, from when this process first saw it: a bound counted
-    // from our own start would end while a holder that took the lock just after us, or one
-    // that took over from a dead holder, still computes, and we would compute beside it.
-    let holder: string | undefined;
-    let giveUpAt = Date.now() + lockTtlMs;
-    let waited = false;
-    for (;;) {
-      const attempt = await fleet.tryLock(key, lockTtlMs);
-      if (attempt.kind === 'unavailable') return { kind: 'lock' };
-      if (attempt.kind === 'acquired') {
-        // The holder before may have stored and released between our read and our lock.
-        const found = waited || stale === undefined ? await this.entries.readEntry<T>(key) : undefined;
-        if (found?.fresh) {
-          await attempt.release();
-          return { kind: 'value', value: found.value };
-        }
-        return { kind: 'lock', lock: attempt };
-      }
-      if (stale) {
-        this.servedStale(key, 'another process is computing it');
-        return { kind: 'value', value: stale.value };
-      }
-      if (attempt.owner !== undefined && attempt.owner !== holder) {
-        holder = attempt.owner;
-        giveUpAt = Date.now() + lockTtlMs;
-      }
-      if (!waited) this.counters.fleetLockWaits++;
-      waited = true;
-      // A holder that died blocks only until its lock expires; then this process takes over.
-      if (Date.now() >= giveUpAt) return { kind: 'lock' };
-      await (fleet.feed?.wait(fleet.storeKey(key), Math.min(FLEET_POLL_MS, giveUpAt - Date.now())) ?? sleep(FLEET_POLL_MS));
-      const found = await this.entries.readEntry<T>(key);
-      if (found?.fresh) return { kind: 'value', value: found.value };
-    }
+  private abandon(key: string, run: Computation): void {
+    run.abandoned = true;
+    const lock = this.takeLock(run);
+    if (!lock) return;
+    // Announced, so the waiters of other processes try the lock at once instead of at their next poll.
+    const released = lock.release().then(
+      () => this.fleet?.feed?.announce(this.fleet.storeKey(key)),
+      () => undefined,
+    );
+    this.releasing.set(key, released);
+    void released.then(() => {
+      if (this.releasing.get(key) === released) this.releasing.delete(key);
+    });
   }
 
-  /** The factory's outcome within its bounds: soft (or hard) with a stale value to fall back on, hard without. */
-  private async bounded<T>(key: string, stored: Promise<T>, policy: GetOrSetPolicy, stale: FoundEntry<T> | undefined): Promise<T> {
+  /**
+   * The computation's outcome within the caller's bounds, counted from its call: soft (or
+   * hard) with a stale value to fall back on, hard without.
+   */
+  private async bounded<T>(key: string, work: Promise<T>, policy: GetOrSetPolicy, stale: FoundEntry<T> | undefined, startedAt: number, run: Computation): Promise<T> {
     if (!stale) {
-      const outcome = await within(stored, policy.hardTimeoutMs);
+      const outcome = await within(work, startedAt + policy.hardTimeoutMs - Date.now());
       if (outcome.kind === 'value') return outcome.value;
-      if (outcome.kind === 'error') {
+      if (outcome.kind === 'error' && !(outcome.error instanceof OutOfTime)) {
         this.counters.factoryErrors++;
         throw outcome.error;
       }
       this.counters.hardTimeouts++;
-      stored.catch(() => this.counters.factoryErrors++);
+      this.abandon(key, run);
+      work.catch((error: unknown) => {
+        if (!(error instanceof OutOfTime)) this.counters.factoryErrors++;
+      });
       throw new CacheFactoryTimeoutError(key, policy.hardTimeoutMs);
     }
     const soft = policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.hardTimeoutMs;
-    const outcome = await within(stored, soft ? policy.softTimeoutMs : policy.hardTimeoutMs);
+    const outcome = await within(work, startedAt + (soft ? policy.softTimeoutMs : policy.hardTimeoutMs) - Date.now());
     if (outcome.kind === 'value') return outcome.value;
     this.servedStale(key, outcome.kind === 'timeout' ? `the factory ran past its ${soft ? 'soft' : 'hard'} timeout` : 'the factory failed (fail-safe)');
     if (outcome.kind === 'timeout') {
       if (soft) this.counters.softTimeouts++;
       else this.counters.hardTimeouts++;
-      // It runs on and stores its result when it arrives; a later failure keeps the stale value.
-      stored.catch(() => this.counters.factoryErrors++);
+      // It runs on, keeping the lock, and stores its result when it arrives: the fleet's one
+      // refresh of the key, while everyone serves stale. A later failure keeps the stale value.
+      work.catch(() => this.counters.factoryErrors++);
       return stale.value;
     }
     this.counters.factoryErrors++;
@@ -294,63 +320,4 @@ export class GetOrSetFlow {
     await this.entries.rewriteStale(key, stale, Date.now() + policy.failSafeThrottle * 1000);
     return stale.value;
   }
-
-  /** Starts one background refresh of an entry past its refresh point; the callers keep the current value. */
-  private refreshAheadIfDue<T>(
-    key: string,
-    found: FoundEntry<T>,
-    factory: Factory<T>,
-    timeout: Timeout,
-    policy: GetOrSetPolicy,
-    tags: readonly string[] | undefined,
-  ): void {
-    const { bornAt, freshUntil } = found.meta!.times;
-    if (freshUntil === null || Date.now() < bornAt + policy.refreshAhead * (freshUntil - bornAt)) return;
-    // One refresh per stored entry: a read that saw the old entry after its refresh finished must not start another.
-    if (this.inflight.has(key) || (this.refreshed.get(key) ?? -1) >= bornAt) return;
-    if (this.refreshed.size > 10_000) this.refreshed.clear();
-    this.refreshed.set(key, bornAt);
-    const refresh = (async () => {
-      let lock: (LockAttempt & { kind: 'acquired' }) | undefined;
-      if (policy.fleetLock && this.fleet) {
-        const attempt = await this.fleet.tryLock(key, policy.hardTimeoutMs + LOCK_SLACK_MS);
-        // Another process refreshes it: one refresh per key per fleet.
-        if (attempt.kind === 'held') return found.value;
-        if (attempt.kind === 'acquired') lock = attempt;
-      }
-      try {
-        this.counters.backgroundRefreshes++;
-        const context: FactoryContext<T> = markBackgroundRefresh({ key, stale: found.value, timeout });
-        const value = await this.callFactory(key, () => factory(context));
-        await this.entries.writeEntry(key, value, context.timeout, policy, tags);
-        if (lock) this.fleet?.feed?.announce(this.fleet.storeKey(key));
-        return value;
-      } finally {
-        await lock?.release();
-      }
-    })();
-    // Callers keep getting the current value at once; a failed refresh keeps it too.
-    refresh.catch(() => this.counters.factoryErrors++);
-  }
-}
-
-export function within<T>(work: Promise<T>, ms: number): Promise<Bounded<T>> {
-  return new Promise((resolve) => {
-    // unref: a factory that hangs must not keep a process that is shutting down alive.
-    const timer = setTimeout(() => resolve({ kind: 'timeout' }), ms).unref();
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve({ kind: 'value', value });
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        resolve({ kind: 'error', error });
-      },
-    );
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,9 +1,12 @@
 import type { CacheTimeout } from '../service/cache-manager.service';
 import { setOwn } from '../codec/value-codec';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
-import { NOT_PRODUCED, within, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
+import { NOT_PRODUCED, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import type { GetOrSetDefaults } from '../config/cache-options';
+import type { TagStamp } from '../tags/tag-versions';
+import { stampBeforeFactory, UNSTAMPED } from './tag-stamp';
+import { within, type Bounded } from './within';
 
 /** Seconds, as everywhere in the cache; null never expires; undefined: CACHE_DEFAULT_TIMEOUT. */
 type Timeout = CacheTimeout | undefined;
@@ -24,8 +27,8 @@ export type ManyResult<T> = Record<string, T> | Map<string, T>;
 export interface ManyEntryPort extends EntryPort {
   /** Every key's entry, in one round trip; absent keys are left out. */
   readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>>;
-  /** Stores them all in one round trip. */
-  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean>;
+  /** Stores them all in one round trip; resolves with a copy of each value, as a read would give it. */
+  writeEntriesCopied<T>(entries: [string, T][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<Map<string, T>>;
 }
 
 /**
@@ -43,6 +46,8 @@ export async function getOrSetMany<T>(
   timeout: Timeout,
   options: GetOrSetOptions | undefined,
 ): Promise<Record<string, T>> {
+  // The bound counts from the call, its read included: the longest its caller waits.
+  const startedAt = Date.now();
   const policy = resolvePolicy(defaults, options);
   const found = await entries.readEntries<T>(keys);
   const result: Record<string, T> = {};
@@ -60,19 +65,28 @@ export async function getOrSetMany<T>(
   }
   if (missing.length > 0) {
     const context: ManyFactoryContext<T> = { stale, timeout };
-    const computed = flow.callFactory(missing.join(','), () => factory([...missing], context)).then(async (produced) => {
-      const pairs = resultPairs(produced, missing);
-      if (pairs.length > 0) await entries.writeEntries(pairs, context.timeout, policy, options?.tags);
-      return new Map(pairs);
-    });
-    for (const key of missing) flow.share(key, computed.then((values) => (values.has(key) ? values.get(key) : NOT_PRODUCED)));
-    const outcome = await within(computed, Object.keys(stale).length > 0 && policy.softTimeoutMs > 0 ? policy.softTimeoutMs : policy.hardTimeoutMs);
+    const computed = stampBeforeFactory(entries, options?.tags).then((stamp) =>
+      flow.callFactory(missing.join(','), () => factory([...missing], context)).then(async (produced) => {
+        const pairs = resultPairs(produced, missing);
+        // Without stamped tag versions nothing is stored: the caller gets copies all the same.
+        const copies =
+          pairs.length === 0 ? new Map<string, T>() : stamp === UNSTAMPED ? new Map(pairs.map(([key, value]) => [key, entries.copy(value)])) : await entries.writeEntriesCopied(pairs, context.timeout, policy, stamp);
+        return { values: new Map(pairs), copies };
+      }),
+    );
+    // Fail-safe only when every missing key has a stale value to fall back on; otherwise the call waits up to its hard bound.
+    const allStale = missing.every((key) => hasOwn(stale, key));
+    const soft = allStale && policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.hardTimeoutMs;
+    const bounded = within(computed, Math.max(0, startedAt + (soft ? policy.softTimeoutMs : policy.hardTimeoutMs) - Date.now()));
+    // Other callers of these keys share this call's bounded outcome, never the factory itself:
+    // a factory that hangs would otherwise hold every later caller of its keys with it.
+    for (const key of missing) flow.share(key, bounded.then((outcome) => keyOutcome(outcome, key, stale, policy)));
+    const outcome = await bounded;
     if (outcome.kind === 'value') {
-      for (const [key, value] of outcome.value) setOwn(result, key, entries.copy(value as T));
+      for (const [key, copy] of outcome.value.copies) setOwn(result, key, copy);
     } else {
       if (outcome.kind === 'timeout') computed.catch(() => undefined);
-      // Fail-safe only when every missing key has a stale value to fall back on.
-      if (missing.some((key) => !Object.prototype.hasOwnProperty.call(stale, key))) {
+      if (!allStale) {
         if (outcome.kind === 'error') {
           flow.counters.factoryErrors++;
           throw outcome.error;
@@ -83,6 +97,7 @@ export async function getOrSetMany<T>(
       const reason = outcome.kind === 'timeout' ? 'the factory ran past its timeout' : 'the factory failed (fail-safe)';
       for (const key of missing) flow.servedStale(key, reason);
       if (outcome.kind === 'error') flow.counters.factoryErrors++;
+      else if (soft) flow.counters.softTimeouts++;
       for (const key of missing) setOwn(result, key, stale[key]);
     }
   }
@@ -94,6 +109,20 @@ export async function getOrSetMany<T>(
     }
   }
   return result;
+}
+
+/** What the factory produced, as it returned it (joiners copy what they take), and the caller's own copies. */
+type Produced<T> = { values: Map<string, T>; copies: Map<string, T> };
+
+/** What a caller that joined `key` gets of a bounded outcome: the key's value or stale value, NOT_PRODUCED, or the call's failure. */
+function keyOutcome<T>(outcome: Bounded<Produced<T>>, key: string, stale: Record<string, T>, policy: GetOrSetPolicy): T | typeof NOT_PRODUCED {
+  if (outcome.kind === 'value') return outcome.value.values.has(key) ? outcome.value.values.get(key)! : NOT_PRODUCED;
+  if (hasOwn(stale, key)) return stale[key];
+  throw outcome.kind === 'error' ? outcome.error : new CacheFactoryTimeoutError(key, policy.hardTimeoutMs);
+}
+
+function hasOwn(record: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(record, key);
 }
 
 function resultPairs<T>(produced: ManyResult<T>, missing: string[]): [string, T][] {

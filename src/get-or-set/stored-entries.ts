@@ -7,7 +7,7 @@ import { timeoutToMs } from '../service/cache-timeout';
 import { encodeForStore } from '../service/encode-for-store';
 import type { CacheStore } from '../stores/cache-store';
 import type { TagCheck } from '../tags/tag-check';
-import type { TagVersions } from '../tags/tag-versions';
+import type { TagStamp, TagVersions } from '../tags/tag-versions';
 import type { FoundEntry } from './get-or-set-flow';
 import type { ManyEntryPort } from './get-or-set-many';
 import type { GetOrSetPolicy } from './get-or-set-options';
@@ -16,7 +16,7 @@ import { isFresh, readStoredText, wrapEntry, type EntryMeta, type EntryTimes } f
 type Timeout = number | null | undefined;
 
 /** A write as the store takes it: the text, or the text once the tags' versions are known. */
-type PreparedWrite = { storeKey: string; ttlMs: number | null; text: (store: CacheStore) => string | Promise<string> };
+type PreparedWrite = { storeKey: string; ttlMs: number | null; encoded: string; text: (store: CacheStore) => string | Promise<string> };
 
 /**
  * How entries are read and written through the guard: with metadata when they need it
@@ -56,7 +56,9 @@ export class StoredEntries implements ManyEntryPort {
       this.count(found);
       return onFound(found);
     }
-    return this.tagCheck.stillValid([found.meta]).then(([valid]) => onFound(this.count(valid ? found : this.invalidated(found))));
+    const near = this.tagCheck.peekValid(found.meta);
+    if (near !== undefined) return onFound(this.count(near ? found : this.invalidated(found)));
+    return this.tagCheck.stillValidOne(found.meta).then((valid) => onFound(this.count(valid ? found : this.invalidated(found))));
   }
 
   async readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>> {
@@ -66,7 +68,11 @@ export class StoredEntries implements ManyEntryPort {
     const tagged: [string, FoundEntry<T>][] = [];
     keys.forEach((key, i) => {
       const entry = this.found<T>(texts?.[i]);
-      if (entry?.meta?.tags) tagged.push([key, entry]);
+      const near = entry?.meta?.tags ? this.tagCheck.peekValid(entry.meta) : undefined;
+      if (near !== undefined) {
+        const kept = this.count(near ? entry : this.invalidated(entry!));
+        if (kept) found.set(key, kept);
+      } else if (entry?.meta?.tags) tagged.push([key, entry]);
       else if (entry !== undefined || texts) {
         const kept = this.count(entry);
         if (kept) found.set(key, kept);
@@ -82,17 +88,41 @@ export class StoredEntries implements ManyEntryPort {
     return found;
   }
 
-  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean> {
+  async readTagVersions(tags: readonly string[]): Promise<TagStamp | undefined> {
+    const keys = this.versions.storeKeys(tags);
+    const versions = await this.guard.run('getMany', keys, (store) => this.versions.forWrite(store, tags), undefined, this.guard.batchBoundMs(keys.length));
+    return versions && { versions };
+  }
+
+  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean> {
     const write = this.prepare(key, value, timeout, policy, tags);
     if (write.ttlMs === 0) return this.guard.write('delete', write.storeKey, (store) => store.delete(write.storeKey), write.storeKey);
     this.counters.sets++;
     return this.guard.write('set', write.storeKey, async (store) => store.set(write.storeKey, await write.text(store), write.ttlMs), write.storeKey);
   }
 
-  async writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[]): Promise<boolean> {
+  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean> {
+    return this.writePrepared(this.prepareAll(entries, timeout, policy, tags));
+  }
+
+  /**
+   * writeEntries, then a copy of each value as a read would give it, decoded from the text
+   * already encoded for the store: encoding every value a second time just to copy it cost
+   * as much as the encode for the store (docs/benchmarks.md, getOrSetMany).
+   */
+  async writeEntriesCopied<T>(entries: [string, T][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<Map<string, T>> {
+    const writes = this.prepareAll(entries, timeout, policy, tags);
+    await this.writePrepared(writes);
+    return new Map(entries.map(([key, value], i) => [key, this.decodedCopy(writes[i].encoded, value)]));
+  }
+
+  private prepareAll(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): PreparedWrite[] {
     // setMany takes one TTL: entries written together share their times, so one TTL fits all.
     const now = Date.now();
-    const writes = entries.map(([key, value]) => this.prepare(key, value, timeout, policy, tags, now));
+    return entries.map(([key, value]) => this.prepare(key, value, timeout, policy, tags, now));
+  }
+
+  private writePrepared(writes: PreparedWrite[]): Promise<boolean> {
     const ttlMs = writes[0].ttlMs;
     const storeKeys = writes.map((write) => write.storeKey);
     if (ttlMs === 0) return this.guard.write('deleteMany', storeKeys, (store) => store.deleteMany(storeKeys), storeKeys);
@@ -104,6 +134,11 @@ export class StoredEntries implements ManyEntryPort {
       storeKeys,
       this.guard.batchBoundMs(writes.length),
     );
+  }
+
+  private decodedCopy<T>(encoded: string, value: T): T {
+    const decoded = this.format.decode<T>(encoded);
+    return decoded === NOT_STORABLE ? this.copy(value) : decoded;
   }
 
   async rewriteStale(key: string, stale: FoundEntry<unknown>, freshUntil: number): Promise<boolean> {
@@ -125,20 +160,22 @@ export class StoredEntries implements ManyEntryPort {
    * refresh-ahead or tags the value is stored as a plain set stores it. With tags, the
    * text needs the tags' versions, read inside the write's own guarded call.
    */
-  prepare(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[], now = Date.now()): PreparedWrite {
+  prepare(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp, now = Date.now()): PreparedWrite {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
     const encoded = encodeForStore(value, this.options.maxValueBytes, this.format);
     const storeKey = this.keyPrefix + key;
-    const tagList = tags && tags.length > 0 ? tags : undefined;
+    const stamp = tags !== undefined && !isTagList(tags) ? tags.versions : undefined;
+    const tagList = stamp ? Object.keys(stamp) : tags && isTagList(tags) && tags.length > 0 ? tags : undefined;
     if (tagList) this.versions.storeKeys(tagList);
     const timed = policy !== undefined && (policy.grace > 0 || policy.refreshAhead > 0) && ttlMs !== null && ttlMs > 0;
-    if (ttlMs === 0 || (!timed && !tagList)) return { storeKey, ttlMs, text: () => encoded };
+    if (ttlMs === 0 || (!timed && !tagList)) return { storeKey, ttlMs, encoded, text: () => encoded };
     const graceMs = timed ? policy!.grace * 1000 : 0;
     const times: EntryTimes =
       ttlMs === null ? { bornAt: now, freshUntil: null, staleUntil: null } : { bornAt: now, freshUntil: now + ttlMs, staleUntil: now + ttlMs + graceMs };
     const storedTtl = times.staleUntil === null ? null : times.staleUntil - now;
-    if (!tagList) return { storeKey, ttlMs: storedTtl, text: () => wrapEntry(encoded, { times }, this.format.binary) };
-    return { storeKey, ttlMs: storedTtl, text: async (store) => wrapEntry(encoded, { times, tags: await this.versions.forWrite(store, tagList) }, this.format.binary) };
+    if (!tagList) return { storeKey, ttlMs: storedTtl, encoded, text: () => wrapEntry(encoded, { times }, this.format.binary) };
+    if (stamp) return { storeKey, ttlMs: storedTtl, encoded, text: () => wrapEntry(encoded, { times, tags: { ...stamp } }, this.format.binary) };
+    return { storeKey, ttlMs: storedTtl, encoded, text: async (store) => wrapEntry(encoded, { times, tags: await this.versions.forWrite(store, tagList) }, this.format.binary) };
   }
 
   /** The decoded entry (not yet counted): undefined for absent or unreadable text. */
@@ -166,4 +203,8 @@ export class StoredEntries implements ManyEntryPort {
     else this.counters.misses++;
     return entry;
   }
+}
+
+function isTagList(tags: readonly string[] | TagStamp): tags is readonly string[] {
+  return Array.isArray(tags);
 }

@@ -34,14 +34,20 @@ export async function clusterGetMany(cluster: Cluster, keys: string[], latin1 = 
   return values;
 }
 
-export async function clusterSetMany(cluster: Cluster, entries: [string, string | Buffer][], ttlMs: number | null): Promise<void> {
+/** `withExpiry` queues one command that stores a slot's entries with `ttlMs` (MSET takes no expiry). */
+export async function clusterSetMany(
+  cluster: Cluster,
+  entries: [string, string | Buffer][],
+  ttlMs: number | null,
+  withExpiry: (pipeline: Pipeline, piece: [string, string | Buffer][]) => void,
+): Promise<void> {
   const keys = entries.map(([key]) => key);
   await runPerNode(
     cluster,
     keys,
     (pipeline, slotIndexes) => {
       if (ttlMs === null) pipeline.mset(slotIndexes.flatMap((i) => entries[i]));
-      else for (const i of slotIndexes) pipeline.set(entries[i][0], entries[i][1], 'PX', ttlMs);
+      else withExpiry(pipeline, slotIndexes.map((i) => entries[i]));
     },
     () => undefined,
   );

@@ -4,6 +4,14 @@ import { CacheKeyError } from '../service/cache.errors';
 import type { CacheStore } from '../stores/cache-store';
 
 /**
+ * Tags with the versions they had at one moment: what an entry is stored with when its
+ * value was computed from data read after that moment (a getOrSet factory's result).
+ */
+export interface TagStamp {
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+/**
  * Tags as versions. Each tag has a version, a random token stored under `~tag:<tag>`. A
  * tagged entry records the versions of its tags when it is written; it is valid while
  * every one still matches. `invalidateTags` gives the tags new versions, so every entry
@@ -25,6 +33,11 @@ export class TagVersions {
       assertKeyText(TAG_KEY_PREFIX + tag);
       return this.keyPrefix + TAG_KEY_PREFIX + tag;
     });
+  }
+
+  /** The store key of `tag`, unchecked: for lookups in process only, where a key that cannot exist simply is not found. */
+  storeKeyOf(tag: string): string {
+    return this.keyPrefix + TAG_KEY_PREFIX + tag;
   }
 
   /** The tags' current versions, creating those that have none yet; through `store`, inside the write's guarded call. */

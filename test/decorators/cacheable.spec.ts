@@ -1,6 +1,7 @@
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Cacheable, CacheEvict, CacheManagerService, IdeaGraphCacheModule } from '../../src';
+import { fleetLockKey } from '../../src/get-or-set/lock-key';
 import { RedisTestServer } from '../helpers/redis-server';
 import { envOnlyConfig } from '../helpers/test-app';
 
@@ -14,6 +15,7 @@ interface Item {
 class CatalogService {
   loads = 0;
   slowLoads = 0;
+  blockedLoads = 0;
 
   @Cacheable({ key: 'item:{0}', timeout: 60, tags: ['items', 'item:{0}'] })
   async item(id: number): Promise<Item> {
@@ -47,6 +49,12 @@ class CatalogService {
   @CacheEvict({ tags: ['items'] })
   async reindex(): Promise<number> {
     return 42;
+  }
+
+  @Cacheable({ key: (id: number) => `blocked:${id}`, hardTimeoutMs: 200 })
+  async blocked(id: number): Promise<number> {
+    this.blockedLoads++;
+    return id * 3;
   }
 
   @Cacheable({ key: (id: number) => `slow:${id}`, hardTimeoutMs: 50 })
@@ -132,6 +140,14 @@ describe.each(['locmem', 'redis'] as const)('@Cacheable and @CacheEvict on %s', 
     expect(await cache.get('item:2')).toBeUndefined();
     await catalog.item(2);
     expect(catalog.loads).toBe(3);
+  });
+
+  it('a call whose hard timeout passes before its method could start (the fleet lock held elsewhere) runs it, and caches the result', async () => {
+    // Another process holds the key's fleet lock, and keeps it past this call's bound.
+    if (redis) redis.cli('SET', `:1:${fleetLockKey('blocked:5')}`, '"elsewhere"', 'PX', '10000');
+    expect(await catalog.blocked(5)).toBe(15);
+    expect(await catalog.blocked(5)).toBe(15);
+    expect(catalog.blockedLoads).toBe(1);
   });
 
   it('a slow method is waited for, not cut off by the hard timeout, and its result is cached', async () => {

@@ -9,7 +9,7 @@ const CALLERS = 250;
 /** Long enough that every process's callers arrive while the first factory call runs. */
 const FACTORY_MS = 300;
 const HARD_TIMEOUT_MS = 1500;
-/** The lock lives the hard timeout plus the 2000 ms slack of get-or-set-flow.ts (LOCK_SLACK_MS). */
+/** The lock lives the hard timeout plus the 2000 ms slack of fleet-claim.ts (LOCK_SLACK_MS). */
 const LOCK_TTL_MS = HARD_TIMEOUT_MS + 2000;
 /** Room for a loaded 2-core machine on top of the time the design needs; no tighter. */
 const MARGIN_MS = 1500;
@@ -99,45 +99,55 @@ describe.each(['redis', 'hybrid'])('getOrSet fleet lock with CACHE_BACKEND=%s, 4
   }, 60_000);
 
   // Last in this fleet: it kills one of its processes.
-  it('a holder killed mid-factory: exactly one other process takes over once its lock expires, and every remaining caller is answered', async () => {
+  it('a holder killed mid-factory: the others time out at their hard bound while its lock stands; once it expires, exactly one process takes over', async () => {
     const key = `${backend}:takeover`;
     const lockKey = makeKeyPrefix(KEY_PREFIX, 1) + fleetLockKey(key);
-    const starts: { worker: number; at: number }[] = [];
     let killed: Promise<{ worker: number; lockLeftMs: number; lockExpiresAt: number }> | undefined;
     for (const worker of fleet!.workers) {
-      worker.onFactoryStarted((started) => {
-        starts.push(started);
-        if (starts.length > 1) {
-          // The one that takes over computes as long as a first call does: one that finished
-          // at once would hide a waiter that gave up on the dead holder and computed beside it.
-          setTimeout(() => worker.finishFactory(key), FACTORY_MS);
-          return;
-        }
+      worker.onFactoryStarted(() => {
         // The first factory never finishes: its process dies holding the lock.
-        killed = worker.kill().then(() => {
+        killed ??= worker.kill().then(() => {
           const lockLeftMs = Number(redis.cli('PTTL', lockKey));
           return { worker: worker.index, lockLeftMs, lockExpiresAt: Date.now() + lockLeftMs };
         });
       });
     }
-    const { startAt, outcomes } = fleet!.burst({ key, callers: CALLERS, timeout: TIMEOUT_SECONDS, factory: { kind: 'parent' } });
-    const results = await outcomes;
+    const first = fleet!.burst({ key, callers: CALLERS, timeout: TIMEOUT_SECONDS, factory: { kind: 'parent' } });
+    const firstResults = await first.outcomes;
     const dead = await killed!;
+    expect(firstResults[dead.worker].status).toBe('rejected');
+    const timedOut = fulfilled(firstResults.filter((_, index) => index !== dead.worker));
+    // The dead holder's lock outlives their bound: they are answered with the timeout, not held.
+    expect(dead.lockLeftMs).toBeGreaterThan(HARD_TIMEOUT_MS);
+    expect(timedOut.flatMap((outcome) => outcome.errors)).toEqual(Array(PROCESSES - 1).fill(expect.stringMatching(/^CacheFactoryTimeoutError/)));
+    expect(sum(timedOut, (outcome) => outcome.answered + outcome.factoryCalls)).toBe(0);
+    expect(Math.max(...timedOut.map((outcome) => outcome.lastSettledAt - first.startAt))).toBeLessThan(HARD_TIMEOUT_MS + MARGIN_MS);
 
-    const startsAfterExpiry = starts.slice(1).map((started) => `worker ${started.worker} at ${started.at - dead.lockExpiresAt} ms`);
-    const answered = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.lastAnswerAt - startAt] : []));
+    // Callers whose bound outlasts the dead lock wait for it, and one of them takes over.
+    const starts: { worker: number; at: number }[] = [];
+    for (const worker of fleet!.workers) {
+      worker.onFactoryStarted((started) => {
+        starts.push(started);
+        // The one that takes over computes as long as a first call does: one that finished
+        // at once would hide a waiter that gave up on the dead holder and computed beside it.
+        setTimeout(() => worker.finishFactory(key), FACTORY_MS);
+      });
+    }
+    const patient = { hardTimeoutMs: LOCK_TTL_MS + 5000 };
+    expect(Number(redis.cli('PTTL', lockKey))).toBeGreaterThan(0);
+    const living = fleet!.workers.filter((worker) => worker.index !== dead.worker);
+    const { startAt, outcomes } = fleet!.burst({ key, callers: CALLERS, timeout: TIMEOUT_SECONDS, factory: { kind: 'parent' }, options: patient }, living);
+    const survivors = fulfilled(await outcomes);
+    const answered = survivors.map((outcome) => outcome.lastAnswerAt - startAt);
     console.log(
       `fleet lock takeover (${backend}): worker ${dead.worker} killed with ${dead.lockLeftMs} ms of its ${LOCK_TTL_MS} ms lock left; ` +
-        `factory started after the lock expired by ${startsAfterExpiry.join(', ') || 'nobody'}; ` +
+        `its waiters timed out at ${timedOut.map((outcome) => outcome.lastSettledAt - first.startAt).join(', ')} ms (hardTimeoutMs ${HARD_TIMEOUT_MS}); ` +
+        `factory started after the lock expired by ${starts.map((started) => `worker ${started.worker} at ${started.at - dead.lockExpiresAt} ms`).join(', ') || 'nobody'}; ` +
         `last caller of each surviving process answered ${answered.join(', ')} ms after the start`,
     );
 
-    expect(results[dead.worker].status).toBe('rejected');
-    const survivors = fulfilled(results.filter((_, index) => index !== dead.worker));
-    // The dead holder's lock was still there, so the takeover had to wait for it to expire.
-    expect(dead.lockLeftMs).toBeGreaterThan(0);
-    expect(starts.map((started) => started.worker)).toHaveLength(2);
-    const takeover = starts[1];
+    expect(starts).toHaveLength(1);
+    const takeover = starts[0];
     expect(takeover.worker).not.toBe(dead.worker);
     expect(takeover.at).toBeGreaterThanOrEqual(dead.lockExpiresAt - 250);
     expect(sum(survivors, (outcome) => outcome.factoryCalls)).toBe(1);

@@ -187,11 +187,24 @@ describe('getOrSetMany', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toHaveLength(600);
     expect(calls[0].every((key) => Number(key.split('-')[1]) % 5 >= 2)).toBe(true);
-    // One read for all keys, the 600 writes in one pipeline (one SET PX each: MSET takes no expiry).
+    // One read for all keys, the 600 writes in one script call (MSET takes no expiry); the SETs counted are the script's.
     expect(after.mget - (before.mget ?? 0)).toBe(1);
     expect(after.set - (before.set ?? 0)).toBe(600);
+    expect((after.evalsha ?? 0) - (before.evalsha ?? 0) + (after.eval ?? 0) - (before.eval ?? 0)).toBe(1);
     const perKey = Object.fromEntries(await Promise.all(keys.map(async (key) => [key, await cache.getOrSet(key, () => computed(key), 300)] as const)));
     expect(result).toEqual(perKey);
+  });
+
+  it.each(['locmem', 'redis', 'hybrid'] as const)('on %s hands out copies: changing a result changes neither the cache nor another caller\'s result', async (backend) => {
+    const cache = await cacheOn(backend);
+    const produced = { a: { n: 1, list: [1] }, b: { n: 2, list: [2] } };
+    const first = await cache.getOrSetMany<{ n: number; list: number[] }>(['a', 'b'], () => produced, 60);
+    expect(first).toEqual(produced);
+    expect(first.a).not.toBe(produced.a);
+    first.a.n = 99;
+    first.b.list.push(99);
+    produced.a.list.push(42);
+    expect(await cache.getMany(['a', 'b'])).toEqual({ a: { n: 1, list: [1] }, b: { n: 2, list: [2] } });
   });
 
   it('two overlapping calls never compute a key twice in one process, and a key the factory leaves out is neither stored nor returned', async () => {

@@ -65,12 +65,13 @@ describe.each([
 
   beforeEach(() => logs.forEach((log) => log.clear()));
 
-  async function executed(): Promise<{ largest: (name: string) => number; keysOf: (name: string) => number }> {
+  async function executed(): Promise<{ largest: (name: string) => number; keysOf: (name: string) => number; sentByClient: (name: string) => number }> {
     await Promise.all(logs.map((log) => log.settle()));
     const commands = logs.flatMap((log) => log.commands);
     return {
       largest: (name) => commands.filter((c) => c.name === name).reduce((most, c) => Math.max(most, c.keys), 0),
       keysOf: (name) => commands.filter((c) => c.name === name).reduce((sum, c) => sum + c.keys, 0),
+      sentByClient: (name) => commands.filter((c) => c.name === name && !c.byScript).length,
     };
   }
 
@@ -110,7 +111,10 @@ describe.each([
     }
     expect(await store.deleteMany(keys)).toBe(BATCH);
     const log = await executed();
-    for (const name of ['mget', 'del', 'unlink']) expect(log.largest(name)).toBeLessThanOrEqual(MAX_KEYS_PER_COMMAND);
+    for (const name of ['mget', 'del', 'unlink', 'script']) expect(log.largest(name)).toBeLessThanOrEqual(MAX_KEYS_PER_COMMAND);
+    // One script call per slot group of at most 1000 keys, never a SET PX per key from the client.
+    expect(log.sentByClient('set')).toBe(0);
+    expect(log.keysOf('script')).toBeGreaterThanOrEqual(BATCH);
   }, 60_000);
 
   it('a batch of up to 1000 keys is still one command per slot group', async () => {
@@ -124,5 +128,20 @@ describe.each([
     const log = await executed();
     // One hash tag, one slot: exactly one MSET, one MGET and one DEL of all 1000.
     expect([log.largest('mset'), log.largest('mget'), log.largest('del')]).toEqual([1000, 1000, 1000]);
+  });
+
+  it('a batch of up to 1000 keys with an expiry is one script call per slot, with every value and expiry', async () => {
+    const keys = Array.from({ length: MAX_KEYS_PER_COMMAND }, (_, i) => `{timed}:${i}`);
+    await store.setMany(
+      keys.map((key, i) => [key, `e${i}`]),
+      30_000,
+    );
+    expect(await store.getMany(keys)).toEqual(keys.map((_key, i) => `e${i}`));
+    for (const key of [keys[0], keys[999]]) expect(await store.ttlMs(key)).toBeGreaterThan(0);
+    expect(await store.ttlMs(keys[500])).toBeLessThanOrEqual(30_000);
+    const log = await executed();
+    expect(log.sentByClient('set')).toBe(0);
+    expect(log.largest('script')).toBe(1000);
+    expect(await store.deleteMany(keys)).toBe(keys.length);
   });
 });

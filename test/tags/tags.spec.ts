@@ -1,5 +1,6 @@
 import { CacheKeyError } from '../../src';
 import { redisAppFixture } from '../helpers/redis-app-fixture';
+import { until } from '../helpers/until';
 
 const fixture = redisAppFixture();
 const { cacheOn } = fixture;
@@ -86,5 +87,61 @@ describe('tags as stored', () => {
     }
     expect(cache.getStats().recovery.pending).toBe(0);
     expect(await cache.get('tagged')).toBeUndefined();
+  });
+});
+
+describe('tagged reads on hybrid', () => {
+  it('an L1 hit checks its tags in L1 as well: no guarded read of the versions per get, and an invalidation is still seen at once', async () => {
+    const cache = await cacheOn('hybrid');
+    await cache.set('tagged', { a: 1 }, 60, { tags: ['x', 'y'] });
+    // The first reads fill this L1 with the tags' versions.
+    await until(async () => {
+      await cache.get('tagged');
+      const versionReads = cache.getStats().latency.getMany?.count ?? 0;
+      await cache.get('tagged');
+      return (cache.getStats().latency.getMany?.count ?? 0) === versionReads;
+    }, 'the versions to be in L1');
+    const versionReads = cache.getStats().latency.getMany?.count ?? 0;
+    const l2Hits = cache.getStats().tiers!.l2Hits;
+    for (let i = 0; i < 50; i++) expect(await cache.get('tagged')).toEqual({ a: 1 });
+    expect(await cache.getMany(['tagged'])).toEqual({ tagged: { a: 1 } });
+    // The getMany is one call of its own; the 50 gets and its tag check added none.
+    expect((cache.getStats().latency.getMany?.count ?? 0) - versionReads).toBe(1);
+    expect(cache.getStats().tiers!.l2Hits).toBe(l2Hits);
+
+    expect(await cache.invalidateTags(['y'])).toBe(true);
+    expect(await cache.get('tagged')).toBeUndefined();
+    expect(await cache.getMany(['tagged'])).toEqual({});
+  });
+});
+
+describe('tagged reads on redis', () => {
+  async function commandCalls(name: string): Promise<number> {
+    const info = await fixture.raw.info('commandstats');
+    return Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  }
+
+  it('concurrent tagged gets share their version reads, and each still gets its own verdict', async () => {
+    const cache = await cacheOn('redis');
+    const keys = Array.from({ length: 100 }, (_, i) => `item:${i}`);
+    for (const [i, key] of keys.entries()) await cache.set(key, i, 60, { tags: [i % 2 === 0 ? 'even' : 'odd', 'all'] });
+    expect(await cache.invalidateTags(['odd'])).toBe(true);
+    const mgetsBefore = await commandCalls('mget');
+    const values = await Promise.all(keys.map((key) => cache.get(key)));
+    const versionReads = (await commandCalls('mget')) - mgetsBefore;
+    expect(values).toEqual(keys.map((_, i) => (i % 2 === 0 ? i : undefined)));
+    // One read of the versions per batch of replies, where each get used to send its own: 100.
+    expect(versionReads).toBeGreaterThanOrEqual(1);
+    expect(versionReads).toBeLessThan(keys.length / 2);
+  });
+
+  it('a stored tag name that could not be a tag (hostile text in Redis) reads as a miss, not as an error', async () => {
+    const cache = await cacheOn('redis');
+    await cache.set('fine', 'v', 60, { tags: ['t'] });
+    const header = JSON.stringify({ b: Date.now(), f: Date.now() + 60_000, s: Date.now() + 60_000, t: { '\u0001bad': 'x' } });
+    await fixture.raw.set(':1:hostile', `~ige:${header}\n"v"`);
+    expect(await cache.get('hostile')).toBeUndefined();
+    expect(await Promise.all([cache.get('hostile'), cache.get('fine')])).toEqual([undefined, 'v']);
+    expect(await cache.getMany(['hostile', 'fine'])).toEqual({ fine: 'v' });
   });
 });

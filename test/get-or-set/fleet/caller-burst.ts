@@ -31,6 +31,7 @@ export async function runCallerBurst(cache: CacheManagerService, worker: number,
   let answered = 0;
   let firstAnswerAt = Number.POSITIVE_INFINITY;
   let lastAnswerAt = 0;
+  let lastSettledAt = 0;
   const calls = Array.from({ length: burst.callers }, () =>
     cache.getOrSet(burst.key, factory, burst.timeout, burst.options).then(
       (value) => {
@@ -39,9 +40,11 @@ export async function runCallerBurst(cache: CacheManagerService, worker: number,
         values.add(JSON.stringify(value));
         firstAnswerAt = Math.min(firstAnswerAt, at);
         lastAnswerAt = Math.max(lastAnswerAt, at);
+        lastSettledAt = Math.max(lastSettledAt, at);
       },
       (error: unknown) => {
         errors.add(String(error));
+        lastSettledAt = Math.max(lastSettledAt, Date.now());
       },
     ),
   );
@@ -56,5 +59,6 @@ export async function runCallerBurst(cache: CacheManagerService, worker: number,
     stats: { factoryCalls: after.factoryCalls - before.factoryCalls, fleetLockWaits: after.fleetLockWaits - before.fleetLockWaits },
     firstAnswerAt,
     lastAnswerAt,
+    lastSettledAt,
   };
 }

@@ -31,6 +31,8 @@ export interface BurstOutcome {
   /** Date.now() of the first and the last answer. */
   firstAnswerAt: number;
   lastAnswerAt: number;
+  /** Date.now() when the last call settled, answered or rejected. */
+  lastSettledAt: number;
 }
 
 /** Parent to worker, over the IPC channel of `child_process.fork`, besides 'close' (test/helpers/worker-ipc.ts). */

@@ -3,11 +3,14 @@ import type { RedisTestServer } from '../../helpers/redis-server';
 
 export interface LoggedCommand {
   name: string;
-  /** Keys the command names: its arguments, or half of them for MSET (key, value, key, value ...). */
+  /** Keys the command names: its arguments, or half of them for MSET (key, value, key, value ...), or a script's numkeys. */
   keys: number;
+  /** Run by a Lua script rather than sent by a client. */
+  byScript: boolean;
 }
 
 const MULTI_KEY = new Set(['mget', 'mset', 'del', 'unlink']);
+const SCRIPT = new Set(['eval', 'evalsha']);
 
 /**
  * What one Redis server really executed, from MONITOR: lets a test check how a batch was
@@ -21,12 +24,16 @@ export class CommandLog {
     private readonly monitor: Redis,
     private readonly client: Redis,
   ) {
-    monitor.on('monitor', (_time: string, args: string[]) => {
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
       const name = String(args[0]).toLowerCase();
       if (name === 'echo') this.seen.add(String(args[1]));
-      if (!MULTI_KEY.has(name)) return;
-      const operands = args.length - 1;
-      this.commands.push({ name, keys: name === 'mset' ? operands / 2 : operands });
+      const byScript = source === 'lua';
+      if (SCRIPT.has(name)) this.commands.push({ name: 'script', keys: Number(args[2]), byScript });
+      else if (name === 'set') this.commands.push({ name, keys: 1, byScript });
+      else if (MULTI_KEY.has(name)) {
+        const operands = args.length - 1;
+        this.commands.push({ name, keys: name === 'mset' ? operands / 2 : operands, byScript });
+      }
     });
   }
 

@@ -63,6 +63,8 @@ export class WriteRecovery {
   private readonly keys = new Set<string>();
   /** Owned keys, with every value of this process's that may have landed there (see OwnedWrite). */
   private readonly owned = new Map<string, Set<string>>();
+  /** The owned value being compare-and-deleted, and whether a write of it failed again meanwhile. */
+  private ownedInFlight: { key: string; value: string; failedAgain: boolean } | undefined;
   private clearPrefixes = new Set<string>();
   private overflowLogged = false;
   /** Keys with a write on its way to the backend: a repair delete sent now could land after it and undo it. */
@@ -173,7 +175,13 @@ export class WriteRecovery {
   private rememberOwned({ ownedKey, value }: OwnedWrite): void {
     if (this.keys.has(ownedKey) || this.coveredByClear(ownedKey)) return;
     const values = this.owned.get(ownedKey) ?? new Set<string>();
-    if (values.has(value)) return;
+    if (values.has(value)) {
+      // A lock's second attempt sends the same value: if it was on its way behind the
+      // compare-and-delete now in flight, it may land after it, so the value stays queued.
+      const inFlight = this.ownedInFlight;
+      if (inFlight?.key === ownedKey && inFlight.value === value) inFlight.failedAgain = true;
+      return;
+    }
     values.add(value);
     this.owned.set(ownedKey, values);
     this.counters.queued++;
@@ -191,8 +199,15 @@ export class WriteRecovery {
     for (const [key, values] of [...this.owned]) {
       if (this.writing.has(key)) continue;
       for (const value of [...values]) {
-        const deleted = await channel.deleteIfEquals(key, value);
-        this.forgetOwned(key, value);
+        const inFlight = { key, value, failedAgain: false };
+        this.ownedInFlight = inFlight;
+        let deleted: boolean;
+        try {
+          deleted = await channel.deleteIfEquals(key, value);
+        } finally {
+          this.ownedInFlight = undefined;
+        }
+        if (!inFlight.failedAgain) this.forgetOwned(key, value);
         if (deleted) this.counters.madeGood++;
       }
     }

@@ -112,6 +112,30 @@ describe('WriteRecovery', () => {
       expect(queue.pending).toBe(0);
     });
 
+    it('keeps its value queued when the same value failed again while its compare-and-delete was in flight (the second attempt of a lock)', async () => {
+      const queue = recovery();
+      const values = new Map([['app:1:~lock:x', 'owner-A']]);
+      let calls = 0;
+      const channel: RecoveryChannel = {
+        deleteMany: async () => true,
+        deleteIfEquals: async (key, value) => {
+          calls++;
+          // The lock's second add, with the same owner, fails behind this delete: it may land after it.
+          if (calls === 1) queue.remember({ ownedKey: key, value });
+          const deleted = values.get(key) === value && values.delete(key);
+          if (calls === 1) values.set(key, 'owner-A');
+          return deleted;
+        },
+        clear: async () => undefined,
+      };
+      queue.remember({ ownedKey: 'app:1:~lock:x', value: 'owner-A' });
+      await queue.drain(channel);
+      expect(queue.pending).toBe(1);
+      await queue.drain(channel);
+      expect(values.has('app:1:~lock:x')).toBe(false);
+      expect(queue.pending).toBe(0);
+    });
+
     it('gives way to a failed plain write of the same key, whose remedy is the delete of the key', async () => {
       const queue = recovery();
       const values = new Map([['app:1:k', 'old']]);

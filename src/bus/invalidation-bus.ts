@@ -64,10 +64,13 @@ const MAX_PENDING_KEYS = 10_000;
  * publish that fails keeps its keys for the next heartbeat tick.
  *
  * Listening: the bus is `live` only while this process hears its own heartbeats, which it
- * publishes through the command connection every BUS_HEARTBEAT_INTERVAL_MS. A subscriber
- * that closes is lost at once; one that just goes quiet (a half-open connection, a proxy
- * that stopped forwarding) is lost once no heartbeat came back for BUS_SILENCE_LIMIT_MS,
- * and is then replaced. It is live again only on a heartbeat sent after it was lost.
+ * publishes through the command connection every BUS_HEARTBEAT_INTERVAL_MS, each back
+ * within BUS_SILENCE_LIMIT_MS of being sent. A subscriber that closes is lost at once; one
+ * that just goes quiet (a half-open connection, a proxy that stopped forwarding) is lost
+ * once no heartbeat came back for BUS_SILENCE_LIMIT_MS, and one that lags (delivers
+ * everything, late) is lost on the first heartbeat that comes back later than that: an
+ * invalidation travels the same subscription and is as late. Either is then replaced. It
+ * is live again only on a heartbeat sent after it was lost that came back in time.
  */
 export class InvalidationBus {
   readonly counters: BusCounters = { published: 0, received: 0, dropped: 0, publishFailures: 0, outages: 0 };
@@ -81,8 +84,15 @@ export class InvalidationBus {
   private heartbeatSeq = 0;
   /** The first heartbeat whose echo makes the bus live again. */
   private liveFrom = 1;
-  /** When the oldest heartbeat not yet heard back was sent; undefined while every one came back. */
-  private unansweredSince: number | undefined;
+  /**
+   * Each heartbeat not yet heard back, oldest first: when it was sent, and this process's
+   * own stall time by then. A heartbeat not in it (one from before a loss, or one Redis
+   * made up) proves nothing when it arrives.
+   */
+  private readonly unanswered = new Map<number, { sentAt: number; stalledMs: number }>();
+  /** When the heartbeat timer last fired, and how late it has fired in all (this process's own stalls). */
+  private lastTickAt = 0;
+  private stalledMs = 0;
   /** Own messages start like this: skipped before they are parsed (a sender gets each of its messages back). */
   private readonly ownPrefixes: [string, string];
   private lastMessageAt: number | undefined;
@@ -112,6 +122,7 @@ export class InvalidationBus {
       dropped: () => this.lose('the subscriber connection closed'),
       resubscribed: () => this.beat(),
     });
+    this.lastTickAt = performance.now();
     // unref: the heartbeat must never keep a process alive.
     this.timer = setInterval(() => this.tick(), BUS_HEARTBEAT_INTERVAL_MS).unref();
   }
@@ -204,9 +215,22 @@ export class InvalidationBus {
   }
 
   private heard(seq: number, now: number): void {
-    if (!Number.isSafeInteger(seq)) return;
-    this.unansweredSince = undefined;
-    if (this.live || seq < this.liveFrom || this.closed) return;
+    const sent = this.unanswered.get(seq);
+    if (sent === undefined || this.closed) return;
+    // Heartbeats leave in order on one connection and come back in order on another: the
+    // earlier ones still missing will not come.
+    for (const earlier of this.unanswered.keys()) {
+      this.unanswered.delete(earlier);
+      if (earlier === seq) break;
+    }
+    // Judged on the heartbeat that came back, not on having heard one: a subscription that
+    // delivers everything 5 s late hears a heartbeat every 500 ms, and every invalidation 5 s late.
+    const roundTripMs = this.busTimeSince(sent, now);
+    if (roundTripMs > BUS_SILENCE_LIMIT_MS) {
+      this.loseAndReplace(`a heartbeat came back ${Math.round(roundTripMs)} ms after it was sent, past ${BUS_SILENCE_LIMIT_MS} ms`);
+      return;
+    }
+    if (this.live || seq < this.liveFrom) return;
     this.events.regained();
     this.live = true;
     if (this.lostAt !== undefined) {
@@ -220,10 +244,17 @@ export class InvalidationBus {
     this.live = false;
     this.liveFrom = this.heartbeatSeq + 1;
     this.lostAt = performance.now();
-    this.unansweredSince = undefined;
+    this.unanswered.clear();
     this.counters.outages++;
     this.events.lost(reason);
     this.log(`hybrid cache bus lost (${reason}); reads skip L1 and go to Redis until the bus is heard again`);
+  }
+
+  /** A subscription that went silent or lags is replaced: the next one may be healthy. */
+  private loseAndReplace(reason: string): void {
+    if (!this.live) return;
+    this.lose(reason);
+    this.connection.restartListener();
   }
 
   private tick(): void {
@@ -232,18 +263,43 @@ export class InvalidationBus {
     // event loop did not turn (a long synchronous task, a loop of awaited L1 hits) sent
     // nothing meanwhile, and its silence is its own, not the bus's.
     // The tolerance keeps a tick that fires a few ms early from pushing the check a whole interval later.
-    if (this.live && this.unansweredSince !== undefined && performance.now() - this.unansweredSince >= BUS_SILENCE_LIMIT_MS - TICK_TOLERANCE_MS) {
-      this.lose(`a heartbeat did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
-      this.connection.restartListener();
+    const now = performance.now();
+    const oldest = this.unanswered.values().next().value;
+    if (oldest !== undefined && this.busTimeSince(oldest, now) >= BUS_SILENCE_LIMIT_MS - TICK_TOLERANCE_MS) {
+      this.loseAndReplace(`a heartbeat did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
     }
+    this.stalledMs = this.stalledBy(now);
+    this.lastTickAt = now;
     if (this.pendingKeys.size > 0 || this.pendingClears.size > 0) this.flush();
     this.beat();
+  }
+
+  /**
+   * Time since a heartbeat was sent, less the time this process was stalled meanwhile (its
+   * heartbeat timer fired late by that much). A process whose event loop did not turn read
+   * no socket either: a heartbeat that waited in its own socket buffer was not late on the
+   * way, and the invalidations sent before it wait there with it.
+   */
+  private busTimeSince(sent: { sentAt: number; stalledMs: number }, now: number): number {
+    return now - sent.sentAt - (this.stalledBy(now) - sent.stalledMs);
+  }
+
+  /** This process's stall time up to `now`, counting the heartbeat tick that is overdue right now. */
+  private stalledBy(now: number): number {
+    const overdue = now - this.lastTickAt - BUS_HEARTBEAT_INTERVAL_MS;
+    return this.stalledMs + (overdue > TICK_TOLERANCE_MS ? overdue : 0);
   }
 
   private beat(): void {
     if (this.closed) return;
     this.heartbeatSeq++;
-    this.unansweredSince ??= performance.now();
+    const now = performance.now();
+    this.unanswered.set(this.heartbeatSeq, { sentAt: now, stalledMs: this.stalledBy(now) });
+    // While lost, heartbeats may never come back: only the recent ones can still prove anything.
+    for (const [seq, { sentAt }] of this.unanswered) {
+      if (now - sentAt <= 2 * BUS_SILENCE_LIMIT_MS) break;
+      this.unanswered.delete(seq);
+    }
     this.connection.publish(this.channels.heartbeat, String(this.heartbeatSeq)).catch(() => undefined);
   }
 }

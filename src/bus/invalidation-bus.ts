@@ -4,6 +4,7 @@ import { busChannels, type BusChannels } from './bus-channels';
 import type { BusConnection } from './bus-connection';
 import { decodeBusMessage, encodeBusMessage } from './bus-message';
 import { BUS_HEARTBEAT_INTERVAL_MS, BUS_SILENCE_LIMIT_MS } from './bus-timing';
+import { RoundTripJudge } from './round-trip-judge';
 
 /** What the bus tells the tier it serves. */
 export interface BusEvents {
@@ -47,9 +48,6 @@ export interface BusScope {
   scopePrefix: string;
 }
 
-/** How early a heartbeat tick may fire (timer jitter) and still count as the check it was meant to be. */
-const TICK_TOLERANCE_MS = 100;
-
 /** Keys per message: a message of 1000 keys of 50 characters is about 50 KB. */
 const KEYS_PER_MESSAGE = 1000;
 
@@ -84,15 +82,7 @@ export class InvalidationBus {
   private heartbeatSeq = 0;
   /** The first heartbeat whose echo makes the bus live again. */
   private liveFrom = 1;
-  /**
-   * Each heartbeat not yet heard back, oldest first: when it was sent, and this process's
-   * own stall time by then. A heartbeat not in it (one from before a loss, or one Redis
-   * made up) proves nothing when it arrives.
-   */
-  private readonly unanswered = new Map<number, { sentAt: number; stalledMs: number }>();
-  /** When the heartbeat timer last fired, and how late it has fired in all (this process's own stalls). */
-  private lastTickAt = 0;
-  private stalledMs = 0;
+  private readonly judge = new RoundTripJudge();
   /** Own messages start like this: skipped before they are parsed (a sender gets each of its messages back). */
   private readonly ownPrefixes: [string, string];
   private lastMessageAt: number | undefined;
@@ -117,12 +107,12 @@ export class InvalidationBus {
 
   start(): void {
     if (this.timer || this.closed) return;
+    this.judge.start();
     this.connection.listen([this.channels.shared, this.channels.heartbeat], {
       message: (channel, text) => this.received(channel, text),
       dropped: () => this.lose('the subscriber connection closed'),
       resubscribed: () => this.beat(),
     });
-    this.lastTickAt = performance.now();
     // unref: the heartbeat must never keep a process alive.
     this.timer = setInterval(() => this.tick(), BUS_HEARTBEAT_INTERVAL_MS).unref();
   }
@@ -215,17 +205,9 @@ export class InvalidationBus {
   }
 
   private heard(seq: number, now: number): void {
-    const sent = this.unanswered.get(seq);
-    if (sent === undefined || this.closed) return;
-    // Heartbeats leave in order on one connection and come back in order on another: the
-    // earlier ones still missing will not come.
-    for (const earlier of this.unanswered.keys()) {
-      this.unanswered.delete(earlier);
-      if (earlier === seq) break;
-    }
-    // Judged on the heartbeat that came back, not on having heard one: a subscription that
-    // delivers everything 5 s late hears a heartbeat every 500 ms, and every invalidation 5 s late.
-    const roundTripMs = this.busTimeSince(sent, now);
+    if (this.closed) return;
+    const roundTripMs = this.judge.received(seq, now);
+    if (roundTripMs === undefined) return;
     if (roundTripMs > BUS_SILENCE_LIMIT_MS) {
       this.loseAndReplace(`a heartbeat came back ${Math.round(roundTripMs)} ms after it was sent, past ${BUS_SILENCE_LIMIT_MS} ms`);
       return;
@@ -244,7 +226,7 @@ export class InvalidationBus {
     this.live = false;
     this.liveFrom = this.heartbeatSeq + 1;
     this.lostAt = performance.now();
-    this.unanswered.clear();
+    this.judge.reset();
     this.counters.outages++;
     this.events.lost(reason);
     this.log(`hybrid cache bus lost (${reason}); reads skip L1 and go to Redis until the bus is heard again`);
@@ -262,44 +244,15 @@ export class InvalidationBus {
     // Counted from when a heartbeat was sent, not from the last one heard: a process whose
     // event loop did not turn (a long synchronous task, a loop of awaited L1 hits) sent
     // nothing meanwhile, and its silence is its own, not the bus's.
-    // The tolerance keeps a tick that fires a few ms early from pushing the check a whole interval later.
-    const now = performance.now();
-    const oldest = this.unanswered.values().next().value;
-    if (oldest !== undefined && this.busTimeSince(oldest, now) >= BUS_SILENCE_LIMIT_MS - TICK_TOLERANCE_MS) {
-      this.loseAndReplace(`a heartbeat did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
-    }
-    this.stalledMs = this.stalledBy(now);
-    this.lastTickAt = now;
+    if (this.judge.tick()) this.loseAndReplace(`a heartbeat did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
     if (this.pendingKeys.size > 0 || this.pendingClears.size > 0) this.flush();
     this.beat();
-  }
-
-  /**
-   * Time since a heartbeat was sent, less the time this process was stalled meanwhile (its
-   * heartbeat timer fired late by that much). A process whose event loop did not turn read
-   * no socket either: a heartbeat that waited in its own socket buffer was not late on the
-   * way, and the invalidations sent before it wait there with it.
-   */
-  private busTimeSince(sent: { sentAt: number; stalledMs: number }, now: number): number {
-    return now - sent.sentAt - (this.stalledBy(now) - sent.stalledMs);
-  }
-
-  /** This process's stall time up to `now`, counting the heartbeat tick that is overdue right now. */
-  private stalledBy(now: number): number {
-    const overdue = now - this.lastTickAt - BUS_HEARTBEAT_INTERVAL_MS;
-    return this.stalledMs + (overdue > TICK_TOLERANCE_MS ? overdue : 0);
   }
 
   private beat(): void {
     if (this.closed) return;
     this.heartbeatSeq++;
-    const now = performance.now();
-    this.unanswered.set(this.heartbeatSeq, { sentAt: now, stalledMs: this.stalledBy(now) });
-    // While lost, heartbeats may never come back: only the recent ones can still prove anything.
-    for (const [seq, { sentAt }] of this.unanswered) {
-      if (now - sentAt <= 2 * BUS_SILENCE_LIMIT_MS) break;
-      this.unanswered.delete(seq);
-    }
+    this.judge.sent(this.heartbeatSeq);
     this.connection.publish(this.channels.heartbeat, String(this.heartbeatSeq)).catch(() => undefined);
   }
 }

@@ -25,6 +25,7 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
     const target = describeTarget(resolveRedisTopology(this.options.redis));
     if (this.options.redis.required) {
       await this.waitForRedis(store, target);
+      await this.verify(store);
       return;
     }
     // Not required: wait one connect attempt so the first requests find Redis ready, then
@@ -35,6 +36,18 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
       this.logger.warn(
         `Redis at ${target} is not reachable (${this.guard.lastFault ?? classifyFault(error)}); the app runs on, every cache call gets its fallback and /health/cache answers 503 until Redis answers`,
       );
+      return;
+    }
+    await this.verify(store);
+  }
+
+  /** A store that cannot run as configured (CACHE_L1_INVALIDATION=tracking without tracking) fails startup. */
+  private async verify(store: CacheStore): Promise<void> {
+    try {
+      await store.verifyStartup?.();
+    } catch (error) {
+      await this.guard.close();
+      throw error;
     }
   }
 

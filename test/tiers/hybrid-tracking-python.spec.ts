@@ -18,10 +18,11 @@ async function twoHolding(env: Record<string, string>, keys: Record<string, unkn
   for (const [key, value] of Object.entries(keys)) await write(key, value);
   for (const cache of caches) {
     for (const [key, value] of Object.entries(keys)) {
-      await until(async () => (await cache.get(key)) === value, `${key} to be read`);
-      const hits = cache.getStats().tiers!.l1Hits;
-      expect(await cache.get(key)).toBe(value);
-      expect(cache.getStats().tiers!.l1Hits).toBe(hits + 1);
+      // The write's own report may land after a first read filled L1 and drop it again: read until it is an L1 hit.
+      await until(async () => {
+        const hits = cache.getStats().tiers!.l1Hits;
+        return (await cache.get(key)) === value && cache.getStats().tiers!.l1Hits === hits + 1;
+      }, `${key} to be held in L1`, 10_000);
     }
   }
   return caches;

@@ -34,3 +34,29 @@ export function pythonWrites(target: { host: string; port: number }, ops: (strin
     child.stdin!.end(JSON.stringify({ host: target.host, port: target.port, ops, pickle: options.pickle === true }));
   });
 }
+
+/** What a Python burst recorded: one record per key changed, in the coherence checker's shape. */
+export interface PythonBurstRecord {
+  worker: number;
+  kind: 'set' | 'delete';
+  key: string;
+  issuedUs: number;
+  ackedUs: number;
+  value: string | null;
+  acknowledged: true;
+}
+
+/** Random SET, DEL, PEXPIRE 0, MSET, MULTI/EXEC and EVAL from a Python process for `durationMs` (foreign_writer.py). */
+export function pythonBurst(
+  target: { host: string; port: number },
+  burst: { prefix: string; keys: string[]; worker: number; seed: number; durationMs: number; rate: number },
+): Promise<PythonBurstRecord[]> {
+  const python = pythonWithRedis();
+  return new Promise((resolve, reject) => {
+    const child = execFile(python, [SCRIPT], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`foreign_writer.py failed: ${stderr || error.message}`));
+      else resolve(JSON.parse(stdout) as PythonBurstRecord[]);
+    });
+    child.stdin!.end(JSON.stringify({ host: target.host, port: target.port, burst }));
+  });
+}

@@ -9,6 +9,7 @@ import { getOrSetRows } from './suites/getorset';
 import { graphTokenRows } from './suites/graph-token';
 import { httpHealthRows } from './suites/http-health';
 import { hybridRows } from './suites/hybrid';
+import { hybridTrackingCostRows } from './suites/hybrid-tracking-costs';
 import { locmemRows } from './suites/locmem';
 import { locmemMemoryRows } from './suites/locmem-memory';
 import { redisManyKeysRows } from './suites/redis-many-keys';
@@ -25,6 +26,7 @@ const SUITES: Suite[] = [
   { name: 'many', rows: redisManyKeysRows },
   { name: 'bound', rows: redisTimeBoundRows },
   { name: 'hybrid', rows: hybridRows },
+  { name: 'tracking', rows: hybridTrackingCostRows },
   { name: 'locmem', rows: (_port, settings) => locmemRows(settings) },
   { name: 'getorset', rows: getOrSetRows },
   { name: 'token', rows: (_port, settings) => graphTokenRows(settings) },

@@ -4,6 +4,7 @@ import { busChannels, type BusChannels } from './bus-channels';
 import type { BusConnection } from './bus-connection';
 import { decodeBusMessage, encodeBusMessage } from './bus-message';
 import { BUS_HEARTBEAT_INTERVAL_MS, BUS_SILENCE_LIMIT_MS } from './bus-timing';
+import { RoundTripJudge } from './round-trip-judge';
 
 /** What the bus tells the tier it serves. */
 export interface BusEvents {
@@ -47,9 +48,6 @@ export interface BusScope {
   scopePrefix: string;
 }
 
-/** How early a heartbeat tick may fire (timer jitter) and still count as the check it was meant to be. */
-const TICK_TOLERANCE_MS = 100;
-
 /** Keys per message: a message of 1000 keys of 50 characters is about 50 KB. */
 const KEYS_PER_MESSAGE = 1000;
 
@@ -64,10 +62,13 @@ const MAX_PENDING_KEYS = 10_000;
  * publish that fails keeps its keys for the next heartbeat tick.
  *
  * Listening: the bus is `live` only while this process hears its own heartbeats, which it
- * publishes through the command connection every BUS_HEARTBEAT_INTERVAL_MS. A subscriber
- * that closes is lost at once; one that just goes quiet (a half-open connection, a proxy
- * that stopped forwarding) is lost once no heartbeat came back for BUS_SILENCE_LIMIT_MS,
- * and is then replaced. It is live again only on a heartbeat sent after it was lost.
+ * publishes through the command connection every BUS_HEARTBEAT_INTERVAL_MS, each back
+ * within BUS_SILENCE_LIMIT_MS of being sent. A subscriber that closes is lost at once; one
+ * that just goes quiet (a half-open connection, a proxy that stopped forwarding) is lost
+ * once no heartbeat came back for BUS_SILENCE_LIMIT_MS, and one that lags (delivers
+ * everything, late) is lost on the first heartbeat that comes back later than that: an
+ * invalidation travels the same subscription and is as late. Either is then replaced. It
+ * is live again only on a heartbeat sent after it was lost that came back in time.
  */
 export class InvalidationBus {
   readonly counters: BusCounters = { published: 0, received: 0, dropped: 0, publishFailures: 0, outages: 0 };
@@ -81,8 +82,7 @@ export class InvalidationBus {
   private heartbeatSeq = 0;
   /** The first heartbeat whose echo makes the bus live again. */
   private liveFrom = 1;
-  /** When the oldest heartbeat not yet heard back was sent; undefined while every one came back. */
-  private unansweredSince: number | undefined;
+  private readonly judge = new RoundTripJudge();
   /** Own messages start like this: skipped before they are parsed (a sender gets each of its messages back). */
   private readonly ownPrefixes: [string, string];
   private lastMessageAt: number | undefined;
@@ -107,6 +107,7 @@ export class InvalidationBus {
 
   start(): void {
     if (this.timer || this.closed) return;
+    this.judge.start();
     this.connection.listen([this.channels.shared, this.channels.heartbeat], {
       message: (channel, text) => this.received(channel, text),
       dropped: () => this.lose('the subscriber connection closed'),
@@ -204,9 +205,14 @@ export class InvalidationBus {
   }
 
   private heard(seq: number, now: number): void {
-    if (!Number.isSafeInteger(seq)) return;
-    this.unansweredSince = undefined;
-    if (this.live || seq < this.liveFrom || this.closed) return;
+    if (this.closed) return;
+    const roundTripMs = this.judge.received(seq, now);
+    if (roundTripMs === undefined) return;
+    if (roundTripMs > BUS_SILENCE_LIMIT_MS) {
+      this.loseAndReplace(`a heartbeat came back ${Math.round(roundTripMs)} ms after it was sent, past ${BUS_SILENCE_LIMIT_MS} ms`);
+      return;
+    }
+    if (this.live || seq < this.liveFrom) return;
     this.events.regained();
     this.live = true;
     if (this.lostAt !== undefined) {
@@ -220,10 +226,17 @@ export class InvalidationBus {
     this.live = false;
     this.liveFrom = this.heartbeatSeq + 1;
     this.lostAt = performance.now();
-    this.unansweredSince = undefined;
+    this.judge.reset();
     this.counters.outages++;
     this.events.lost(reason);
     this.log(`hybrid cache bus lost (${reason}); reads skip L1 and go to Redis until the bus is heard again`);
+  }
+
+  /** A subscription that went silent or lags is replaced: the next one may be healthy. */
+  private loseAndReplace(reason: string): void {
+    if (!this.live) return;
+    this.lose(reason);
+    this.connection.restartListener();
   }
 
   private tick(): void {
@@ -231,11 +244,7 @@ export class InvalidationBus {
     // Counted from when a heartbeat was sent, not from the last one heard: a process whose
     // event loop did not turn (a long synchronous task, a loop of awaited L1 hits) sent
     // nothing meanwhile, and its silence is its own, not the bus's.
-    // The tolerance keeps a tick that fires a few ms early from pushing the check a whole interval later.
-    if (this.live && this.unansweredSince !== undefined && performance.now() - this.unansweredSince >= BUS_SILENCE_LIMIT_MS - TICK_TOLERANCE_MS) {
-      this.lose(`a heartbeat did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
-      this.connection.restartListener();
-    }
+    if (this.judge.tick()) this.loseAndReplace(`a heartbeat did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
     if (this.pendingKeys.size > 0 || this.pendingClears.size > 0) this.flush();
     this.beat();
   }
@@ -243,7 +252,7 @@ export class InvalidationBus {
   private beat(): void {
     if (this.closed) return;
     this.heartbeatSeq++;
-    this.unansweredSince ??= performance.now();
+    this.judge.sent(this.heartbeatSeq);
     this.connection.publish(this.channels.heartbeat, String(this.heartbeatSeq)).catch(() => undefined);
   }
 }

@@ -37,7 +37,16 @@ export interface L1Options {
   maxBytes: number;
   /** The longest an entry lives in L1, in seconds; it never outlives its Redis TTL either. */
   timeoutSeconds: number;
+  /**
+   * How L1 learns of changes made elsewhere (docs/hybrid.md#two-paths): `tracking`, Redis's
+   * own reports of every change (CLIENT TRACKING), which fails startup where Redis does not
+   * allow it; `bus`, this module's pub/sub messages, which see only this module's writes;
+   * `auto`, tracking where Redis allows it, else the bus with one warning.
+   */
+  invalidation: L1InvalidationSetting;
 }
+
+export type L1InvalidationSetting = 'auto' | 'tracking' | 'bus';
 
 /** Connection settings for the Redis backend. */
 export interface RedisConnectionOptions {

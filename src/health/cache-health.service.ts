@@ -23,7 +23,8 @@ export type CacheHealthReport =
  */
 export interface TierHealth {
   l1Entries: number;
-  bus: { live: boolean; lastMessageAgeMs: number | null };
+  /** `live`: L1 may be served; `mode`: the path that keeps it coherent (tracking or bus), and why. */
+  bus: { live: boolean; lastMessageAgeMs: number | null; mode: string; modeReason: string };
 }
 
 /** On a Redis Cluster: how many nodes, and how many masters, answered the last ping. */
@@ -85,7 +86,7 @@ export class CacheHealthService {
 
   private tierHealth(): TierHealth | Record<string, never> {
     const stats = this.guard.store.tierStats?.();
-    return stats ? { l1Entries: stats.l1Entries, bus: { live: stats.bus.live, lastMessageAgeMs: stats.bus.lastMessageAgeMs } } : {};
+    return stats ? { l1Entries: stats.l1Entries, bus: { live: stats.bus.live, lastMessageAgeMs: stats.bus.lastMessageAgeMs, mode: stats.bus.mode, modeReason: stats.bus.modeReason } } : {};
   }
 
   private nodeCounts(): NodeCounts | Record<string, never> {

@@ -3,6 +3,7 @@ import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { classifyFault } from '../resilience/fault-classifier';
 import { GuardedStore } from '../resilience/guarded-store';
 import { describeTarget, resolveRedisTopology } from '../stores/redis-topology';
+import type { CacheStore } from '../stores/cache-store';
 import { cacheLogContext } from './cache-name';
 import { CACHE_NAME, CACHE_OPTIONS } from './cache.tokens';
 
@@ -55,8 +56,12 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
 
   async onModuleInit(): Promise<void> {
     const store = this.guard.store;
-    // Required: requiredRedisReady has waited for it already.
-    if (!store.connect || this.options.redis.required) return;
+    if (!store.connect) return;
+    if (this.options.redis.required) {
+      // requiredRedisReady has waited for Redis already.
+      await this.verify(store);
+      return;
+    }
     // Not required: wait one connect attempt so the first requests find Redis ready, then
     // start without it if it is not there. The breaker and the reconnect loop take over.
     try {
@@ -69,6 +74,18 @@ export class CacheConnectionLifecycle implements OnModuleInit, OnApplicationShut
           `Redis at ${target} is not reachable (${this.guard.lastFault ?? classifyFault(error)}); the app runs on, every cache call gets its fallback and /health/cache answers 503 until Redis answers`,
         ),
       );
+      return;
+    }
+    await this.verify(store);
+  }
+
+  /** A store that cannot run as configured (CACHE_L1_INVALIDATION=tracking without tracking) fails startup. */
+  private async verify(store: CacheStore): Promise<void> {
+    try {
+      await store.verifyStartup?.();
+    } catch (error) {
+      await this.guard.close();
+      throw error;
     }
   }
 

@@ -27,6 +27,12 @@ export interface CacheBackendInfo {
   busChannel?: string;
   /** Milliseconds since anything arrived on the bus (heartbeats included); null if nothing has yet. */
   busLastMessageAgeMs?: number | null;
+  /** Hybrid: the path that keeps L1 coherent (CACHE_L1_INVALIDATION): `tracking`, `bus`, or `deciding` until Redis answered; and why. */
+  l1Invalidation?: 'tracking' | 'bus' | 'deciding';
+  l1InvalidationReason?: string;
+  /** Hybrid with tracking: whether its path is proven live now, and the age of its last report. */
+  busTrackingLive?: boolean;
+  busTrackingLastReportAgeMs?: number | null;
   keyPrefix: string;
   version: number;
   defaultTimeout: number;

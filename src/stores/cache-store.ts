@@ -59,6 +59,8 @@ export interface CacheStore {
   close(): Promise<void>;
   /** Opens the connection; resolves once the backend answers, rejects with the connection error. */
   connect?(): Promise<void>;
+  /** Once connected at startup: throws if the store cannot run as configured (hybrid: CACHE_L1_INVALIDATION=tracking where Redis will not track). */
+  verifyStartup?(): Promise<void>;
   /** True while the connection is open and ready. */
   readonly isReady?: boolean;
   /** Redis-backed stores: how fleet-lock waiters learn that the holder stored its value. */

@@ -2,6 +2,9 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import { busScopeOf } from '../bus/bus-scope';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
+import { L1Coherence } from '../bus/tracking/l1-coherence';
+import { RedisTrackingConnection } from '../bus/tracking/tracking-connection';
+import { probePrefixOf, TrackingPath } from '../bus/tracking/tracking-path';
 import { valueFormatCarriesBytes } from '../codec/value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { LocmemStore } from '../stores/locmem.store';
@@ -9,23 +12,45 @@ import { acquireRedisClient } from '../stores/shared-redis-clients';
 import { RedisStore } from '../stores/redis.store';
 import { TieredStore } from './tiered.store';
 
-/** The hybrid backend: a LocmemStore as L1, a RedisStore as L2, and the bus between the processes. */
+/**
+ * The hybrid backend: a LocmemStore as L1, a RedisStore as L2, and what keeps the L1s of
+ * every process coherent: the bus, and Redis's own reports where CACHE_L1_INVALIDATION allows.
+ */
 export function createTieredStore(options: IdeaGraphCacheOptions, logger: LoggerService = new Logger('IdeaGraphCache')): TieredStore {
   const { client, release } = acquireRedisClient(options.redis);
   const l2 = new RedisStore(client, options.redis, release, { binaryValues: valueFormatCarriesBytes(options.valueFormat) });
   const l1 = new LocmemStore({ maxEntries: options.l1.maxEntries, maxBytes: options.l1.maxBytes });
   let tiers: TieredStore | undefined;
-  const bus = new InvalidationBus(
-    new RedisBusConnection(l2, l2.underlyingClient),
-    busScopeOf(options),
-    {
-      invalidate: (keys) => tiers?.busEvents.invalidate(keys),
-      clear: (prefix) => tiers?.busEvents.clear(prefix),
-      lost: (reason) => tiers?.busEvents.lost(reason),
-      regained: () => tiers?.busEvents.regained(),
-    },
-    (message) => logger.warn(message),
-  );
-  tiers = new TieredStore(l1, l2, bus, { l1TimeoutMs: options.l1.timeoutSeconds * 1000, publishWithWrite: !l2.isCluster });
+  const scope = busScopeOf(options);
+  const tierEvents = {
+    invalidate: (keys: readonly string[]) => tiers?.busEvents.invalidate(keys),
+    clear: (prefix: string) => tiers?.busEvents.clear(prefix),
+    lost: (reason: string) => tiers?.busEvents.lost(reason),
+    regained: () => tiers?.busEvents.regained(),
+  };
+  let coherence: L1Coherence | undefined;
+  const forward = <K extends 'busEvents' | 'trackingEvents'>(kind: K) => ({
+    invalidate: (keys: readonly string[]) => coherence?.[kind].invalidate(keys),
+    clear: (prefix: string) => coherence?.[kind].clear(prefix),
+    lost: (reason: string) => coherence?.[kind].lost(reason),
+    regained: () => coherence?.[kind].regained(),
+  });
+  const warn = (message: string) => logger.warn(message);
+  const bus = new InvalidationBus(new RedisBusConnection(l2, l2.underlyingClient), scope, forward('busEvents'), warn);
+  let tracking: TrackingPath | undefined;
+  if (options.l1.invalidation !== 'bus') {
+    const probePrefix = probePrefixOf(options.keyPrefix, options.version);
+    const connection = new RedisTrackingConnection(l2.underlyingClient, [scope.scopePrefix, probePrefix]);
+    const probe = RedisTrackingConnection.probeThrough(l2.underlyingClient);
+    tracking = new TrackingPath(
+      { open: (handlers) => connection.open(handlers), probe, restart: () => connection.restart(), close: () => connection.close() },
+      scope.scopePrefix,
+      probePrefix,
+      { ...forward('trackingEvents'), refused: (reason) => coherence?.trackingEvents.refused(reason) },
+      warn,
+    );
+  }
+  coherence = new L1Coherence(options.l1.invalidation, bus, tracking, tierEvents, { warn, error: (message) => logger.error(message) });
+  tiers = new TieredStore(l1, l2, coherence, { l1TimeoutMs: options.l1.timeoutSeconds * 1000, publishWithWrite: !l2.isCluster });
   return tiers;
 }

@@ -1,4 +1,5 @@
-import type { BusCounters, BusState } from '../bus/invalidation-bus';
+import type { BusCounters } from '../bus/invalidation-bus';
+import type { L1CoherenceState } from '../bus/tracking/l1-coherence';
 
 /** What getStats reports of the hybrid backend's tiers. */
 export interface TierStats {
@@ -8,5 +9,6 @@ export interface TierStats {
   l2Hits: number;
   /** Entries in L1 now. */
   l1Entries: number;
-  bus: BusCounters & BusState;
+  /** The bus, with `mode` (tracking or bus, CACHE_L1_INVALIDATION) and the tracking path's state. */
+  bus: BusCounters & L1CoherenceState;
 }

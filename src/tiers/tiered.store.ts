@@ -1,4 +1,4 @@
-import type { InvalidationBus } from '../bus/invalidation-bus';
+import type { L1Coherence } from '../bus/tracking/l1-coherence';
 import type { WriteRepair } from '../resilience/write-recovery';
 import type { CacheStore } from '../stores/cache-store';
 import type { LocmemStore } from '../stores/locmem.store';
@@ -47,7 +47,7 @@ export class TieredStore implements CacheStore {
   constructor(
     private readonly l1: LocmemStore,
     private readonly l2: RedisStore,
-    private readonly bus: InvalidationBus,
+    private readonly bus: L1Coherence,
     private readonly settings: TieredStoreSettings,
   ) {}
 
@@ -264,6 +264,9 @@ export class TieredStore implements CacheStore {
       busLive: bus.live,
       busChannel: bus.channel,
       busLastMessageAgeMs: bus.lastMessageAgeMs,
+      l1Invalidation: bus.mode,
+      l1InvalidationReason: bus.modeReason,
+      ...(bus.tracking ? { busTrackingLive: bus.tracking.live, busTrackingLastReportAgeMs: bus.tracking.lastReportAgeMs } : {}),
     };
   }
 
@@ -271,6 +274,11 @@ export class TieredStore implements CacheStore {
   async connect(): Promise<void> {
     this.bus.start();
     await this.l2.connect();
+  }
+
+  /** Once Redis answered: CACHE_L1_INVALIDATION=tracking fails startup where Redis will not track. */
+  verifyStartup(): Promise<void> {
+    return this.bus.verifyStartup();
   }
 
   get isReady(): boolean {

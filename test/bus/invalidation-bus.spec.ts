@@ -10,6 +10,8 @@ class LoopbackConnection implements BusConnection {
   published: [string, string][] = [];
   /** Deliver what is published back to the listener. */
   forwarding = true;
+  /** Deliver it this late (in order, nothing dropped), as a subscription behind a slow link. */
+  lagMs = 0;
   failPublishes = false;
   restarts = 0;
   private handlers: Parameters<BusConnection['listen']>[1] | undefined;
@@ -18,7 +20,11 @@ class LoopbackConnection implements BusConnection {
   async publish(channel: string, message: string): Promise<unknown> {
     if (this.failPublishes) throw new Error('Connection is closed.');
     this.published.push([channel, message]);
-    if (this.forwarding && this.channels.includes(channel)) queueMicrotask(() => this.handlers?.message(channel, message));
+    if (this.forwarding && this.channels.includes(channel)) {
+      const deliver = () => this.handlers?.message(channel, message);
+      if (this.lagMs > 0) setTimeout(deliver, this.lagMs);
+      else queueMicrotask(deliver);
+    }
     return 1;
   }
 
@@ -139,6 +145,60 @@ describe('InvalidationBus', () => {
     expect(bus.live).toBe(true);
   });
 
+  /** Advances the clock in steps of 100 ms for `ms`, or until `stop` holds; returns the time advanced. */
+  async function advance(ms: number, stop: () => boolean = () => false): Promise<number> {
+    let elapsed = 0;
+    while (!stop() && elapsed < ms) {
+      jest.advanceTimersByTime(100);
+      elapsed += 100;
+      await settle();
+    }
+    return elapsed;
+  }
+
+  it('a subscription that delivers everything 5 s late is lost within BUS_STALENESS_BOUND_MS, and stays lost while it lags', async () => {
+    connection.lagMs = 5000;
+    const elapsed = await advance(BUS_STALENESS_BOUND_MS + BUS_HEARTBEAT_INTERVAL_MS, () => !bus.live);
+    expect(bus.live).toBe(false);
+    expect(elapsed).toBeLessThanOrEqual(BUS_STALENESS_BOUND_MS);
+    // Heartbeats keep coming back, every one 5 s late: none of them is proof of health.
+    await advance(12_000);
+    expect(bus.live).toBe(false);
+    expect(bus.counters.outages).toBe(1);
+    expect(connection.restarts).toBe(1);
+    connection.lagMs = 0;
+    await advance(BUS_HEARTBEAT_INTERVAL_MS * 2, () => bus.live);
+    expect(bus.live).toBe(true);
+    expect(events.log).toEqual(['regained', 'lost', 'regained']);
+  });
+
+  it('each heartbeat is judged on its own round trip: 1 s late keeps the bus live, 1.6 s late loses it', async () => {
+    connection.lagMs = 1000;
+    await advance(10_000);
+    expect(bus.live).toBe(true);
+    expect(bus.counters.outages).toBe(0);
+    connection.lagMs = BUS_SILENCE_LIMIT_MS + 100;
+    const elapsed = await advance(10_000, () => !bus.live);
+    expect(bus.live).toBe(false);
+    // The first heartbeat sent with the lag is judged when it comes back.
+    expect(elapsed).toBeLessThanOrEqual(BUS_STALENESS_BOUND_MS);
+    await advance(10_000);
+    expect(bus.live).toBe(false);
+  });
+
+  it('a lag that starts after a loss and a recovery is lost again, and not taken for health', async () => {
+    connection.drop();
+    await advance(BUS_HEARTBEAT_INTERVAL_MS * 2, () => bus.live);
+    expect(events.log).toEqual(['regained', 'lost', 'regained']);
+    connection.lagMs = 4000;
+    const elapsed = await advance(BUS_STALENESS_BOUND_MS + BUS_HEARTBEAT_INTERVAL_MS, () => !bus.live);
+    expect(bus.live).toBe(false);
+    expect(elapsed).toBeLessThanOrEqual(BUS_STALENESS_BOUND_MS);
+    await advance(12_000);
+    expect(bus.live).toBe(false);
+    expect(events.log).toEqual(['regained', 'lost', 'regained', 'lost']);
+  });
+
   it('keeps the keys of a failed publish and sends them on the next tick', async () => {
     connection.failPublishes = true;
     bus.announce('app:1:k');
@@ -178,6 +238,29 @@ describe('InvalidationBus in real time', () => {
       expect(bus.counters.outages).toBe(0);
       expect(bus.live).toBe(true);
       expect(events.log).toEqual(['regained']);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('a heartbeat that waited in its own socket buffer while this process stalled is not late on the way', async () => {
+    const connection = new LoopbackConnection();
+    connection.lagMs = 50;
+    const events = recordingEvents();
+    const bus = new InvalidationBus(connection, SCOPE, events, () => undefined);
+    bus.start();
+    try {
+      while (!bus.live) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Stall right after a heartbeat left, so that it comes back during the stall.
+      const sent = connection.published.length;
+      while (connection.published.length === sent) await new Promise((resolve) => setTimeout(resolve, 1));
+      const until = performance.now() + BUS_SILENCE_LIMIT_MS + 600;
+      while (performance.now() < until) {
+        // busy
+      }
+      await new Promise((resolve) => setTimeout(resolve, BUS_HEARTBEAT_INTERVAL_MS * 3));
+      expect(bus.counters.outages).toBe(0);
+      expect(bus.live).toBe(true);
     } finally {
       await bus.close();
     }

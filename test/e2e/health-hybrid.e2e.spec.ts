@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { CacheManagerService } from '../../src';
 import { RedisTestServer } from '../helpers/redis-server';
+import { L1_INVALIDATION_UNDER_TEST, L1_MODE_UNDER_TEST } from '../helpers/l1-invalidation';
 import { createCacheApp } from '../helpers/test-app';
 import { until } from '../helpers/until';
 
@@ -14,7 +15,7 @@ describe('GET /health/cache on the hybrid backend', () => {
   beforeAll(async () => {
     server = await RedisTestServer.start();
     raw = new Redis(server.port, '127.0.0.1');
-    app = await createCacheApp({ ...server.env(), CACHE_BACKEND: 'hybrid', CACHE_HEALTH_CACHE_MS: '0' });
+    app = await createCacheApp({ ...server.env(), CACHE_BACKEND: 'hybrid', CACHE_HEALTH_CACHE_MS: '0', CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST });
     const cache = app.get(CacheManagerService);
     await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live');
   });
@@ -24,14 +25,18 @@ describe('GET /health/cache on the hybrid backend', () => {
     await server.stop();
   });
 
-  it('answers 200 "up" with the L1 size and the bus state', async () => {
-    await app.get(CacheManagerService).set('k', 1);
+  it('answers 200 "up" with the L1 size, the bus state and the invalidation mode in force', async () => {
+    const cache = app.get(CacheManagerService);
+    await cache.set('k', 1);
+    // With tracking, Redis reports this process's own write back to it, which drops the key; a read then fills it again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await cache.get('k');
     const response = await request(app.getHttpServer()).get('/health/cache').expect(200);
     expect(response.body).toStrictEqual({
       status: 'up',
       backend: 'hybrid',
       l1Entries: 1,
-      bus: { live: true, lastMessageAgeMs: expect.any(Number) },
+      bus: { live: true, lastMessageAgeMs: expect.any(Number), mode: L1_MODE_UNDER_TEST, modeReason: expect.stringContaining(`CACHE_L1_INVALIDATION=${L1_INVALIDATION_UNDER_TEST}`) },
       latencyMs: expect.any(Number),
     });
   });
@@ -57,6 +62,8 @@ describe('GET /health/cache on the hybrid backend', () => {
       l1TimeoutSeconds: 60,
       busChannel: 'ideagraph-cache:bus:v1::1',
       busLive: expect.any(Boolean),
+      l1Invalidation: L1_MODE_UNDER_TEST,
+      l1InvalidationReason: expect.stringContaining(`CACHE_L1_INVALIDATION=${L1_INVALIDATION_UNDER_TEST}`),
     });
   });
 });

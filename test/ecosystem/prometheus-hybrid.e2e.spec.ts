@@ -6,7 +6,7 @@ import { createHostApp } from './ecosystem-app';
 describe('Prometheus endpoint on the hybrid backend', () => {
   it('adds L1 and L2 hits, stale-if-error serves, the bus counters and whether the bus is live', async () => {
     const server = await RedisTestServer.start();
-    const app = await createHostApp({ ...server.env(), CACHE_BACKEND: 'hybrid', CACHE_METRICS_ENABLED: 'true' });
+    const app = await createHostApp({ ...server.env(), CACHE_BACKEND: 'hybrid', CACHE_METRICS_ENABLED: 'true', CACHE_L1_INVALIDATION: 'bus' });
     try {
       const cache = app.get(CacheManagerService);
       const deadline = Date.now() + 5000;

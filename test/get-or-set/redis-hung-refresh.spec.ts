@@ -93,7 +93,8 @@ describe.each(['redis', 'hybrid'])('getOrSet with grace and refresh-ahead while 
   let cache: CacheManagerService;
 
   beforeEach(async () => {
-    app = await createCacheApp({ ...server.env(), CACHE_BACKEND: backend, CACHE_KEY_PREFIX: 'hung', REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) });
+    // On the bus: with tracking, Redis reports the writer's own getOrSet fill back to it, and its L1 drops the entry until the next read (docs/hybrid.md#tracking).
+    app = await createCacheApp({ ...server.env(), CACHE_BACKEND: backend, CACHE_KEY_PREFIX: 'hung', REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS), CACHE_L1_INVALIDATION: 'bus' });
     cache = app.get(CacheManagerService);
     // The hybrid backend serves from L1 only once it hears its bus: health is "degraded" until then.
     const health = app.get(CacheHealthService);

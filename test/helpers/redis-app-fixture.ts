@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import { CacheManagerService } from '../../src';
+import { L1_INVALIDATION_UNDER_TEST } from './l1-invalidation';
 import { RedisTestServer } from './redis-server';
 import { createCacheApp } from './test-app';
 import { until } from './until';
@@ -47,7 +48,7 @@ export function redisAppFixture(): RedisAppFixture {
       return raw;
     },
     async cacheOn(backend, env = {}) {
-      const app = await createCacheApp({ ...(backend === 'locmem' ? {} : redis.env()), CACHE_BACKEND: backend, REDIS_COMMAND_TIMEOUT_MS: '2000', ...env });
+      const app = await createCacheApp({ ...(backend === 'locmem' ? {} : redis.env()), CACHE_BACKEND: backend, REDIS_COMMAND_TIMEOUT_MS: '2000', CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST, ...env });
       apps.push(app);
       const cache = app.get(CacheManagerService);
       if (backend === 'hybrid') await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live');

@@ -19,6 +19,9 @@ interface Pair {
   sniffTail?: string;
   /** Server bytes were dropped on it while subscribers were muted. */
   muted?: boolean;
+  /** Server bytes held back by delaySubscribers(), oldest first, each with when it may go. */
+  held?: { at: number; chunk: Buffer }[];
+  heldTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -42,6 +45,8 @@ export class TcpProxy {
   private acceptedDuringCut = 0;
   private subscribersMuted = false;
   private droppedBytes = 0;
+  private subscriberDelayMs = 0;
+  private delayedBytes = 0;
 
   private constructor(
     private server: Server,
@@ -105,6 +110,22 @@ export class TcpProxy {
   unmuteSubscribers(): void {
     this.subscribersMuted = false;
     for (const pair of this.pairs) if (pair.muted) this.destroyPair(pair);
+  }
+
+  /** Server bytes delivered late on pub/sub connections since the last delaySubscribers() with a delay. */
+  get delayedSubscriberBytes(): number {
+    return this.delayedBytes;
+  }
+
+  /**
+   * From now on, what the server sends on pub/sub connections reaches the client `ms` late,
+   * in order, nothing dropped: a subscription behind a slow or congested link. Everything
+   * else, the client's own bytes included, goes at once. 0 lifts it (what is held still
+   * arrives, in order, when due).
+   */
+  delaySubscribers(ms: number): void {
+    this.subscriberDelayMs = ms;
+    if (ms > 0) this.delayedBytes = 0;
   }
 
   async cut(mode: CutMode): Promise<void> {
@@ -174,6 +195,10 @@ export class TcpProxy {
         this.droppedBytes += chunk.length;
         return;
       }
+      if (direction === 'to-client' && pair.subscriber && (this.subscriberDelayMs > 0 || pair.held?.length)) {
+        this.hold(pair, to, chunk);
+        return;
+      }
       if (!to.write(chunk)) {
         from.pause();
         to.once('drain', () => {
@@ -184,6 +209,22 @@ export class TcpProxy {
     from.on('end', () => to.end());
   }
 
+  /** Queues a chunk for `to`, behind what is already held, and sends each when it is due. */
+  private hold(pair: Pair, to: Socket, chunk: Buffer): void {
+    this.delayedBytes += chunk.length;
+    (pair.held ??= []).push({ at: Date.now() + this.subscriberDelayMs, chunk });
+    const release = (): void => {
+      pair.heldTimer = undefined;
+      const held = pair.held ?? [];
+      while (held.length > 0 && held[0].at <= Date.now()) {
+        const { chunk: due } = held.shift()!;
+        if (!to.destroyed) to.write(due);
+      }
+      if (held.length > 0) pair.heldTimer = setTimeout(release, held[0].at - Date.now());
+    };
+    if (!pair.heldTimer) pair.heldTimer = setTimeout(release, this.subscriberDelayMs);
+  }
+
   private sniff(pair: Pair, chunk: Buffer): void {
     const text = (pair.sniffTail ?? '') + chunk.toString('latin1');
     pair.subscriber = SUBSCRIBE_COMMAND.test(text);
@@ -192,6 +233,7 @@ export class TcpProxy {
 
   private destroyPair(pair: Pair): void {
     if (!this.pairs.delete(pair)) return;
+    if (pair.heldTimer) clearTimeout(pair.heldTimer);
     // An RST, not a FIN: the peer sees ECONNRESET, as from a host that lost the connection.
     for (const socket of [pair.client, pair.upstream]) {
       if (socket && !socket.destroyed) socket.resetAndDestroy();

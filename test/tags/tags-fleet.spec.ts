@@ -168,7 +168,8 @@ describe.each(['standalone', 'cluster'] as const)(`new versions written around t
   const storePrefix = `${keyPrefix}:1:`;
 
   beforeAll(async () => {
-    await fleet.boot(fleetEnv(topology, 'hybrid', keyPrefix, SHORT_L1_TIMEOUT_SECONDS));
+    // On the bus alone: with tracking (CACHE_L1_INVALIDATION=auto on standalone), Redis reports writes made around the module.
+    await fleet.boot({ ...fleetEnv(topology, 'hybrid', keyPrefix, SHORT_L1_TIMEOUT_SECONDS), CACHE_L1_INVALIDATION: 'bus' });
   }, 30_000);
 
   it('every L1 keeps serving the invalidated entries until CACHE_L1_TIMEOUT: the fleet test above depends on the bus', async () => {

@@ -76,8 +76,8 @@ describe('hybrid backend, one process', () => {
     expect(await reader.get('short')).toBeUndefined();
   });
 
-  it('CACHE_L1_TIMEOUT bounds how long a change made outside the cache goes unseen', async () => {
-    const cache = await hybrid({ CACHE_L1_TIMEOUT: '1' });
+  it('on the bus alone, CACHE_L1_TIMEOUT bounds how long a change made outside the cache goes unseen', async () => {
+    const cache = await hybrid({ CACHE_L1_TIMEOUT: '1', CACHE_L1_INVALIDATION: 'bus' });
     await cache.set('outside', 1, 300);
     expect(await cache.get('outside')).toBe(1);
     // No invalidation travels for a write that bypasses the cache: L1 answers until it times out.
@@ -121,8 +121,8 @@ describe('hybrid backend, one process', () => {
     });
   });
 
-  it('a process ignores its own messages: its L1 keeps what it wrote', async () => {
-    const cache = await hybrid();
+  it('on the bus, a process ignores its own messages: its L1 keeps what it wrote', async () => {
+    const cache = await hybrid({ CACHE_L1_INVALIDATION: 'bus' });
     await cache.set('mine', 1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const before = cache.getStats().tiers!.l1Hits;
@@ -144,7 +144,8 @@ describe('hybrid backend, one process', () => {
   });
 
   it('a lost bus (CLIENT KILL TYPE pubsub): reads skip L1 until it is heard again, and L1 then starts empty', async () => {
-    const cache = await hybrid();
+    // On the bus alone: with tracking, the write below would be reported (test/tiers/hybrid-tracking.spec.ts).
+    const cache = await hybrid({ CACHE_L1_INVALIDATION: 'bus' });
     await cache.set('k', 'old', 300);
     expect(await cache.get('k')).toBe('old');
     // A write this process never hears of, as if its message was lost while the bus was down.

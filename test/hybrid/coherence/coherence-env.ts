@@ -1,3 +1,5 @@
+import { L1_INVALIDATION_UNDER_TEST } from '../../helpers/l1-invalidation';
+
 /** The caches' key prefix in every coherence test; the raw checks read `coherence:1:<key>`. */
 export const KEY_PREFIX = 'coherence';
 export const STORE_PREFIX = `${KEY_PREFIX}:1:`;
@@ -9,7 +11,7 @@ export const STORE_PREFIX = `${KEY_PREFIX}:1:`;
  * which is the fault behaviour, not the coherence under test here.
  */
 export function workerEnv(connection: Record<string, string>, backend: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...connection, CACHE_BACKEND: backend, CACHE_KEY_PREFIX: KEY_PREFIX, REDIS_COMMAND_TIMEOUT_MS: '2000', ...extra };
+  return { ...connection, CACHE_BACKEND: backend, CACHE_KEY_PREFIX: KEY_PREFIX, REDIS_COMMAND_TIMEOUT_MS: '2000', CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST, ...extra };
 }
 
 /** The backend these tests are about. */

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { BUS_HEARTBEAT_INTERVAL_MS, BUS_SILENCE_LIMIT_MS } from '../bus-timing';
+import type { BusEvents } from '../invalidation-bus';
+import { RoundTripJudge } from '../round-trip-judge';
+import type { TrackingHandlers } from './tracking-connection';
+
+/** What the tracking path needs of Redis. */
+export interface TrackingTransport {
+  open(handlers: TrackingHandlers): void;
+  /** Changes `key` through the command connection (and leaves nothing behind). */
+  probe(key: string): Promise<unknown>;
+  /** Reconnects both connections (one that went silent or lags); tracking is set up again. */
+  restart(): void;
+  close(): Promise<void>;
+}
+
+/** What the path tells beyond BusEvents: Redis will not track for this client. */
+export interface TrackingEvents extends BusEvents {
+  refused(reason: string): void;
+}
+
+export interface TrackingCounters {
+  /** Reports received (each names one or more keys, or a flush). */
+  reports: number;
+  /** Keys of this cache they named. */
+  keys: number;
+  /** Times the path was lost. */
+  outages: number;
+}
+
+/** `ideagraph-cache:probe:<prefix>:<version>:`: tracked beside the scope, and never a prefix of it nor it of the scope. */
+export function probePrefixOf(keyPrefix: string, version: number): string {
+  return `ideagraph-cache:probe:${keyPrefix}:${version}:`;
+}
+
+/**
+ * L1 invalidation by Redis itself: every change under the cache's prefix, by any client
+ * (this module, Django, redis-cli, a Lua script, expiry, eviction), is reported to this
+ * process (RedisTrackingConnection).
+ *
+ * Liveness is proven end to end, on the path foreign writes take: every
+ * BUS_HEARTBEAT_INTERVAL_MS the command connection changes a probe key of this process
+ * (a key under a tracked prefix), and the path is live only while that change comes back
+ * as a report within BUS_SILENCE_LIMIT_MS (RoundTripJudge). A report of a change made before
+ * the probe is sent before the probe's report on the one subscriber connection, so a probe
+ * back in time proves every earlier change was reported. Any close or reconnect of either
+ * connection loses the path; it is live again only once tracking is set up again and a
+ * probe sent after that came back in time, and then L1 starts empty.
+ */
+export class TrackingPath {
+  readonly counters: TrackingCounters = { reports: 0, keys: 0, outages: 0 };
+  live = false;
+  private readonly probePrefix: string;
+  private seq = 0;
+  /** The first probe whose report makes the path live again: one sent after tracking was (re)established. */
+  private liveFrom = Number.POSITIVE_INFINITY;
+  private readonly judge = new RoundTripJudge();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private lostAt: number | undefined;
+  private lastReportAt: number | undefined;
+
+  constructor(
+    private readonly transport: TrackingTransport,
+    private readonly scopePrefix: string,
+    probePrefix: string,
+    private readonly events: TrackingEvents,
+    private readonly log: (message: string) => void,
+  ) {
+    this.probePrefix = `${probePrefix}${randomBytes(9).toString('base64url')}:`;
+  }
+
+  start(): void {
+    if (this.timer || this.closed) return;
+    this.judge.start();
+    this.transport.open({
+      invalidated: (keys) => this.reported(keys),
+      established: () => {
+        this.liveFrom = this.seq + 1;
+        this.probe();
+      },
+      dropped: (reason) => this.lose(reason),
+      refused: (reason) => this.events.refused(reason),
+    });
+    this.timer = setInterval(() => this.tick(), BUS_HEARTBEAT_INTERVAL_MS).unref();
+  }
+
+  lastReportAgeMs(): number | null {
+    return this.lastReportAt === undefined ? null : Math.round(performance.now() - this.lastReportAt);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.live = false;
+    if (this.timer) clearInterval(this.timer);
+    await this.transport.close();
+  }
+
+  private reported(keys: string[] | null): void {
+    if (this.closed) return;
+    const now = performance.now();
+    this.lastReportAt = now;
+    this.counters.reports++;
+    if (keys === null) {
+      // FLUSHDB or FLUSHALL: everything is gone, the probe included.
+      this.events.clear('');
+      return;
+    }
+    const ours: string[] = [];
+    for (const key of keys) {
+      if (key.startsWith(this.scopePrefix)) ours.push(key);
+      else if (key.startsWith(this.probePrefix)) this.heard(Number(key.slice(this.probePrefix.length)), now);
+    }
+    if (ours.length === 0) return;
+    this.counters.keys += ours.length;
+    this.events.invalidate(ours);
+  }
+
+  private heard(seq: number, now: number): void {
+    if (!Number.isSafeInteger(seq)) return;
+    const roundTripMs = this.judge.received(seq, now);
+    if (roundTripMs === undefined) return;
+    if (roundTripMs > BUS_SILENCE_LIMIT_MS) {
+      this.loseAndRestart(`a probe came back ${Math.round(roundTripMs)} ms after it was written, past ${BUS_SILENCE_LIMIT_MS} ms`);
+      return;
+    }
+    if (this.live || seq < this.liveFrom) return;
+    this.events.regained();
+    this.live = true;
+    if (this.lostAt !== undefined) {
+      this.log(`hybrid cache tracking path heard again after ${Math.round(now - this.lostAt)} ms; L1 starts empty`);
+      this.lostAt = undefined;
+    }
+  }
+
+  private lose(reason: string): void {
+    // A probe sent before the loss proves nothing about what follows; set-up again sets liveFrom.
+    this.liveFrom = Number.POSITIVE_INFINITY;
+    this.judge.reset();
+    if (!this.live || this.closed) return;
+    this.live = false;
+    this.lostAt = performance.now();
+    this.counters.outages++;
+    this.events.lost(reason);
+    this.log(`hybrid cache tracking path lost (${reason}); reads skip L1 and go to Redis until it is proven again`);
+  }
+
+  /** A path that went silent or lags is set up again on new connections: the next ones may be healthy. */
+  private loseAndRestart(reason: string): void {
+    if (!this.live) return;
+    this.lose(reason);
+    this.transport.restart();
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    if (this.judge.tick()) this.loseAndRestart(`a probe did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
+    this.probe();
+  }
+
+  private probe(): void {
+    if (this.closed) return;
+    this.seq++;
+    this.judge.sent(this.seq);
+    this.transport.probe(`${this.probePrefix}${this.seq}`).catch(() => undefined);
+  }
+}

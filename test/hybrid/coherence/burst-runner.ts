@@ -25,7 +25,11 @@ export class BurstRunner {
     private readonly cache: CacheManagerService,
     private readonly worker: number,
   ) {
-    process.on('unhandledRejection', () => this.unhandledRejections++);
+    process.on('unhandledRejection', (reason) => {
+      this.unhandledRejections++;
+      // The first few reasons go to the test output (the worker shares its stdout): the reader of a failed run needs them.
+      if (this.unhandledRejections <= 3) console.log(`worker ${worker}: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+    });
     this.recorder = new CallRecorder(worker);
     this.dimensions = new DimensionOperations(cache, this.recorder);
   }

@@ -162,7 +162,7 @@ class Supersession {
 
 /** A value's expiry as a delete that Redis itself made. */
 function expiryOf(write: OperationRecord): OperationRecord {
-  return { worker: write.worker, kind: 'delete', key: write.key, issuedUs: write.expiresUs!, ackedUs: write.expiresUs!, acknowledged: true };
+  return { worker: write.worker, kind: 'delete', via: 'expiry', key: write.key, issuedUs: write.expiresUs!, ackedUs: write.expiresUs!, acknowledged: true };
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Chooser, KeySpace, PlannedOperation } from './workload';
  */
 export type DimensionKind =
   | 'getMany'
+  | 'getBatchKey'
   | 'setMany'
   | 'deleteMany'
   | 'getOrSetMany'
@@ -45,7 +46,7 @@ export type DimensionOperation =
   | { kind: 'getOrSet'; key: string; factory: FactoryPlan; tags: string[] }
   | { kind: 'getOrSetMany'; keys: string[]; factory: FactoryPlan; tags?: string[] }
   | { kind: 'setTagged'; key: string; tags: string[] }
-  | { kind: 'invalidateTags'; tags: string[] }
+  | { kind: 'invalidateTags'; tags: string[]; againAfterMs: number }
   | { kind: 'tick'; steps: TickStep[] };
 
 /** The largest batch: the waves of a batch are 1000 keys, so it spans five. */
@@ -59,6 +60,16 @@ export const SHORT_TIMEOUT_MS = { min: 1, max: 10 } as const;
  */
 export const FACTORY_HARD_TIMEOUT_MS = 100;
 export const HANG_MS = { min: 2200, max: 3000 } as const;
+/** Slow factories get a hard timeout they stay within, so that their values are stored and judged. */
+export const SLOW_MS = { min: 30, max: 300 } as const;
+export const SLOW_HARD_TIMEOUT_MS = 1000;
+/**
+ * A tag is invalidated twice in a row: the first makes its keys miss, so factories start,
+ * and the second comes while some still run. A value computed across the second must not
+ * be fresh after it, and with tags invalidated seldom (about every 2 s) one that is would
+ * stay wrong long enough to be seen.
+ */
+export const INVALIDATE_AGAIN_MS = { min: 20, max: 200 } as const;
 
 /** `batch` keys b0.. for batches, `expiring` keys e0.., `factory` keys f0.. with `tags` tags t0.., `tick` keys x0.. */
 export function dimensionKeys(sizes: { batch?: number; expiring?: number; factory?: number; tags?: number; tick?: number }): Partial<KeySpace> {
@@ -94,7 +105,7 @@ export function planDimension(kind: DimensionKind, keys: KeySpace, choose: Choos
     const roll = random();
     const hardTimeoutMs = FACTORY_HARD_TIMEOUT_MS;
     if (roll < 0.5) return { behaviour: 'fast', delayMs: Math.floor(random() * 3), hardTimeoutMs };
-    if (roll < 0.75) return { behaviour: 'slow', delayMs: 10 + Math.floor(random() * 40), hardTimeoutMs };
+    if (roll < 0.75) return { behaviour: 'slow', delayMs: SLOW_MS.min + Math.floor(random() * (SLOW_MS.max - SLOW_MS.min)), hardTimeoutMs: SLOW_HARD_TIMEOUT_MS };
     if (roll < 0.9) return { behaviour: 'throws', delayMs: Math.floor(random() * 5), hardTimeoutMs };
     return { behaviour: 'hangs', delayMs: HANG_MS.min + Math.floor(random() * (HANG_MS.max - HANG_MS.min)), hardTimeoutMs };
   };
@@ -108,10 +119,14 @@ export function planDimension(kind: DimensionKind, keys: KeySpace, choose: Choos
       return { kind, keys: window(), ttlMs: random() < 0.2 ? shortTimeout() : undefined };
     case 'getOrSetMany':
       return { kind, keys: window(), factory: factory() };
+    case 'getBatchKey':
+      return { kind: 'get', key: pick(need(keys.batchKeys, 'batch keys')) };
     case 'getExpiring':
       return { kind: 'get', key: pick(need(keys.expiringKeys, 'expiring keys')) };
     case 'setExpiring':
-      return { kind: 'setWithTimeout', key: pickSkewed(need(keys.expiringKeys, 'expiring keys')), ttlMs: shortTimeout() };
+      // Uniformly: every key lives and dies about once a second, and a value that outlived
+      // its expiry in an L1 is there to be read until the key's next write.
+      return { kind: 'setWithTimeout', key: pick(need(keys.expiringKeys, 'expiring keys')), ttlMs: shortTimeout() };
     case 'getOrSet': {
       const key = pick(factoryKeys());
       return { kind, key, factory: factory(), tags: [tagOf(key, tags())] };
@@ -132,7 +147,7 @@ export function planDimension(kind: DimensionKind, keys: KeySpace, choose: Choos
     case 'deleteFactoryKey':
       return { kind: 'delete', key: pickSkewed(factoryKeys()) };
     case 'invalidateTags':
-      return { kind, tags: [pick(tags())] };
+      return { kind, tags: [pick(tags())], againAfterMs: INVALIDATE_AGAIN_MS.min + Math.floor(random() * (INVALIDATE_AGAIN_MS.max - INVALIDATE_AGAIN_MS.min)) };
     case 'tick':
       return { kind, steps: tickSteps(need(keys.tickKeys, 'tick keys'), choose) };
     case 'getTickKey':

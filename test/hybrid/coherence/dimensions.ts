@@ -17,15 +17,18 @@ const PLAIN = smallKeySpace(16, 6);
 export const DIMENSIONS = {
   batches: {
     keys: { ...PLAIN, ...dimensionKeys({ batch: 6000 }) },
-    mix: { ...READ_HEAVY_MIX, getMany: 1.2, setMany: 1, deleteMany: 0.4, getOrSetMany: 0.4 },
+    // Single gets of batch keys all the time: a batch's later waves must not refill another process's L1 with old values.
+    mix: { ...READ_HEAVY_MIX, getMany: 0.6, setMany: 1, deleteMany: 0.4, getOrSetMany: 0.4, getBatchKey: 60 },
   },
+  // About 2 writes per expiring key and second, and 10 reads per key, second and process.
   expiries: {
-    keys: { ...PLAIN, ...dimensionKeys({ expiring: 8 }) },
-    mix: { get: 15, set: 4, delete: 1, incr: 2, clear: 0, getExpiring: 60, setExpiring: 18 },
+    keys: { ...PLAIN, ...dimensionKeys({ expiring: 200 }) },
+    mix: { get: 10, set: 3, delete: 1, incr: 1, clear: 0, getExpiring: 80, setExpiring: 4 },
   },
+  // Each tag invalidated (twice in a row) about every 2 s; every factory key asked for about 20 times a second.
   factories: {
-    keys: { ...PLAIN, ...dimensionKeys({ factory: 24, tags: 4 }) },
-    mix: { get: 8, set: 2, delete: 1, incr: 1, clear: 0, getOrSet: 40, getOrSetManyTagged: 10, getFactoryKey: 20, setTagged: 5, deleteFactoryKey: 3, invalidateTags: 8 },
+    keys: { ...PLAIN, ...dimensionKeys({ factory: 32, tags: 4 }) },
+    mix: { get: 8, set: 2, delete: 1, incr: 1, clear: 0, getOrSet: 50, getOrSetManyTagged: 8, getFactoryKey: 20, setTagged: 0.5, deleteFactoryKey: 1, invalidateTags: 0.06 },
   },
   ticks: {
     keys: { ...PLAIN, ...dimensionKeys({ tick: 64 }) },
@@ -37,7 +40,7 @@ export type DimensionName = keyof typeof DIMENSIONS;
 
 /** Every dimension in one burst. */
 export const ALL_DIMENSIONS: Dimension = {
-  keys: { ...PLAIN, ...dimensionKeys({ batch: 6000, expiring: 8, factory: 24, tags: 4, tick: 64 }) },
+  keys: { ...PLAIN, ...dimensionKeys({ batch: 6000, expiring: 200, factory: 32, tags: 4, tick: 64 }) },
   mix: {
     ...READ_HEAVY_MIX,
     getMany: 1.2,
@@ -49,9 +52,9 @@ export const ALL_DIMENSIONS: Dimension = {
     getOrSet: 10,
     getOrSetManyTagged: 3,
     getFactoryKey: 6,
-    setTagged: 1.5,
-    deleteFactoryKey: 1,
-    invalidateTags: 2,
+    setTagged: 0.2,
+    deleteFactoryKey: 0.3,
+    invalidateTags: 0.03,
     tick: 1,
     getTickKey: 10,
   },

@@ -2,7 +2,7 @@
 export type OperationKind = 'get' | 'set' | 'delete' | 'incr' | 'add' | 'clear' | 'invalidateTags';
 
 /** The call a record came from, for the figures: a batch call leaves one record per key. */
-export type OperationVia = 'getMany' | 'setMany' | 'deleteMany' | 'getOrSet' | 'getOrSetMany' | 'tick';
+export type OperationVia = 'getMany' | 'setMany' | 'deleteMany' | 'getOrSet' | 'getOrSetMany' | 'tick' | 'expiry';
 
 export interface OperationRecord {
   worker: number;

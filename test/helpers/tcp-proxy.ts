@@ -19,6 +19,9 @@ interface Pair {
   sniffTail?: string;
   /** Server bytes were dropped on it while subscribers were muted. */
   muted?: boolean;
+  /** Server bytes held back while subscribers are delayed, in order, each with when it is due. */
+  held?: { chunk: Buffer; dueAt: number }[];
+  heldTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -42,6 +45,8 @@ export class TcpProxy {
   private acceptedDuringCut = 0;
   private subscribersMuted = false;
   private droppedBytes = 0;
+  private subscriberDelayMs = 0;
+  private delayedBytes = 0;
 
   private constructor(
     private server: Server,
@@ -95,6 +100,23 @@ export class TcpProxy {
   muteSubscribers(): void {
     this.subscribersMuted = true;
     this.droppedBytes = 0;
+  }
+
+  /** Server bytes held back on pub/sub connections since the last delaySubscribers(). */
+  get delayedSubscriberBytes(): number {
+    return this.delayedBytes;
+  }
+
+  /**
+   * From now on, what the server sends on pub/sub connections reaches the client `ms`
+   * late, in order, nothing dropped and nothing closed: a subscription that lags (a
+   * congested link, a slow proxy). Other connections are not delayed, so the client's
+   * commands, and its heartbeats' PUBLISH, are answered at once. 0 ends the delay for
+   * bytes that arrive from then on; what was held is still delivered in order.
+   */
+  delaySubscribers(ms: number): void {
+    this.subscriberDelayMs = ms;
+    if (ms > 0) this.delayedBytes = 0;
   }
 
   /**
@@ -174,6 +196,10 @@ export class TcpProxy {
         this.droppedBytes += chunk.length;
         return;
       }
+      if (direction === 'to-client' && pair.subscriber && (this.subscriberDelayMs > 0 || pair.held?.length)) {
+        this.hold(pair, to, chunk);
+        return;
+      }
       if (!to.write(chunk)) {
         from.pause();
         to.once('drain', () => {
@@ -184,6 +210,22 @@ export class TcpProxy {
     from.on('end', () => to.end());
   }
 
+  /** Queues `chunk` behind what the pair already holds, due `subscriberDelayMs` from now. */
+  private hold(pair: Pair, to: Socket, chunk: Buffer): void {
+    this.delayedBytes += chunk.length;
+    (pair.held ??= []).push({ chunk, dueAt: performance.now() + this.subscriberDelayMs });
+    if (pair.held.length === 1) this.release(pair, to);
+  }
+
+  private release(pair: Pair, to: Socket): void {
+    const held = pair.held ?? [];
+    while (held.length > 0 && held[0].dueAt <= performance.now()) {
+      if (!to.destroyed) to.write(held.shift()!.chunk);
+      else held.shift();
+    }
+    if (held.length > 0) pair.heldTimer = setTimeout(() => this.release(pair, to), held[0].dueAt - performance.now());
+  }
+
   private sniff(pair: Pair, chunk: Buffer): void {
     const text = (pair.sniffTail ?? '') + chunk.toString('latin1');
     pair.subscriber = SUBSCRIBE_COMMAND.test(text);
@@ -192,6 +234,8 @@ export class TcpProxy {
 
   private destroyPair(pair: Pair): void {
     if (!this.pairs.delete(pair)) return;
+    clearTimeout(pair.heldTimer);
+    pair.held = [];
     // An RST, not a FIN: the peer sees ECONNRESET, as from a host that lost the connection.
     for (const socket of [pair.client, pair.upstream]) {
       if (socket && !socket.destroyed) socket.resetAndDestroy();

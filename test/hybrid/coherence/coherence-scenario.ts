@@ -56,6 +56,8 @@ export interface ScenarioResult {
   calls: Record<string, number>;
   /** The scenario's seed, printed with its figures so that a failure can be replayed. */
   seed: number;
+  /** Seconds each burst took, and each convergence check: where a slow run spent its time. */
+  seconds: { bursts: number[]; checks: number[] };
 }
 
 /** Seeds that differ per burst and per worker, all derived from the scenario's one seed. */
@@ -69,9 +71,10 @@ function seedOf(seed: number, burst: number, worker: number): number {
  * must return what Redis holds, or miss.
  */
 export async function runCoherenceScenario(scenario: CoherenceScenario): Promise<ScenarioResult> {
-  const result: ScenarioResult = { records: [], divergences: [], thrown: [], unhandledRejections: 0, backendFaults: 0, stored: [], overdue: [], calls: {}, seed: scenario.seed };
+  const result: ScenarioResult = { records: [], divergences: [], thrown: [], unhandledRejections: 0, backendFaults: 0, stored: [], overdue: [], calls: {}, seed: scenario.seed, seconds: { bursts: [], checks: [] } };
   const keys = allKeys(scenario.keys);
   for (let burst = 0; burst < scenario.bursts; burst++) {
+    const burstStarted = performance.now();
     const [outcomes] = await Promise.all([
       scenario.fleet.burst((worker) => ({
         seed: seedOf(scenario.seed, burst, worker),
@@ -93,11 +96,14 @@ export async function runCoherenceScenario(scenario: CoherenceScenario): Promise
       result.overdue.push(...outcome.overdue);
       for (const [call, count] of Object.entries(outcome.calls)) result.calls[call] = (result.calls[call] ?? 0) + count;
     }
+    result.seconds.bursts.push((performance.now() - burstStarted) / 1000);
     await sleep(QUIET_MS);
+    const checkStarted = performance.now();
     const readings = await scenario.fleet.readAll(keys);
     const readUs = monotonicNowUs();
     const stored = await readStoredValues(scenario.store.client, scenario.store.prefix, keys);
     result.stored.push({ readUs, stored });
+    result.seconds.checks.push((performance.now() - checkStarted) / 1000);
     result.divergences.push(...findDivergences(readings, stored).map((divergence) => ({ ...divergence, burst })));
     await scenario.afterBurst?.(burst);
   }

@@ -36,6 +36,8 @@ void serveWorkerApp<WorkerCommand, WorkerReply>(({ index, cache }) => {
       case 'halt':
         runner.halt();
         return { type: 'halted' };
+      case 'clear':
+        return { type: 'cleared', cleared: await cache.clear() };
     }
   };
 });

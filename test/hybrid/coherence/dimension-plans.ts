@@ -49,7 +49,9 @@ export type DimensionOperation =
   | { kind: 'invalidateTags'; tags: string[]; againAfterMs: number }
   | { kind: 'tick'; steps: TickStep[] };
 
-/** The largest batch: the waves of a batch are 1000 keys, so it spans five. */
+/** Keys per command, and per wave, of a batch on Redis (src/stores/redis-batch-limits.ts). */
+const WAVE_KEYS = 1000;
+/** The largest batch: five waves. */
 export const MAX_BATCH = 5000;
 /** The timeouts of expiring keys, in ms. */
 export const SHORT_TIMEOUT_MS = { min: 1, max: 10 } as const;
@@ -97,7 +99,10 @@ export function planDimension(kind: DimensionKind, keys: KeySpace, choose: Choos
   const shortTimeout = () => SHORT_TIMEOUT_MS.min + Math.floor(random() * (SHORT_TIMEOUT_MS.max - SHORT_TIMEOUT_MS.min + 1));
   const window = (): string[] => {
     const batch = need(keys.batchKeys, 'batch keys');
-    const size = choose.logUniform(1, Math.min(MAX_BATCH, batch.length));
+    const most = Math.min(MAX_BATCH, batch.length);
+    // Half of any size, log-uniform (as many of 1-10 keys as of 1000-5000); half over
+    // WAVE_KEYS, which a store sends in several waves.
+    const size = random() < 0.5 || most <= WAVE_KEYS ? choose.logUniform(1, most) : WAVE_KEYS + 1 + Math.floor(random() * (most - WAVE_KEYS));
     const start = Math.floor(random() * (batch.length - size + 1));
     return batch.slice(start, start + size);
   };

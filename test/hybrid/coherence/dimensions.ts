@@ -11,14 +11,14 @@ const PLAIN = smallKeySpace(16, 6);
 
 /**
  * Each dimension on its own (a spec runs them one at a time, so a finding names its
- * dimension), and all of them at once. Weights are per call: a batch averages about 600
- * keys (log-uniform from 1 to 5000), so batches are few among the calls.
+ * dimension), and all of them at once. Weights are per call: a batch averages about 1800
+ * keys, so batches are few among the calls.
  */
 export const DIMENSIONS = {
   batches: {
-    keys: { ...PLAIN, ...dimensionKeys({ batch: 6000 }) },
+    keys: { ...PLAIN, ...dimensionKeys({ batch: 5000 }) },
     // Single gets of batch keys all the time: a batch's later waves must not refill another process's L1 with old values.
-    mix: { ...READ_HEAVY_MIX, getMany: 0.6, setMany: 1, deleteMany: 0.4, getOrSetMany: 0.4, getBatchKey: 60 },
+    mix: { ...READ_HEAVY_MIX, getMany: 0.3, setMany: 1, deleteMany: 0.5, getOrSetMany: 0.25, getBatchKey: 60 },
   },
   // About 2 writes per expiring key and second, and 10 reads per key, second and process.
   expiries: {
@@ -40,7 +40,7 @@ export type DimensionName = keyof typeof DIMENSIONS;
 
 /** Every dimension in one burst. */
 export const ALL_DIMENSIONS: Dimension = {
-  keys: { ...PLAIN, ...dimensionKeys({ batch: 6000, expiring: 200, factory: 32, tags: 4, tick: 64 }) },
+  keys: { ...PLAIN, ...dimensionKeys({ batch: 5000, expiring: 200, factory: 32, tags: 4, tick: 64 }) },
   mix: {
     ...READ_HEAVY_MIX,
     getMany: 1.2,

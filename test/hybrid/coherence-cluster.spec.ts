@@ -46,7 +46,7 @@ it('3 processes on a 3-master Redis Cluster: no stale read beyond the bound, cac
 
   expect(report.operations).toBeGreaterThanOrEqual(30_000);
   expectCoherent(report, result);
-}, 150_000);
+}, 300_000);
 
 it('3 processes on a 3-master Redis Cluster, every dimension at once (batches, 1-10 ms expiries, factories that hang, throw and race invalidateTags, writes of one tick): the same', async () => {
   const { keys, mix } = ALL_DIMENSIONS;
@@ -65,4 +65,4 @@ it('3 processes on a 3-master Redis Cluster, every dimension at once (batches, 1
   const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, 3-master cluster, every dimension`, result);
 
   expectCoherent(report, result);
-}, 150_000);
+}, 300_000);

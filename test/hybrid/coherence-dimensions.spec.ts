@@ -28,5 +28,5 @@ describe.each(Object.keys(RUNS) as DimensionName[])('3 processes on one Redis, %
     const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, standalone Redis, ${name}`, result);
 
     expectCoherent(report, result);
-  }, 120_000);
+  }, 300_000);
 });

@@ -13,7 +13,7 @@ const rig = standaloneRig({ fleetPerFile: true });
 
 const RUNS: Record<DimensionName, { bursts: number; operations: number; ratePerSecond: number; seed: number }> = {
   // Batches of thousands of keys cost each process far more than single calls: fewer calls.
-  batches: { bursts: 2, operations: 1000, ratePerSecond: 1000, seed: 21 },
+  batches: { bursts: 3, operations: 1000, ratePerSecond: 1000, seed: 21 },
   expiries: { bursts: 3, operations: 4500, ratePerSecond: 3000, seed: 22 },
   factories: { bursts: 3, operations: 3000, ratePerSecond: 1200, seed: 23 },
   ticks: { bursts: 3, operations: 4500, ratePerSecond: 3000, seed: 24 },

@@ -18,7 +18,7 @@ export const DIMENSIONS = {
   batches: {
     keys: { ...PLAIN, ...dimensionKeys({ batch: 5000 }) },
     // Single gets of batch keys all the time: a batch's later waves must not refill another process's L1 with old values.
-    mix: { ...READ_HEAVY_MIX, getMany: 0.3, setMany: 1, deleteMany: 0.5, getOrSetMany: 0.25, getBatchKey: 60 },
+    mix: { ...READ_HEAVY_MIX, getMany: 0.3, setMany: 1.5, deleteMany: 0.7, getOrSetMany: 0.25, getBatchKey: 150 },
   },
   // About 2 writes per expiring key and second, and 10 reads per key, second and process.
   expiries: {

@@ -41,6 +41,7 @@ describe('error replies about one key never open the breaker for the others (rea
         foreignReads++;
       }
     });
+    const started = Date.now();
     const healthy = (async () => {
       for (let i = 0; i < 500; i++) if ((await fault.cache.get('healthy')) === 'yes') healthyHits++;
       done = true;
@@ -49,7 +50,13 @@ describe('error replies about one key never open the breaker for the others (rea
     expect(foreignReads).toBeGreaterThan(500);
     expect(healthyHits).toBe(500);
     expect(fault.guard.breakerState).toBe('closed');
-    expect(logger.lines.filter((line) => line.text.includes('WRONGTYPE'))).toHaveLength(1);
+    // One line, then at most one summary per 5 s log window (src/resilience/fault-log.ts): on a
+    // loaded machine the loops outlast a window.
+    const windows = Math.floor((Date.now() - started) / 5000);
+    const logged = logger.lines.filter((line) => line.text.includes('WRONGTYPE'));
+    expect(logged.length).toBeGreaterThanOrEqual(1);
+    expect(logged.length).toBeLessThanOrEqual(1 + windows);
+    for (const line of logged.slice(1)) expect(line.text).toMatch(/similar failures in the last 5 s not logged/);
     // 520 and more reads took over 30 s on a loaded 2-core machine; nothing here is timed.
   }, 120_000);
 

@@ -107,6 +107,9 @@ describe('configuration from the environment', () => {
       defaultTimeout: 300,
       keyPrefix: '',
       version: 1,
+      // The numbers docs/hybrid.md and docs/get-or-set.md give as defaults.
+      l1: { maxEntries: 10_000, maxBytes: 67_108_864, timeoutSeconds: 60 },
+      getOrSet: { grace: 0, failSafeThrottle: 10, softTimeoutMs: 0, hardTimeoutMs: 30_000, refreshAhead: 0, fleetLock: true },
     });
     expect(options.maxEntries).toBeGreaterThan(0);
   });

@@ -16,7 +16,9 @@ describe('error replies about one key never open the breaker for the others (rea
 
   beforeAll(async () => {
     server = await RedisTestServer.start();
-    fault = await startFaultApp(server.env(), logger);
+    // Error replies are what these tests are about: a command that times out because this
+    // 2-core machine is busy opens the breaker too, rightly, and says nothing about them.
+    fault = await startFaultApp({ ...server.env(), REDIS_COMMAND_TIMEOUT_MS: '2000' }, logger);
     admin = new Redis({ host: server.host, port: server.port, lazyConnect: true });
     await admin.connect();
   });
@@ -39,6 +41,7 @@ describe('error replies about one key never open the breaker for the others (rea
         foreignReads++;
       }
     });
+    const started = Date.now();
     const healthy = (async () => {
       for (let i = 0; i < 500; i++) if ((await fault.cache.get('healthy')) === 'yes') healthyHits++;
       done = true;
@@ -47,8 +50,15 @@ describe('error replies about one key never open the breaker for the others (rea
     expect(foreignReads).toBeGreaterThan(500);
     expect(healthyHits).toBe(500);
     expect(fault.guard.breakerState).toBe('closed');
-    expect(logger.lines.filter((line) => line.text.includes('WRONGTYPE'))).toHaveLength(1);
-  });
+    // One line, then at most one summary per 5 s log window (src/resilience/fault-log.ts): on a
+    // loaded machine the loops outlast a window.
+    const windows = Math.floor((Date.now() - started) / 5000);
+    const logged = logger.lines.filter((line) => line.text.includes('WRONGTYPE'));
+    expect(logged.length).toBeGreaterThanOrEqual(1);
+    expect(logged.length).toBeLessThanOrEqual(1 + windows);
+    for (const line of logged.slice(1)) expect(line.text).toMatch(/similar failures in the last 5 s not logged/);
+    // 520 and more reads took over 30 s on a loaded 2-core machine; nothing here is timed.
+  }, 120_000);
 
   it('maxmemory with noeviction: refused writes fail alone, and present keys still read', async () => {
     await fault.cache.set('present', 'still here', null);
@@ -79,6 +89,17 @@ describe('error replies about one key never open the breaker for the others (rea
   });
 
   it('eight getMany calls of 100k keys at once: none times out, and the breaker stays closed for single-key calls', async () => {
+    // With the default command bound, from which the batch bounds are scaled: they are under test here.
+    const fault = await startFaultApp(server.env(), logger);
+    try {
+      await batchesStayBounded(fault);
+    } finally {
+      await fault.app.close();
+    }
+    // Booting an app and writing and reading 100k keys eight times took over 30 s on a loaded 2-core machine.
+  }, 120_000);
+
+  async function batchesStayBounded(fault: FaultApp): Promise<void> {
     await fault.cache.set('single', 'answers', null);
     const keys = Array.from({ length: 100_000 }, (_, i) => `batch-${i}`);
     expect(await fault.cache.setMany(Object.fromEntries(keys.map((k, i) => [k, i])))).toBe(true);
@@ -99,5 +120,5 @@ describe('error replies about one key never open the breaker for the others (rea
     // A single call may still miss its bound while this process decodes 800k values on a busy machine; most answer.
     expect(singlesAnswered).toBeGreaterThanOrEqual(15);
     expect(await fault.cache.get('single')).toBe('answers');
-  });
+  }
 });

@@ -100,7 +100,7 @@ describe('Redis faults under load (real redis-server, 60 concurrent callers)', (
     const row = figuresRow(figures);
     rows.push(row);
     console.log(`${FIGURES_HEADER}\n${row}\n${logLines.map((l) => `  ${l.level}: ${l.text}`).join('\n')}`);
-    return { figures, load, logProblems: logDisciplineProblems(logLines, LOG_WINDOW_MS, faultAt) };
+    return { figures, load, logProblems: logDisciplineProblems(logLines, LOG_WINDOW_MS, faultAt, (from, to) => load.stalls.stalledWithin(from, to)) };
   }
 
   function expectBounded(result: ScenarioResult, breakerMustOpen: boolean): void {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { RedisTestServer } from '../helpers/redis-server';
+import { startSchedulingLag } from '../helpers/scheduling-lag';
 import { sleep } from './support/timing';
 
 const EXIT_LIMIT_MS = 2000;
@@ -32,8 +33,12 @@ async function waitForLine(run: ChildRun, line: string, timeoutMs: number): Prom
   }
 }
 
-/** Milliseconds from asking the child to close until its process is gone. */
-async function closeAndTimeExit(run: ChildRun): Promise<{ exitMs: number; code: number | null }> {
+/**
+ * Milliseconds from asking the child to close until its process is gone, and how long this
+ * process waited for the CPU meanwhile (on a loaded machine the child waits as long).
+ */
+async function closeAndTimeExit(run: ChildRun): Promise<{ exitMs: number; lagMs: number; code: number | null }> {
+  const lag = startSchedulingLag();
   const asked = Date.now();
   run.child.stdin?.end('close\n');
   let timer: NodeJS.Timeout | undefined;
@@ -43,7 +48,7 @@ async function closeAndTimeExit(run: ChildRun): Promise<{ exitMs: number; code: 
     run.child.kill('SIGKILL');
     throw new Error(`child still running 10 s after app.close(): ${run.output()}`);
   }
-  return { exitMs: Date.now() - asked, code };
+  return { exitMs: Date.now() - asked, lagMs: lag.stop(), code };
 }
 
 interface Case {
@@ -62,9 +67,10 @@ describe('shutdown while Redis is unavailable (each app in its own child process
       { state: 'hung (SIGSTOP)', server: hung, run: startChild(hung), breakRedis: () => hung.pause() },
       { state: 'down (kill -9)', server: down, run: startChild(down), breakRedis: () => down.kill() },
     );
-    // Both children boot at once: loading the TypeScript sources takes seconds on a busy machine.
-    await Promise.all(cases.map((c) => waitForLine(c.run, 'ready', 40_000)));
-  }, 60_000);
+    // Both children boot at once: loading the TypeScript sources took over 40 s on a busy
+    // 2-core machine. Only a child that never boots reaches this bound.
+    await Promise.all(cases.map((c) => waitForLine(c.run, 'ready', 100_000)));
+  }, 120_000);
 
   afterAll(async () => {
     for (const c of cases) {
@@ -79,10 +85,15 @@ describe('shutdown while Redis is unavailable (each app in its own child process
     await c.breakRedis();
     // Long enough for calls to time out, the breaker to open and a reconnect to be under way.
     await sleep(800);
-    const { exitMs, code } = await closeAndTimeExit(c.run);
-    console.log(`shutdown with Redis ${c.state}: process gone ${exitMs} ms after app.close() was asked for (limit ${EXIT_LIMIT_MS} ms)`);
+    const { exitMs, lagMs, code } = await closeAndTimeExit(c.run);
+    console.log(
+      `shutdown with Redis ${c.state}: process gone ${exitMs} ms after app.close() was asked for ` +
+        `(limit ${EXIT_LIMIT_MS} ms, plus ${lagMs.toFixed(0)} ms this machine withheld the CPU meanwhile)`,
+    );
     expect(c.run.output()).toMatch(/closed \d+/);
     expect(code).toBe(0);
-    expect(exitMs).toBeLessThanOrEqual(EXIT_LIMIT_MS);
+    // What the app holds open must let it go within the limit; time the machine gave to other
+    // processes is not the app's (on a quiet machine the lag is near 0).
+    expect(exitMs).toBeLessThanOrEqual(EXIT_LIMIT_MS + lagMs);
   });
 });

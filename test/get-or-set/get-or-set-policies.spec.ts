@@ -95,7 +95,8 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('getOrSet policies on %s',
     await until(async () => (await cache.get('hot')) === 'v2', 'the refreshed value');
     expect(calls).toBe(1);
     expect(cache.getStats().getOrSet.backgroundRefreshes).toBe(1);
-  });
+    // 1000 callers and their reads took over 30 s once on a loaded 2-core machine; nothing here is timed.
+  }, 120_000);
 
   it('a factory that calls getOrSet on its own key gets a clear error instead of waiting for itself', async () => {
     const cache = await cacheOn(backend);

@@ -19,8 +19,8 @@ interface Pair {
   sniffTail?: string;
   /** Server bytes were dropped on it while subscribers were muted. */
   muted?: boolean;
-  /** Server bytes held back by delaySubscribers(), oldest first, each with when it may go. */
-  held?: { at: number; chunk: Buffer }[];
+  /** Server bytes held back while subscribers are delayed, in order, each with when it is due. */
+  held?: { chunk: Buffer; dueAt: number }[];
   heldTimer?: NodeJS.Timeout;
 }
 
@@ -102,6 +102,23 @@ export class TcpProxy {
     this.droppedBytes = 0;
   }
 
+  /** Server bytes held back on pub/sub connections since the last delaySubscribers(). */
+  get delayedSubscriberBytes(): number {
+    return this.delayedBytes;
+  }
+
+  /**
+   * From now on, what the server sends on pub/sub connections reaches the client `ms`
+   * late, in order, nothing dropped and nothing closed: a subscription that lags (a
+   * congested link, a slow proxy). Other connections are not delayed, so the client's
+   * commands, and its heartbeats' PUBLISH, are answered at once. 0 ends the delay for
+   * bytes that arrive from then on; what was held is still delivered in order.
+   */
+  delaySubscribers(ms: number): void {
+    this.subscriberDelayMs = ms;
+    if (ms > 0) this.delayedBytes = 0;
+  }
+
   /**
    * Forwards to subscribers again. The muted connections are reset: bytes were dropped
    * in the middle of their stream, which no client could parse on from, as after a
@@ -110,22 +127,6 @@ export class TcpProxy {
   unmuteSubscribers(): void {
     this.subscribersMuted = false;
     for (const pair of this.pairs) if (pair.muted) this.destroyPair(pair);
-  }
-
-  /** Server bytes delivered late on pub/sub connections since the last delaySubscribers() with a delay. */
-  get delayedSubscriberBytes(): number {
-    return this.delayedBytes;
-  }
-
-  /**
-   * From now on, what the server sends on pub/sub connections reaches the client `ms` late,
-   * in order, nothing dropped: a subscription behind a slow or congested link. Everything
-   * else, the client's own bytes included, goes at once. 0 lifts it (what is held still
-   * arrives, in order, when due).
-   */
-  delaySubscribers(ms: number): void {
-    this.subscriberDelayMs = ms;
-    if (ms > 0) this.delayedBytes = 0;
   }
 
   async cut(mode: CutMode): Promise<void> {
@@ -209,20 +210,21 @@ export class TcpProxy {
     from.on('end', () => to.end());
   }
 
-  /** Queues a chunk for `to`, behind what is already held, and sends each when it is due. */
+  /** Queues `chunk` behind what the pair already holds, due `subscriberDelayMs` from now. */
   private hold(pair: Pair, to: Socket, chunk: Buffer): void {
     this.delayedBytes += chunk.length;
-    (pair.held ??= []).push({ at: Date.now() + this.subscriberDelayMs, chunk });
-    const release = (): void => {
-      pair.heldTimer = undefined;
-      const held = pair.held ?? [];
-      while (held.length > 0 && held[0].at <= Date.now()) {
-        const { chunk: due } = held.shift()!;
-        if (!to.destroyed) to.write(due);
-      }
-      if (held.length > 0) pair.heldTimer = setTimeout(release, held[0].at - Date.now());
-    };
-    if (!pair.heldTimer) pair.heldTimer = setTimeout(release, this.subscriberDelayMs);
+    (pair.held ??= []).push({ chunk, dueAt: performance.now() + this.subscriberDelayMs });
+    if (pair.held.length === 1) this.release(pair, to);
+  }
+
+  private release(pair: Pair, to: Socket): void {
+    const held = pair.held ?? [];
+    while (held.length > 0 && held[0].dueAt <= performance.now()) {
+      if (!to.destroyed) to.write(held.shift()!.chunk);
+      else held.shift();
+    }
+    // unref: bytes held for a connection nobody reads any more must not keep the test process alive.
+    if (held.length > 0) pair.heldTimer = setTimeout(() => this.release(pair, to), held[0].dueAt - performance.now()).unref();
   }
 
   private sniff(pair: Pair, chunk: Buffer): void {
@@ -233,7 +235,8 @@ export class TcpProxy {
 
   private destroyPair(pair: Pair): void {
     if (!this.pairs.delete(pair)) return;
-    if (pair.heldTimer) clearTimeout(pair.heldTimer);
+    clearTimeout(pair.heldTimer);
+    pair.held = [];
     // An RST, not a FIN: the peer sees ECONNRESET, as from a host that lost the connection.
     for (const socket of [pair.client, pair.upstream]) {
       if (socket && !socket.destroyed) socket.resetAndDestroy();

@@ -126,6 +126,60 @@ describe('checkCoherence', () => {
   });
 });
 
+describe('checkCoherence: the dimensions', () => {
+  it('takes a later call of the same worker on the key as the winner, even when both were in flight together', () => {
+    // One tick: set A, then set B, both issued before either answered.
+    const tick = [op('set', 'k', A, 0, 20, { seq: 1 }), op('set', 'k', { w: 0, n: 2 }, 0, 10, { seq: 2 })];
+    const report = checkCoherence([...tick, op('get', 'k', A, 500, 501, { worker: 1 })], BOUND);
+    expect(report.violations).toBe(1);
+    expect(report.stalenessMs).toEqual([490]);
+    // Another worker's overlapping write is not ordered by call order.
+    const apart = checkCoherence([op('set', 'k', A, 0, 20, { seq: 1 }), op('set', 'k', B, 0, 10, { worker: 1, seq: 2 }), op('get', 'k', A, 500, 501)], BOUND);
+    expect(apart.violations).toBe(0);
+  });
+
+  it('counts a value read after its own expiry as stale from the expiry, and only that value', () => {
+    const report = checkCoherence(
+      // B overlapped A, so only A's expiry supersedes it; B, which never expires, is never stale.
+      [op('set', 'k', A, 0, 10, { expiresUs: 15_000 }), op('set', 'k', B, 5, 14), op('get', 'k', A, 300, 301), op('get', 'k', B, 900, 901)],
+      BOUND,
+    );
+    expect(report.stalenessMs).toEqual([285]);
+    expect(report.examples[0].supersededBy).toMatchObject({ kind: 'delete', ackedUs: 15_000 });
+  });
+
+  it('lets an invalidation issued after a factory started supersede the value it stored, whenever that was acknowledged', () => {
+    const factoryValue = op('set', 'f', A, 40, 60, { tags: ['t'], snapshotUs: 10_000, via: 'getOrSet' });
+    const invalidation = op('invalidateTags', undefined, undefined, 20, 30, { tags: ['t'], worker: 1 });
+    const report = checkCoherence([factoryValue, invalidation, op('get', 'f', A, 400, 401, { worker: 2 })], BOUND);
+    expect(report.violations).toBe(1);
+    expect(report.stalenessMs).toEqual([370]);
+    // An invalidation of another tag, or one issued before the factory started, does not.
+    const other = op('invalidateTags', undefined, undefined, 20, 30, { tags: ['u'] });
+    const before = op('invalidateTags', undefined, undefined, 5, 30, { tags: ['t'] });
+    expect(checkCoherence([factoryValue, other, before, op('get', 'f', A, 400, 401)], BOUND).violations).toBe(0);
+  });
+
+  it('does not judge a read a getOrSet failed as asked', () => {
+    const report = checkCoherence([op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 30), op('get', 'k', A, 500, 501, { expectedError: 'CacheFactoryTimeoutError' })], BOUND);
+    expect(report).toMatchObject({ hits: 0, violations: 0 });
+  });
+
+  it('reports a value Redis still held after a later write of the same worker was acknowledged, and nothing else', () => {
+    const log = [op('set', 'k', A, 0, 20, { seq: 1 }), op('set', 'k', { w: 0, n: 2 }, 0, 10, { seq: 2 }), op('set', 'j', B, 0, 10, { worker: 1 })];
+    const report = checkCoherence(log, { ...BOUND, stored: [{ readUs: 100_000, stored: { k: JSON.stringify(A), j: JSON.stringify(B) } }] });
+    expect(report.lostWrites).toHaveLength(1);
+    expect(report.lostWrites[0]).toMatchObject({ key: 'k', producedBy: { value: JSON.stringify(A) }, supersededBy: { seq: 2 } });
+    // Nothing at all where the last call wrote a value is lost too; with a delete among the last writes it is not.
+    const absent = checkCoherence([op('delete', 'k', undefined, 0, 20, { seq: 1 }), op('set', 'k', A, 0, 10, { seq: 2 })], { ...BOUND, stored: [{ readUs: 100_000, stored: {} }] });
+    expect(absent.lostWrites).toMatchObject([{ key: 'k', producedBy: { seq: 2 } }]);
+    const overlapping = [op('delete', 'k', undefined, 0, 20, { worker: 1 }), op('set', 'k', A, 0, 10)];
+    expect(checkCoherence(overlapping, { ...BOUND, stored: [{ readUs: 100_000, stored: {} }] }).lostWrites).toEqual([]);
+    // Read before the later write was acknowledged, the earlier value may still be there.
+    expect(checkCoherence(log, { ...BOUND, stored: [{ readUs: 5_000, stored: { k: JSON.stringify(A) } }] }).lostWrites).toEqual([]);
+  });
+});
+
 describe('findDivergences', () => {
   it('accepts what Redis holds and misses, and reports anything else', () => {
     const stored = { a: '1', b: '2' };

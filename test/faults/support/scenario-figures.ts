@@ -78,12 +78,22 @@ export function figuresRow(f: ScenarioFigures): string {
  * Checks the outage logging rule on the module's lines: faults are logged, a kind is
  * repeated at most once per window, and the recovery is one line. Returns what is wrong.
  */
-export function logDisciplineProblems(lines: LogLine[], windowMs: number, faultAt: number): string[] {
+export function logDisciplineProblems(
+  lines: LogLine[],
+  windowMs: number,
+  faultAt: number,
+  /** How long this process did not run at all within [from, to] (StallMonitor): no code logs while it is not scheduled. */
+  stalledWithin: (from: number, to: number) => number = () => 0,
+): string[] {
   const problems: string[] = [];
   const errors = lines.filter((line) => line.level === 'error');
   if (errors.length === 0) problems.push('no fault was logged');
-  // The first failure is written when it happens, not at the end of a window.
-  else if (errors[0].at - faultAt > 1000) problems.push(`first fault logged ${errors[0].at - faultAt} ms after the fault`);
+  // The first failure is written when it happens, not at the end of a window: within 1 s
+  // of the fault, less the time the process was not scheduled (1009 ms were seen with a
+  // 951 ms stall on a loaded 2-core machine).
+  else if (errors[0].at - faultAt - stalledWithin(faultAt, errors[0].at) > 1000) {
+    problems.push(`first fault logged ${errors[0].at - faultAt} ms after the fault (${stalledWithin(faultAt, errors[0].at)} ms of it stalled)`);
+  }
   const lastByKind = new Map<string, number>();
   for (const line of errors) {
     const kind = /failed: ([^(]+?) \(/.exec(line.text)?.[1] ?? line.text;

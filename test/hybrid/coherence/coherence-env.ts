@@ -28,3 +28,12 @@ export const BACKEND_UNDER_TEST = 'hybrid';
  * after each burst has no bound: it is exact.
  */
 export const ONLINE_BOUND_MS = 1000;
+
+/**
+ * The seed of a scenario: COHERENCE_SEED replays a printed one (each figures line ends
+ * with its seed), otherwise the test's own.
+ */
+export function scenarioSeed(own: number): number {
+  const replay = process.env.COHERENCE_SEED;
+  return replay === undefined || replay === '' ? own : Number(replay);
+}

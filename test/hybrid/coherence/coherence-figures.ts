@@ -1,4 +1,4 @@
-import type { CoherenceReport, StaleRead } from './coherence-checker';
+import type { CoherenceReport, LostWrite, StaleRead } from './coherence-checker';
 import type { OperationRecord } from './operation-log';
 
 /** The value at quantile `q` of ascending `sorted` (nearest rank), 0 when empty. */
@@ -24,11 +24,23 @@ export function coherenceFiguresLine(scenario: string, report: CoherenceReport, 
   return `${scenario}: ${Object.entries(fields).map(([name, value]) => `${name} ${value}`).join(', ')}`;
 }
 
+function describer(originUs: number): (record: OperationRecord) => string {
+  const at = (us: number) => `${((us - originUs) / 1000).toFixed(1)} ms`;
+  return (record) =>
+    `${record.via ? `${record.via}: ` : ''}${record.kind}${record.key ? ` ${record.key}` : ''}${record.tags ? ` [tags ${record.tags.join(',')}]` : ''}${record.value !== undefined ? ` = ${record.value}` : ''}` +
+    ` by worker ${record.worker} [${at(record.issuedUs)} .. ${at(record.ackedUs)}]${record.seq !== undefined ? ` call #${record.seq}` : ''}` +
+    `${record.expiresUs !== undefined ? ` expiring by ${at(record.expiresUs)}` : ''}${record.snapshotUs !== undefined ? ` factory called ${at(record.snapshotUs)}` : ''}`;
+}
+
+/** Values Redis still held although a definitely later write replaced them, in words. */
+export function describeLostWrites(lost: LostWrite[], originUs: number): string {
+  const op = describer(originUs);
+  return lost.map((l) => `Redis held ${l.key} = ${l.producedBy.value} of ${op(l.producedBy)}, replaced by ${op(l.supersededBy)}`).join('\n');
+}
+
 /** A few violations in words, times relative to the first operation of the log. */
 export function describeViolations(examples: StaleRead[], originUs: number): string {
-  const at = (us: number) => `${((us - originUs) / 1000).toFixed(1)} ms`;
-  const op = (record: OperationRecord) =>
-    `${record.kind}${record.key ? ` ${record.key}` : ''}${record.value !== undefined ? ` = ${record.value}` : ''} by worker ${record.worker} [${at(record.issuedUs)} .. ${at(record.ackedUs)}]`;
+  const op = describer(originUs);
   return examples
     .map((e) => `read ${op(e.read)} returned the value of ${op(e.producedBy)}, superseded by ${op(e.supersededBy)}: ${e.stalenessMs.toFixed(1)} ms stale (bound ${e.boundMs} ms)`)
     .join('\n');

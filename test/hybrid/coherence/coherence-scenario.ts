@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
 import type { CoherenceFleet } from './coherence-fleet';
 import { type Divergence, findDivergences } from './convergence-check';
-import type { OperationRecord } from './operation-log';
+import type { StoredSnapshot } from './coherence-checker';
+import { monotonicNowUs, type OperationRecord, type OverdueCall } from './operation-log';
 import { readStoredValues } from './stored-values';
 import { allKeys, type KeySpace, type OperationMix, READ_HEAVY_MIX, smallKeySpace } from './workload';
 
@@ -47,6 +48,16 @@ export interface ScenarioResult {
   thrown: OperationRecord[];
   unhandledRejections: number;
   backendFaults: number;
+  /** What Redis held after each burst: the checker looks there for writes that were lost. */
+  stored: StoredSnapshot[];
+  /** getOrSet / getOrSetMany calls that had not settled long after their hardTimeoutMs. */
+  overdue: OverdueCall[];
+  /** Calls per kind over the scenario (a batch counts once). */
+  calls: Record<string, number>;
+  /** The scenario's seed, printed with its figures so that a failure can be replayed. */
+  seed: number;
+  /** Seconds each burst took, and each convergence check: where a slow run spent its time. */
+  seconds: { bursts: number[]; checks: number[] };
 }
 
 /** Seeds that differ per burst and per worker, all derived from the scenario's one seed. */
@@ -60,9 +71,10 @@ function seedOf(seed: number, burst: number, worker: number): number {
  * must return what Redis holds, or miss.
  */
 export async function runCoherenceScenario(scenario: CoherenceScenario): Promise<ScenarioResult> {
-  const result: ScenarioResult = { records: [], divergences: [], thrown: [], unhandledRejections: 0, backendFaults: 0 };
+  const result: ScenarioResult = { records: [], divergences: [], thrown: [], unhandledRejections: 0, backendFaults: 0, stored: [], overdue: [], calls: {}, seed: scenario.seed, seconds: { bursts: [], checks: [] } };
   const keys = allKeys(scenario.keys);
   for (let burst = 0; burst < scenario.bursts; burst++) {
+    const burstStarted = performance.now();
     const [outcomes] = await Promise.all([
       scenario.fleet.burst((worker) => ({
         seed: seedOf(scenario.seed, burst, worker),
@@ -81,10 +93,17 @@ export async function runCoherenceScenario(scenario: CoherenceScenario): Promise
       }
       result.unhandledRejections += outcome.unhandledRejections;
       result.backendFaults += outcome.backendFaults;
+      result.overdue.push(...outcome.overdue);
+      for (const [call, count] of Object.entries(outcome.calls)) result.calls[call] = (result.calls[call] ?? 0) + count;
     }
+    result.seconds.bursts.push((performance.now() - burstStarted) / 1000);
     await sleep(QUIET_MS);
+    const checkStarted = performance.now();
     const readings = await scenario.fleet.readAll(keys);
+    const readUs = monotonicNowUs();
     const stored = await readStoredValues(scenario.store.client, scenario.store.prefix, keys);
+    result.stored.push({ readUs, stored });
+    result.seconds.checks.push((performance.now() - checkStarted) / 1000);
     result.divergences.push(...findDivergences(readings, stored).map((divergence) => ({ ...divergence, burst })));
     await scenario.afterBurst?.(burst);
   }

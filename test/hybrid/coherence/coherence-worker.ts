@@ -8,12 +8,20 @@ import { BurstRunner } from './burst-runner';
 import type { KeyReadings } from './operation-log';
 import type { WorkerCommand, WorkerReply } from './worker-protocol';
 
+/** Gets in flight at once: thousands of batch keys are read in well under a second, without a getMany (which is under test). */
+const READ_ALL_LANES = 32;
+
 async function readAll(cache: CacheManagerService, keys: string[]): Promise<KeyReadings> {
   const readings: KeyReadings = {};
-  for (const key of keys) {
-    const found = await cache.get(key);
-    if (found !== undefined) readings[key] = JSON.stringify(found);
-  }
+  let next = 0;
+  const lane = async () => {
+    while (next < keys.length) {
+      const key = keys[next++];
+      const found = await cache.get(key);
+      if (found !== undefined) readings[key] = JSON.stringify(found);
+    }
+  };
+  await Promise.all(Array.from({ length: READ_ALL_LANES }, lane));
   return readings;
 }
 
@@ -28,6 +36,8 @@ void serveWorkerApp<WorkerCommand, WorkerReply>(({ index, cache }) => {
       case 'halt':
         runner.halt();
         return { type: 'halted' };
+      case 'clear':
+        return { type: 'cleared', cleared: await cache.clear() };
     }
   };
 });

@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { RedisTestServer } from '../../helpers/redis-server';
 import { BACKEND_UNDER_TEST, STORE_PREFIX, workerEnv } from './coherence-env';
 import { CoherenceFleet } from './coherence-fleet';
-import { type CoherenceScenario, runCoherenceScenario, type ScenarioResult } from './coherence-scenario';
+import { type CoherenceScenario, QUIET_MS, runCoherenceScenario, type ScenarioResult } from './coherence-scenario';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface StandaloneRig {
   /** The file's redis-server (set once beforeAll ran). */
@@ -20,8 +21,11 @@ export interface StandaloneRig {
 /**
  * One redis-server for the spec file, the test's own client to it, and the fleet a test
  * starts. Installs the hooks: after each test the fleet is stopped and Redis flushed.
+ * With `fleetPerFile`, the first fleet started serves every test of the file (starting
+ * three app processes on a loaded machine takes seconds): after each test it clears its
+ * cache instead, which empties every L1 through the bus, and Redis is flushed.
  */
-export function standaloneRig(): StandaloneRig {
+export function standaloneRig(options: { fleetPerFile?: boolean } = {}): StandaloneRig {
   let server: RedisTestServer;
   let raw: Redis;
   let fleet: CoherenceFleet | undefined;
@@ -33,11 +37,19 @@ export function standaloneRig(): StandaloneRig {
   afterEach(async () => {
     // A test that paused Redis and failed before it resumed it: the fleet could not close.
     server?.resume();
-    await fleet?.stop();
-    fleet = undefined;
+    if (options.fleetPerFile && fleet) {
+      // Halted first: a test that failed early may have left a burst running.
+      await fleet.halt();
+      expect(await fleet.workers[0].clear()).toBe(true);
+      await sleep(QUIET_MS);
+    } else {
+      await fleet?.stop();
+      fleet = undefined;
+    }
     await raw?.flushall();
   });
   afterAll(async () => {
+    await fleet?.stop();
     raw?.disconnect();
     await server?.stop();
   });
@@ -50,6 +62,7 @@ export function standaloneRig(): StandaloneRig {
     },
     workerEnv: (backend = BACKEND_UNDER_TEST, extra = {}) => workerEnv(server.env(), backend, extra),
     async startFleet(envs) {
+      if (options.fleetPerFile && fleet) return fleet;
       fleet = await CoherenceFleet.start(envs);
       return fleet;
     },

@@ -22,6 +22,10 @@ export class WorkerProcess extends ForkedWorker<WorkerCommand, WorkerReply> {
     await this.ask({ type: 'halt' }, 'halted', COMMAND_BOUND_MS);
   }
 
+  async clear(): Promise<boolean> {
+    return (await this.ask({ type: 'clear' }, 'cleared', COMMAND_BOUND_MS)).cleared;
+  }
+
   async readAll(keys: string[]): Promise<KeyReadings> {
     return (await this.ask({ type: 'read-all', keys }, 'readings', COMMAND_BOUND_MS)).readings;
   }

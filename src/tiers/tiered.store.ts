@@ -191,6 +191,8 @@ export class TieredStore implements CacheStore {
     const deleted = this.l2.deleteMany(keys);
     if (this.settings.publishWithWrite) this.bus.announce(keys);
     const count = await deleted;
+    // Again, as removing() does: a fill whose read was sent before the delete may have landed meanwhile.
+    for (const key of keys) this.dropLocal(key);
     if (!this.settings.publishWithWrite) this.bus.announce(keys);
     return count;
   }

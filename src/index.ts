@@ -18,6 +18,7 @@ export { MAX_KEY_LENGTH } from './service/cache-key';
 export { cacheOptionsFromConfig } from './config/cache-options-from-config';
 export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } from './config/resolve-cache-options';
 export { CacheConfigError } from './config/cache-config.error';
+export type { DeepReadonly } from './codec/frozen-values';
 export type {
   CacheBackendName,
   CacheValueFormat,
@@ -29,6 +30,7 @@ export type {
   IdeaGraphCacheOptions,
   GetOrSetDefaults,
   L1Options,
+  L1ValueMode,
   RedisConnectionOptions,
   RedisNodeAddress,
 } from './config/cache-options';

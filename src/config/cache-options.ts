@@ -37,7 +37,15 @@ export interface L1Options {
   maxBytes: number;
   /** The longest an entry lives in L1, in seconds; it never outlives its Redis TTL either. */
   timeoutSeconds: number;
+  /**
+   * What a read from memory (L1, locmem) hands out: `copy`, a fresh copy on every read; or
+   * `frozen`, one deep-frozen value per stored text, the same for every read (docs/hybrid.md).
+   * Also applies to the locmem and redis backends.
+   */
+  values: L1ValueMode;
 }
+
+export type L1ValueMode = 'copy' | 'frozen';
 
 /** Connection settings for the Redis backend. */
 export interface RedisConnectionOptions {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NOT_STORABLE, setOwn } from '../codec/value-codec';
+import { type FrozenValueFormat, frozenValueFormat } from '../codec/frozen-values';
 import { createValueFormat, type ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
@@ -46,6 +47,8 @@ export class CacheManagerService {
   private readonly tagVersions: TagVersions;
   private readonly tagCheck: TagCheck;
   private readonly format: ValueFormat;
+  /** Set with CACHE_L1_VALUES=frozen: the format, handing out frozen values. */
+  private readonly frozen: FrozenValueFormat | undefined;
   /** @internal The fleet lock and key-change feed of this cache, shared by getOrSet and GraphTokenService. */
   readonly fleet: FleetPort;
 
@@ -57,7 +60,9 @@ export class CacheManagerService {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);
-    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason));
+    const format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason));
+    this.frozen = options.l1.values === 'frozen' ? frozenValueFormat(format, memoryEntries(options)) : undefined;
+    this.format = this.frozen ?? format;
     this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
     this.fleet = {
       tryLock: (key, ttlMs) => new FleetLock(this, fleetLockKey(key), ttlMs).tryAcquire(),
@@ -251,7 +256,9 @@ export class CacheManagerService {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.flow.getOrSet(key, factory, timeout, options);
+    const value = this.flow.getOrSet(key, factory, timeout, options);
+    // The first caller gets the factory's own object; in frozen mode it too gets the shared frozen value.
+    return this.frozen ? value.then((produced) => this.frozen!.handOut(produced)) : value;
   }
 
   /**
@@ -364,6 +371,11 @@ export class CacheManagerService {
     for (const key of keys) assertValidKey(key);
     return [...new Set(keys)];
   }
+}
+
+/** CACHE_L1_VALUES=frozen keeps one frozen value per stored text, as many as the store in memory holds. */
+function memoryEntries(options: IdeaGraphCacheOptions): number {
+  return options.backend === 'locmem' ? options.maxEntries : options.l1.maxEntries;
 }
 
 function pick(details: Record<string, unknown>, wanted: (name: string) => boolean): Record<string, unknown> {

@@ -63,7 +63,7 @@ describe.each([
     topology = await start();
     // A loose command bound: on a loaded machine a 5000-key batch may outlast the default
     // one, and a batch that times out answers false; this test is about what is read after.
-    const env = { ...topology.env, CACHE_BACKEND: 'hybrid', REDIS_COMMAND_TIMEOUT_MS: '2000' };
+    const env = { ...topology.env, CACHE_BACKEND: 'hybrid', REDIS_COMMAND_TIMEOUT_MS: '10000' };
     // The first process fills the transpile cache, so the second starts in a fraction of the time.
     const first = await BatchProcess.start(0, env);
     [writer, reader] = await startAll([Promise.resolve(first), BatchProcess.start(1, env)], (worker) => worker.stop());
@@ -131,5 +131,18 @@ describe.each([
     expect(staleAfter(writerRounds, returnedAt)).toEqual({ rounds: 0 });
     expect(staleAfter(readerRounds, returnedAt + BUS_STALENESS_BOUND_MS)).toEqual({ rounds: 0 });
     for (const worker of [writer, reader]) expect((await worker.read(last)).filter((value) => value !== 'new').length).toBe(0);
+  }, 120_000);
+
+  it('invalidateTags of 2500 tags: no process serves an entry of the last tags once the bound has passed', async () => {
+    const tags = Array.from({ length: 2500 }, (_, i) => `tag:${i}`);
+    // 200 entries, each with one of the last 200 tags: their versions are written last.
+    const entries = Array.from({ length: 200 }, (_, i): [string, string] => [`tagged:${i}`, tags[tags.length - 1 - i]]);
+    const tagged = entries.map(([key]) => key);
+    // Every tag gets a version first, so the invalidation renews all 2500.
+    expect((await writer.invalidateTags(tags)).ok).toBe(true);
+    expect((await writer.setTagged(entries, 'tagged')).ok).toBe(true);
+    const { writerRounds, readerRounds, returnedAt } = await watchedWrite('tagged', () => writer.invalidateTags(tags), tagged);
+    expect(staleAfter(writerRounds, returnedAt)).toEqual({ rounds: 0 });
+    expect(staleAfter(readerRounds, returnedAt + BUS_STALENESS_BOUND_MS)).toEqual({ rounds: 0 });
   }, 120_000);
 });

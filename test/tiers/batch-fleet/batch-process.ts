@@ -23,6 +23,17 @@ export class BatchProcess extends ForkedWorker<BatchCommand, BatchReply> {
     return { ok, returnedAt };
   }
 
+  /** Stores `value` under each key, tagged with its tag. */
+  async setTagged(entries: [key: string, tag: string][], value: string): Promise<{ ok: boolean; returnedAt: number }> {
+    const { ok, returnedAt } = await this.ask({ type: 'set-tagged', entries, value }, 'written', CALL_BOUND_MS);
+    return { ok, returnedAt };
+  }
+
+  async invalidateTags(tags: string[]): Promise<{ ok: boolean; returnedAt: number }> {
+    const { ok, returnedAt } = await this.ask({ type: 'invalidate-tags', tags }, 'written', CALL_BOUND_MS);
+    return { ok, returnedAt };
+  }
+
   /** Starts reading `keys` in a loop, counting the keys that hold `stale` in each round. */
   async watch(keys: string[], stale: string): Promise<void> {
     await this.ask({ type: 'watch', keys, stale }, 'watching', CALL_BOUND_MS);

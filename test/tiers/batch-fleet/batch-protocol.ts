@@ -6,6 +6,8 @@
 export type BatchCommand =
   | { id: number; type: 'set-many'; keys: string[]; value: string; timeoutSeconds: number | null }
   | { id: number; type: 'delete-many'; keys: string[] }
+  | { id: number; type: 'set-tagged'; entries: [key: string, tag: string][]; value: string }
+  | { id: number; type: 'invalidate-tags'; tags: string[] }
   | { id: number; type: 'watch'; keys: string[]; stale: string }
   | { id: number; type: 'unwatch' }
   | { id: number; type: 'read'; keys: string[] };

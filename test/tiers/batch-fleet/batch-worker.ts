@@ -35,6 +35,14 @@ void serveWorkerApp<BatchCommand, BatchReply>(({ cache }) => {
         const ok = await cache.deleteMany(command.keys);
         return { type: 'written', ok, returnedAt: Date.now() };
       }
+      case 'set-tagged': {
+        const stored = await Promise.all(command.entries.map(([key, tag]) => cache.set(key, command.value, 300, { tags: [tag] })));
+        return { type: 'written', ok: stored.every(Boolean), returnedAt: Date.now() };
+      }
+      case 'invalidate-tags': {
+        const ok = await cache.invalidateTags(command.tags);
+        return { type: 'written', ok, returnedAt: Date.now() };
+      }
       case 'watch': {
         const state = { stopped: false, rounds: [] as WatchRound[] };
         // One object for the loop and for unwatch: the loop stops when unwatch sets `stopped`.

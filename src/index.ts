@@ -19,6 +19,7 @@ export { cacheOptionsFromConfig } from './config/cache-options-from-config';
 export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } from './config/resolve-cache-options';
 export { CacheConfigError } from './config/cache-config.error';
 export { CacheRedisUnavailableError } from './module/cache-connection.lifecycle';
+export type { DeepReadonly } from './codec/frozen-values';
 export type {
   CacheBackendName,
   CacheValueFormat,
@@ -30,6 +31,7 @@ export type {
   IdeaGraphCacheOptions,
   GetOrSetDefaults,
   L1Options,
+  L1ValueMode,
   RedisConnectionOptions,
   RedisNodeAddress,
 } from './config/cache-options';

@@ -21,6 +21,7 @@ const TTL_MS = 300_000;
 const L1_CHECK_CALLS = 2000;
 
 const HYBRID_GET = 'CacheManagerService.get, CACHE_BACKEND=hybrid, L1 hit';
+const FROZEN_GET = 'CacheManagerService.get, CACHE_BACKEND=hybrid, CACHE_L1_VALUES=frozen, L1 hit';
 const HYBRID_SET = 'CacheManagerService.set, CACHE_BACKEND=hybrid';
 const RAW = 'raw ioredis 6 GET + JSON.parse, same client options (auto-pipelining on)';
 const LOCMEM_GET = 'CacheManagerService.get, CACHE_BACKEND=locmem';
@@ -38,12 +39,14 @@ const CONTENDER = ', a contender: its figure in the ideagraph-cache column';
  */
 export async function hybridThroughputRows(port: number, settings: BenchSettings): Promise<Row[]> {
   const hybrid = await startCacheContext(hybridCacheOptions(port));
+  const frozen = await startCacheContext(hybridCacheOptions(port, { CACHE_L1_VALUES: 'frozen' }));
   const redisBackend = await startCacheContext({ backend: 'redis', redis: { host: HOST, port } });
   const locmem = await startCacheContext({ backend: 'locmem' });
   const raw = await connectRawIoredis(HOST, port);
   const bento = createBentoCache(HOST, port, L1_MAX_ENTRIES);
   try {
     await busLive(hybrid.cache);
+    await busLive(frozen.cache);
     const values = Array.from({ length: KEY_SPACE }, (_, i) => payload(i));
     const everyKey = (op: (i: number) => Promise<unknown>): Promise<void> => {
       let next = 0;
@@ -51,6 +54,7 @@ export async function hybridThroughputRows(port: number, settings: BenchSettings
     };
     // Each stack has its own keys, so no write of one invalidates another's L1.
     await everyKey((i) => hybrid.cache.set(`hy:${i}`, values[i]));
+    await everyKey((i) => frozen.cache.set(`hf:${i}`, values[i]));
     await everyKey((i) => redisBackend.cache.set(`rb:${i}`, values[i]));
     await everyKey((i) => locmem.cache.set(`lm:${i}`, values[i]));
     await everyKey((i) => raw.set(`raw:${i}`, JSON.stringify(values[i]), 'PX', TTL_MS));
@@ -58,6 +62,7 @@ export async function hybridThroughputRows(port: number, settings: BenchSettings
     // Whether a write leaves the writer's own L1 filled is the backend's choice; one read
     // of every key fills it either way, before anything is timed.
     await everyKey((i) => hybrid.cache.get(`hy:${i}`));
+    await everyKey((i) => frozen.cache.get(`hf:${i}`));
     await everyKey((i) => bento.get({ key: `bento:${i}` }));
 
     const contender = (name: string, op: (i: number) => Promise<unknown>): Contender => {
@@ -80,17 +85,19 @@ export async function hybridThroughputRows(port: number, settings: BenchSettings
     const found = (value: unknown): boolean => value !== undefined && value !== null;
     const reads: Record<string, (i: number) => Promise<unknown>> = {
       hybrid: (i) => checks.get.expect('hybrid', hybrid.cache.get(`hy:${i}`), found),
+      frozen: (i) => checks.get.expect('frozen', frozen.cache.get(`hf:${i}`), found),
       raw: (i) => checks.get.expect('raw', rawGetJson(raw, `raw:${i}`), found),
       locmem: (i) => checks.get.expect('locmem', locmem.cache.get(`lm:${i}`), found),
       bento: (i) => checks.get.expect('bento', bento.get({ key: `bento:${i}` }), found),
     };
-    const outagesBefore = busOutages(hybrid.cache);
+    const outagesBefore = busOutages(hybrid.cache) + busOutages(frozen.cache);
     const get = await measureInRounds(
       Object.entries(reads).map(([name, read]) => contender(name, read)),
       settings.hybrid.rounds,
     );
     const l1Problem = {
       hybrid: await l1MissProblem(raw, 'hybrid gets', reads.hybrid),
+      frozen: await l1MissProblem(raw, 'frozen hybrid gets', reads.frozen),
       bento: await l1MissProblem(raw, 'BentoCache gets', reads.bento),
     };
     const set = await measureInRounds(
@@ -102,7 +109,7 @@ export async function hybridThroughputRows(port: number, settings: BenchSettings
       settings.hybrid.rounds,
     );
 
-    const outages = busOutages(hybrid.cache) - outagesBefore;
+    const outages = busOutages(hybrid.cache) + busOutages(frozen.cache) - outagesBefore;
     // While the bus is lost the hybrid reads Redis and then starts with an empty L1: its rows would not measure L1 hits.
     const busProblem = outages > 0 ? `the hybrid's bus was lost ${outages} times during the rounds` : undefined;
     const l1 = `CACHE_L1_MAX_ENTRIES=${L1_MAX_ENTRIES}, CACHE_L1_TIMEOUT=${L1_TIMEOUT_SECONDS}; ${KEY_SPACE} keys`;
@@ -110,11 +117,14 @@ export async function hybridThroughputRows(port: number, settings: BenchSettings
     const sets = { measured: set, check: checks.set };
     const hybridGet = { ...gets, measurement: HYBRID_GET, ours: 'hybrid', problem: join(busProblem, l1Problem.hybrid) };
     const hybridSet = { ...sets, measurement: HYBRID_SET, ours: 'hybrid', problem: busProblem };
+    const frozenGet = { ...gets, measurement: FROZEN_GET, ours: 'frozen', problem: join(busProblem, l1Problem.frozen) };
     const bentoGet = { ...gets, measurement: `${BENTO_GET}${CONTENDER}`, ours: 'bento', problem: l1Problem.bento };
     return [
       pairRow({ ...hybridGet, baseline: 'raw', baselineName: RAW, minSpeed: 5, note: l1 }),
       pairRow({ ...hybridGet, baseline: 'locmem', baselineName: LOCMEM_GET, minSpeed: 0.8 }),
       pairRow({ ...hybridGet, baseline: 'bento', baselineName: BENTO_GET, problem: join(hybridGet.problem, l1Problem.bento) }),
+      pairRow({ ...frozenGet, baseline: 'raw', baselineName: RAW, minSpeed: 10, note: 'one frozen value per stored text, the same for every read' }),
+      pairRow({ ...frozenGet, baseline: 'hybrid', baselineName: HYBRID_GET }),
       pairRow({ ...hybridSet, baseline: 'redis', baselineName: REDIS_SET, minSpeed: 0.8, note: 'the L2 write and an invalidation on the bus' }),
       pairRow({ ...hybridSet, baseline: 'bento', baselineName: BENTO_SET }),
       pairRow({ ...bentoGet, baseline: 'raw', baselineName: RAW, note: BENTO_L1 }),
@@ -123,6 +133,7 @@ export async function hybridThroughputRows(port: number, settings: BenchSettings
     ];
   } finally {
     await hybrid.context.close();
+    await frozen.context.close();
     await redisBackend.context.close();
     await locmem.context.close();
     await bento.disconnectAll();

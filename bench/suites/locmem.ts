@@ -22,6 +22,7 @@ const KEY_SPACE = 5000;
  */
 export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
   const ours = await startCacheContext({ backend: 'locmem' });
+  const frozen = await startCacheContext({ backend: 'locmem', l1: { values: 'frozen' } });
   const theirs = createMemoryCache();
   // The least work that gives locmem's guarantees: the encoded text in a bounded LRU with a
   // TTL, and a fresh copy (JSON.parse) per read. Held to the same entry bound.
@@ -30,6 +31,7 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
     const values = Array.from({ length: KEY_SPACE }, (_, i) => payload(i));
     for (let i = 0; i < KEY_SPACE; i++) {
       await ours.cache.set(`item:${i}`, values[i]);
+      await frozen.cache.set(`item:${i}`, values[i]);
       await theirs.set(`item:${i}`, values[i], TTL_MS);
       leanest.set(`item:${i}`, JSON.stringify(values[i]));
     }
@@ -52,6 +54,7 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
       [
         loop('ours get', (i) => check.expect('ours get', ours.cache.get(`item:${i}`), found)),
         loop('theirs get', (i) => check.expect('theirs get', theirs.get(`item:${i}`), found)),
+        loop('frozen get', (i) => check.expect('frozen get', frozen.cache.get(`item:${i}`), found)),
         loop('leanest get', (i) => {
           const text = leanest.get(`item:${i}`);
           return check.expect('leanest get', Promise.resolve(text === undefined ? undefined : JSON.parse(text)), found);
@@ -89,6 +92,18 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
       }),
       makeRow({
         section: SECTION,
+        measurement: 'CacheManagerService.get, CACHE_L1_VALUES=frozen',
+        unit: 'ops/s',
+        ours: of('frozen get'),
+        baselineName: 'lru-cache 11 holding the same JSON text, with a JSON.parse copy per read (the least work for the same guarantee)',
+        baseline: of('leanest get'),
+        minSpeed: 2,
+        note: 'one frozen value per stored text, the same for every read: no copy',
+        problem: check.problem('frozen get', 'leanest get'),
+        cpuUs: cpuUs('frozen get', 'leanest get'),
+      }),
+      makeRow({
+        section: SECTION,
         measurement: 'CacheManagerService.get',
         unit: 'ops/s',
         ours: of('ours get'),
@@ -121,6 +136,7 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
     ];
   } finally {
     await ours.context.close();
+    await frozen.context.close();
     await theirs.disconnect();
   }
 }

@@ -10,12 +10,13 @@ export const L1_TIMEOUT_SECONDS = 600;
  * The hybrid backend on the bench's Redis, configured through the environment variables a
  * deployment sets, so the bench reads the settings exactly as production does.
  */
-export function hybridCacheOptions(port: number): IdeaGraphCacheOptions {
+export function hybridCacheOptions(port: number, extra: Record<string, string> = {}): IdeaGraphCacheOptions {
   return parseCacheEnv({
     CACHE_BACKEND: 'hybrid',
     REDIS_HOST: '127.0.0.1',
     REDIS_PORT: String(port),
     CACHE_L1_MAX_ENTRIES: String(L1_MAX_ENTRIES),
     CACHE_L1_TIMEOUT: String(L1_TIMEOUT_SECONDS),
+    ...extra,
   });
 }

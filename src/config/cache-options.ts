@@ -44,9 +44,17 @@ export interface L1Options {
    * `auto`, tracking where Redis allows it, else the bus with one warning.
    */
   invalidation: L1InvalidationSetting;
+  /**
+   * What a read from memory (L1, locmem) hands out: `copy`, a fresh copy on every read; or
+   * `frozen`, one deep-frozen value per stored text, the same for every read (docs/hybrid.md).
+   * Also applies to the locmem and redis backends.
+   */
+  values: L1ValueMode;
 }
 
 export type L1InvalidationSetting = 'auto' | 'tracking' | 'bus';
+
+export type L1ValueMode = 'copy' | 'frozen';
 
 /** Connection settings for the Redis backend. */
 export interface RedisConnectionOptions {

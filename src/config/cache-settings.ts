@@ -57,6 +57,7 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'CACHE_L1_MAX_BYTES', path: 'l1.maxBytes', kind: { type: 'int', min: 1 } },
   { env: 'CACHE_L1_TIMEOUT', path: 'l1.timeoutSeconds', kind: { type: 'int', min: 1, max: 86_400 } },
   { env: 'CACHE_L1_INVALIDATION', path: 'l1.invalidation', kind: { type: 'enum', values: ['auto', 'tracking', 'bus'] } },
+  { env: 'CACHE_L1_VALUES', path: 'l1.values', kind: { type: 'enum', values: ['copy', 'frozen'] } },
   { env: 'CACHE_GRACE', path: 'getOrSet.grace', kind: { type: 'int', min: 0, max: 31_536_000 } },
   { env: 'CACHE_FACTORY_SOFT_TIMEOUT_MS', path: 'getOrSet.softTimeoutMs', kind: { type: 'int', min: 0, max: 3_600_000 } },
   { env: 'CACHE_FACTORY_HARD_TIMEOUT_MS', path: 'getOrSet.hardTimeoutMs', kind: { type: 'int', min: 1, max: 3_600_000 } },

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { logText } from '../common/log-text';
 import { NOT_STORABLE, setOwn } from '../codec/value-codec';
+import { type FrozenValueFormat, frozenValueFormat } from '../codec/frozen-values';
 import { createValueFormat, type ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
@@ -55,6 +56,8 @@ export class CacheManagerService {
   private readonly tagVersions: TagVersions;
   private readonly tagCheck: TagCheck;
   private readonly format: ValueFormat;
+  /** Set with CACHE_L1_VALUES=frozen: the format, handing out frozen values. */
+  private readonly frozen: FrozenValueFormat | undefined;
   /** @internal The fleet lock and key-change feed of this cache, shared by getOrSet and GraphTokenService. */
   readonly fleet: FleetPort;
 
@@ -68,7 +71,9 @@ export class CacheManagerService {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);
-    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason), options.maxValueBytes);
+    const format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason), options.maxValueBytes);
+    this.frozen = options.l1.values === 'frozen' ? frozenValueFormat(format, memoryEntries(options)) : undefined;
+    this.format = this.frozen ?? format;
     this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
     // The fleet lock's keys are reserved (`~lock:`): it reaches them past the public checks.
     const locks: LockStore = {
@@ -309,7 +314,9 @@ export class CacheManagerService {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.flow.getOrSet(key, nullForUndefined(factory), timeout, options) as Promise<CachedResult<T>>;
+    const value = this.flow.getOrSet(key, nullForUndefined(factory), timeout, options) as Promise<CachedResult<T>>;
+    // The first caller gets the factory's own object; in frozen mode it too gets the shared frozen value.
+    return this.frozen ? value.then((produced) => this.frozen!.handOut(produced)) : value;
   }
 
   /**
@@ -436,6 +443,11 @@ export class CacheManagerService {
     for (const key of keys) assertValidKey(key);
     return [...new Set(keys)];
   }
+}
+
+/** CACHE_L1_VALUES=frozen keeps one frozen value per stored text, as many as the store in memory holds. */
+function memoryEntries(options: IdeaGraphCacheOptions): number {
+  return options.backend === 'locmem' ? options.maxEntries : options.l1.maxEntries;
 }
 
 function pick(details: Record<string, unknown>, wanted: (name: string) => boolean): Record<string, unknown> {

@@ -109,7 +109,8 @@ export class LocmemStore implements CacheStore {
   retime(key: string, ttlMs: number | null): boolean {
     const text = this.entries.get(key);
     if (text === undefined) return false;
-    this.entries.set(key, text, { ttl: ttlMs ?? 0 });
+    if (ttlMs !== null && !(ttlMs > 0)) this.entries.delete(key);
+    else this.entries.set(key, text, { ttl: ttlMs ?? 0 });
     return true;
   }
 
@@ -161,7 +162,8 @@ export class LocmemStore implements CacheStore {
 
   /** Stores at once. True if stored; false if the entry alone is larger than maxBytes (the key is then dropped). */
   put(key: string, value: string, ttlMs: number | null): boolean {
-    if (entryBytes(key, value) > this.bounds.maxBytes) {
+    // A TTL that has already run out (lru-cache would read 0 as "never expires"): the entry is gone.
+    if (entryBytes(key, value) > this.bounds.maxBytes || (ttlMs !== null && !(ttlMs > 0))) {
       this.entries.delete(key);
       return false;
     }

@@ -3,8 +3,8 @@ import { Cluster } from 'ioredis';
 import type { RedisConnectionOptions } from '../config/cache-options';
 import type { KeyChangeFeed } from '../fleet/key-change-feed';
 import { type CacheStore, NotAnIntegerError } from './cache-store';
-import { chunked, MAX_KEYS_PER_COMMAND } from './redis-batch-limits';
-import { clusterDeleteMany, clusterGetMany, clusterSetMany } from './redis-cluster-batches';
+import { chunked } from './redis-batch-limits';
+import { RedisBatches } from './redis-batches';
 import { clearClusterMasters, type NodeCensus, pingClusterNodes } from './redis-cluster-nodes';
 import type { RedisClient } from './redis-topology-client';
 import { describeTopology, resolveRedisTopology, type RedisTopology } from './redis-topology';
@@ -35,14 +35,11 @@ const GET_WITH_TTL = `local v = redis.call('GET', KEYS[1]) if not v then return 
 // Many keys with one expiry in one command (MSET takes none): as 500 SET PX in a pipeline
 // the client spent 3.3-3.8 ms building and parsing them, as this script 0.4-0.7 ms
 // (docs/benchmarks.md). KEYS share a slot; ARGV[1] is the expiry, ARGV[i + 1] the value of KEYS[i].
-const SET_MANY_PX = `for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'PX', ARGV[1]) end return #KEYS`;
 
 const CLEAR_BATCH = 1000;
 
 /** A stored text and the milliseconds it has left (null: it never expires). */
 export type TextWithTtl = [text: string, ttlMs: number | null];
-
-type Pipeline = ReturnType<Redis['pipeline']>;
 
 interface ScriptedRedis extends Redis {
   incrExisting(key: string, delta: number): Promise<number | null>;
@@ -51,7 +48,6 @@ interface ScriptedRedis extends Redis {
   getWithTtl(key: string): Promise<[string, number] | null>;
   /** ioredis adds a Buffer variant of every defined command: bulk replies as Buffers. */
   getWithTtlBuffer(key: string): Promise<[Buffer, number] | null>;
-  setManyPx(...args: (string | number | Buffer)[]): Promise<number>;
 }
 
 export interface RedisStoreSettings {
@@ -75,6 +71,7 @@ export class RedisStore implements CacheStore {
   private feed: (KeyChangeFeed & { close(): Promise<void> }) | undefined;
 
   private readonly binaryValues: boolean;
+  private readonly batches: RedisBatches;
 
   constructor(
     client: RedisClient,
@@ -90,9 +87,9 @@ export class RedisStore implements CacheStore {
     client.defineCommand('persistExisting', { numberOfKeys: 1, lua: PERSIST_EXISTING });
     client.defineCommand('deleteIfEquals', { numberOfKeys: 1, lua: DELETE_IF_EQUALS });
     client.defineCommand('getWithTtl', { numberOfKeys: 1, lua: GET_WITH_TTL });
-    client.defineCommand('setManyPx', { lua: SET_MANY_PX });
     // A Cluster speaks the same single-key commands as Redis; the Lua scripts take one key, so they run on any node.
     this.client = client as ScriptedRedis;
+    this.batches = new RedisBatches(this.client, this.cluster !== undefined);
     // Without an 'error' listener, ioredis turns every failed reconnect into an uncaught exception.
     client.on('error', (error: unknown) => this.errorListener(error));
     // A cluster reports a lost node here, not as 'error'.
@@ -178,21 +175,8 @@ export class RedisStore implements CacheStore {
     return this.client.get(key);
   }
 
-  async getMany(keys: string[]): Promise<(string | undefined)[]> {
-    if (this.binaryValues) return this.getManyLatin1(keys);
-    if (this.cluster) return clusterGetMany(this.cluster, keys);
-    if (keys.length <= MAX_KEYS_PER_COMMAND) return (await this.client.mget(keys)).map((value) => value ?? undefined);
-    const pieces = (await this.inWaves(chunked(keys), (pipeline, piece) => pipeline.mget(piece))) as (string | null)[][];
-    return pieces.flat().map((value) => value ?? undefined);
-  }
-
-  private async getManyLatin1(keys: string[]): Promise<(string | undefined)[]> {
-    if (this.cluster) return clusterGetMany(this.cluster, keys, true);
-    const pieces =
-      keys.length <= MAX_KEYS_PER_COMMAND
-        ? [await this.client.mgetBuffer(keys)]
-        : ((await this.inWaves(chunked(keys), (pipeline, piece) => pipeline.mgetBuffer(piece))) as (Buffer | null)[][]);
-    return pieces.flat().map((bytes) => bytes?.toString('latin1'));
+  getMany(keys: string[]): Promise<(string | undefined)[]> {
+    return this.batches.getMany(keys, this.binaryValues);
   }
 
   // Not async on the hot path: each async layer costs a promise per call (docs/benchmarks.md).
@@ -207,17 +191,10 @@ export class RedisStore implements CacheStore {
     return reply === 'OK';
   }
 
-  async setMany(texts: [string, string][], ttlMs: number | null): Promise<void> {
+  /** Not async: every piece is queued before the caller's next call (redis-batches.ts). */
+  setMany(texts: [string, string][], ttlMs: number | null): Promise<void> {
     const entries: [string, string | Buffer][] = this.binaryValues ? texts.map(([key, value]) => [key, Buffer.from(value, 'latin1')]) : texts;
-    if (this.cluster) return clusterSetMany(this.cluster, entries, ttlMs, (pipeline, piece) => (pipeline as unknown as ScriptedRedis).setManyPx(...setManyPxArgs(piece, ttlMs!)));
-    if (ttlMs === null) {
-      if (entries.length <= MAX_KEYS_PER_COMMAND) await this.client.mset(entries.flat());
-      else await this.inWaves(chunked(entries), (pipeline, piece) => pipeline.mset(piece.flat()));
-      return;
-    }
-    // MSET takes no expiry: one script call per MAX_KEYS_PER_COMMAND keys.
-    if (entries.length <= MAX_KEYS_PER_COMMAND) await this.client.setManyPx(...setManyPxArgs(entries, ttlMs));
-    else await this.inWaves(chunked(entries), (pipeline, piece) => (pipeline as unknown as ScriptedRedis).setManyPx(...setManyPxArgs(piece, ttlMs)));
+    return this.batches.setMany(entries, ttlMs);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -229,11 +206,8 @@ export class RedisStore implements CacheStore {
     return (await this.client.deleteIfEquals(key, this.binaryValues ? Buffer.from(value, 'latin1') : value)) === 1;
   }
 
-  async deleteMany(keys: string[]): Promise<number> {
-    if (this.cluster) return clusterDeleteMany(this.cluster, keys);
-    if (keys.length <= MAX_KEYS_PER_COMMAND) return this.client.del(keys);
-    const counts = await this.inWaves(chunked(keys), (pipeline, piece) => pipeline.del(piece));
-    return counts.reduce<number>((sum, count) => sum + Number(count), 0);
+  deleteMany(keys: string[]): Promise<number> {
+    return this.batches.deleteMany(keys);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -309,26 +283,6 @@ export class RedisStore implements CacheStore {
     };
   }
 
-  /**
-   * One command per item, `perWave` commands to a pipeline, each wave sent once the one
-   * before it answered; the replies in order, or the first error. Sending a big batch all
-   * at once put every single-key call on the connection behind all of it: eight 100k-key
-   * getMany calls in one pipeline each made single gets time out. In waves, those calls
-   * are answered between two waves.
-   */
-  private async inWaves<T>(items: T[], queue: (pipeline: Pipeline, item: T) => void, perWave = 1): Promise<unknown[]> {
-    const replies: unknown[] = [];
-    for (let start = 0; start < items.length; start += perWave) {
-      const pipeline = this.client.pipeline();
-      for (const item of items.slice(start, start + perWave)) queue(pipeline, item);
-      for (const [error, reply] of (await pipeline.exec()) ?? []) {
-        if (error) throw error;
-        replies.push(reply);
-      }
-    }
-    return replies;
-  }
-
   async close(): Promise<void> {
     await this.feed?.close();
     if (!this.releaseClient()) return;
@@ -338,18 +292,6 @@ export class RedisStore implements CacheStore {
     await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, 300).unref())]);
     this.client.disconnect(false);
   }
-}
-
-/** SET_MANY_PX's arguments: the number of keys, the keys, the expiry, the values. */
-function setManyPxArgs(entries: [string, string | Buffer][], ttlMs: number): (string | number | Buffer)[] {
-  const args: (string | number | Buffer)[] = new Array(entries.length * 2 + 2);
-  args[0] = entries.length;
-  args[entries.length + 1] = ttlMs;
-  entries.forEach(([key, value], i) => {
-    args[i + 1] = key;
-    args[entries.length + 2 + i] = value;
-  });
-  return args;
 }
 
 function latin1Reply(reply: [Buffer, number] | null): [string, number] | null {

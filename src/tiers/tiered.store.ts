@@ -86,12 +86,13 @@ export class TieredStore implements CacheStore {
 
   get(key: string): Promise<string | undefined> {
     const ticket = this.fence.take();
+    const sentAt = performance.now();
     return this.l2.getWithTtl(key).then(
       (found) => {
         const fillable = this.fence.redeem(ticket, key);
         if (found === undefined) return undefined;
         this.stats.l2Hits++;
-        if (fillable) this.fill(key, found[0], found[1]);
+        if (fillable) this.fill(key, found[0], found[1], sentAt);
         return found[0];
       },
       (error: unknown) => {
@@ -106,6 +107,7 @@ export class TieredStore implements CacheStore {
     const missing = keys.filter((_, i) => answers[i] === undefined);
     if (missing.length === 0) return answers;
     const ticket = this.fence.take();
+    const sentAt = performance.now();
     let found: Awaited<ReturnType<RedisStore['getManyWithTtl']>>;
     try {
       found = await this.l2.getManyWithTtl(missing);
@@ -121,7 +123,7 @@ export class TieredStore implements CacheStore {
       if (entry === undefined) continue;
       this.stats.l2Hits++;
       answers[i] = entry[0];
-      if (fillable(keys[i])) this.fill(keys[i], entry[0], entry[1]);
+      if (fillable(keys[i])) this.fill(keys[i], entry[0], entry[1], sentAt);
     }
     return answers;
   }
@@ -191,6 +193,8 @@ export class TieredStore implements CacheStore {
     const deleted = this.l2.deleteMany(keys);
     if (this.settings.publishWithWrite) this.bus.announce(keys);
     const count = await deleted;
+    // Again, as removing() does: a fill whose read was sent before the delete may have landed meanwhile.
+    for (const key of keys) this.dropLocal(key);
     if (!this.settings.publishWithWrite) this.bus.announce(keys);
     return count;
   }
@@ -345,9 +349,17 @@ export class TieredStore implements CacheStore {
     this.l1.drop(key);
   }
 
-  private fill(key: string, text: string, ttlMs: number | null): void {
+  /**
+   * `ttlMs` is what Redis had left when it ran the read, some time after `sentAt`: counted
+   * from `sentAt`, the L1 entry ends no later than the key in Redis. A read that reached
+   * Redis in the key's last millisecond gets PTTL 0; nothing is filled then (an L1 TTL of 0
+   * would mean "never expires": such entries outlived their key by minutes).
+   */
+  private fill(key: string, text: string, ttlMs: number | null, sentAt: number): void {
     if (!this.bus.live) return;
-    this.l1.put(key, text, this.l1Ttl(ttlMs));
+    const left = ttlMs === null ? null : ttlMs - (performance.now() - sentAt);
+    if (left !== null && !(left >= 1)) return;
+    this.l1.put(key, text, this.l1Ttl(left === null ? null : Math.floor(left)));
   }
 
   /** L1 keeps an entry no longer than CACHE_L1_TIMEOUT, and never longer than Redis does. */

@@ -18,6 +18,8 @@ export interface ConformanceTarget {
   raw?: RawCacheAccess;
   /** Another cache on the same backend (other prefix or version): clear() must not touch it. */
   sibling?: CacheManagerService;
+  /** CACHE_L1_VALUES=frozen: callers share one value that none of them can change, instead of each getting a copy. */
+  frozenValues?: boolean;
   close(): Promise<void>;
 }
 
@@ -746,13 +748,18 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         await expect(cache.getOrSet(other, () => 'factory')).resolves.toBe('stored by another writer');
       });
 
-      it('callers sharing a factory call each get their own copy', async () => {
+      it('callers sharing a factory call each get their own copy (or, frozen, one none of them can change)', async () => {
         const k = key();
         const [first, second, third] = await Promise.all(
           Array.from({ length: 3 }, () => cache.getOrSet(k, async () => ({ list: [1] }))),
         );
-        first.list.push(2);
-        second.list.push(3);
+        if (target.frozenValues) {
+          expect(() => first.list.push(2)).toThrow(TypeError);
+          expect(() => second.list.push(3)).toThrow(TypeError);
+        } else {
+          first.list.push(2);
+          second.list.push(3);
+        }
         expect(third).toStrictEqual({ list: [1] });
         expect(await cache.get(k)).toStrictEqual({ list: [1] });
       });

@@ -28,6 +28,16 @@ describe('LocmemStore', () => {
     expect(await store.get('k')).toBe('9007199254740991');
   });
 
+  it.each([0, -1, NaN])('an entry given a TTL of %p is gone at once, never kept for ever (lru-cache reads 0 as "never expires")', async (ttlMs) => {
+    const store = new LocmemStore({ maxEntries: 10, maxBytes: 1_000_000 });
+    store.put('old', 'v', 60_000);
+    expect(store.put('old', 'w', ttlMs)).toBe(false);
+    expect(store.put('new', 'v', ttlMs)).toBe(false);
+    store.put('retimed', 'v', 60_000);
+    expect(store.retime('retimed', ttlMs)).toBe(true);
+    expect([store.peek('old'), store.peek('new'), store.peek('retimed'), store.size]).toEqual([undefined, undefined, undefined, 0]);
+  });
+
   it('the health probe leaves a full store untouched', async () => {
     const store = new LocmemStore({ maxEntries: 2, maxBytes: 1_000_000 });
     await store.set('a', '1', null);

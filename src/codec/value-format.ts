@@ -1,6 +1,7 @@
 import type { CacheValueFormat } from '../config/cache-options';
 import { DjangoValueFormat } from './django/django-value-format';
-import { JSON_VALUE_FORMAT } from './json-value-format';
+import { jsonValueFormat } from './json-value-format';
+import { DEFAULT_MAX_VALUE_BYTES } from './read-size';
 import type { NOT_STORABLE } from './value-codec';
 
 /**
@@ -10,8 +11,13 @@ import type { NOT_STORABLE } from './value-codec';
 export interface ValueFormat {
   /** The stored text of `value`; CacheValueError for a value the format cannot hold. */
   encode(value: unknown): string;
-  /** The value of stored text, or NOT_STORABLE (read as a miss) for text the format does not read. */
+  /**
+   * The value of stored text, or NOT_STORABLE (read as a miss) for text the format does
+   * not read, text longer than CACHE_MAX_VALUE_BYTES included (refused before decoding).
+   */
   decode<T = unknown>(text: string): T | typeof NOT_STORABLE;
+  /** True (and reported as a refusal) for stored text too long to read, with `allowance` bytes of framing (an entry's header) around the value. */
+  readSizeExceeded(text: string, allowance?: number): boolean;
   /** What a later read of `value` gives: a caller never shares an object with the cache. */
   copy<T>(value: T): T;
   /** Bytes the backend stores for `text`. */
@@ -22,13 +28,17 @@ export interface ValueFormat {
   readonly binary: boolean;
 }
 
-/** The format CACHE_VALUE_FORMAT names. `onRefused` hears why stored text was not read (never the text itself). */
-export function createValueFormat(name: CacheValueFormat, onRefused: (reason: string) => void = () => undefined): ValueFormat {
+/**
+ * The format CACHE_VALUE_FORMAT names. `onRefused` hears why stored text was not read
+ * (never the text itself); `maxValueBytes` is CACHE_MAX_VALUE_BYTES, which bounds reads
+ * as it bounds writes.
+ */
+export function createValueFormat(name: CacheValueFormat, onRefused: (reason: string) => void = () => undefined, maxValueBytes = DEFAULT_MAX_VALUE_BYTES): ValueFormat {
   switch (name) {
     case 'json':
-      return JSON_VALUE_FORMAT;
+      return jsonValueFormat(maxValueBytes, onRefused);
     case 'django':
-      return new DjangoValueFormat(onRefused);
+      return new DjangoValueFormat(onRefused, maxValueBytes);
   }
 }
 

@@ -13,7 +13,13 @@ export function authorityUrlProblem(text: string): string | undefined {
   const match = SCHEME_AND_HOST.exec(text);
   if (!match || match[2] === '' || !parses(text)) return `it is not an absolute URL; ${EXPECTED}`;
   if (match[1].toLowerCase() !== 'https') {
-    return `https is required: msal-node refuses an authority that is not https (authority_uri_insecure); ${EXPECTED}`;
+    // A local fake token endpoint is the usual reason for http here, and metadata is its fix.
+    return (
+      'https is required: msal-node refuses an authority that is not https (authority_uri_insecure). For a local or test ' +
+      'token endpoint on plain http, keep GRAPH_AUTHORITY_HOST an https URL (it is never contacted) and set ' +
+      'GRAPH_AUTHORITY_METADATA to an OpenID configuration whose token_endpoint is the http://127.0.0.1:<port>/... URL ' +
+      `(docs/graph-tokens.md, "A private or test authority"); ${EXPECTED}`
+    );
   }
   // The module appends "/<tenant>": after a query or fragment it would not be part of the path.
   if (/[@?#]/.test(text)) return `it must not have a user name, query or fragment (the tenant id is appended to it); ${EXPECTED}`;

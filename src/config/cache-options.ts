@@ -95,7 +95,7 @@ export interface CacheOtelOptions {
 
 /** The built-in `GET /health/cache` endpoint. */
 export interface CacheHealthOptions {
-  /** Map the route at all. When false no controller is registered; CacheHealthService and the Terminus indicator still work. */
+  /** Map the route at all. When false nothing is served there; CacheHealthService and the Terminus indicator still work. */
   enabled: boolean;
   /** Route path, stored without leading or trailing slash; a global prefix applies. */
   path: string;

@@ -14,7 +14,9 @@ export type SettingKind =
   | { type: 'hostList' }
   | { type: 'redisUrl' }
   | { type: 'authorityUrl' }
-  | { type: 'routePath' };
+  | { type: 'routePath' }
+  /** A host name or IP address: never a URL, which may carry a password. */
+  | { type: 'host' };
 
 export interface SettingRule {
   /** Environment variable name. */
@@ -30,7 +32,7 @@ export interface SettingRule {
 
 export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'CACHE_BACKEND', path: 'backend', kind: { type: 'enum', values: ['redis', 'hybrid', 'locmem', 'dummy'] } },
-  { env: 'REDIS_HOST', path: 'redis.host', kind: { type: 'string', nonEmpty: true } },
+  { env: 'REDIS_HOST', path: 'redis.host', kind: { type: 'host' } },
   { env: 'REDIS_PORT', path: 'redis.port', kind: { type: 'int', min: 1, max: 65535 } },
   { env: 'REDIS_DB', path: 'redis.db', kind: { type: 'int', min: 0 } },
   { env: 'REDIS_PASSWORD', path: 'redis.password', kind: { type: 'string' }, secret: true, emptyIsUnset: true },
@@ -68,7 +70,7 @@ export const CACHE_SETTINGS: readonly SettingRule[] = [
   { env: 'CACHE_HEALTH_PATH', path: 'health.path', kind: { type: 'routePath' } },
   { env: 'CACHE_HEALTH_DETAILS', path: 'health.details', kind: { type: 'bool' } },
   { env: 'CACHE_METRICS_ENABLED', path: 'metrics.enabled', kind: { type: 'bool' } },
-  { env: 'CACHE_METRICS_PATH', path: 'metrics.path', kind: { type: 'string', nonEmpty: true } },
+  { env: 'CACHE_METRICS_PATH', path: 'metrics.path', kind: { type: 'routePath' } },
   { env: 'CACHE_OTEL_ENABLED', path: 'otel.enabled', kind: { type: 'bool' } },
   { env: 'CACHE_OTEL_KEYS', path: 'otel.includeKeys', kind: { type: 'bool' } },
   { env: 'GRAPH_TENANT_ID', path: 'graph.tenantId', kind: { type: 'string' }, emptyIsUnset: true },
@@ -123,7 +125,9 @@ export function describeAllowed(kind: SettingKind): string {
     case 'authorityUrl':
       return 'an https:// URL such as https://login.microsoftonline.com';
     case 'routePath':
-      return 'a route path such as health/cache: segments of letters, digits and - . _ ~ separated by /';
+      return 'a route path such as health/cache or metrics: segments of letters, digits and - . _ ~ separated by /';
+    case 'host':
+      return 'a host name or IP address, such as redis.internal or 10.0.0.5';
   }
 }
 

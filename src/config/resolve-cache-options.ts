@@ -1,13 +1,15 @@
+import { hideUserInfo } from '../common/redact-secrets';
 import { CacheConfigError } from './cache-config.error';
 import { defaultCacheOptions } from './cache-defaults';
 import type { IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from './cache-options';
-import { CACHE_SETTINGS, describeAllowed, SettingRule } from './cache-settings';
+import { CACHE_SETTINGS, describeAllowed, SettingRule, settingAt } from './cache-settings';
 import { checkTyped, parseEnvText } from './setting-parsers';
 import { keyPrefixProblems } from './key-prefix.rules';
 import { applyClusterNatMap, CLUSTER_NAT_MAP_ENV, redisTopologyProblems } from './redis-topology.rules';
 import { graphSettingProblems } from '../graph/graph-settings.rules';
 import { locmemBoundProblems } from '../stores/locmem-bounds';
 import { valueFormatProblems } from './value-format.rules';
+import { reconcileUrlDb } from './redis-url-db.rules';
 
 /** Where environment-like settings come from: a lookup by variable name. */
 export type EnvSource = (name: string) => unknown;
@@ -26,6 +28,7 @@ export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGr
     else if (setting) setPath(options, rule.path, setting.value);
   }
   problems.push(...applyClusterNatMap(options, get(CLUSTER_NAT_MAP_ENV), 'env'));
+  problems.push(...reconcileUrlDb(options, readEnvSetting(settingAt('redis.db'), get('REDIS_DB')) !== undefined));
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
   problems.push(...graphSettingProblems(options.graph), ...valueFormatProblems(options));
   if (problems.length > 0) throw new CacheConfigError(problems);
@@ -42,6 +45,7 @@ export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): 
     else if (setting) setPath(options, rule.path, setting.value);
   }
   problems.push(...applyClusterNatMap(options, partial.redis?.clusterNatMap, 'option'));
+  problems.push(...reconcileUrlDb(options, partial.redis?.db !== undefined));
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
   // Before the Graph checks: the credential and msal-node's own checks see graph.msal.
   options.graph.msal = partial.graph?.msal as IdeaGraphCacheOptions['graph']['msal'];
@@ -60,7 +64,7 @@ export function readEnvSetting(rule: SettingRule, raw: unknown): SettingRead {
   if (text === '' && rule.emptyIsUnset) return undefined;
   const outcome = typeof raw === 'string' ? parseEnvText(rule.kind, text) : checkTyped(rule.kind, raw);
   if (outcome.ok) return { value: outcome.value };
-  return { problem: `${rule.env}=${quote(rule, text)} is invalid: ${refusal(rule, outcome)}` };
+  return { problem: `${rule.env}=${outcome.hideValue ? '<hidden>' : quote(rule, text)} is invalid: ${refusal(rule, outcome)}` };
 }
 
 /** Reads one setting from an option given in code. */
@@ -68,7 +72,7 @@ export function readOptionSetting(rule: SettingRule, value: unknown): SettingRea
   if (value === undefined) return undefined;
   const outcome = checkTyped(rule.kind, value);
   if (outcome.ok) return { value: outcome.value };
-  const shown = rule.secret ? '<hidden>' : safeJson(value);
+  const shown = rule.secret || outcome.hideValue ? '<hidden>' : safeJson(value);
   return { problem: `${rule.path} (${rule.env})=${shown} is invalid: ${refusal(rule, outcome)}` };
 }
 
@@ -97,11 +101,6 @@ function safeJson(value: unknown): string {
   } catch {
     return hideUserInfo(String(value));
   }
-}
-
-/** A URL in a setting that is not a secret may still carry one (`https://user:password@host`): never echo it. */
-function hideUserInfo(text: string): string {
-  return text.replace(/(\/\/)[^/?#@\s"]*@/g, '$1<hidden>@');
 }
 
 function getPath(source: object, path: string): unknown {

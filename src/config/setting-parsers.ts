@@ -4,9 +4,10 @@ import { redisUrlProblem } from './redis-url.rules';
 
 /**
  * Outcome of reading one setting: a typed value, or a refusal. A refusal's `reason` says
- * more than the rule's general description; it never repeats the value.
+ * more than the rule's general description; it never repeats the value. `hideValue`: the
+ * value looks like it holds a secret, so the error does not show it at all.
  */
-export type ParseOutcome = { ok: true; value: unknown } | { ok: false; reason?: string };
+export type ParseOutcome = { ok: true; value: unknown } | { ok: false; reason?: string; hideValue?: boolean };
 
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^\d*\.?\d+$/;
@@ -49,6 +50,8 @@ export function parseEnvText(kind: SettingKind, text: string): ParseOutcome {
     case 'authorityUrl':
       return checkTyped(kind, trimmed);
     case 'routePath':
+      return checkTyped(kind, trimmed);
+    case 'host':
       return checkTyped(kind, trimmed);
   }
 }
@@ -95,12 +98,30 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
     }
     case 'routePath':
       return routePath(value);
+    case 'host':
+      return hostName(value);
   }
+}
+
+const URL_HOST_REASON =
+  'expected a host name or IP address, not a URL or user:password@host (the value is not shown: it may hold a password); put a redis:// or rediss:// URL in REDIS_URL instead';
+
+/**
+ * A host name or IP address (an IPv6 address may be in brackets, with a zone). A URL
+ * (`redis://:password@host`) was taken for a host name: every connection failed, and the
+ * logs printed the password in "Redis at ..." and getaddrinfo ENOTFOUND lines.
+ */
+function hostName(value: unknown): ParseOutcome {
+  if (typeof value !== 'string' || value.trim() === '') return { ok: false };
+  const host = value.trim();
+  if (/[@/]/.test(host) || host.includes('://')) return { ok: false, reason: URL_HOST_REASON, hideValue: true };
+  return /^(?:[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]?)$/.test(host) ? { ok: true, value: host } : { ok: false };
 }
 
 /**
  * Unreserved URL characters only: `:`, `*`, `?` and `(` mean parameters or wildcards to
- * Nest's router, so a path with them would match more than the health route.
+ * Nest's router, so a path with them would take over routes of the app (the health and
+ * the metrics endpoint both use this rule).
  */
 const ROUTE_SEGMENT = /^[A-Za-z0-9._~-]+$/;
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { CACHE_NAME } from '../module/cache.tokens';
+import { CACHE_NAME, CACHE_SERVICE } from '../module/cache.tokens';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { CacheBindings, decoratedCacheNames } from './cache-bindings';
 
@@ -13,7 +13,7 @@ import { CacheBindings, decoratedCacheNames } from './cache-bindings';
 export class CacheDecoratorBinder implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly cache: CacheManagerService,
+    @Inject(CACHE_SERVICE) private readonly cache: CacheManagerService,
     @Inject(CACHE_NAME) private readonly name: string,
   ) {}
 

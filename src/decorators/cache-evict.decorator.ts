@@ -1,6 +1,8 @@
 import type { AsyncMethod } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
-import { compileKeys, type KeysSource } from './method-cache-key';
+import { CacheKeyError } from '../service/cache.errors';
+import type { CacheManagerService } from '../service/cache-manager.service';
+import { compileKeys, TAG_TARGET, type KeysSource } from './method-cache-key';
 
 export interface CacheEvictOptions<A extends unknown[]> {
   /** Keys to remove: templates (`user:{0}`) or a function of the arguments. */
@@ -16,7 +18,9 @@ export interface CacheEvictOptions<A extends unknown[]> {
 /**
  * Removes entries when an async method succeeds (or before it runs, with
  * `beforeInvocation`): `keys` and every entry carrying one of `tags`, in every process.
- * The method's result is returned as it is; a cache that fails to evict never changes it.
+ * The method's result is returned as it is; a cache that fails to evict never changes it,
+ * and neither do arguments no key can be made from: `@Cacheable` could not have cached
+ * anything under such a key, so the call is only counted and logged.
  */
 export function CacheEvict<A extends unknown[] = unknown[]>(options: CacheEvictOptions<A>) {
   return function decorate<R>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<AsyncMethod<A, R>>): TypedPropertyDescriptor<AsyncMethod<A, R>> {
@@ -26,17 +30,25 @@ export function CacheEvict<A extends unknown[] = unknown[]>(options: CacheEvictO
     const cacheName = options.cache ?? DEFAULT_CACHE_NAME;
     markDecorated(target, cacheName);
     const keysOf = compileKeys(options.keys, `${where}: keys`);
-    const tagsOf = compileKeys(options.tags, `${where}: tags`);
+    const tagsOf = compileKeys(options.tags, `${where}: tags`, TAG_TARGET);
 
     async function evicting(this: unknown, ...args: A): Promise<R> {
       const cache = CacheBindings.find(this, cacheName);
       if (!cache) return original!.apply(this, args);
-      const keys = keysOf(args);
-      const tags = tagsOf(args);
       const evict = async () => {
-        // Both return false on a backend fault, and never throw for one.
-        if (keys.length > 0) await cache.deleteMany(keys);
-        if (tags.length > 0) await cache.invalidateTags(tags);
+        let keys: string[];
+        let tags: string[];
+        try {
+          keys = keysOf(args);
+          tags = tagsOf(args);
+        } catch (error) {
+          // A key function of the app's may throw anything: it came from this call's arguments.
+          cache.noteKeylessCall(where, error instanceof Error ? error.message : String(error));
+          return;
+        }
+        // Both return false on a backend fault, and never throw for one; a key they refuse is only noted.
+        if (keys.length > 0) await cache.deleteMany(keys).catch((error: unknown) => keyless(cache, where, error));
+        if (tags.length > 0) await cache.invalidateTags(tags).catch((error: unknown) => keyless(cache, where, error));
       };
       if (options.beforeInvocation) await evict();
       const result = await original!.apply(this, args);
@@ -47,4 +59,9 @@ export function CacheEvict<A extends unknown[] = unknown[]>(options: CacheEvictO
     descriptor.value = evicting;
     return descriptor;
   };
+}
+
+function keyless(cache: CacheManagerService, where: string, error: unknown): void {
+  if (!(error instanceof CacheKeyError)) throw error;
+  cache.noteKeylessCall(where, error.message);
 }

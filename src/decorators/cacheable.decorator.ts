@@ -2,9 +2,9 @@ import { CacheFactoryError, CacheFactoryTimeoutError } from '../get-or-set/get-o
 import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
 import type { CacheTimeout } from '../service/cache-manager.service';
 import { CacheKeyError } from '../service/cache.errors';
-import type { AsyncMethod } from './async-method';
+import type { AsyncMethod, UndefinedResultRefused } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
-import { compileKey, compileKeys, type KeySource, type KeysSource } from './method-cache-key';
+import { compileKey, compileKeys, TAG_TARGET, type KeySource, type KeysSource } from './method-cache-key';
 
 export interface CacheableOptions<A extends unknown[]> extends Omit<GetOrSetOptions, 'tags'> {
   /** The cache key: a template (`user:{0}`, `report:{0.id}:{1}`) or a function of the arguments. Default: class, method and arguments. */
@@ -22,37 +22,51 @@ export interface CacheableOptions<A extends unknown[]> extends Omit<GetOrSetOpti
  * fail-safe, timeouts and the fleet lock as configured. The method itself is replaced on
  * the class, so calls from inside the class (`this.load(id)`) are cached too, and the
  * class needs no constructor change. A cache that fails never changes what the method
- * returns: the method simply runs. Arguments that cannot be part of a key throw
- * CacheKeyError at the call (give the decorator a `key`).
+ * returns: the method simply runs. Neither does a caller's input: when no key can be made
+ * from the arguments (a function, an invalid Date, a key the cache refuses), the method
+ * runs without the cache, and the call is counted (`keylessCalls`) and logged, throttled.
+ * What can be known before any call (a template that could give two argument lists one
+ * key, two classes of one name on the default key) throws CacheKeyError at decoration.
  */
 export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOptions<A> = {}) {
-  return function decorate<R>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<AsyncMethod<A, R>>): TypedPropertyDescriptor<AsyncMethod<A, R>> {
+  return function decorate<R>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<AsyncMethod<A, R>> & UndefinedResultRefused<R>,
+  ): TypedPropertyDescriptor<AsyncMethod<A, R>> {
     const original = descriptor.value;
     if (typeof original !== 'function') throw new TypeError(`@Cacheable can only decorate a method, not ${String(propertyKey)}`);
     const className = typeof target === 'function' ? target.name : target.constructor.name;
     const method = String(propertyKey);
+    const where = `@Cacheable on ${className}.${method}`;
     const cacheName = options.cache ?? DEFAULT_CACHE_NAME;
     const { key: keySource, timeout, tags, cache: _cache, ...policyOptions } = options;
-    const keyOf = compileKey(keySource, className, method);
-    const tagsOf = tags ? compileKeys(tags, `@Cacheable on ${className}.${method}: tags`) : undefined;
+    const keyOf = compileKey(keySource, target, className, propertyKey);
+    const tagsOf = tags ? compileKeys(tags, `${where}: tags`, TAG_TARGET) : undefined;
     // undefined, not {}: getOrSet then takes the module defaults as they are, without a copy per call.
     const policy = Object.keys(policyOptions).length > 0 ? policyOptions : undefined;
     markDecorated(typeof target === 'function' ? target : target, cacheName);
 
     function cached(this: unknown, ...args: A): Promise<R> {
       const cache = CacheBindings.find(this, cacheName);
-      if (!cache) return original!.apply(this, args);
+      // Always a Promise, bound to a cache or not: a sync method forced past the types
+      // (JavaScript, a cast) must not return a plain value outside Nest and a Promise inside.
+      if (!cache) return new Promise<R>((resolve) => resolve(original!.apply(this, args)));
       let key: string;
       let tagList: string[] | undefined;
       try {
         key = keyOf(args);
         tagList = tagsOf?.(args);
       } catch (error) {
-        return Promise.reject(error);
+        // Whatever went wrong (a key function of the app's may throw anything), it came from this call's arguments.
+        cache.noteKeylessCall(where, error instanceof Error ? error.message : String(error));
+        return original!.apply(this, args);
       }
       let ran: Promise<R> | undefined;
       const run = () => (ran = Promise.resolve(original!.apply(this, args)));
-      return cache.getOrSet<R>(key, run, timeout, tagList ? { ...policyOptions, tags: tagList } : policy).catch(async (error: unknown) => {
+      // An undefined result is cached, and answered, as null (see UndefinedResultRefused).
+      const result = cache.getOrSet<R>(key, run, timeout, tagList ? { ...policyOptions, tags: tagList } : policy) as Promise<R>;
+      return result.catch(async (error: unknown) => {
         // The method ran here: its own outcome is the answer (a slow method is waited for, not
         // cut off), and once the call returns its result is in the cache, as after any other call.
         if (ran) {
@@ -60,8 +74,13 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
           if (error instanceof CacheFactoryTimeoutError) await cache.set(key, value, timeout, tagList ? { tags: tagList } : undefined).catch(() => false);
           return value;
         }
-        // A mistake in the decorator's own options or key belongs to the caller.
-        if (error instanceof CacheKeyError || (error instanceof CacheFactoryError && error.code !== 'RECURSIVE')) throw error;
+        // A key or tag the cache refuses (reserved, too long, a control character from a key function).
+        if (error instanceof CacheKeyError) {
+          cache.noteKeylessCall(where, error.message);
+          return original!.apply(this, args);
+        }
+        // A mistake in the decorator's own options belongs to the caller.
+        if (error instanceof CacheFactoryError && error.code !== 'RECURSIVE') throw error;
         // Another caller's run that timed out, or the cache itself failing: the method simply runs.
         if (error instanceof CacheFactoryTimeoutError || !(error instanceof Error) || isCacheFault(error)) return run();
         // The shared run of another caller failed: the same error, as if this call had run it.

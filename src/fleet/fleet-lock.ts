@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { CacheManagerService } from '../service/cache-manager.service';
 
 export type LockAttempt =
   | { kind: 'acquired'; owner: string; release: () => Promise<void> }
@@ -8,6 +7,14 @@ export type LockAttempt =
   /** The cache does not answer: there is nobody to coordinate with. */
   | { kind: 'unavailable' };
 
+/** The cache calls a lock needs: CacheManagerService for a key of the app's, the service's own port for a reserved `~lock:` key. */
+export interface LockStore {
+  /** `timeout` in seconds. */
+  add(key: string, value: unknown, timeout?: number | null): Promise<boolean>;
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  deleteIfEquals(key: string, expected: unknown): Promise<boolean>;
+}
+
 /**
  * A short lock shared by every process on one cache: SET NX PX with a random owner token,
  * released with compare-and-delete so a holder whose lock already expired never removes
@@ -15,7 +22,7 @@ export type LockAttempt =
  */
 export class FleetLock {
   constructor(
-    private readonly cache: CacheManagerService,
+    private readonly cache: LockStore,
     private readonly key: string,
     private readonly ttlMs: number,
   ) {}

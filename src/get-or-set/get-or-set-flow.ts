@@ -107,11 +107,20 @@ export class GetOrSetFlow {
   private readonly refreshed = new Map<string, number>();
   private readonly scope = new FactoryScope();
 
+  /** Hears each stale value served and why (the service logs it at debug level); unset, it costs one check. */
+  onStaleServe: ((key: string, reason: string) => void) | undefined;
+
   constructor(
     private readonly entries: EntryPort,
     private readonly defaults: GetOrSetDefaults,
     private readonly fleet: FleetPort | undefined,
   ) {}
+
+  /** @internal Counts a stale value served for `key`, and tells onStaleServe why. */
+  servedStale(key: string, reason: string): void {
+    this.counters.staleServes++;
+    this.onStaleServe?.(key, reason);
+  }
 
   /**
    * Not async, and the hit is answered inside the read's own mapping: a hot key then costs
@@ -239,7 +248,7 @@ export class GetOrSetFlow {
         return { kind: 'lock', lock: attempt };
       }
       if (stale) {
-        this.counters.staleServes++;
+        this.servedStale(key, 'another process is computing it');
         return { kind: 'value', value: stale.value };
       }
       if (attempt.owner !== undefined && attempt.owner !== holder) {
@@ -272,7 +281,7 @@ export class GetOrSetFlow {
     const soft = policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.hardTimeoutMs;
     const outcome = await within(stored, soft ? policy.softTimeoutMs : policy.hardTimeoutMs);
     if (outcome.kind === 'value') return outcome.value;
-    this.counters.staleServes++;
+    this.servedStale(key, outcome.kind === 'timeout' ? `the factory ran past its ${soft ? 'soft' : 'hard'} timeout` : 'the factory failed (fail-safe)');
     if (outcome.kind === 'timeout') {
       if (soft) this.counters.softTimeouts++;
       else this.counters.hardTimeouts++;

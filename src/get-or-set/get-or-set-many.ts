@@ -80,7 +80,8 @@ export async function getOrSetMany<T>(
         flow.counters.hardTimeouts++;
         throw new CacheFactoryTimeoutError(missing.length === 1 ? missing[0] : `${missing.length} keys`, policy.hardTimeoutMs);
       }
-      flow.counters.staleServes += missing.length;
+      const reason = outcome.kind === 'timeout' ? 'the factory ran past its timeout' : 'the factory failed (fail-safe)';
+      for (const key of missing) flow.servedStale(key, reason);
       if (outcome.kind === 'error') flow.counters.factoryErrors++;
       for (const key of missing) setOwn(result, key, stale[key]);
     }

@@ -12,6 +12,8 @@ import type { ValueFormat } from '../codec/value-format';
  * a sign or a space); Django cannot read entries, so they are Nest-only in that format.
  */
 const ENTRY_MARKER = '~ige:';
+/** Bytes an entry's header may add to CACHE_MAX_VALUE_BYTES before the entry is too large to read. */
+const ENTRY_HEADER_ALLOWANCE = 64 * 1024;
 
 export interface EntryTimes {
   /** When the value was stored (refresh-ahead counts from here). */
@@ -88,6 +90,8 @@ export function readStoredText<T>(text: string, format: ValueFormat): ReadEntry<
     const value = format.decode<T>(text);
     return value === NOT_STORABLE ? NOT_STORABLE : { value };
   }
+  // Refused before the header is parsed: the value's own limit, and room for its tags.
+  if (format.readSizeExceeded(text, ENTRY_HEADER_ALLOWANCE)) return NOT_STORABLE;
   const entry = unwrapEntry(text);
   if (!entry) return NOT_STORABLE;
   const value = format.decode<T>(entry.encoded);

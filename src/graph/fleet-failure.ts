@@ -1,3 +1,4 @@
+import { logText } from '../common/log-text';
 import type { CacheManagerService } from '../service/cache-manager.service';
 import { GraphTokenError, type GraphTokenErrorCode } from './graph-token.error';
 
@@ -50,16 +51,42 @@ export class FleetFailureBoard {
     if (owners.size === 0) return undefined;
     const failure = await this.cache.get<unknown>(this.key);
     if (!isPublishedFailure(failure) || !owners.has(failure.owner)) return undefined;
-    return new GraphTokenError(failure.code, `the token request of another process, which this one waited for, failed: ${failure.message}`, {
-      status: failure.status,
-      correlationId: failure.correlationId,
-      serverError: failure.serverError,
-      serverErrorNumber: failure.serverErrorNumber,
+    // Whoever can write the cache may have written this entry: its text reaches the caller's
+    // error and the log lines about it only escaped and shortened, its details only when well-formed.
+    return new GraphTokenError(failure.code, `the token request of another process, which this one waited for, failed: ${logText(failure.message, 300)}`, {
+      status: Number.isInteger(failure.status) ? failure.status : undefined,
+      correlationId: detail(failure.correlationId),
+      serverError: detail(failure.serverError),
+      serverErrorNumber: detail(failure.serverErrorNumber),
     });
   }
 }
 
+const CODES: ReadonlySet<string> = new Set<GraphTokenErrorCode>([
+  'MISSING_CONFIGURATION',
+  'INVALID_CONFIGURATION',
+  'TIMEOUT',
+  'ABORTED',
+  'SERVER_ERROR',
+  'THROTTLED',
+  'REJECTED',
+  'INVALID_RESPONSE',
+  'NETWORK_ERROR',
+]);
+
 function isPublishedFailure(value: unknown): value is PublishedFailure {
   const failure = value as Partial<PublishedFailure> | null;
-  return typeof failure === 'object' && failure !== null && typeof failure.owner === 'string' && typeof failure.code === 'string' && typeof failure.message === 'string';
+  return (
+    typeof failure === 'object' &&
+    failure !== null &&
+    typeof failure.owner === 'string' &&
+    typeof failure.code === 'string' &&
+    CODES.has(failure.code) &&
+    typeof failure.message === 'string'
+  );
+}
+
+/** A correlation id or an Entra error code: short and plain, or left out. */
+function detail(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[\w.:-]{1,100}$/.test(value) ? value : undefined;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { GraphTokenOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { redactSecrets } from '../common/redact-secrets';
-import { CACHE_OPTIONS } from '../module/cache.tokens';
+import { CACHE_OPTIONS, CACHE_SERVICE } from '../module/cache.tokens';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { credentialSecrets } from './client-credential';
 import { EntraTokenClient } from './entra-token.client';
@@ -24,6 +24,7 @@ const POLL_MAX_MS = 200;
 const REFRESH_RETRY_MS = 2000;
 /** The same cache-entry problem is logged at most this often. */
 const PROBLEM_LOG_INTERVAL_MS = 60_000;
+const MAX_REMEMBERED_PROBLEMS = 100;
 
 type Mode = 'cold' | 'refresh' | 'force';
 
@@ -61,7 +62,7 @@ export class GraphTokenService implements OnModuleDestroy {
 
   constructor(
     @Inject(CACHE_OPTIONS) options: IdeaGraphCacheOptions,
-    cache: CacheManagerService,
+    @Inject(CACHE_SERVICE) cache: CacheManagerService,
   ) {
     this.graph = options.graph;
     const secrets = credentialSecrets(this.graph);
@@ -310,6 +311,9 @@ export class GraphTokenService implements OnModuleDestroy {
   private logProblem(message: string): void {
     const now = Date.now();
     if (now - (this.loggedProblems.get(message) ?? 0) < PROBLEM_LOG_INTERVAL_MS) return;
+    // A message can carry text from the store: an entry rewritten with a new tenant each time
+    // must not grow this map without bound (at worst, more lines are logged).
+    if (this.loggedProblems.size >= MAX_REMEMBERED_PROBLEMS) this.loggedProblems.clear();
     this.loggedProblems.set(message, now);
     this.logger.warn(message);
   }

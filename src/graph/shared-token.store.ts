@@ -50,12 +50,13 @@ export class SharedTokenStore {
   /**
    * Removes the entry only if it holds `accessToken`. An encrypted entry differs from any
    * value this process could build (a fresh IV each time), so it is read, compared by its
-   * token, and deleted only if it is still the value read.
+   * token, and deleted only if its stored bytes are still the ones read: nothing is
+   * encoded again, so an entry another writer stored costs no more to compare than to read.
    */
   async deleteIfHolds(accessToken: string): Promise<void> {
-    const stored = await this.cache.get<unknown>(this.key);
-    if (stored === undefined || stored === null) return;
-    const opened = this.codec.open(stored);
-    if ('token' in opened && opened.token.accessToken === accessToken) await this.cache.deleteIfEquals(this.key, stored);
+    const stored = await this.cache.getWithStoredText<unknown>(this.key);
+    if (stored === undefined || stored.value === null) return;
+    const opened = this.codec.open(stored.value);
+    if ('token' in opened && opened.token.accessToken === accessToken) await this.cache.deleteIfStored(this.key, stored.text);
   }
 }

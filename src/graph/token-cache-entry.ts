@@ -1,3 +1,4 @@
+import { logText } from '../common/log-text';
 import type { HeldToken } from './graph-token.types';
 import { decryptText, encryptText, isEncryptedText, TokenDecryptError } from './token-crypto';
 import { holdToken } from './token-lifetime';
@@ -86,7 +87,8 @@ export class TokenCacheEntryCodec implements TokenEntryCodec {
     if (!isStoredToken(entry)) return { problem: 'is not a token entry written by GraphTokenService' };
     if (!this.sameIdentity(entry)) {
       return {
-        problem: `belongs to tenant ${entry.tenantId}, client ${entry.clientId}, scopes ${entry.scopes.join(' ')}; give each app registration its own GRAPH_TOKEN_CACHE_KEY`,
+        // Whoever can write the cache wrote these: escaped and shortened before they reach the log line.
+        problem: `belongs to tenant ${logText(entry.tenantId, 60)}, client ${logText(entry.clientId, 60)}, scopes ${logText(entry.scopes.join(' '), 120)}; give each app registration its own GRAPH_TOKEN_CACHE_KEY`,
       };
     }
     const expiresOn = Date.parse(entry.expiresOn);

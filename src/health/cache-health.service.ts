@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CacheBackendName, IdeaGraphCacheOptions } from '../config/cache-options';
-import { CACHE_NAME, CACHE_OPTIONS } from '../module/cache.tokens';
+import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE } from '../module/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheBackendInfo } from '../service/cache-backend-info';
-import { CacheManagerService } from '../service/cache-manager.service';
+import type { CacheManagerService } from '../service/cache-manager.service';
 
 /** Bound for one health probe: long enough for a slow but working Redis, short enough for a load balancer. */
 export const HEALTH_PROBE_TIMEOUT_MS = 1000;
@@ -46,7 +46,7 @@ export class CacheHealthService {
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     private readonly guard: GuardedStore,
-    private readonly cache: CacheManagerService,
+    @Inject(CACHE_SERVICE) private readonly cache: CacheManagerService,
     @Inject(CACHE_NAME) readonly cacheName: string,
   ) {}
 
@@ -77,7 +77,7 @@ export class CacheHealthService {
   }
 
   private up(latencyMs: number): CacheHealthReport {
-    const info = this.options.health.details ? this.cache.getBackendInfo() : { backend: this.options.backend };
+    const info = this.options.health.details ? withoutBusFields(this.cache.getBackendInfo()) : { backend: this.options.backend };
     const tiers = this.tierHealth();
     const status = tiers.bus && !tiers.bus.live ? 'degraded' : 'up';
     return { status, ...info, ...this.nodeCounts(), ...tiers, latencyMs };
@@ -92,4 +92,9 @@ export class CacheHealthService {
     const census = this.guard.store.nodeCensus?.();
     return census ? { nodes: { up: census.up, total: census.total }, masters: census.masters } : {};
   }
+}
+
+/** getBackendInfo's flat bus fields (busLive, busChannel ...): the report's `bus` object already says them. */
+function withoutBusFields(info: CacheBackendInfo): CacheBackendInfo {
+  return Object.fromEntries(Object.entries(info).filter(([name]) => !/^bus[A-Z]/.test(name))) as unknown as CacheBackendInfo;
 }

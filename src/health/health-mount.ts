@@ -5,9 +5,10 @@ import { settingAt, type SettingRule } from '../config/cache-settings';
 import { type EnvSource, readEnvSetting, readOptionSetting, resolveCacheOptions } from '../config/resolve-cache-options';
 
 /**
- * Whether and where GET /health/cache is mapped. Nest fixes a module's controllers when
- * the module is defined, before any provider runs, so with forRootAsync this cannot wait
- * for ConfigService: it is taken from the `health` option in code, then process.env.
+ * Whether and where GET /health/cache is served, decided when the module is defined (the
+ * endpoint began as a controller, which Nest fixes then, and apps rely on that order):
+ * from the `health` option in code, then process.env; startup refuses a later ConfigService
+ * value that disagrees.
  */
 export interface HealthMount {
   enabled: boolean;

@@ -1,153 +1,129 @@
 import type { Registry } from 'prom-client';
 import type { CacheStats } from './cache-stats';
+import { registerDurationHistogram } from './duration-histogram.metric';
 import { loadPromClient } from './load-prom-client';
+import type { OperationLatencies } from './operation-latencies';
 import { BREAKER_STATES, CACHE_COUNTERS, GRAPH_COUNTERS, TIER_COUNTERS, TIER_GAUGES, type GraphTokenCounters } from './stat-counters';
 
-export interface CacheMetricsSources {
-  cacheStats: () => CacheStats;
-  /** Absent when the app has no GraphTokenService. */
-  graphCounters?: () => GraphTokenCounters;
+/** One cache of the app, as the metrics endpoint reads it. */
+export interface CacheMetricsSource {
+  /** The cache's name ('default' for the unnamed one): the `cache` label of every series. */
+  readonly cacheName: string;
+  cacheStats(): CacheStats;
+  readonly latencies: OperationLatencies;
+  /** Absent when the cache has no GraphTokenService. */
+  graphCounters?(): GraphTokenCounters;
 }
 
-const QUANTILES: ReadonlyArray<[quantile: string, field: 'p50' | 'p90' | 'p99']> = [
-  ['0.5', 'p50'],
-  ['0.9', 'p90'],
-  ['0.99', 'p99'],
-];
+type PromClient = ReturnType<typeof loadPromClient>;
+
+/** One scrape's view of one cache: its stats read once, shared by every metric of the scrape. */
+interface Scraped {
+  cache: string;
+  stats: CacheStats;
+  source: CacheMetricsSource;
+}
 
 /**
  * A registry of its own (not prom-client's global one), so two apps in one process, or an
  * app with its own metrics, never clash on a metric name. Every value is read at scrape
- * time from the counters the service keeps anyway: the hot path does no extra work.
+ * time from the counters the service keeps anyway: the hot path does no extra work. Every
+ * series carries the `cache` label (its name) beside `backend`, so the caches of one app
+ * (named caches) are told apart.
  */
-export function createCacheMetricsRegistry(sources: CacheMetricsSources): Registry {
+export function createCacheMetricsRegistry(sources: readonly CacheMetricsSource[]): Registry {
   const prom = loadPromClient();
   const registry = new prom.Registry();
-  const stats = scrapeOnce(sources.cacheStats);
+  const scrape = scrapeOnce(sources);
 
   for (const { name, help, read } of CACHE_COUNTERS) {
-    new prom.Counter({
-      name: `ideagraph_cache_${name}_total`,
-      help,
-      labelNames: ['backend'],
-      registers: [registry],
-      collect() {
-        const current = stats();
-        this.reset();
-        this.inc({ backend: current.backend }, read(current));
-      },
+    counter(prom, registry, `ideagraph_cache_${name}_total`, help, [], (each) => {
+      for (const { cache, stats } of scrape()) each({ cache, backend: stats.backend }, read(stats));
     });
   }
 
-  new prom.Gauge({
-    name: 'ideagraph_cache_breaker_state',
-    help: 'Circuit breaker state of the cache backend: 1 for the current state, 0 for the others.',
-    labelNames: ['backend', 'state'],
-    registers: [registry],
-    collect() {
-      const current = stats();
-      for (const state of BREAKER_STATES) {
-        this.set({ backend: current.backend, state }, current.breakerState === state ? 1 : 0);
-      }
-    },
-  });
-
-  new prom.Gauge({
-    name: 'ideagraph_cache_recovery_pending',
-    help: 'Keys and clears whose failed writes wait for the backend, to be deleted once it answers.',
-    labelNames: ['backend'],
-    registers: [registry],
-    collect() {
-      const current = stats();
-      this.set({ backend: current.backend }, current.recovery.pending);
-    },
-  });
-
-  if (stats().tiers) registerTierMetrics(prom, registry, stats);
-
-  new prom.Counter({
-    name: 'ideagraph_cache_operations_total',
-    help: 'Cache calls per operation.',
-    labelNames: ['backend', 'operation'],
-    registers: [registry],
-    collect() {
-      const current = stats();
-      this.reset();
-      for (const [operation, summary] of Object.entries(current.latency)) {
-        this.inc({ backend: current.backend, operation }, summary.count);
-      }
-    },
-  });
-
-  // Quantiles from this process only (they cannot be averaged across instances); the
-  // histogram behind them keeps every call since startup at about 3 % resolution.
-  new prom.Gauge({
-    name: 'ideagraph_cache_operation_duration_seconds',
-    help: 'Cache call latency per operation as the caller sees it, quantiles since startup.',
-    labelNames: ['backend', 'operation', 'quantile'],
-    registers: [registry],
-    collect() {
-      const current = stats();
-      this.reset();
-      for (const [operation, summary] of Object.entries(current.latency)) {
-        for (const [quantile, field] of QUANTILES) {
-          this.set({ backend: current.backend, operation, quantile }, summary[field] / 1000);
-        }
-      }
-    },
-  });
-
-  const graphCounters = sources.graphCounters;
-  if (graphCounters) {
-    for (const { name, help, read } of GRAPH_COUNTERS) {
-      new prom.Counter({
-        name: `ideagraph_graph_token_${name}_total`,
-        help,
-        registers: [registry],
-        collect() {
-          this.reset();
-          this.inc(read(graphCounters()));
-        },
-      });
+  gauge(prom, registry, 'ideagraph_cache_breaker_state', 'Circuit breaker state of the cache backend: 1 for the current state, 0 for the others.', ['state'], (each) => {
+    for (const { cache, stats } of scrape()) {
+      for (const state of BREAKER_STATES) each({ cache, backend: stats.backend, state }, stats.breakerState === state ? 1 : 0);
     }
+  });
+
+  gauge(prom, registry, 'ideagraph_cache_recovery_pending', 'Keys and clears whose failed writes wait for the backend, to be deleted once it answers.', [], (each) => {
+    for (const { cache, stats } of scrape()) each({ cache, backend: stats.backend }, stats.recovery.pending);
+  });
+
+  if (scrape().some(({ stats }) => stats.tiers)) registerTierMetrics(prom, registry, scrape);
+
+  counter(prom, registry, 'ideagraph_cache_operations_total', 'Cache calls per operation.', ['operation'], (each) => {
+    for (const { cache, stats } of scrape()) {
+      for (const [operation, summary] of Object.entries(stats.latency)) each({ cache, backend: stats.backend, operation }, summary.count);
+    }
+  });
+
+  registerDurationHistogram(registry, () => scrape().map(({ cache, stats, source }) => ({ labels: { cache, backend: stats.backend }, latencies: source.latencies })));
+
+  for (const { name, help, read } of GRAPH_COUNTERS) {
+    counter(prom, registry, `ideagraph_graph_token_${name}_total`, help, [], (each) => {
+      for (const { cache, source } of scrape()) if (source.graphCounters) each({ cache }, read(source.graphCounters()));
+    });
   }
   return registry;
 }
 
-function registerTierMetrics(prom: ReturnType<typeof loadPromClient>, registry: Registry, stats: () => CacheStats): void {
+function registerTierMetrics(prom: PromClient, registry: Registry, scrape: () => Scraped[]): void {
   for (const { name, help, read } of TIER_COUNTERS) {
-    new prom.Counter({
-      name: `ideagraph_cache_${name}_total`,
-      help,
-      labelNames: ['backend'],
-      registers: [registry],
-      collect() {
-        const current = stats();
-        this.reset();
-        if (current.tiers) this.inc({ backend: current.backend }, read(current.tiers));
-      },
+    counter(prom, registry, `ideagraph_cache_${name}_total`, help, [], (each) => {
+      for (const { cache, stats } of scrape()) if (stats.tiers) each({ cache, backend: stats.backend }, read(stats.tiers));
     });
   }
   for (const { name, help, read } of TIER_GAUGES) {
-    new prom.Gauge({
-      name: `ideagraph_cache_${name}`,
-      help,
-      labelNames: ['backend'],
-      registers: [registry],
-      collect() {
-        const current = stats();
-        if (current.tiers) this.set({ backend: current.backend }, read(current.tiers));
-      },
+    gauge(prom, registry, `ideagraph_cache_${name}`, help, [], (each) => {
+      for (const { cache, stats } of scrape()) if (stats.tiers) each({ cache, backend: stats.backend }, read(stats.tiers));
     });
   }
 }
 
-/** One getStats() per scrape, shared by all metrics collected in the same tick. */
-function scrapeOnce(read: () => CacheStats): () => CacheStats {
-  let cached: CacheStats | undefined;
+type Labels = Record<string, string>;
+type Emit = (each: (labels: Labels, value: number) => void) => void;
+
+/** A counter whose series are all set anew from the stats at each scrape. */
+function counter(prom: PromClient, registry: Registry, name: string, help: string, extraLabels: string[], emit: Emit): void {
+  new prom.Counter({
+    name,
+    help,
+    labelNames: labelNamesOf(name, extraLabels),
+    registers: [registry],
+    collect() {
+      this.reset();
+      emit((labels, value) => this.inc(labels, value));
+    },
+  });
+}
+
+function gauge(prom: PromClient, registry: Registry, name: string, help: string, extraLabels: string[], emit: Emit): void {
+  new prom.Gauge({
+    name,
+    help,
+    labelNames: labelNamesOf(name, extraLabels),
+    registers: [registry],
+    collect() {
+      this.reset();
+      emit((labels, value) => this.set(labels, value));
+    },
+  });
+}
+
+/** The Graph token counters belong to a cache but to no backend. */
+function labelNamesOf(name: string, extra: string[]): string[] {
+  return name.startsWith('ideagraph_graph_token_') ? ['cache', ...extra] : ['cache', 'backend', ...extra];
+}
+
+/** Each cache's getStats() once per scrape, shared by all metrics collected in the same tick. */
+function scrapeOnce(sources: readonly CacheMetricsSource[]): () => Scraped[] {
+  let cached: Scraped[] | undefined;
   return () => {
     if (!cached) {
-      cached = read();
+      cached = sources.map((source) => ({ cache: source.cacheName, stats: source.cacheStats(), source }));
       queueMicrotask(() => (cached = undefined));
     }
     return cached;

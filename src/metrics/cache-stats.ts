@@ -25,6 +25,8 @@ export interface CacheStats {
   sets: number;
   /** Keys passed to delete and deleteMany. */
   deletes: number;
+  /** Calls of `@Cacheable` / `@CacheEvict` methods that ran without the cache because no key could be made from their arguments (docs/decorators.md). */
+  keylessCalls: number;
   /** Backend faults (connection errors, timeouts, rejected commands). */
   errors: number;
   /** Of `errors`, the calls that ran out of time. */

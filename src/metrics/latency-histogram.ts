@@ -30,12 +30,47 @@ export class LatencyHistogram {
   private readonly buckets = new Uint32Array(BUCKET_COUNT);
   private total = 0;
   private maxMicros = 0;
+  private lastBucket = 0;
+  private lastMicros = 0;
+  private sumMicros = 0;
 
   record(ms: number): void {
     const micros = ms <= 0 ? 0 : Math.min(Math.round(ms * 1000), 2 ** MAX_EXPONENT - 1);
-    this.buckets[bucketOf(micros)]++;
+    this.lastBucket = bucketOf(micros);
+    this.lastMicros = micros;
+    this.buckets[this.lastBucket]++;
     this.total++;
+    this.sumMicros += micros;
     if (micros > this.maxMicros) this.maxMicros = micros;
+  }
+
+  /** Counts a call that was not timed at the duration last recorded (see OperationLatencies.sampleDue). */
+  repeatLast(): void {
+    this.buckets[this.lastBucket]++;
+    this.total++;
+    this.sumMicros += this.lastMicros;
+  }
+
+  /** Sum of every recorded duration, in milliseconds (as recorded: microsecond resolution, capped like the buckets). */
+  get sumMs(): number {
+    return this.sumMicros / 1000;
+  }
+
+  /**
+   * For each bound (ms, ascending), how many calls took at most that long: the cumulative
+   * buckets of a Prometheus histogram. A bucket of this histogram counts below a bound when
+   * its upper edge is, so a count may miss calls within 1/32 (about 3 %) under the bound.
+   */
+  cumulativeCounts(boundsMs: readonly number[]): number[] {
+    const counts: number[] = [];
+    let seen = 0;
+    let bucket = 0;
+    for (const boundMs of boundsMs) {
+      const boundMicros = Math.round(boundMs * 1000);
+      while (bucket < BUCKET_COUNT && upperEdgeOf(bucket) <= boundMicros) seen += this.buckets[bucket++];
+      counts.push(seen);
+    }
+    return counts;
   }
 
   get count(): number {

@@ -6,6 +6,14 @@ export const DEFAULT_CACHE_NAME = 'default';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
+/**
+ * The logger context of a cache's lines: `IdeaGraphCache:<name>`, so the lines of two caches
+ * on one server (the same fault seen by both) say which cache they come from.
+ */
+export function cacheLogContext(name: string = DEFAULT_CACHE_NAME): string {
+  return `IdeaGraphCache:${name}`;
+}
+
 /** The injection token of a cache's CacheManagerService. */
 export function cacheToken(name: string = DEFAULT_CACHE_NAME): string {
   return `IdeaGraphCache:${name}`;

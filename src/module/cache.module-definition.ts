@@ -11,9 +11,10 @@ export interface IdeaGraphCacheModuleExtras {
   health?: Partial<CacheHealthOptions>;
   /**
    * A named cache, beside the default one: injected with `@InjectCache(name)`, used by
-   * `@Cacheable({ cache: name })`. It reads no environment variables (give its options in
-   * code) and mounts no health route of its own unless `health` says so; the default
-   * cache's /health/cache reports it.
+   * `@Cacheable({ cache: name })`. `forRootAsync({ name })` without a factory takes the
+   * default cache's environment, each setting overridden by its CACHE_<NAME>_* variable
+   * (`cacheOptionsFromConfig(config, name)` is the same for a useFactory to spread). It mounts
+   * no health route of its own unless `health` says so; the default cache's /health/cache reports it.
    */
   name?: string;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
-import { GraphTokenService } from '../graph/graph-token.service';
-import { CACHE_NAME, CACHE_OPTIONS, UNTRACED_CACHE_SERVICE } from '../module/cache.tokens';
+import type { GraphTokenService } from '../graph/graph-token.service';
+import { CACHE_NAME, CACHE_OPTIONS, GRAPH_TOKENS, UNTRACED_CACHE_SERVICE } from '../module/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheManagerService } from '../service/cache-manager.service';
 import { registerCacheInstruments } from './cache-instruments';
@@ -32,7 +32,7 @@ export class CacheTelemetry implements OnApplicationShutdown {
     @Inject(CACHE_NAME) name: string,
     @Inject(UNTRACED_CACHE_SERVICE) cache: CacheManagerService,
     guard: GuardedStore,
-    graph: GraphTokenService,
+    @Inject(GRAPH_TOKENS) graph: GraphTokenService,
   ) {
     if (!options.otel.enabled) return;
     const meter = loadOtelApi().metrics.getMeter(SCOPE_NAME, SCOPE_VERSION);

@@ -41,6 +41,8 @@ const OPERATION_TRACES: Record<CacheOperation, OperationTrace> = {
   exists: keyed((found: boolean) => found),
   delete: keyed(),
   deleteIfEquals: keyed(),
+  getWithStoredText: keyed((found: unknown) => found !== undefined),
+  deleteIfStored: keyed(),
   getMany: batch(keysArgument, (found: Record<string, unknown>) => Object.keys(found).length),
   setMany: batch(entriesArgument),
   deleteMany: batch(keysArgument),

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { redactSecrets } from '../common/redact-secrets';
+import { logLine } from '../common/log-text';
+import { hideUrlUserInfo, redactSecrets } from '../common/redact-secrets';
 
 interface KindWindow {
   windowStart: number;
@@ -80,6 +81,7 @@ export class FaultLog {
   }
 
   redact(text: string): string {
-    return redactSecrets(text, this.secrets);
+    // One line each, whatever an upstream error message or a server's reply held.
+    return logLine(redactSecrets(hideUrlUserInfo(text), this.secrets));
   }
 }

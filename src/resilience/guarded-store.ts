@@ -4,7 +4,8 @@ import { CircuitBreaker, type BreakerState } from './circuit-breaker';
 import { CacheTimeoutError, DeadlineQueue } from './deadline-queue';
 import { classifyFault, isCommandError } from './fault-classifier';
 import type { FaultLog } from './fault-log';
-import { WriteRecovery, type RecoveryCounters, type WriteRepair } from './write-recovery';
+import { LoopPacer } from './loop-pacer';
+import { repairKeys, WriteRecovery, type RecoveryCounters, type WriteRepair } from './write-recovery';
 
 export interface GuardSettings {
   /** Display name of the backend in log lines ("redis", "locmem"). */
@@ -38,6 +39,9 @@ export interface RecoveryStats extends RecoveryCounters {
 /** A recovery delete may take this many command bounds (it may first open connections to idle cluster masters). */
 const DRAIN_BOUND_FACTOR = 5;
 
+/** Longest stretch in which fallbacks answered without I/O may keep the event loop from turning (see LoopPacer). */
+const MAX_LOOP_GAP_MS = 10;
+
 /** Keys per extra command bound for a batch: 1000 keys measured about 4 ms of Redis time, so a bound per 1000 leaves wide room. */
 const BATCH_KEYS_PER_BOUND = 1000;
 
@@ -55,6 +59,7 @@ export class GuardedStore {
   readonly latencies = new OperationLatencies();
   private readonly breaker: CircuitBreaker;
   private readonly recovery: WriteRecovery;
+  private readonly pacer = new LoopPacer(MAX_LOOP_GAP_MS);
   /** One queue per bound length (commands, batches, clear, health probes). */
   private readonly deadlines = new Map<number, DeadlineQueue>();
   /** The drain of failed writes under way; calls that touch a remembered key wait for it. */
@@ -135,10 +140,12 @@ export class GuardedStore {
   }
 
   private answerNear<R>(operation: string, text: string, toResult: (answer: string) => R): Promise<R> {
-    const started = performance.now();
+    const timed = this.latencies.sampleDue();
+    const started = timed ? performance.now() : 0;
     try {
       const result = toResult(text);
-      this.latencies.record(operation, performance.now() - started);
+      if (timed) this.latencies.record(operation, performance.now() - started);
+      else this.latencies.recordUntimed(operation);
       return Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error);
@@ -154,14 +161,16 @@ export class GuardedStore {
 
   /** `read` on an in-process store: synchronous, so the only promise is the one handed back. */
   private readNow<R>(operation: string, key: string, toResult: (answer: string | undefined) => R): Promise<R> {
-    const started = performance.now();
+    const timed = this.latencies.sampleDue();
+    const started = timed ? performance.now() : 0;
     let answer: string | undefined;
     try {
       answer = this.store.peek!(key);
     } catch (error) {
       this.recordFault(operation, key, error);
     }
-    this.latencies.record(operation, performance.now() - started);
+    if (timed) this.latencies.record(operation, performance.now() - started);
+    else this.latencies.recordUntimed(operation);
     try {
       return Promise.resolve(toResult(answer));
     } catch (error) {
@@ -193,7 +202,13 @@ export class GuardedStore {
   ): Promise<R | F> {
     const started = performance.now();
     if (!this.store.remote) return this.runLocal(operation, keys, call, fallback, started, onSuccess, onFault);
-    if (this.closed || !this.breaker.admit(started)) return Promise.resolve(this.shortCircuit(operation, started, fallback, onFault, repair));
+    if (this.closed || !this.breaker.admit(started)) {
+      try {
+        return this.pacer.pace(this.shortCircuit(operation, started, fallback, onFault, repair), started);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     // Admitted while half-open: this call is the one probe of an open breaker.
     const probe = this.breaker.state === 'half-open';
     if (this.recovery.hasWork) {
@@ -202,9 +217,13 @@ export class GuardedStore {
       // the drain, at most one bound; one that overwrites it needs no wait. Other keys go on
       // at once: a drain stuck on one dead cluster node must not hold up the rest.
       if (keys !== undefined && repair === undefined && this.recovery.covers(keys)) {
+        // This call may not reach Redis for a while (a scoped clear under load takes many
+        // round trips): the breaker's probe must be a round trip of its own, or the breaker
+        // would wait half-open on the drain, letting no call through.
+        if (probe) this.probeByPing();
         return this.drained().then((done) =>
           done
-            ? this.callStore(operation, keys, call, fallback, boundMs, onSuccess, onFault, repair, started, probe, performance.now())
+            ? this.callStore(operation, keys, call, fallback, boundMs, onSuccess, onFault, repair, started, false, performance.now())
             : this.shortCircuit(operation, started, fallback, onFault, repair),
         );
       }
@@ -242,12 +261,18 @@ export class GuardedStore {
       },
       (error): R | F => {
         this.latencies.record(operation, performance.now() - started);
-        if (error instanceof NotAnIntegerError) throw error;
+        if (error instanceof NotAnIntegerError) {
+          this.answered(probe);
+          throw error;
+        }
         if (repair !== undefined) this.rememberFailed(repair);
         this.recordFault(operation, keys, error);
         if (isCommandError(error)) this.answered(probe);
-        // A batch or clear that outlives its loose bound is slow, not a sign of a dead connection.
-        else if (!(error instanceof CacheTimeoutError && bound !== this.settings.commandTimeoutMs)) this.failed(error);
+        // A batch or clear that outlives its loose bound is slow, not a sign of a dead
+        // connection; as the probe it gives no verdict, and the next cool-down brings another.
+        else if (error instanceof CacheTimeoutError && bound !== this.settings.commandTimeoutMs) {
+          if (probe) this.breaker.reopenIfProbing(performance.now());
+        } else this.failed(error);
         return faultAnswer(fallback, onFault);
       },
       boundFrom,
@@ -268,7 +293,8 @@ export class GuardedStore {
   }
 
   private rememberFailed(repair: WriteRepair): void {
-    this.store.discardLocal?.(repair);
+    // The store drops what it holds in process for the keys; an owned key is dropped like any other.
+    this.store.discardLocal?.(typeof repair !== 'string' && 'ownedKey' in repair ? repairKeys(repair) : repair);
     this.recovery.remember(repair);
     this.scheduleDrain(this.settings.cooldownMs);
   }
@@ -288,11 +314,8 @@ export class GuardedStore {
     return this.deadline(this.settings.commandTimeoutMs).settle(this.recover(), identity, () => false);
   }
 
-  /**
-   * Starts draining remembered writes, once for all callers; resolves true if nothing is
-   * left. `probe`: the drain was admitted as the breaker's probe, so its answer closes it.
-   */
-  private recover(probe = false): Promise<boolean> {
+  /** Starts draining remembered writes, once for all callers; resolves true if nothing is left. */
+  private recover(): Promise<boolean> {
     if (!this.recovering) {
       // Looser than one command: the first delete after a cluster heals may have to open
       // connections to idle masters first (measured up to about 1 s on a busy machine).
@@ -300,11 +323,12 @@ export class GuardedStore {
       const drain = this.recovery
         .drain({
           deleteMany: (keys) => this.deadline(bound).settle(this.store.deleteMany(keys), confirmed, (error) => this.drainFailed(error)),
+          deleteIfEquals: (key, value) => this.deadline(bound).settle(this.store.deleteIfEquals(key, value), identity, (error) => this.drainFailed(error)),
           clear: (prefix) => this.deadline(this.clearBoundMs).settle(this.store.clear(prefix), identity, rethrow),
         })
         .then(
           () => {
-            this.answered(probe);
+            this.answered(false);
             return true;
           },
           (error: unknown) => {
@@ -338,9 +362,27 @@ export class GuardedStore {
         this.scheduleDrain(this.settings.cooldownMs);
         return;
       }
-      void this.recover(this.breaker.state === 'half-open');
+      if (this.breaker.state === 'half-open') this.probeByPing();
+      void this.recover();
     }, delayMs);
     this.drainTimer.unref();
+  }
+
+  /**
+   * The breaker's probe when the call admitted as the probe cannot be it: one PING, sent
+   * now, whose answer (or its absence within one command bound) is the verdict. A drain
+   * cannot be the probe: a scoped clear is many round trips, and a breaker left half-open
+   * meanwhile lets no call through (measured: stuck half-open for as long as the run lasted).
+   */
+  private probeByPing(): void {
+    this.bounded(this.store.ping(), this.settings.commandTimeoutMs).then(
+      () => this.answered(true),
+      (error: unknown) => {
+        this.recordFault('ping', undefined, error);
+        if (isCommandError(error)) this.answered(true);
+        else this.failed(error);
+      },
+    );
   }
 
   /** An error reply to a recovery delete cannot be cured by retrying: those keys are given up (false), logged, and the drain goes on. */

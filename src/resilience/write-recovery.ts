@@ -2,11 +2,22 @@ import type { CacheStore } from '../stores/cache-store';
 import type { FaultLog } from './fault-log';
 
 /**
- * What a failed write leaves to make good: the store keys it meant to change, or a
- * scoped clear (a failed `clear()`). The remedy is always a delete: a miss is safe in a
- * cache, and a delete is correct whatever the failed write would have stored.
+ * What a failed write leaves to make good: the store keys it meant to change, a scoped
+ * clear (a failed `clear()`), or an owned key. The remedy is always a delete: a miss is
+ * safe in a cache, and a delete is correct whatever the failed write would have stored.
  */
-export type WriteRepair = string | readonly string[] | { readonly clearPrefix: string };
+export type WriteRepair = string | readonly string[] | { readonly clearPrefix: string } | OwnedWrite;
+
+/**
+ * A write that only stores when the key is free (`add`, and so every lock): if it failed,
+ * the only value it can have left is its own, landed late; any other value was written by
+ * someone else and is theirs, a live lock perhaps. So its repair is a compare-and-delete of
+ * its own value, never a delete of the key.
+ */
+export interface OwnedWrite {
+  readonly ownedKey: string;
+  readonly value: string;
+}
 
 export interface RecoveryCounters {
   /** Keys (and clears) remembered because a write did not reach the backend. */
@@ -30,6 +41,8 @@ export interface WriteRecoverySettings {
 export interface RecoveryChannel {
   /** True once deleted; false if the backend refused them for good (an error reply), so they are given up. */
   deleteMany(keys: string[]): Promise<boolean>;
+  /** Deletes `key` only if it still holds `value` (atomically); false if it held something else, or was refused for good. */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
   clear(prefix: string): Promise<unknown>;
 }
 
@@ -48,6 +61,8 @@ export class WriteRecovery {
   /** True while anything waits to be made good: the one check on the hot path. */
   hasWork = false;
   private readonly keys = new Set<string>();
+  /** Owned keys, with every value of this process's that may have landed there (see OwnedWrite). */
+  private readonly owned = new Map<string, Set<string>>();
   private clearPrefixes = new Set<string>();
   private overflowLogged = false;
   /** Keys with a write on its way to the backend: a repair delete sent now could land after it and undo it. */
@@ -63,14 +78,20 @@ export class WriteRecovery {
 
   /** Keys and clears waiting to be made good. */
   get pending(): number {
-    return this.keys.size + this.clearPrefixes.size;
+    let owned = 0;
+    for (const values of this.owned.values()) owned += values.size;
+    return this.keys.size + this.clearPrefixes.size + owned;
   }
 
   /** True if `keys` (a store key or several) may still hold a value a failed write meant to change. */
   covers(keys: string | readonly string[]): boolean {
-    if (typeof keys === 'string') return this.keys.has(keys) || this.coveredByClear(keys);
-    for (const key of keys) if (this.keys.has(key) || this.coveredByClear(key)) return true;
+    if (typeof keys === 'string') return this.coversKey(keys);
+    for (const key of keys) if (this.coversKey(key)) return true;
     return false;
+  }
+
+  private coversKey(key: string): boolean {
+    return this.keys.has(key) || this.owned.has(key) || this.coveredByClear(key);
   }
 
   /**
@@ -80,6 +101,7 @@ export class WriteRecovery {
   forget(repair: WriteRepair): void {
     if (typeof repair === 'string') this.keys.delete(repair);
     else if ('clearPrefix' in repair) return;
+    else if ('ownedKey' in repair) this.forgetOwned(repair.ownedKey, repair.value);
     else for (const key of repair as readonly string[]) this.keys.delete(key);
     this.hasWork = this.pending > 0;
   }
@@ -87,6 +109,7 @@ export class WriteRecovery {
   remember(repair: WriteRepair): void {
     if (typeof repair === 'string') this.rememberKey(repair);
     else if ('clearPrefix' in repair) this.rememberClear(repair.clearPrefix);
+    else if ('ownedKey' in repair) this.rememberOwned(repair);
     else for (const key of repair as readonly string[]) this.rememberKey(key);
     this.hasWork = this.pending > 0;
   }
@@ -102,6 +125,8 @@ export class WriteRecovery {
       this.clearPrefixes.delete(prefix);
       this.counters.madeGood++;
     }
+    // Not awaited when there are none: the key batches below start in this tick, before a write that follows is tracked.
+    if (this.owned.size > 0) await this.drainOwned(channel);
     while (this.keys.size > 0) {
       const batch: string[] = [];
       for (const key of this.keys) {
@@ -131,7 +156,7 @@ export class WriteRecovery {
   /** `sent`, a write to `repair`'s keys, tracked until it settles: no repair delete of those keys is sent meanwhile. */
   track<T>(repair: WriteRepair, sent: Promise<T>): Promise<T> {
     if (typeof repair !== 'string' && 'clearPrefix' in repair) return sent;
-    const keys = typeof repair === 'string' ? [repair] : (repair as readonly string[]);
+    const keys = repairKeys(repair);
     for (const key of keys) this.writing.set(key, (this.writing.get(key) ?? 0) + 1);
     const settled = () => {
       for (const key of keys) {
@@ -144,7 +169,38 @@ export class WriteRecovery {
     return sent;
   }
 
+  /** Owned values are few (one per failed lock attempt): they never overflow the queue. */
+  private rememberOwned({ ownedKey, value }: OwnedWrite): void {
+    if (this.keys.has(ownedKey) || this.coveredByClear(ownedKey)) return;
+    const values = this.owned.get(ownedKey) ?? new Set<string>();
+    if (values.has(value)) return;
+    values.add(value);
+    this.owned.set(ownedKey, values);
+    this.counters.queued++;
+  }
+
+  private forgetOwned(key: string, value: string): void {
+    const values = this.owned.get(key);
+    if (!values) return;
+    values.delete(value);
+    if (values.size === 0) this.owned.delete(key);
+  }
+
+  /** Compare-and-deletes of owned values, one key at a time (they are few); a key with a write on its way waits for the next drain. */
+  private async drainOwned(channel: RecoveryChannel): Promise<void> {
+    for (const [key, values] of [...this.owned]) {
+      if (this.writing.has(key)) continue;
+      for (const value of [...values]) {
+        const deleted = await channel.deleteIfEquals(key, value);
+        this.forgetOwned(key, value);
+        if (deleted) this.counters.madeGood++;
+      }
+    }
+  }
+
   private rememberKey(key: string): void {
+    // A plain delete of the key also removes any value of its own an owned write left.
+    this.owned.delete(key);
     if (this.keys.has(key)) {
       if (this.inFlight?.has(key)) this.failedAgain.add(key);
       return;
@@ -163,6 +219,7 @@ export class WriteRecovery {
     this.clearPrefixes.add(prefix);
     this.counters.queued++;
     for (const key of this.keys) if (key.startsWith(prefix)) this.keys.delete(key);
+    for (const key of this.owned.keys()) if (key.startsWith(prefix)) this.owned.delete(key);
   }
 
   private coveredByClear(key: string): boolean {
@@ -181,4 +238,12 @@ export class WriteRecovery {
         `once the backend answers, every key under "${this.settings.scopePrefix}" is cleared instead`,
     );
   }
+}
+
+/** The store keys a repair names (none for a scoped clear). */
+export function repairKeys(repair: WriteRepair): readonly string[] {
+  if (typeof repair === 'string') return [repair];
+  if ('clearPrefix' in repair) return [];
+  if ('ownedKey' in repair) return [repair.ownedKey];
+  return repair as readonly string[];
 }

@@ -3,11 +3,32 @@ import { CacheKeyError } from './cache.errors';
 /** Longest accepted key, in characters; longer keys are almost always a bug (a whole payload as key). */
 export const MAX_KEY_LENGTH = 1024;
 
+/** Where the cache keeps a tag's version (src/tags/tag-versions.ts). */
+export const TAG_KEY_PREFIX = '~tag:';
+/** Where getOrSet keeps its fleet locks (src/get-or-set/lock-key.ts). */
+export const LOCK_KEY_PREFIX = '~lock:';
+/**
+ * Keys the module writes for itself. A caller who could write one could undo an
+ * invalidation (an old tag version set back) or take or free another's lock, so every
+ * public call refuses them.
+ */
+export const RESERVED_KEY_PREFIXES: readonly string[] = [TAG_KEY_PREFIX, LOCK_KEY_PREFIX];
+
 // Control characters break redis-cli output and log lines; no legitimate key needs them.
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
-/** Throws CacheKeyError unless `key` is a usable cache key. */
+/** Throws CacheKeyError unless `key` is a usable cache key for a caller: well-formed, and not under a reserved prefix. */
 export function assertValidKey(key: unknown): asserts key is string {
+  assertKeyText(key);
+  // One character compare first: this runs on every call, and almost no key starts with `~`.
+  if (key.charCodeAt(0) === 0x7e) {
+    const prefix = RESERVED_KEY_PREFIXES.find((reserved) => key.startsWith(reserved));
+    if (prefix) throw new CacheKeyError(`cache key starts with ${JSON.stringify(prefix)}, a prefix the cache keeps for itself (${RESERVED_KEY_PREFIXES.join(', ')})`, 'RESERVED');
+  }
+}
+
+/** Throws CacheKeyError unless `key` is a well-formed key; for the module's own keys, which may use the reserved prefixes. */
+export function assertKeyText(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new CacheKeyError(`cache key must be a string, got ${describeType(key)}`);
   if (key.length === 0) throw new CacheKeyError('cache key must not be empty');
   if (key.length > MAX_KEY_LENGTH) {

@@ -1,17 +1,19 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { logText } from '../common/log-text';
 import { NOT_STORABLE, setOwn } from '../codec/value-codec';
 import { createValueFormat, type ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
-import { CACHE_OPTIONS } from '../module/cache.tokens';
+import { cacheLogContext } from '../module/cache-name';
+import { CACHE_NAME, CACHE_OPTIONS } from '../module/cache.tokens';
 import type { CacheStats } from '../metrics/cache-stats';
-import { FleetLock } from '../fleet/fleet-lock';
+import { FleetLock, type LockStore } from '../fleet/fleet-lock';
 import { GetOrSetFlow, type Factory, type FleetPort } from '../get-or-set/get-or-set-flow';
 import { getOrSetMany, type ManyFactory } from '../get-or-set/get-or-set-many';
 import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
 import { fleetLockKey } from '../get-or-set/lock-key';
 import { StoredEntries } from '../get-or-set/stored-entries';
-import { looksLikeEntry, readStoredText } from '../get-or-set/stored-entry';
+import { isFresh, looksLikeEntry, readStoredText } from '../get-or-set/stored-entry';
 import { TagCheck } from '../tags/tag-check';
 import { TagVersions } from '../tags/tag-versions';
 import { GuardedStore } from '../resilience/guarded-store';
@@ -21,6 +23,13 @@ import { CacheValueError } from './cache.errors';
 import { assertValidKey, makeKeyPrefix } from './cache-key';
 import { timeoutToMs } from './cache-timeout';
 import { encodeForStore } from './encode-for-store';
+
+/**
+ * What getOrSet resolves for a factory of `T`: a factory that may return undefined (a row
+ * not found) has its undefined stored, and answered, as null, as Django's get_or_set stores
+ * None; JSON and pickle have no undefined. `unknown` and `any` stay as they are.
+ */
+export type CachedResult<T> = unknown extends T ? T : undefined extends T ? Exclude<T, undefined> | null : T;
 
 /** Timeout in seconds; `null` never expires; 0 or less stores nothing and removes the entry. */
 export type CacheTimeout = number | null;
@@ -38,9 +47,9 @@ export interface WriteOptions {
  */
 @Injectable()
 export class CacheManagerService {
-  private readonly logger = new Logger('IdeaGraphCache');
+  private readonly logger: Logger;
   private readonly keyPrefix: string;
-  private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0 };
+  private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0, keylessCalls: 0 };
   private readonly flow: GetOrSetFlow;
   private readonly entries: StoredEntries;
   private readonly tagVersions: TagVersions;
@@ -53,19 +62,31 @@ export class CacheManagerService {
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: IdeaGraphCacheOptions,
     private readonly guard: GuardedStore,
+    @Optional() @Inject(CACHE_NAME) name?: string,
   ) {
+    this.logger = new Logger(cacheLogContext(name));
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);
-    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason));
+    this.format = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason), options.maxValueBytes);
     this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
+    // The fleet lock's keys are reserved (`~lock:`): it reaches them past the public checks.
+    const locks: LockStore = {
+      add: (key, value, timeout) => this.addChecked(key, value, timeout),
+      get: <T>(key: string) => this.readChecked<T, undefined>(key, undefined),
+      deleteIfEquals: (key, expected) => this.deleteIfEqualsChecked(key, expected),
+    };
     this.fleet = {
-      tryLock: (key, ttlMs) => new FleetLock(this, fleetLockKey(key), ttlMs).tryAcquire(),
+      tryLock: (key, ttlMs) => new FleetLock(locks, fleetLockKey(key), ttlMs).tryAcquire(),
       feed: guard.store.changeFeed,
       storeKey: (key) => this.keyPrefix + key,
     };
     // Backends of one process need no fleet: single flight in the process is all there is.
     this.flow = new GetOrSetFlow(this.entries, options.getOrSet, guard.store.remote ? this.fleet : undefined);
+    // Counted in getStats() always; a line only when debug is on, so a fail-safe storm costs no I/O.
+    this.flow.onStaleServe = (key, reason) => {
+      if (Logger.isLevelEnabled('debug')) this.logger.debug(`getOrSet served a stale value of "${key}": ${reason}`);
+    };
   }
 
   /** The stored value, or undefined on a miss or a backend fault. */
@@ -99,13 +120,19 @@ export class CacheManagerService {
   /** Stores only if the key is absent (SET NX on Redis); true if it stored. */
   async add(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
     assertValidKey(key);
+    return this.addChecked(key, value, timeout);
+  }
+
+  private async addChecked(key: string, value: unknown, timeout?: CacheTimeout): Promise<boolean> {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
     const text = this.encode(value);
     if (ttlMs === 0) return false;
     const storeKey = this.keyPrefix + key;
     // An add that timed out may still land when Redis answers again (a fleet lock nobody
-    // holds, for its whole TTL): like a failed set, its key is deleted once Redis is back.
-    const added = await this.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false, undefined, storeKey);
+    // holds, for its whole TTL): once Redis is back, its own value is compare-and-deleted.
+    // Never the key: another process may hold it by now (a live lock).
+    const repair = { ownedKey: storeKey, value: text };
+    const added = await this.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false, undefined, repair);
     if (added) this.counters.sets++;
     return added;
   }
@@ -132,7 +159,37 @@ export class CacheManagerService {
    */
   async deleteIfEquals(key: string, expected: unknown): Promise<boolean> {
     assertValidKey(key);
+    return this.deleteIfEqualsChecked(key, expected);
+  }
+
+  private async deleteIfEqualsChecked(key: string, expected: unknown): Promise<boolean> {
     const text = this.encode(expected);
+    const storeKey = this.keyPrefix + key;
+    const deleted = await this.guard.run('deleteIfEquals', storeKey, (store) => store.deleteIfEquals(storeKey, text), false);
+    if (deleted) this.counters.deletes++;
+    return deleted;
+  }
+
+  /**
+   * @internal The value with the exact text it is stored as, for a compare-and-delete of
+   * what was read (deleteIfStored): comparing the stored bytes, rather than the value
+   * encoded again, costs nothing however the writer encoded it (Django shares repeated
+   * objects through its memo; our encoder would expand them).
+   */
+  async getWithStoredText<T>(key: string): Promise<{ value: T; text: string } | undefined> {
+    assertValidKey(key);
+    const storeKey = this.keyPrefix + key;
+    const text = await this.guard.run('get', storeKey, (store) => store.get(storeKey), undefined);
+    if (typeof text !== 'string') return undefined;
+    const read = readStoredText<T>(text, this.format);
+    if (read === NOT_STORABLE || !isFresh(read.meta)) return undefined;
+    if (read.meta?.tags && !(await this.tagCheck.stillValid([read.meta]))[0]) return undefined;
+    return { value: read.value, text };
+  }
+
+  /** @internal Removes the key only if it still holds exactly `text`, as getWithStoredText read it. */
+  async deleteIfStored(key: string, text: string): Promise<boolean> {
+    assertValidKey(key);
     const storeKey = this.keyPrefix + key;
     const deleted = await this.guard.run('deleteIfEquals', storeKey, (store) => store.deleteIfEquals(storeKey, text), false);
     if (deleted) this.counters.deletes++;
@@ -242,16 +299,17 @@ export class CacheManagerService {
    * module) add fail-safe grace, soft and hard factory timeouts and refresh-ahead; see
    * docs/get-or-set.md. Without a stale value to fall back on, a factory error reaches
    * every waiting caller, and a factory slower than `hardTimeoutMs` rejects with
-   * CacheFactoryTimeoutError (it runs on, and stores its result when it finishes).
+   * CacheFactoryTimeoutError (it runs on, and stores its result when it finishes). A factory
+   * result of undefined is stored and answered as null, from the first call on (CachedResult).
    */
-  getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<T> {
+  getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<CachedResult<T>> {
     try {
       assertValidKey(key);
       timeoutToMs(timeout, this.options.defaultTimeout);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.flow.getOrSet(key, factory, timeout, options);
+    return this.flow.getOrSet(key, nullForUndefined(factory), timeout, options) as Promise<CachedResult<T>>;
   }
 
   /**
@@ -300,6 +358,16 @@ export class CacheManagerService {
     };
   }
 
+  /**
+   * @internal A decorated call that ran without the cache because no key could be made
+   * from its arguments (decorators.md): counted, and logged throttled per method. The
+   * reason can hold a caller's text, so it is escaped and shortened.
+   */
+  noteKeylessCall(where: string, reason: string): void {
+    this.counters.keylessCalls++;
+    this.guard.faultLog.throttledWarn(`keyless-call ${where}`, () => `${where}: no cache key for this call (${logText(reason, 200)}); the method ran without the cache`);
+  }
+
   /** Which backend is in use and how it is addressed, as IdeaGraph's get_backend_info; never a password. */
   getBackendInfo(): CacheBackendInfo {
     const details = this.guard.store.describe();
@@ -322,6 +390,10 @@ export class CacheManagerService {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.readChecked(key, onMiss);
+  }
+
+  private readChecked<T, M>(key: string, onMiss: M): Promise<T | M> {
     const storeKey = this.keyPrefix + key;
     // A mapping may answer a promise (a tagged entry's check): the read's promise adopts it.
     return this.guard.read<string | null | undefined, T | M | Promise<T | M>>('get', storeKey, (store) => store.get(storeKey), (text) => {
@@ -355,7 +427,7 @@ export class CacheManagerService {
   /** A stored text the value format does not read: a miss, and one throttled warning that names the cache, never the key or the text. */
   private refusedValue(reason: string): void {
     this.guard.faultLog.throttledWarn('refused-value', () =>
-      `a value under "${this.keyPrefix}" was not read (${reason}); it counts as a miss (CACHE_VALUE_FORMAT=${this.options.valueFormat})`,
+      `a value under "${this.keyPrefix}" was not read (${logText(reason, 200)}); it counts as a miss (CACHE_VALUE_FORMAT=${this.options.valueFormat})`,
     );
   }
 
@@ -374,4 +446,17 @@ function assertDelta(delta: number): void {
   if (!Number.isSafeInteger(delta)) {
     throw new CacheValueError(`incr/decr delta must be a safe integer, got ${String(delta)}`, 'NOT_AN_INTEGER');
   }
+}
+
+/** The factory, with an undefined result turned into null (stored as JSON null, or pickled None). */
+function nullForUndefined<T>(factory: Factory<T>): Factory<T> {
+  return (context) => {
+    const result = factory(context);
+    if (result === undefined) return null as T;
+    return isThenable(result) ? Promise.resolve(result).then((value) => (value === undefined ? (null as T) : value)) : result;
+  };
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { BusKeyChangeFeed } from '../bus/bus-key-change-feed';
 import { busScopeOf } from '../bus/bus-scope';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
@@ -12,21 +12,20 @@ import { acquireRedisClient } from './shared-redis-clients';
 import { RedisStore } from './redis.store';
 
 /** The redis backend, with the key-change feed its fleet locks wait on. */
-function createRedisStore(options: IdeaGraphCacheOptions): RedisStore {
+function createRedisStore(options: IdeaGraphCacheOptions, logger: LoggerService): RedisStore {
   const { client, release } = acquireRedisClient(options.redis);
   const store = new RedisStore(client, options.redis, release, { binaryValues: valueFormatCarriesBytes(options.valueFormat) });
-  const logger = new Logger('IdeaGraphCache');
   store.attachChangeFeed(new BusKeyChangeFeed(new RedisBusConnection(store, store.underlyingClient), busScopeOf(options), (message) => logger.warn(message)));
   return store;
 }
 
-/** The backend the options name. */
-export function createStore(options: IdeaGraphCacheOptions): CacheStore {
+/** The backend the options name; `logger` is the cache's own (its context names the cache). */
+export function createStore(options: IdeaGraphCacheOptions, logger: LoggerService = new Logger('IdeaGraphCache')): CacheStore {
   switch (options.backend) {
     case 'redis':
-      return createRedisStore(options);
+      return createRedisStore(options, logger);
     case 'hybrid':
-      return createTieredStore(options);
+      return createTieredStore(options, logger);
     case 'locmem':
       return new LocmemStore({ maxEntries: options.maxEntries, maxBytes: options.maxBytes });
     case 'dummy':

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { assertValidKey } from '../service/cache-key';
+import { assertKeyText, TAG_KEY_PREFIX } from '../service/cache-key';
 import { CacheKeyError } from '../service/cache.errors';
 import type { CacheStore } from '../stores/cache-store';
-
-/** Where a tag's version is stored, under the cache's own prefix and version. */
-const TAG_KEY_PREFIX = '~tag:';
 
 /**
  * Tags as versions. Each tag has a version, a random token stored under `~tag:<tag>`. A
@@ -25,7 +22,7 @@ export class TagVersions {
   storeKeys(tags: readonly string[]): string[] {
     return tags.map((tag) => {
       if (typeof tag !== 'string' || tag === '') throw new CacheKeyError(`a tag must be a non-empty string, got ${JSON.stringify(tag)}`);
-      assertValidKey(TAG_KEY_PREFIX + tag);
+      assertKeyText(TAG_KEY_PREFIX + tag);
       return this.keyPrefix + TAG_KEY_PREFIX + tag;
     });
   }

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { CacheHealthService } from '../health/cache-health.service';
+import { Inject, Injectable } from '@nestjs/common';
+import type { CacheHealthService } from '../health/cache-health.service';
+import { CACHE_HEALTH } from '../module/cache.tokens';
 import { loadTerminus } from './load-terminus';
 
 /**
@@ -27,7 +28,7 @@ export type CacheHealthIndicatorResult<Key extends string = string> = {
  */
 @Injectable()
 export class CacheHealthIndicator {
-  constructor(private readonly health: CacheHealthService) {}
+  constructor(@Inject(CACHE_HEALTH) private readonly health: CacheHealthService) {}
 
   async isHealthy<const Key extends string = 'cache'>(key: Key = 'cache' as Key): Promise<CacheHealthIndicatorResult<Key>> {
     const session = new (loadTerminus().HealthIndicatorService)().check(key);

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { busScopeOf } from '../bus/bus-scope';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
@@ -10,11 +10,10 @@ import { RedisStore } from '../stores/redis.store';
 import { TieredStore } from './tiered.store';
 
 /** The hybrid backend: a LocmemStore as L1, a RedisStore as L2, and the bus between the processes. */
-export function createTieredStore(options: IdeaGraphCacheOptions): TieredStore {
+export function createTieredStore(options: IdeaGraphCacheOptions, logger: LoggerService = new Logger('IdeaGraphCache')): TieredStore {
   const { client, release } = acquireRedisClient(options.redis);
   const l2 = new RedisStore(client, options.redis, release, { binaryValues: valueFormatCarriesBytes(options.valueFormat) });
   const l1 = new LocmemStore({ maxEntries: options.l1.maxEntries, maxBytes: options.l1.maxBytes });
-  const logger = new Logger('IdeaGraphCache');
   let tiers: TieredStore | undefined;
   const bus = new InvalidationBus(
     new RedisBusConnection(l2, l2.underlyingClient),

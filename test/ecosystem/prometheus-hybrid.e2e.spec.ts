@@ -22,16 +22,16 @@ describe('Prometheus endpoint on the hybrid backend', () => {
       const lines = response.text.split('\n');
       expect(lines).toEqual(
         expect.arrayContaining([
-          'ideagraph_cache_l1_hits_total{backend="hybrid"} 1',
-          'ideagraph_cache_l2_hits_total{backend="hybrid"} 0',
-          'ideagraph_cache_stale_if_error_total{backend="hybrid"} 0',
-          'ideagraph_cache_bus_dropped_total{backend="hybrid"} 0',
-          'ideagraph_cache_bus_live{backend="hybrid"} 1',
-          'ideagraph_cache_l1_entries{backend="hybrid"} 1',
+          'ideagraph_cache_l1_hits_total{cache="default",backend="hybrid"} 1',
+          'ideagraph_cache_l2_hits_total{cache="default",backend="hybrid"} 0',
+          'ideagraph_cache_stale_if_error_total{cache="default",backend="hybrid"} 0',
+          'ideagraph_cache_bus_dropped_total{cache="default",backend="hybrid"} 0',
+          'ideagraph_cache_bus_live{cache="default",backend="hybrid"} 1',
+          'ideagraph_cache_l1_entries{cache="default",backend="hybrid"} 1',
         ]),
       );
-      expect(response.text).toMatch(/^ideagraph_cache_bus_published_total\{backend="hybrid"\} [1-9]\d*$/m);
-      expect(response.text).toMatch(/^ideagraph_cache_bus_received_total\{backend="hybrid"\} \d+$/m);
+      expect(response.text).toMatch(/^ideagraph_cache_bus_published_total\{cache="default",backend="hybrid"\} [1-9]\d*$/m);
+      expect(response.text).toMatch(/^ideagraph_cache_bus_received_total\{cache="default",backend="hybrid"\} \d+$/m);
     } finally {
       await app.close();
       await server.stop();
@@ -43,7 +43,7 @@ describe('Prometheus endpoint on the hybrid backend', () => {
     try {
       const response = await request(app.getHttpServer()).get('/metrics').expect(200);
       expect(response.text).not.toMatch(/ideagraph_cache_(l1|l2|bus)_/);
-      expect(response.text).toMatch(/^ideagraph_cache_stale_if_error_total\{backend="locmem"\} 0$/m);
+      expect(response.text).toMatch(/^ideagraph_cache_stale_if_error_total\{cache="default",backend="locmem"\} 0$/m);
     } finally {
       await app.close();
     }

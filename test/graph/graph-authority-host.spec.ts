@@ -8,6 +8,8 @@ describe('GRAPH_AUTHORITY_HOST, checked at startup', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^GRAPH_AUTHORITY_HOST="http:\/\/127\.0\.0\.1:8080" is invalid: https is required/);
     expect(problems[0]).toContain('authority_uri_insecure');
+    // It points to the fix for a local fake endpoint, the usual reason for http here.
+    expect(problems[0]).toContain('set GRAPH_AUTHORITY_METADATA to an OpenID configuration whose token_endpoint is the http://127.0.0.1:<port>/... URL');
   });
 
   it('so does an http authorityHost given in code, naming the option and its variable', () => {

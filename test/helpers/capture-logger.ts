@@ -35,9 +35,9 @@ export class CaptureLogger implements LoggerService {
     this.push('fatal', message, rest);
   }
 
-  /** Lines of the cache module written at or after `since`. */
+  /** Lines of the cache module (any cache: context `IdeaGraphCache:<name>`) written at or after `since`. */
   cacheLines(since = 0): LogLine[] {
-    return this.lines.filter((line) => line.at >= since && line.context === 'IdeaGraphCache');
+    return this.lines.filter((line) => line.at >= since && (line.context === 'IdeaGraphCache' || line.context?.startsWith('IdeaGraphCache:') === true));
   }
 
   /** Every captured line, with its parameters, as one text. */

@@ -45,3 +45,20 @@ describe('LatencyHistogram', () => {
     expect(histogram.summary().max).toBe((2 ** 31 - 1) / 1000);
   });
 });
+
+describe('LatencyHistogram as Prometheus buckets', () => {
+  it('counts the calls at or under each bound, cumulatively, and keeps their sum', () => {
+    const histogram = new LatencyHistogram();
+    for (const ms of [0.01, 0.04, 0.5, 3, 3, 40, 900]) histogram.record(ms);
+    expect(histogram.cumulativeCounts([0.05, 1, 5, 50, 1000, 10_000])).toEqual([2, 3, 5, 6, 7, 7]);
+    expect(histogram.sumMs).toBeCloseTo(946.55, 6);
+  });
+
+  it('counts nothing under a bound below every call, and every call under one above the last bucket', () => {
+    const histogram = new LatencyHistogram();
+    histogram.record(2);
+    histogram.record(10 ** 9);
+    expect(histogram.cumulativeCounts([1, 3])).toEqual([0, 1]);
+    expect(histogram.cumulativeCounts([2 ** 32])).toEqual([2]);
+  });
+});

@@ -1,7 +1,19 @@
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { Cacheable, CacheConfigError, CacheManagerService, cacheToken, IdeaGraphCacheModule, InjectCache } from '../../src';
+import type { Cache } from 'cache-manager';
+import {
+  CACHE_MANAGER,
+  Cacheable,
+  CacheConfigError,
+  CacheHealthIndicator,
+  CacheHealthService,
+  CacheManagerService,
+  cacheToken,
+  GraphTokenService,
+  IdeaGraphCacheModule,
+  InjectCache,
+} from '../../src';
 import { RedisTestServer } from '../helpers/redis-server';
 import { envOnlyConfig } from '../helpers/test-app';
 
@@ -106,10 +118,6 @@ describe('named cache definitions', () => {
     expect(() => IdeaGraphCacheModule.forRoot({ name })).toThrow(CacheConfigError);
   });
 
-  it('refuses a named cache without options in code: the environment is the default cache', () => {
-    expect(() => IdeaGraphCacheModule.forRootAsync({ name: 'sessions' })).toThrow(/takes its options in code/);
-  });
-
   it('caches with the same Redis settings share one command connection', async () => {
     const redis = await RedisTestServer.start();
     const settings = { backend: 'redis' as const, redis: { host: '127.0.0.1', port: redis.port } };
@@ -132,6 +140,36 @@ describe('named cache definitions', () => {
     } finally {
       await app.close();
       await redis.stop();
+    }
+  });
+});
+
+describe('the default cache behind the class tokens', () => {
+  it.each([['after'], ['before']])('app.get(CacheManagerService) and the other public classes give the default cache, named caches imported %s it', async (order) => {
+    const named = (name: string) => IdeaGraphCacheModule.forRoot({ name, backend: 'locmem', keyPrefix: name, isGlobal: true });
+    const main = IdeaGraphCacheModule.forRoot({ backend: 'locmem', keyPrefix: 'main', isGlobal: true });
+    // Nest answers app.get(Class) with the last module that provides Class, so a named
+    // cache must not provide any of them.
+    const imports = order === 'after' ? [main, named('reports'), named('sessions')] : [named('reports'), named('sessions'), main];
+    const moduleRef = await Test.createTestingModule({ imports }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const main = app.get<CacheManagerService>(cacheToken());
+      expect(main.getBackendInfo().keyPrefix).toBe('main');
+      expect(app.get(CacheManagerService)).toBe(main);
+      expect(moduleRef.get(CacheManagerService, { strict: false })).toBe(main);
+      expect(app.get<CacheManagerService>(cacheToken('reports')).getBackendInfo().keyPrefix).toBe('reports');
+      expect(app.get(CacheHealthService).cacheName).toBe('default');
+      await app.get<Cache>(CACHE_MANAGER).set('via-facade', 1);
+      expect(await main.get('via-facade')).toBe(1);
+      // Every public class resolves to exactly one instance: the default cache's.
+      for (const token of [CacheManagerService, CacheHealthService, CacheHealthIndicator, GraphTokenService, CACHE_MANAGER]) {
+        expect(() => app.get(token, { strict: false, each: true } as never)).not.toThrow();
+        expect(app.get(token, { strict: false, each: true } as never)).toHaveLength(1);
+      }
+    } finally {
+      await app.close();
     }
   });
 });

@@ -3,7 +3,12 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { RedisTestServer } from '../helpers/redis-server';
+import { brokenLinks } from './markdown-links';
 import { NODE_LTS_MAJOR } from './node-lts';
+
+/** Characters a URL's user info must percent-encode, so the consumer's REDIS_URL is encoded as the README says. */
+const REDIS_PASSWORD = 'consumer/p@ss word';
 
 const run = promisify(execFile);
 const PROJECT = resolve(__dirname, '../..');
@@ -24,9 +29,9 @@ function installedVersion(name: string): string {
 }
 
 /** Runs a command; on failure the error carries its output, so a compile error reads in the test report. */
-async function exec(command: string, args: string[], cwd: string, timeout = 0): Promise<string> {
+async function exec(command: string, args: string[], cwd: string, timeout = 0, env: Record<string, string> = {}): Promise<string> {
   try {
-    const { stdout } = await run(command, args, { cwd, timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    const { stdout } = await run(command, args, { cwd, timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false', ...env } });
     return stdout;
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
@@ -74,10 +79,10 @@ interface Boot {
   report: Record<string, unknown>;
 }
 
-/** Runs the compiled consumer; its report is the last line it prints. */
-async function boot(node: string, cwd: string): Promise<Boot> {
+/** Runs the compiled consumer with `env` added to its environment; its report is the last line it prints. */
+async function boot(node: string, cwd: string, env: Record<string, string>): Promise<Boot> {
   const nodeVersion = (await exec(node, ['--version'], cwd)).trim();
-  const stdout = await exec(node, ['dist/main.js'], cwd, 30_000);
+  const stdout = await exec(node, ['dist/main.js'], cwd, 30_000, env);
   return { nodeVersion, report: JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown> };
 }
 
@@ -95,6 +100,7 @@ describe('the npm package', () => {
   let packed: PackResult;
   let current: Boot;
   let lts: Boot;
+  let redis: RedisTestServer;
 
   /** Packs the module, installs it into a fresh app as a user would, and compiles that app. */
   async function buildConsumer(): Promise<void> {
@@ -123,11 +129,19 @@ describe('the npm package', () => {
 
   beforeAll(async () => {
     // The Node download runs while the package builds, which takes longer.
-    const [ltsNode] = await allOrFirstError<[string, void]>([installNode(NODE_LTS_MAJOR, nodeDir), buildConsumer()]);
-    [current, lts] = await Promise.all([boot(process.execPath, workDir), boot(ltsNode, workDir)]);
+    const [ltsNode, , server] = await allOrFirstError<[string, void, RedisTestServer]>([
+      installNode(NODE_LTS_MAJOR, nodeDir),
+      buildConsumer(),
+      RedisTestServer.start({ password: REDIS_PASSWORD }),
+    ]);
+    redis = server;
+    // The environment docs/named-caches.md describes: REDIS_URL with the password, one override.
+    const env = { CACHE_BACKEND: 'redis', REDIS_URL: redis.url, CACHE_REPORTS_REDIS_DB: '1' };
+    [current, lts] = await Promise.all([boot(process.execPath, workDir, env), boot(ltsNode, workDir, env)]);
   }, PACK_TIMEOUT_MS);
 
-  afterAll(() => {
+  afterAll(async () => {
+    await redis?.stop();
     rmSync(workDir, { recursive: true, force: true });
     rmSync(nodeDir, { recursive: true, force: true });
   });
@@ -161,7 +175,18 @@ describe('the npm package', () => {
       internalPath: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       metricsWithoutPromClient: expect.stringContaining('npm install prom-client'),
       otelWithoutApi: expect.stringMatching(/^CacheConfigError: [\s\S]*npm install @opentelemetry\/api/),
+      namedCache: { stored: true, reportsDb: 1, mainDb: 0, read: 'from the named cache', namedIsNotDefault: true },
     });
+    // The named cache authenticated with the default's password and wrote into its own database.
+    expect(redis.cli('-n', '1', 'GET', 'reports:1:consumer-report')).toBe('"from the named cache"');
+  });
+
+  it('every relative link of the installed README and docs resolves inside the package', () => {
+    const installed = join(workDir, 'node_modules', 'ideagraph-cache');
+    const paths = packed.files.map((file) => file.path);
+    const markdown = paths.filter((path) => path.endsWith('.md'));
+    expect(markdown).toEqual(expect.arrayContaining(['README.md', 'docs/named-caches.md']));
+    expect(brokenLinks(installed, markdown, new Set(paths))).toEqual([]);
   });
 
   it(`boots the same app with the same outcome on Node.js ${NODE_LTS_MAJOR}, the LTS line the image runs`, () => {

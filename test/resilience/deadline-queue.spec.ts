@@ -1,3 +1,6 @@
+import { setImmediate as loopTurn } from 'node:timers/promises';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, connect } from 'node:net';
 import { CacheTimeoutError, DeadlineQueue } from '../../src/resilience/deadline-queue';
 
 const never = <T>() => new Promise<T>(() => undefined);
@@ -5,6 +8,15 @@ const pass = <T>(value: T): T => value;
 const rethrow = (error: unknown): never => {
   throw error;
 };
+
+/**
+ * Advances the fake clock, then lets real turns of the loop pass: a due call is judged
+ * only after the loop has read its sockets twice (DeadlineQueue).
+ */
+async function advance(ms: number): Promise<void> {
+  await jest.advanceTimersByTimeAsync(ms);
+  for (let turn = 0; turn < 3; turn++) await loopTurn();
+}
 
 describe('DeadlineQueue', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -25,9 +37,9 @@ describe('DeadlineQueue', () => {
     const queue = new DeadlineQueue(200);
     const outcome = jest.fn();
     queue.settle(never(), pass, rethrow).then(outcome, outcome);
-    await jest.advanceTimersByTimeAsync(199);
+    await advance(199);
     expect(outcome).not.toHaveBeenCalled();
-    await jest.advanceTimersByTimeAsync(2);
+    await advance(2);
     expect(outcome).toHaveBeenCalledWith(expect.any(CacheTimeoutError));
     expect(outcome.mock.calls[0][0]).toMatchObject({ code: 'ETIMEDOUT', boundMs: 200, message: 'no answer within 200 ms' });
   });
@@ -37,13 +49,13 @@ describe('DeadlineQueue', () => {
     const expired: number[] = [];
     for (let i = 0; i < 5; i++) {
       queue.settle(never(), pass, rethrow).catch(() => expired.push(i));
-      await jest.advanceTimersByTimeAsync(30);
+      await advance(30);
     }
     // Started at 0, 30, 60, 90, 120 ms: deadlines 100 to 220 ms; it is now 150 ms.
     expect(expired).toEqual([0, 1]);
-    await jest.advanceTimersByTimeAsync(50);
+    await advance(50);
     expect(expired).toEqual([0, 1, 2, 3]);
-    await jest.advanceTimersByTimeAsync(100);
+    await advance(100);
     expect(expired).toEqual([0, 1, 2, 3, 4]);
   });
 
@@ -52,7 +64,7 @@ describe('DeadlineQueue', () => {
     const hung = queue.settle(never(), pass, () => 'timed out');
     const answered = await Promise.all([1, 2, 3].map((n) => queue.settle(Promise.resolve(n), pass, rethrow)));
     expect(answered).toEqual([1, 2, 3]);
-    await jest.advanceTimersByTimeAsync(101);
+    await advance(101);
     await expect(hung).resolves.toBe('timed out');
   });
 
@@ -61,7 +73,7 @@ describe('DeadlineQueue', () => {
     let answer!: (value: string) => void;
     const onValue = jest.fn(pass);
     const bounded = queue.settle(new Promise<string>((resolve) => (answer = resolve)), onValue, () => 'fallback');
-    await jest.advanceTimersByTimeAsync(101);
+    await advance(101);
     answer('late');
     await expect(bounded).resolves.toBe('fallback');
     expect(onValue).not.toHaveBeenCalled();
@@ -71,7 +83,7 @@ describe('DeadlineQueue', () => {
     const queue = new DeadlineQueue(200);
     const results = Array.from({ length: 5000 }, () => queue.settle(never(), pass, rethrow).catch((e: unknown) => e));
     expect(jest.getTimerCount()).toBe(1);
-    await jest.advanceTimersByTimeAsync(201);
+    await advance(201);
     const settled = await Promise.all(results);
     expect(settled.every((e) => e instanceof CacheTimeoutError)).toBe(true);
     expect(jest.getTimerCount()).toBe(0);
@@ -114,6 +126,32 @@ describe('DeadlineQueue', () => {
         expect(outcome).toBeInstanceOf(CacheTimeoutError);
       } finally {
         Date.now = realNow;
+      }
+    });
+  });
+
+  describe('when this process did not turn its loop for longer than the bound', () => {
+    beforeEach(() => jest.useRealTimers());
+
+    it('an answer that reached the socket in time wins over the deadline timer that fires first', async () => {
+      // A real socket pair: the answer arrives while the process is busy, and is read only once the loop turns.
+      const server = createServer((socket) => socket.on('data', () => socket.write('PONG')));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      await once(client, 'connect');
+      try {
+        const queue = new DeadlineQueue(50);
+        const answer = new Promise<string>((resolve) => client.once('data', (data) => resolve(data.toString())));
+        client.write('PING');
+        const outcome = queue.settle(answer, pass, (error: unknown) => error);
+        // Busy for three bounds without turning the loop; the server answers meanwhile.
+        const busyUntil = performance.now() + 150;
+        while (performance.now() < busyUntil);
+        await expect(outcome).resolves.toBe('PONG');
+      } finally {
+        client.destroy();
+        server.close();
       }
     });
   });

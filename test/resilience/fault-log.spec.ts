@@ -80,4 +80,25 @@ describe('FaultLog', () => {
     log.warn('password hunter2-secret rejected');
     expect(out.lines.map((l) => l.text)).toEqual(['AUTH <redacted> failed for ab', 'password <redacted> rejected']);
   });
+
+  it('hides the password of a URL in a fault (a host name mistyped as a URL reaches getaddrinfo)', () => {
+    const out = new Lines();
+    const log = new FaultLog(out, [], 5000);
+    log.fault('connect', () => 'connect failed: getaddrinfo ENOTFOUND redis://:s3cr%2Ft@cache.internal');
+    log.warn('Redis at redis://app:s3cr/t@cache.internal:6379 is not reachable');
+    expect(out.lines.map((line) => line.text)).toEqual([
+      'connect failed: getaddrinfo ENOTFOUND redis://<hidden>@cache.internal',
+      'Redis at redis://<hidden>@cache.internal:6379 is not reachable',
+    ]);
+  });
+
+  it('writes every fault as one line, whatever the upstream error text held', () => {
+    const out = new Lines();
+    const log = new FaultLog(out, [], 5000);
+    log.fault('reply ERR', () => `redis cache get failed: the server refused the command (ERR bad\n2026-12-07 ERROR forged ${'z'.repeat(5000)})`);
+    expect(out.lines).toHaveLength(1);
+    expect(out.lines[0].text).not.toContain('\n');
+    expect(out.lines[0].text).toContain('ERR bad\\u000a2026-12-07 ERROR forged');
+    expect(out.lines[0].text.length).toBeLessThan(2100);
+  });
 });

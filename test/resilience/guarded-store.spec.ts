@@ -1,3 +1,4 @@
+import { setImmediate as loopTurn } from 'node:timers/promises';
 import type { LoggerService } from '@nestjs/common';
 import { FaultLog } from '../../src/resilience/fault-log';
 import { GuardedStore } from '../../src/resilience/guarded-store';
@@ -72,6 +73,15 @@ function replyError(message: string): Error {
 
 const get = (guard: GuardedStore) => guard.run('get', 'k', (store) => store.get('k'), 'fallback');
 
+/**
+ * Advances the fake clock, then lets real turns of the loop pass: a due call is judged
+ * only after the loop has read its sockets twice (DeadlineQueue).
+ */
+async function advance(ms: number): Promise<void> {
+  await jest.advanceTimersByTimeAsync(ms);
+  for (let turn = 0; turn < 3; turn++) await loopTurn();
+}
+
 describe('GuardedStore', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
@@ -88,7 +98,7 @@ describe('GuardedStore', () => {
     const guard = guarded(backend);
     backend.behaviour = { kind: 'hang' };
     const result = get(guard);
-    await jest.advanceTimersByTimeAsync(201);
+    await advance(201);
     await expect(result).resolves.toBe('fallback');
     expect(guard.counters).toMatchObject({ errors: 1, timeouts: 1 });
   });
@@ -98,7 +108,7 @@ describe('GuardedStore', () => {
     const guard = guarded(backend);
     backend.behaviour = { kind: 'hang' };
     const first = Array.from({ length: 5 }, () => get(guard));
-    await jest.advanceTimersByTimeAsync(201);
+    await advance(201);
     await Promise.all(first);
     expect(guard.breakerState).toBe('open');
     expect(backend.resets).toBe(1);
@@ -116,17 +126,17 @@ describe('GuardedStore', () => {
     for (let i = 0; i < 5; i++) await get(guard);
     expect(guard.breakerState).toBe('open');
     const callsWhenOpened = backend.calls;
-    await jest.advanceTimersByTimeAsync(499);
+    await advance(499);
     await expect(get(guard)).resolves.toBe('fallback');
     expect(backend.calls).toBe(callsWhenOpened);
     // Still down at the first probe: open again for another cool-down.
-    await jest.advanceTimersByTimeAsync(2);
+    await advance(2);
     await expect(get(guard)).resolves.toBe('fallback');
     expect(backend.calls).toBe(callsWhenOpened + 1);
     expect(guard.breakerState).toBe('open');
     backend.behaviour = { kind: 'answer' };
     await expect(get(guard)).resolves.toBe('fallback');
-    await jest.advanceTimersByTimeAsync(501);
+    await advance(501);
     await expect(guard.run('get', 'k', (store) => store.get('k'), 'fallback')).resolves.toBeUndefined();
     expect(guard.breakerState).toBe('closed');
     expect(guard.lastFault).toBeUndefined();
@@ -188,7 +198,7 @@ describe('GuardedStore', () => {
     expect(guard.batchBoundMs(100_000)).toBe(200 * 101);
     backend.behaviour = { kind: 'hang' };
     const batches = Array.from({ length: 8 }, () => guard.run('getMany', undefined, (store) => store.getMany(['a', 'b']), 'fallback', guard.batchBoundMs(100_000)));
-    await jest.advanceTimersByTimeAsync(200 * 101 + 1);
+    await advance(200 * 101 + 1);
     await expect(Promise.all(batches)).resolves.toEqual(Array(8).fill('fallback'));
     expect(guard.counters.timeouts).toBe(8);
     expect(guard.breakerState).toBe('closed');
@@ -214,13 +224,28 @@ describe('GuardedStore', () => {
       await openWithStaleKeys(guard, backend);
       expect(guard.recoveryStats).toEqual({ queued: 3, madeGood: 0, overflowed: 0, pending: 3 });
       backend.behaviour = { kind: 'answer' };
-      await jest.advanceTimersByTimeAsync(501);
+      await advance(501);
       // The very first read after the outage must not see the value the failed delete meant to remove.
       await expect(guard.run('get', 'a', (store) => store.get('a'), 'fallback')).resolves.toBeUndefined();
       for (const key of ['b', 'c']) await expect(guard.run('get', key, (store) => store.get(key), 'fallback')).resolves.toBeUndefined();
       await expect(guard.run('get', 'untouched', (store) => store.get('untouched'), 'fallback')).resolves.toBe('old-untouched');
       expect(guard.recoveryStats).toEqual({ queued: 3, madeGood: 3, overflowed: 0, pending: 0 });
       expect(guard.breakerState).toBe('closed');
+    });
+
+    it('a probe that must wait for a slow drain is not left without a verdict: a PING of its own closes the breaker', async () => {
+      const backend = new ControlledBackend();
+      const guard = guarded(backend);
+      await openWithStaleKeys(guard, backend);
+      backend.behaviour = { kind: 'answer' };
+      // The drain is stuck (a scoped clear that takes many round trips), Redis itself answers.
+      backend.hanging.add('deleteMany');
+      await advance(501);
+      const probe = guard.run('get', 'a', (store) => store.get('a'), 'fallback');
+      await advance(201);
+      await expect(probe).resolves.toBe('fallback');
+      expect(guard.breakerState).toBe('closed');
+      await expect(guard.run('get', 'untouched', (store) => store.get('untouched'), 'fallback')).resolves.toBe('old-untouched');
     });
 
     it('a failed clear is carried out after recovery, within its own prefix only', async () => {
@@ -252,7 +277,7 @@ describe('GuardedStore', () => {
       expect(guard.recoveryStats).toMatchObject({ overflowed: 1, pending: 1 });
       expect(out.lines.filter((line) => line.includes('CACHE_RECOVERY_MAX_KEYS'))).toHaveLength(1);
       backend.behaviour = { kind: 'answer' };
-      await jest.advanceTimersByTimeAsync(501);
+      await advance(501);
       await expect(guard.run('getMany', undefined, (store) => store.getMany([':1:a', ':1:b', 'other:1:a']), 'fallback')).resolves.toEqual([
         undefined,
         undefined,
@@ -269,7 +294,7 @@ describe('GuardedStore', () => {
       for (let i = 0; i < 5; i++) await guard.write('delete', 'a', (store) => store.delete('a'), 'a');
       expect(guard.breakerState).toBe('open');
       backend.behaviour = { kind: 'answer' };
-      await jest.advanceTimersByTimeAsync(1100);
+      await advance(1100);
       expect(guard.recoveryStats).toMatchObject({ madeGood: 1, pending: 0 });
       expect(guard.breakerState).toBe('closed');
       await expect(guard.store.get('a')).resolves.toBeUndefined();
@@ -285,7 +310,7 @@ describe('GuardedStore', () => {
       backend.hanging.add('deleteMany');
       await expect(guard.run('get', 'other', (store) => store.get('other'), 'fallback')).resolves.toBe('old-other');
       const remembered = guard.run('get', 'a', (store) => store.get('a'), 'fallback');
-      await jest.advanceTimersByTimeAsync(201);
+      await advance(201);
       // Never the value the failed delete meant to remove.
       await expect(remembered).resolves.toBe('fallback');
       // Overwriting a remembered key needs no wait, and makes it good.
@@ -301,12 +326,13 @@ describe('GuardedStore', () => {
       await guard.write('delete', 'a', (store) => store.delete('a'), 'a');
       backend.behaviour = { kind: 'hang' };
       const call = guard.run('get', 'a', (store) => store.get('a'), 'fallback');
-      await jest.advanceTimersByTimeAsync(201);
+      await advance(201);
       await expect(call).resolves.toBe('fallback');
       expect(guard.recoveryStats.pending).toBe(1);
       backend.behaviour = { kind: 'answer' };
       // The hung drain times out at its own, looser bound and is retried a cool-down later.
-      await jest.advanceTimersByTimeAsync(1600);
+      await advance(1001);
+      await advance(600);
       expect(guard.recoveryStats.pending).toBe(0);
       await expect(guard.run('get', 'a', (store) => store.get('a'), 'fallback')).resolves.toBeUndefined();
     });

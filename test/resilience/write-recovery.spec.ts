@@ -15,6 +15,7 @@ function recordingChannel(): RecoveryChannel & { deleted: string[][] } {
       deleted.push([...keys]);
       return true;
     },
+    deleteIfEquals: async () => false,
     clear: async () => undefined,
   };
 }
@@ -62,10 +63,64 @@ describe('WriteRecovery', () => {
         if (deleted.length === 1) queue.remember('app:1:a');
         return true;
       },
+      deleteIfEquals: async () => false,
       clear: async () => undefined,
     };
     queue.remember('app:1:a');
     await queue.drain(channel);
     expect(deleted).toEqual([['app:1:a'], ['app:1:a']]);
+  });
+
+  describe('an owned write (add, a lock)', () => {
+    /** A store of one key's value, so compare-and-delete compares for real. */
+    function storeChannel(values: Map<string, string>): RecoveryChannel & { plainDeletes: string[] } {
+      const plainDeletes: string[] = [];
+      return {
+        plainDeletes,
+        deleteMany: async (keys) => {
+          plainDeletes.push(...keys);
+          for (const key of keys) values.delete(key);
+          return true;
+        },
+        deleteIfEquals: async (key, value) => values.get(key) === value && values.delete(key),
+        clear: async () => undefined,
+      };
+    }
+
+    it('is made good by deleting its own value only: a value someone else wrote since stays', async () => {
+      const queue = recovery();
+      const values = new Map([['app:1:~lock:x', 'owner-B']]);
+      const channel = storeChannel(values);
+      queue.remember({ ownedKey: 'app:1:~lock:x', value: 'owner-A' });
+      expect(queue.covers('app:1:~lock:x')).toBe(true);
+      await queue.drain(channel);
+      expect(values.get('app:1:~lock:x')).toBe('owner-B');
+      expect(channel.plainDeletes).toEqual([]);
+      expect(queue.pending).toBe(0);
+    });
+
+    it('removes its own value if the failed write landed after all', async () => {
+      const queue = recovery();
+      const values = new Map([['app:1:~lock:x', 'owner-A2']]);
+      const channel = storeChannel(values);
+      queue.remember({ ownedKey: 'app:1:~lock:x', value: 'owner-A1' });
+      queue.remember({ ownedKey: 'app:1:~lock:x', value: 'owner-A2' });
+      expect(queue.pending).toBe(2);
+      await queue.drain(channel);
+      expect(values.has('app:1:~lock:x')).toBe(false);
+      expect(queue.counters).toMatchObject({ queued: 2, madeGood: 1 });
+      expect(queue.pending).toBe(0);
+    });
+
+    it('gives way to a failed plain write of the same key, whose remedy is the delete of the key', async () => {
+      const queue = recovery();
+      const values = new Map([['app:1:k', 'old']]);
+      const channel = storeChannel(values);
+      queue.remember({ ownedKey: 'app:1:k', value: 'mine' });
+      queue.remember('app:1:k');
+      await queue.drain(channel);
+      expect(channel.plainDeletes).toEqual(['app:1:k']);
+      expect(queue.pending).toBe(0);
+    });
   });
 });

@@ -1,6 +1,8 @@
 import { CacheValueError } from '../../service/cache.errors';
 import type { ValueFormat } from '../value-format';
+import { DEFAULT_MAX_VALUE_BYTES, ReadSizeLimit } from '../read-size';
 import { NOT_STORABLE } from '../value-codec';
+import { readLimitsFor, type ReadLimits, TRUSTED_READ_LIMITS } from './pickle-limits';
 import { PickleRefusal, refuse } from './pickle-refusal';
 import { readPickle } from './pickle-reader';
 import { writePickle } from './pickle-writer';
@@ -17,14 +19,23 @@ const NOT_LATIN1 = /[^\x00-\xff]/;
  *
  * Reading is the security boundary: a pickle is a program for Python's unpickler, and
  * anyone who can write to Redis chooses it. readPickle interprets a small data-only subset
- * and refuses the rest; a refused text is a miss, reported (by reason, never by content)
- * through `onRefused`.
+ * and refuses the rest, and whatever would cost more than its budget (pickle-limits.ts);
+ * a refused text is a miss, reported (by reason, never by content) through `onRefused`.
  */
 export class DjangoValueFormat implements ValueFormat {
   readonly maxBytesPerChar = 1;
   readonly binary = true;
 
-  constructor(private readonly onRefused: (reason: string) => void) {}
+  private readonly limits: ReadLimits;
+  private readonly size: ReadSizeLimit;
+
+  constructor(
+    private readonly onRefused: (reason: string) => void,
+    maxValueBytes = DEFAULT_MAX_VALUE_BYTES,
+  ) {
+    this.limits = readLimitsFor(maxValueBytes);
+    this.size = new ReadSizeLimit(maxValueBytes, (text) => text.length, this.maxBytesPerChar, onRefused);
+  }
 
   encode(value: unknown): string {
     if (value === undefined) throw new CacheValueError('undefined cannot be cached; store null for "no value"', 'UNSUPPORTED_TYPE');
@@ -38,16 +49,21 @@ export class DjangoValueFormat implements ValueFormat {
   }
 
   decode<T = unknown>(text: string): T | typeof NOT_STORABLE {
+    if (this.size.exceeded(text)) return NOT_STORABLE;
     try {
-      return read(text) as T;
+      return read(text, this.limits) as T;
     } catch (error) {
       this.onRefused(error instanceof PickleRefusal ? error.message : 'a malformed pickle');
       return NOT_STORABLE;
     }
   }
 
+  readSizeExceeded(text: string, allowance?: number): boolean {
+    return this.size.exceeded(text, allowance);
+  }
+
   copy<T>(value: T): T {
-    return read(this.encode(value)) as T;
+    return read(this.encode(value), TRUSTED_READ_LIMITS) as T;
   }
 
   byteLength(text: string): number {
@@ -56,11 +72,11 @@ export class DjangoValueFormat implements ValueFormat {
 }
 
 /** Django's RedisSerializer.loads: `int(data)` first, then `pickle.loads(data)`; ours reads the safe subset of the latter. */
-function read(text: string): unknown {
+function read(text: string, limits: ReadLimits): unknown {
   if (text.charCodeAt(0) !== PICKLE_PROTO) {
     const integer = parsePythonIntText(text);
     return integer !== undefined ? integer : refuse('neither a pickle nor an integer');
   }
   if (NOT_LATIN1.test(text)) refuse('text that is not bytes');
-  return readPickle(Buffer.from(text, 'latin1'));
+  return readPickle(Buffer.from(text, 'latin1'), limits);
 }

@@ -1,10 +1,12 @@
-import { OP, PICKLE_REFUSED_OPCODES } from './pickle-opcodes';
-import { refuse } from './pickle-refusal';
 import { constructAllowed, globalNamed } from './allowed-globals';
+import { OP, PICKLE_REFUSED_OPCODES } from './pickle-opcodes';
+import { DEFAULT_READ_LIMITS, READ_COST, type ReadLimits } from './pickle-limits';
+import { refuse } from './pickle-refusal';
+import { PickleStack } from './pickle-stack';
 import { decodeLong, fromPythonInt, readBinFloat } from './python-int';
 import { decodePythonStr } from './python-str';
-import { PyDict, PyGlobal, PyList, PySet, PyTuple } from './python-values';
-import { toJsValue } from './to-js-value';
+import { PyContainer, PyDict, PyGlobal, PyList, PyLong, PySet, PyTimedelta, PyTimezone, PyTuple } from './python-values';
+import { ValueBuilder } from './value-builder';
 
 /** A GLOBAL line longer than this cannot name an allowed global ("datetime" and "timedelta"). */
 const MAX_GLOBAL_LINE = 32;
@@ -14,23 +16,34 @@ const MAX_GLOBAL_LINE = 32;
  * over a fixed set of opcodes that only build data: lists, tuples, dicts, sets, scalars,
  * and datetimes through REDUCE on `datetime.datetime` / `datetime.date` (with
  * `datetime.timezone` / `datetime.timedelta` for aware ones). No opcode can call anything
- * else, so no pickle can run code here, whatever it names. Every length is checked against
- * the bytes that are left before anything is allocated, so memory is bounded by the
- * input's length, and every opcode consumes at least one byte, so time is too.
+ * else, so no pickle can run code here, whatever it names.
  *
- * Throws PickleRefusal for anything outside that subset.
+ * Its cost is bounded while it runs, before anything is built: every opcode consumes at
+ * least one byte and does O(1) work per item it moves; every length is checked against
+ * the bytes that are left; what each opcode builds is charged to a heap budget linear in
+ * the input's length; nesting and expanded size are known for each container as it is
+ * built (python-values.ts says why that is exact) and refused past their limits.
+ *
+ * Throws PickleRefusal for anything outside that subset or those bounds.
  */
-export function readPickle(bytes: Buffer): unknown {
-  return toJsValue(new PickleMachine(bytes).run(), bytes.length);
+export function readPickle(bytes: Buffer, limits: ReadLimits = DEFAULT_READ_LIMITS): unknown {
+  return new PickleMachine(bytes, limits).run();
 }
 
 class PickleMachine {
   private pos = 0;
-  private readonly stack: unknown[] = [];
-  private readonly marks: number[] = [];
-  private readonly memo = new Map<number, unknown>();
+  private readonly stack = new PickleStack();
+  /** Indexed by memo slot; a slot never written is undefined, a value never is (None is null). */
+  private readonly memo: unknown[] = [];
+  private memoCount = 0;
+  private readonly build: ValueBuilder;
 
-  constructor(private readonly bytes: Buffer) {}
+  constructor(
+    private readonly bytes: Buffer,
+    limits: ReadLimits,
+  ) {
+    this.build = new ValueBuilder(limits, bytes.length);
+  }
 
   run(): unknown {
     if (this.u8() !== OP.PROTO) refuse('not a pickle');
@@ -44,10 +57,14 @@ class PickleMachine {
   }
 
   private stop(): unknown {
-    if (this.marks.length > 0 || this.stack.length !== 1) refuse('a malformed pickle');
+    const root = this.stack.last();
     // Python ignores bytes after STOP; none of its pickles has any, so they are refused.
     if (this.pos !== this.bytes.length) refuse('bytes after the end of the pickle');
-    return this.stack[0];
+    if (root instanceof PyContainer) {
+      if (root instanceof PyTuple && root.holdsType) refuse('a type that is not a cache value');
+      return root.js;
+    }
+    return this.scalar(root);
   }
 
   private step(op: number): void {
@@ -58,133 +75,136 @@ class PickleMachine {
         return;
       }
       case OP.MARK:
-        this.marks.push(this.stack.length);
-        return;
+        return this.stack.mark();
       case OP.NONE:
-        return this.push(null);
+        return this.stack.push(null);
       case OP.NEWTRUE:
-        return this.push(true);
+        return this.stack.push(true);
       case OP.NEWFALSE:
-        return this.push(false);
+        return this.stack.push(false);
       case OP.BININT1:
-        return this.push(this.u8());
+        return this.stack.push(this.u8());
       case OP.BININT2:
-        return this.push(this.u8() | (this.u8() << 8));
+        return this.stack.push(this.u8() | (this.u8() << 8));
       case OP.BININT:
-        return this.push(this.i32());
+        return this.stack.push(this.i32());
       case OP.LONG1:
-        return this.push(fromPythonInt(decodeLong(this.take(this.u8()))));
+        return this.stack.push(this.long(this.u8()));
       case OP.LONG4: {
         const size = this.i32();
         if (size < 0) refuse('a negative length');
-        return this.push(fromPythonInt(decodeLong(this.take(size))));
+        return this.stack.push(this.long(size));
       }
       case OP.BINFLOAT: {
         const value = readBinFloat(this.bytes, this.pos);
         this.pos += 8;
-        return this.push(value);
+        return this.stack.push(value);
       }
       case OP.SHORT_BINUNICODE:
-        return this.push(this.str(this.u8()));
+        return this.stack.push(this.str(this.u8()));
       case OP.BINUNICODE:
-        return this.push(this.str(this.u32()));
+        return this.stack.push(this.str(this.u32()));
       case OP.BINUNICODE8:
-        return this.push(this.str(this.u64()));
+        return this.stack.push(this.str(this.u64()));
       case OP.SHORT_BINBYTES:
-        return this.push(this.copyOut(this.u8()));
+        return this.stack.push(this.copyOut(this.u8()));
       case OP.BINBYTES:
-        return this.push(this.copyOut(this.u32()));
+        return this.stack.push(this.copyOut(this.u32()));
       case OP.BINBYTES8:
       case OP.BYTEARRAY8:
-        return this.push(this.copyOut(this.u64()));
+        return this.stack.push(this.copyOut(this.u64()));
       case OP.EMPTY_LIST:
-        return this.push(new PyList());
+        this.build.spend(READ_COST.list);
+        return this.stack.push(new PyList());
       case OP.APPEND: {
-        const item = this.pop();
-        this.topOf(PyList).items.push(item);
+        const item = this.stack.pop();
+        const list = this.build.unplaced(this.stack.peek(), PyList);
+        list.items.push(this.build.place(list, item));
         return;
       }
       case OP.APPENDS: {
-        const items = this.popToMark();
-        const list = this.topOf(PyList);
-        for (const item of items) list.items.push(item);
-        return;
+        const count = this.stack.countToMark();
+        const list = this.build.unplaced(this.stack.belowMark(), PyList);
+        for (let i = 0; i < count; i++) list.items.push(this.build.place(list, this.stack.aboveMark(i)));
+        return this.stack.dropToMark();
       }
       case OP.EMPTY_TUPLE:
-        return this.push(new PyTuple([]));
+        this.build.spend(READ_COST.tuple);
+        return this.stack.push(new PyTuple([]));
       case OP.TUPLE1:
       case OP.TUPLE2:
       case OP.TUPLE3: {
         const count = op - OP.TUPLE1 + 1;
-        const items: unknown[] = [];
-        for (let i = 0; i < count; i++) items.unshift(this.pop());
-        return this.push(new PyTuple(items));
+        const items: unknown[] = new Array(count);
+        for (let i = count - 1; i >= 0; i--) items[i] = this.stack.pop();
+        return this.stack.push(this.build.tuple(items));
       }
       case OP.TUPLE:
-        return this.push(new PyTuple(this.popToMark()));
+        return this.stack.push(this.build.tuple(this.stack.popToMark()));
       case OP.EMPTY_DICT:
-        return this.push(new PyDict());
+        this.build.spend(READ_COST.dict);
+        return this.stack.push(new PyDict());
       case OP.SETITEM: {
-        const value = this.pop();
-        const key = this.pop();
-        const dict = this.topOf(PyDict);
-        dict.keys.push(key);
-        dict.values.push(value);
+        const value = this.stack.pop();
+        const key = this.stack.pop();
+        this.build.setItem(this.build.unplaced(this.stack.peek(), PyDict), key, value);
         return;
       }
       case OP.SETITEMS: {
-        const items = this.popToMark();
-        if (items.length % 2 !== 0) refuse('a malformed pickle');
-        const dict = this.topOf(PyDict);
-        for (let i = 0; i < items.length; i += 2) {
-          dict.keys.push(items[i]);
-          dict.values.push(items[i + 1]);
-        }
-        return;
+        const count = this.stack.countToMark();
+        if (count % 2 !== 0) refuse('a malformed pickle');
+        const dict = this.build.unplaced(this.stack.belowMark(), PyDict);
+        for (let i = 0; i < count; i += 2) this.build.setItem(dict, this.stack.aboveMark(i), this.stack.aboveMark(i + 1));
+        return this.stack.dropToMark();
       }
       case OP.EMPTY_SET:
-        return this.push(new PySet());
+        this.build.spend(READ_COST.set);
+        return this.stack.push(new PySet());
       case OP.ADDITEMS: {
-        const items = this.popToMark();
-        const set = this.topOf(PySet);
-        for (const item of items) set.items.push(item);
-        return;
+        const count = this.stack.countToMark();
+        const set = this.build.unplaced(this.stack.belowMark(), PySet);
+        for (let i = 0; i < count; i++) set.items.add(this.build.place(set, this.stack.aboveMark(i)));
+        return this.stack.dropToMark();
       }
       case OP.FROZENSET: {
+        const count = this.stack.countToMark();
+        this.build.spend(READ_COST.set);
         const set = new PySet();
-        set.items.push(...this.popToMark());
-        return this.push(set);
+        for (let i = 0; i < count; i++) set.items.add(this.build.place(set, this.stack.aboveMark(i)));
+        this.stack.dropToMark();
+        return this.stack.push(set);
       }
       case OP.MEMOIZE:
-        this.memo.set(this.memo.size, this.peek());
-        return;
+        // Python's len(memo): the slots in use, which BINPUT may have scattered.
+        return this.memoize(this.memoCount);
       case OP.BINPUT:
-        this.memo.set(this.u8(), this.peek());
-        return;
+        return this.memoize(this.u8());
       case OP.LONG_BINPUT:
-        this.memo.set(this.u32(), this.peek());
-        return;
+        return this.memoize(this.u32());
       case OP.BINGET:
-        return this.push(this.memoAt(this.u8()));
+        return this.stack.push(this.memoAt(this.u8()));
       case OP.LONG_BINGET:
-        return this.push(this.memoAt(this.u32()));
+        return this.stack.push(this.memoAt(this.u32()));
       case OP.GLOBAL: {
         const module = this.line();
         const name = this.line();
-        return this.push(globalNamed(module, name));
+        this.build.spend(READ_COST.object);
+        return this.stack.push(globalNamed(module, name));
       }
       case OP.STACK_GLOBAL: {
-        const name = this.pop();
-        const module = this.pop();
+        const name = this.stack.pop();
+        const module = this.stack.pop();
         if (typeof module !== 'string' || typeof name !== 'string') refuse('a malformed pickle');
-        return this.push(globalNamed(module, name));
+        this.build.spend(READ_COST.object);
+        return this.stack.push(globalNamed(module, name));
       }
       case OP.REDUCE: {
-        const args = this.pop();
-        const callable = this.pop();
+        const args = this.stack.pop();
+        const callable = this.stack.pop();
         if (!(callable instanceof PyGlobal)) refuse('REDUCE on something that is not an allowed global');
         if (!(args instanceof PyTuple)) refuse('REDUCE without an argument tuple');
-        return this.push(constructAllowed(callable.name, args.items));
+        this.build.spend(READ_COST.object);
+        return this.stack.push(constructAllowed(callable.name, args.items));
       }
       default: {
         const name = PICKLE_REFUSED_OPCODES[op];
@@ -193,50 +213,41 @@ class PickleMachine {
     }
   }
 
-  private push(value: unknown): void {
-    this.stack.push(value);
+  private scalar(value: unknown): unknown {
+    if (value instanceof PyGlobal || value instanceof PyTimedelta || value instanceof PyTimezone) refuse('a type that is not a cache value');
+    return value instanceof PyLong ? value.value : value;
   }
 
-  /** The stack below the innermost mark belongs to an enclosing opcode: reaching it is an underflow. */
-  private get fence(): number {
-    return this.marks.length > 0 ? this.marks[this.marks.length - 1] : 0;
-  }
-
-  private pop(): unknown {
-    if (this.stack.length <= this.fence) refuse('a malformed pickle');
-    return this.stack.pop();
-  }
-
-  private peek(): unknown {
-    if (this.stack.length <= this.fence) refuse('a malformed pickle');
-    return this.stack[this.stack.length - 1];
-  }
-
-  private popToMark(): unknown[] {
-    const mark = this.marks.pop();
-    if (mark === undefined) refuse('a malformed pickle');
-    return this.stack.splice(mark);
-  }
-
-  private topOf<T>(kind: new (...args: never[]) => T): T {
-    const top = this.peek();
-    if (!(top instanceof kind)) refuse('a malformed pickle');
-    return top;
+  private memoize(index: number): void {
+    this.build.spend(READ_COST.memo);
+    if (this.memo[index] === undefined) this.memoCount++;
+    this.memo[index] = this.stack.peek();
   }
 
   private memoAt(index: number): unknown {
-    if (!this.memo.has(index)) refuse('a memo reference to nothing');
-    return this.memo.get(index);
+    const value = this.memo[index];
+    if (value === undefined) refuse('a memo reference to nothing');
+    return value;
+  }
+
+  private long(size: number): number | bigint | PyLong {
+    const payload = this.take(size);
+    this.build.spend(READ_COST.scalar + size);
+    const value = fromPythonInt(decodeLong(payload));
+    return typeof value === 'bigint' ? new PyLong(value, size) : value;
   }
 
   private str(size: number): string {
     const start = this.claim(size);
+    // A JS string takes up to two bytes a character; UTF-8 takes at least one byte a character.
+    this.build.spend(READ_COST.scalar + 2 * size);
     return decodePythonStr(this.bytes, start, start + size);
   }
 
   /** A bytes value of its own: the input buffer is not kept alive by the result. */
   private copyOut(size: number): Buffer {
     const start = this.claim(size);
+    this.build.spend(READ_COST.bytes + size);
     const out = Buffer.allocUnsafe(size);
     this.bytes.copy(out, 0, start, start + size);
     return out;
@@ -251,10 +262,8 @@ class PickleMachine {
   }
 
   private take(size: number): Buffer {
-    if (size > this.bytes.length - this.pos) refuse('a length beyond the end of the value');
-    const slice = this.bytes.subarray(this.pos, this.pos + size);
-    this.pos += size;
-    return slice;
+    const start = this.claim(size);
+    return this.bytes.subarray(start, start + size);
   }
 
   private u8(): number {

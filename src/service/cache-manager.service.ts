@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { logText } from '../common/log-text';
 import { NOT_STORABLE, setOwn } from '../codec/value-codec';
-import { createValueFormat, type ValueFormat } from '../codec/value-format';
+import { createValueFormat } from '../codec/create-value-format';
+import type { ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { cacheLogContext } from '../module/cache-name';

@@ -2,7 +2,7 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import { busScopeOf } from '../bus/bus-scope';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
-import { valueFormatCarriesBytes } from '../codec/value-format';
+import { valueFormatCarriesBytes } from '../codec/create-value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { LocmemStore } from '../stores/locmem.store';
 import { acquireRedisClient } from '../stores/shared-redis-clients';

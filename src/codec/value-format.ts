@@ -1,12 +1,9 @@
-import type { CacheValueFormat } from '../config/cache-options';
-import { DjangoValueFormat } from './django/django-value-format';
-import { jsonValueFormat } from './json-value-format';
-import { DEFAULT_MAX_VALUE_BYTES } from './read-size';
 import type { NOT_STORABLE } from './value-codec';
 
 /**
- * How values become the text a store keeps, and back: the one place CACHE_VALUE_FORMAT
- * is decided. The service and getOrSet's entries hold one of these, chosen once.
+ * How values become the text a store keeps, and back. The service and getOrSet's entries
+ * hold one of these, chosen once by createValueFormat (create-value-format.ts), the one
+ * place CACHE_VALUE_FORMAT is decided; the formats themselves import only this interface.
  */
 export interface ValueFormat {
   /** The stored text of `value`; CacheValueError for a value the format cannot hold. */
@@ -26,26 +23,4 @@ export interface ValueFormat {
   readonly maxBytesPerChar: number;
   /** Stored text is bytes, one character per byte (latin1): whatever is put around it must stay within U+00FF. */
   readonly binary: boolean;
-}
-
-/**
- * The format CACHE_VALUE_FORMAT names. `onRefused` hears why stored text was not read
- * (never the text itself); `maxValueBytes` is CACHE_MAX_VALUE_BYTES, which bounds reads
- * as it bounds writes.
- */
-export function createValueFormat(name: CacheValueFormat, onRefused: (reason: string) => void = () => undefined, maxValueBytes = DEFAULT_MAX_VALUE_BYTES): ValueFormat {
-  switch (name) {
-    case 'json':
-      return jsonValueFormat(maxValueBytes, onRefused);
-    case 'django':
-      return new DjangoValueFormat(onRefused, maxValueBytes);
-  }
-}
-
-/**
- * True when stored texts are bytes carried one character per byte (latin1), which a
- * Redis store must write and read as Buffers: ioredis would send a JS string as UTF-8.
- */
-export function valueFormatCarriesBytes(name: CacheValueFormat): boolean {
-  return name === 'django';
 }

@@ -11,9 +11,11 @@ import type { FleetPort } from '../get-or-set/get-or-set-flow';
 import { graphCacheKeys } from './graph-cache-keys';
 import { GraphTokenError } from './graph-token.error';
 import type { GetAccessTokenOptions, GraphTokenSource, GraphTokenStatus, HeldToken } from './graph-token.types';
+import { HeldTokenSlot } from './held-token';
+import { iso, requestHeldToken } from './request-token';
+import { ProblemLog } from './problem-log';
 import { type SharedToken, SharedTokenStore } from './shared-token.store';
 import { createTokenEntryCodec } from './create-token-entry-codec';
-import { EXPIRY_MARGIN_MS, holdToken } from './token-lifetime';
 
 /** Beyond the token request's own bound, the lock covers the cache read and write around it. */
 const LOCK_SLACK_MS = 1000;
@@ -22,9 +24,6 @@ const POLL_START_MS = 25;
 const POLL_MAX_MS = 200;
 /** After a failed background refresh, the next one waits this long (garbage answers come back fast). */
 const REFRESH_RETRY_MS = 2000;
-/** The same cache-entry problem is logged at most this often. */
-const PROBLEM_LOG_INTERVAL_MS = 60_000;
-const MAX_REMEMBERED_PROBLEMS = 100;
 
 type Mode = 'cold' | 'refresh' | 'force';
 
@@ -45,11 +44,7 @@ export class GraphTokenService implements OnModuleDestroy {
   private readonly watched: string[];
   private readonly failures: FleetFailureBoard;
   private readonly lockTtlMs: number;
-  private held: HeldToken | undefined;
-  /** The value the held token has in the shared cache, for a compare-and-delete on invalidate. */
-  private heldStored: unknown;
-  /** Rejected by Graph (invalidate): never adopted again, even if a cache still holds it. */
-  private invalidatedToken: string | undefined;
+  private readonly held = new HeldTokenSlot();
   private obtaining: Promise<HeldToken> | undefined;
   private forcing: Promise<HeldToken> | undefined;
   private refreshing: Promise<unknown> | undefined;
@@ -57,7 +52,7 @@ export class GraphTokenService implements OnModuleDestroy {
   private closed = false;
   private lastSource: GraphTokenSource | undefined;
   private lastError: GraphTokenStatus['lastError'];
-  private readonly loggedProblems = new Map<string, number>();
+  private readonly problems = new ProblemLog(this.logger);
   private readonly counters = { memoryHits: 0, cacheHits: 0, networkFetches: 0, networkFailures: 0, lockWaits: 0 };
 
   constructor(
@@ -71,7 +66,7 @@ export class GraphTokenService implements OnModuleDestroy {
     const codec = createTokenEntryCodec(options);
     const keys = graphCacheKeys(this.graph.cacheKey);
     this.shared = new SharedTokenStore(cache, keys.token, codec, (problem) =>
-      this.logProblem(`the cached Microsoft Graph token under "${keys.token}" ${problem}; it counts as a miss and a new token is fetched`),
+      this.problems.warn(`the cached Microsoft Graph token under "${keys.token}" ${problem}; it counts as a miss and a new token is fetched`),
     );
     this.lockTtlMs = this.graph.requestTimeoutMs + LOCK_SLACK_MS;
     this.lock = new FleetLock(cache, keys.lock, this.lockTtlMs);
@@ -87,7 +82,7 @@ export class GraphTokenService implements OnModuleDestroy {
    */
   getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
     if (options.forceRefresh) return this.forceRefresh();
-    const held = this.held;
+    const held = this.held.token;
     if (held) {
       const now = Date.now();
       if (now < held.usableUntil) {
@@ -110,22 +105,18 @@ export class GraphTokenService implements OnModuleDestroy {
    */
   async invalidate(rejectedToken?: string): Promise<void> {
     if (rejectedToken !== undefined) {
-      this.invalidatedToken = rejectedToken;
-      if (this.held?.accessToken === rejectedToken) this.dropHeld();
+      this.held.reject(rejectedToken);
       await this.shared.deleteIfHolds(rejectedToken);
       return;
     }
-    const held = this.held;
-    const stored = this.heldStored;
-    this.dropHeld();
-    if (held) this.invalidatedToken = held.accessToken;
+    const { token: held, stored } = this.held.rejectHeld();
     if (held && stored !== undefined) await this.shared.deleteIfStill(stored);
     else await this.shared.delete();
   }
 
   /** What operators want to know. Never a token or a secret. */
   get status(): GraphTokenStatus {
-    const held = this.held;
+    const held = this.held.token;
     return {
       configured: this.entra.missingSettings().length === 0,
       tenantId: this.graph.tenantId,
@@ -152,17 +143,12 @@ export class GraphTokenService implements OnModuleDestroy {
     await Promise.allSettled([this.obtaining, this.forcing, this.refreshing]);
   }
 
-  private dropHeld(): void {
-    this.held = undefined;
-    this.heldStored = undefined;
-  }
-
   private forceRefresh(): Promise<string> {
     this.forcing ??= this.obtain('force').finally(() => (this.forcing = undefined));
     return this.forcing.then(
       (token) => token.accessToken,
       (error: unknown) => {
-        const held = this.usableHeld();
+        const held = this.held.usable();
         if (!held) throw error;
         this.logger.warn(`${failureText(error)}; a forced refresh keeps the current token, valid until ${iso(held.expiresOn)}`);
         this.lastSource = 'memory';
@@ -194,7 +180,7 @@ export class GraphTokenService implements OnModuleDestroy {
     if (mode === 'force') return this.fetch();
     const accepts = (token: HeldToken) => {
       const now = Date.now();
-      return token.accessToken !== this.invalidatedToken && now < (mode === 'refresh' ? token.refreshFrom : token.usableUntil);
+      return token.accessToken !== this.held.rejected && now < (mode === 'refresh' ? token.refreshFrom : token.usableUntil);
     };
     const cached = await this.shared.read();
     if (cached && accepts(cached.token)) return this.adopt(cached, 'cache');
@@ -256,20 +242,8 @@ export class GraphTokenService implements OnModuleDestroy {
   private async fetch(owner?: string): Promise<HeldToken> {
     let token: HeldToken;
     try {
-      const issued = await this.entra.request();
-      const fetchedAt = Date.now();
-      token = holdToken(issued.accessToken, issued.expiresOn, fetchedAt, this.graph.cacheDurationSeconds);
-      if (token.usableUntil <= fetchedAt) {
-        throw new GraphTokenError(
-          'INVALID_RESPONSE',
-          `Entra ID issued a token that expires at ${iso(issued.expiresOn)}, within the ${EXPIRY_MARGIN_MS / 1000} s every token must have left; it is not used`,
-          { correlationId: issued.correlationId },
-        );
-      }
+      token = await requestHeldToken(this.entra, this.graph, this.logger);
       this.counters.networkFetches++;
-      this.logger.log(
-        `fetched a Microsoft Graph token for tenant ${this.graph.tenantId}, valid until ${iso(token.expiresOn)}${issued.correlationId ? ` (correlation id ${issued.correlationId})` : ''}`,
-      );
     } catch (error) {
       if (!(error instanceof GraphTokenError) || error.code !== 'MISSING_CONFIGURATION') this.counters.networkFailures++;
       this.recordFailure(error);
@@ -292,39 +266,16 @@ export class GraphTokenService implements OnModuleDestroy {
     };
   }
 
-  private adopt({ token, stored }: SharedToken, source: GraphTokenSource): HeldToken {
+  private adopt(shared: SharedToken, source: GraphTokenSource): HeldToken {
     if (source === 'cache') this.counters.cacheHits++;
-    // A slower, older answer must not replace a newer token.
-    if (!this.held || this.held.accessToken === this.invalidatedToken || token.expiresOn >= this.held.expiresOn || Date.now() >= this.held.usableUntil) {
-      this.held = token;
-      this.heldStored = stored;
-    }
+    this.held.adopt(shared);
     this.lastSource = source;
-    return token;
-  }
-
-  private usableHeld(): HeldToken | undefined {
-    const held = this.held;
-    return held && held.accessToken !== this.invalidatedToken && Date.now() < held.usableUntil ? held : undefined;
-  }
-
-  private logProblem(message: string): void {
-    const now = Date.now();
-    if (now - (this.loggedProblems.get(message) ?? 0) < PROBLEM_LOG_INTERVAL_MS) return;
-    // A message can carry text from the store: an entry rewritten with a new tenant each time
-    // must not grow this map without bound (at worst, more lines are logged).
-    if (this.loggedProblems.size >= MAX_REMEMBERED_PROBLEMS) this.loggedProblems.clear();
-    this.loggedProblems.set(message, now);
-    this.logger.warn(message);
+    return shared.token;
   }
 }
 
 function failureText(error: unknown): string {
   return error instanceof GraphTokenError ? `token request failed: ${error.code}: ${error.message}` : `token request failed: ${String(error)}`;
-}
-
-function iso(epochMs: number): string {
-  return new Date(epochMs).toISOString();
 }
 
 function sleep(ms: number): Promise<void> {

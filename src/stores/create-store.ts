@@ -2,7 +2,7 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import { BusKeyChangeFeed } from '../bus/bus-key-change-feed';
 import { busScopeOf } from '../bus/bus-scope';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
-import { valueFormatCarriesBytes } from '../codec/value-format';
+import { valueFormatCarriesBytes } from '../codec/create-value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import type { CacheStore } from './cache-store';
 import { createTieredStore } from '../tiers/create-tiered-store';

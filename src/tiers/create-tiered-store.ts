@@ -5,7 +5,7 @@ import { RedisBusConnection } from '../bus/redis-bus-connection';
 import { L1Coherence } from '../bus/tracking/l1-coherence';
 import { RedisTrackingConnection } from '../bus/tracking/tracking-connection';
 import { probePrefixOf, TrackingPath } from '../bus/tracking/tracking-path';
-import { valueFormatCarriesBytes } from '../codec/value-format';
+import { valueFormatCarriesBytes } from '../codec/create-value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { LocmemStore } from '../stores/locmem.store';
 import { acquireRedisClient } from '../stores/shared-redis-clients';

@@ -1,8 +1,10 @@
 import { CacheValueError } from '../../service/cache.errors';
-import { BATCH_SIZE, FRAME_HEADER_SIZE, FRAME_SIZE_MIN, FRAME_SIZE_TARGET, OP } from './pickle-opcodes';
+import { BATCH_SIZE, OP } from './pickle-opcodes';
 import { MAX_NESTING } from './pickle-limits';
+import { PickleOutput, uint32 } from './pickle-output';
 import { datetimeState } from './python-datetime';
 import { encodeLong } from './python-int';
+import { assertDistinctKeys } from './python-keys';
 import { encodePythonStr, hasLoneSurrogate } from './python-str';
 
 const INT32_MIN = -(2 ** 31);
@@ -22,25 +24,16 @@ export function writePickle(value: unknown): Buffer {
   return new PickleWriter().dump(value);
 }
 
-class PickleWriter {
-  private buf = Buffer.allocUnsafe(256);
-  private len = 0;
-  private framing = false;
-  /** Where the open frame's 9 reserved header bytes start, or -1. */
-  private frameStart = -1;
-  private memoSize = 0;
+class PickleWriter extends PickleOutput {
   /** Memo indexes of what CPython memoizes once per pickle: the module name and each class. */
   private readonly shared = new Map<string, number>();
   /** Objects on the current path: a value that contains itself cannot be written. */
   private readonly open = new Set<object>();
 
   dump(value: unknown): Buffer {
-    this.write(OP.PROTO, 5);
-    this.framing = true;
+    this.begin();
     this.save(value, 0);
-    this.write(OP.STOP);
-    this.commitFrame();
-    return this.buf.subarray(0, this.len);
+    return this.finish();
   }
 
   private save(value: unknown, depth: number): void {
@@ -91,11 +84,6 @@ class PickleWriter {
     }
   }
 
-  /** CPython ends a frame that reached its target size before it saves the next object. */
-  private objectBoundary(): void {
-    if (this.frameStart !== -1 && this.len - this.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) this.commitFrame();
-  }
-
   private saveInt(value: number): void {
     if (value >= 0 && value <= 0xff) return this.write(OP.BININT1, value);
     if (value >= 0 && value <= 0xffff) return this.write(OP.BININT2, value & 0xff, value >> 8);
@@ -127,13 +115,6 @@ class PickleWriter {
     else if (hasLoneSurrogate(value)) this.writeSized(encodePythonStr(value), OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8);
     else this.writeSized(value, OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8);
     this.memoize();
-  }
-
-  /** Most cached strings: one byte per character, copied here; Buffer.write's own overhead was a quarter of a write. */
-  private writeShortAscii(value: string): void {
-    this.write(OP.SHORT_BINUNICODE, value.length);
-    this.reserve(value.length);
-    for (let i = 0; i < value.length; i++) this.buf[this.len++] = value.charCodeAt(i);
   }
 
   private saveBytes(value: Uint8Array): void {
@@ -219,129 +200,11 @@ class PickleWriter {
       this.write(OP.ADDITEMS);
     }
   }
-
-  /**
-   * str and bytes: the short, 4-byte or 8-byte length form; a payload of a frame's size or
-   * more goes outside frames. A string payload is well-formed text, written as UTF-8 in place.
-   */
-  private writeSized(payload: Uint8Array | string, short: number, long: number, huge: number): void {
-    const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
-    const header = size < 256 ? [short, size] : size <= 0xffffffff ? [long, ...uint32(size)] : [huge, ...uint64(size)];
-    if (size < FRAME_SIZE_TARGET) {
-      this.write(...header);
-      this.writeBytes(payload);
-      return;
-    }
-    this.commitFrame();
-    this.framing = false;
-    this.write(...header);
-    this.writeBytes(payload);
-    this.framing = true;
-  }
-
-  private memoize(): number {
-    this.write(OP.MEMOIZE);
-    return this.memoSize++;
-  }
-
-  private memoGet(index: number): void {
-    if (index < 256) this.write(OP.BINGET, index);
-    else this.write(OP.LONG_BINGET, ...uint32(index));
-  }
-
-  private write(...bytes: number[]): void {
-    this.reserve(bytes.length);
-    for (const byte of bytes) this.buf[this.len++] = byte;
-  }
-
-  private writeBytes(bytes: Uint8Array | string): void {
-    if (typeof bytes === 'string') {
-      const size = Buffer.byteLength(bytes, 'utf8');
-      this.reserve(size);
-      this.len += this.buf.write(bytes, this.len, size, 'utf8');
-      return;
-    }
-    this.reserve(bytes.length);
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
-  }
-
-  /** Room for `size` more bytes, and the open frame's header if this write starts one. */
-  private reserve(size: number): void {
-    const opensFrame = this.framing && this.frameStart === -1;
-    const needed = this.len + size + (opensFrame ? FRAME_HEADER_SIZE : 0);
-    if (needed > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, this.buf.length * 2));
-      this.buf.copy(grown, 0, 0, this.len);
-      this.buf = grown;
-    }
-    if (opensFrame) {
-      this.frameStart = this.len;
-      this.len += FRAME_HEADER_SIZE;
-    }
-  }
-
-  private commitFrame(): void {
-    if (this.frameStart === -1) return;
-    const frameLength = this.len - this.frameStart - FRAME_HEADER_SIZE;
-    if (frameLength >= FRAME_SIZE_MIN) {
-      this.buf[this.frameStart] = OP.FRAME;
-      this.buf.writeBigUInt64LE(BigInt(frameLength), this.frameStart + 1);
-    } else {
-      this.buf.copyWithin(this.frameStart, this.frameStart + FRAME_HEADER_SIZE, this.len);
-      this.len -= FRAME_HEADER_SIZE;
-    }
-    this.frameStart = -1;
-  }
 }
 
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
   return true;
-}
-
-function uint32(value: number): number[] {
-  return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
-}
-
-function uint64(value: number): number[] {
-  const low = value % 2 ** 32;
-  return [...uint32(low), ...uint32(Math.floor(value / 2 ** 32))];
-}
-
-/**
- * Dict keys and set elements must be hashable in Python, and distinct as Python compares
- * them: 1, 1n, 1.0 and true are one key there. A Map or Set that breaks either rule has
- * no equal Python value, so it is refused rather than silently merged.
- */
-function assertDistinctKeys(keys: unknown[], what: string): void {
-  const seen = new Set<string>();
-  for (const key of keys) {
-    const identity = pythonIdentity(key, what);
-    if (identity === undefined) continue;
-    if (seen.has(identity)) throw new CacheValueError(`two ${what} are the same key in Python (${identity}); it cannot be stored for Django`, 'UNSUPPORTED_TYPE');
-    seen.add(identity);
-  }
-}
-
-/** How Python tells keys apart; undefined for NaN, which equals nothing. */
-function pythonIdentity(key: unknown, what: string): string | undefined {
-  switch (typeof key) {
-    case 'string':
-      return `str ${JSON.stringify(key)}`;
-    case 'boolean':
-      return `int ${key ? 1 : 0}`;
-    case 'bigint':
-      return `int ${key}`;
-    case 'number':
-      if (Number.isNaN(key)) return undefined;
-      return Number.isInteger(key) ? `int ${BigInt(key)}` : `float ${key}`;
-    case 'object':
-      if (key === null) return 'None';
-      if (key instanceof Date) return `datetime ${Number.isNaN(key.getTime()) ? 'invalid' : key.toISOString()}`;
-      if (key instanceof Uint8Array) return `bytes ${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')}`;
-  }
-  throw new CacheValueError(`the ${what} must be hashable in Python: strings, numbers, BigInts, booleans, null, Dates or Buffers`, 'UNSUPPORTED_TYPE');
 }
 
 function isPlainObject(value: object): boolean {

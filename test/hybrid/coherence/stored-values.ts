@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { createValueFormat } from '../../../src/codec/value-format';
+import { createValueFormat } from '../../../src/codec/create-value-format';
 import { NOT_STORABLE } from '../../../src/codec/value-codec';
 import { isFresh, readStoredText } from '../../../src/get-or-set/stored-entry';
 import type { KeyReadings } from './operation-log';

@@ -57,7 +57,12 @@ export async function getOrSetMany<T>(
   for (const key of keys) {
     const entry = found.get(key);
     if (entry?.fresh) setOwn(result, key, entry.value);
-    else if (flow.isComputing(key)) joined.push([key, flow.join<T>(key)!]);
+    else if (flow.isComputing(key)) {
+      const running = flow.join<T>(key)!;
+      // Awaited below, unless this call fails first: its failure must not leave these unhandled.
+      running.catch(() => undefined);
+      joined.push([key, running]);
+    }
     else {
       missing.push(key);
       if (entry) setOwn(stale, key, entry.value);
@@ -80,7 +85,12 @@ export async function getOrSetMany<T>(
     const bounded = within(computed, Math.max(0, startedAt + (soft ? policy.softTimeoutMs : policy.hardTimeoutMs) - Date.now()));
     // Other callers of these keys share this call's bounded outcome, never the factory itself:
     // a factory that hangs would otherwise hold every later caller of its keys with it.
-    for (const key of missing) flow.share(key, bounded.then((outcome) => keyOutcome(outcome, key, stale, policy)));
+    for (const key of missing) {
+      const shared = bounded.then((outcome) => keyOutcome(outcome, key, stale, policy));
+      // A key nobody joined has nobody to hear its failure: the caller hears it from `outcome`.
+      shared.catch(() => undefined);
+      flow.share(key, shared);
+    }
     const outcome = await bounded;
     if (outcome.kind === 'value') {
       for (const [key, copy] of outcome.value.copies) setOwn(result, key, copy);

@@ -7,7 +7,7 @@ import { checkTyped, parseEnvText } from './setting-parsers';
 import { keyPrefixProblems } from './key-prefix.rules';
 import { applyClusterNatMap, CLUSTER_NAT_MAP_ENV, redisTopologyProblems } from './redis-topology.rules';
 import { graphSettingProblems } from '../graph/graph-settings.rules';
-import { locmemBoundProblems } from '../stores/locmem-bounds';
+import { locmemBoundProblems } from './locmem-bounds';
 import { valueFormatProblems } from './value-format.rules';
 import { reconcileUrlDb } from './redis-url-db.rules';
 

@@ -1,7 +1,7 @@
 import type { CacheTimeout } from '../service/cache-manager.service';
 import type { GetOrSetDefaults } from '../config/cache-options';
 import type { LockAttempt } from '../fleet/fleet-lock';
-import type { KeyChangeFeed } from '../fleet/key-change-feed';
+import type { KeyChangeFeed } from '../stores/key-change-feed';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
 import { resolvePolicy, type GetOrSetOptions, type GetOrSetPolicy } from './get-or-set-options';
 import { FactoryScope } from './factory-scope';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { GraphTokenOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { redactSecrets } from '../common/redact-secrets';
-import { CACHE_OPTIONS, CACHE_SERVICE } from '../module/cache.tokens';
+import { CACHE_OPTIONS, CACHE_SERVICE } from '../common/cache.tokens';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { credentialSecrets } from './client-credential';
 import { EntraTokenClient } from './entra-token.client';

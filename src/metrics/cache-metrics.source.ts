@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GraphTokenService } from '../graph/graph-token.service';
-import { DEFAULT_CACHE_NAME } from '../module/cache-name';
-import { CACHE_NAME, CACHE_SERVICE, GRAPH_TOKENS } from '../module/cache.tokens';
+import { DEFAULT_CACHE_NAME } from '../common/cache-name';
+import { CACHE_NAME, CACHE_SERVICE, GRAPH_TOKENS } from '../common/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheManagerService } from '../service/cache-manager.service';
 import type { CacheStats } from './cache-stats';

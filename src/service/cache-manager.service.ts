@@ -4,8 +4,8 @@ import { NOT_STORABLE, setOwn } from '../codec/value-codec';
 import { createValueFormat, type ValueFormat } from '../codec/value-format';
 import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
-import { cacheLogContext } from '../module/cache-name';
-import { CACHE_NAME, CACHE_OPTIONS } from '../module/cache.tokens';
+import { cacheLogContext } from '../common/cache-name';
+import { CACHE_NAME, CACHE_OPTIONS } from '../common/cache.tokens';
 import type { CacheStats } from '../metrics/cache-stats';
 import { FleetLock, type LockStore } from '../fleet/fleet-lock';
 import { GetOrSetFlow, type Factory, type FleetPort } from '../get-or-set/get-or-set-flow';
@@ -19,10 +19,10 @@ import { TagVersions } from '../tags/tag-versions';
 import { GuardedStore } from '../resilience/guarded-store';
 import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
 import type { CacheBackendInfo } from './cache-backend-info';
-import { CacheValueError } from './cache.errors';
-import { assertValidKey, makeKeyPrefix } from './cache-key';
-import { timeoutToMs } from './cache-timeout';
-import { encodeForStore } from './encode-for-store';
+import { CacheValueError } from '../errors/cache.errors';
+import { assertValidKey, makeKeyPrefix } from '../keys/cache-key';
+import { timeoutToMs } from '../keys/cache-timeout';
+import { encodeForStore } from '../codec/encode-for-store';
 
 /**
  * What getOrSet resolves for a factory of `T`: a factory that may return undefined (a row

@@ -1,4 +1,4 @@
-import { CacheValueError } from '../../service/cache.errors';
+import { CacheValueError } from '../../errors/cache.errors';
 import { BATCH_SIZE, FRAME_HEADER_SIZE, FRAME_SIZE_MIN, FRAME_SIZE_TARGET, OP } from './pickle-opcodes';
 import { MAX_NESTING } from './pickle-limits';
 import { datetimeState } from './python-datetime';

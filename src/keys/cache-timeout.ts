@@ -1,4 +1,4 @@
-import { CacheValueError } from './cache.errors';
+import { CacheValueError } from '../errors/cache.errors';
 
 /**
  * Longest timeout, in seconds: 2^31 - 1, about 68 years. Redis refuses an expiry whose

@@ -15,8 +15,8 @@ export type { GetOrSetOptions } from './get-or-set/get-or-set-options';
 export type { CacheBackendInfo } from './service/cache-backend-info';
 export { CacheKeyError, CacheValueError, type CacheKeyErrorCode, type CacheValueErrorCode } from './errors/cache.errors';
 export { MAX_KEY_LENGTH } from './keys/cache-key';
-export { cacheOptionsFromConfig } from './config/cache-options-from-config';
-export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } from './config/resolve-cache-options';
+export { cacheOptionsFromConfig } from './startup/cache-options-from-config';
+export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } from './startup/cache-options';
 export { CacheConfigError } from './config/cache-config.error';
 export { CacheRedisUnavailableError } from './module/cache-connection.lifecycle';
 export type {
@@ -35,7 +35,7 @@ export type {
 } from './config/cache-options';
 export { CacheHealthService, type CacheHealthReport, type NodeCounts, type TierHealth } from './health/cache-health.service';
 export { CacheHealthIndicator, type CacheHealthIndicatorResult } from './terminus/cache-health.indicator';
-export type { BreakerState, CacheStats, LatencySummary, RecoveryStats, TierStats } from './metrics/cache-stats';
+export type { BreakerState, CacheStats, LatencySummary, RecoveryStats, TierStats } from './service/cache-stats';
 export type { BusCounters, BusState } from './bus/invalidation-bus';
 export { BUS_FORMAT_VERSION } from './bus/bus-channels';
 export { BUS_HEARTBEAT_INTERVAL_MS, BUS_SILENCE_LIMIT_MS, BUS_STALENESS_BOUND_MS } from './bus/bus-timing';

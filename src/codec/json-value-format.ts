@@ -1,4 +1,4 @@
-import type { ValueFormat } from './value-format';
+import type { ValueFormat } from './value-format.types';
 import { ReadSizeLimit } from './read-size';
 import { decodeStoredText, decodeValue, encodeValue, NOT_STORABLE } from './value-codec';
 

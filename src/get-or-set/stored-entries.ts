@@ -8,7 +8,7 @@ import { encodeForStore } from '../codec/encode-for-store';
 import type { CacheStore } from '../stores/cache-store';
 import type { TagCheck } from '../tags/tag-check';
 import type { TagStamp, TagVersions } from '../tags/tag-versions';
-import type { FoundEntry } from './get-or-set-flow';
+import type { FoundEntry } from './get-or-set-ports';
 import type { ManyEntryPort } from './get-or-set-many';
 import type { GetOrSetPolicy } from './get-or-set-options';
 import { isFresh, readStoredText, wrapEntry, type EntryMeta, type EntryTimes } from './stored-entry';

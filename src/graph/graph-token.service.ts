@@ -7,7 +7,7 @@ import { credentialSecrets } from './client-credential';
 import { EntraTokenClient } from './entra-token.client';
 import { FleetFailureBoard } from './fleet-failure';
 import { FleetLock } from '../fleet/fleet-lock';
-import type { FleetPort } from '../get-or-set/get-or-set-flow';
+import type { FleetPort } from '../get-or-set/get-or-set-ports';
 import { graphCacheKeys } from './graph-cache-keys';
 import { GraphTokenError } from './graph-token.error';
 import type { GetAccessTokenOptions, GraphTokenSource, GraphTokenStatus, HeldToken } from './graph-token.types';

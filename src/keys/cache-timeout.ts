@@ -1,5 +1,8 @@
 import { CacheValueError } from '../errors/cache.errors';
 
+/** Timeout in seconds; `null` never expires; 0 or less stores nothing and removes the entry. */
+export type CacheTimeout = number | null;
+
 /**
  * Longest timeout, in seconds: 2^31 - 1, about 68 years. Redis refuses an expiry whose
  * absolute time overflows (a set with 1e16 s was refused, on every call), and locmem must

@@ -3,7 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CacheDecoratorBinder } from '../decorators/cache-decorator.binder';
 import { cacheToken, checkedCacheName, DEFAULT_CACHE_NAME } from '../common/cache-name';
-import { cacheOptionsFromConfig } from '../config/cache-options-from-config';
+import { cacheOptionsFromConfig } from '../startup/cache-options-from-config';
 import { GraphTokenService } from '../graph/graph-token.service';
 import type { CacheHealthOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { CacheHealthService } from '../health/cache-health.service';

@@ -1,5 +1,5 @@
 import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
-import { OperationLatencies } from '../metrics/operation-latencies';
+import { OperationLatencies } from './operation-latencies';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker';
 import { CacheTimeoutError, DeadlineQueue } from './deadline-queue';
 import { classifyFault, isCommandError } from './fault-classifier';

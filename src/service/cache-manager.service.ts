@@ -6,7 +6,7 @@ import { usesRedis } from '../config/backend-kinds';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { cacheLogContext } from '../common/cache-name';
 import { CACHE_NAME, CACHE_OPTIONS } from '../common/cache.tokens';
-import type { CacheStats } from '../metrics/cache-stats';
+import type { CacheStats } from './cache-stats';
 import { FleetLock, type LockStore } from '../fleet/fleet-lock';
 import { GetOrSetFlow, type Factory, type FleetPort } from '../get-or-set/get-or-set-flow';
 import { getOrSetMany, type ManyFactory } from '../get-or-set/get-or-set-many';
@@ -21,7 +21,7 @@ import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
 import type { CacheBackendInfo } from './cache-backend-info';
 import { CacheValueError } from '../errors/cache.errors';
 import { assertValidKey, makeKeyPrefix } from '../keys/cache-key';
-import { timeoutToMs } from '../keys/cache-timeout';
+import { timeoutToMs, type CacheTimeout } from '../keys/cache-timeout';
 import { encodeForStore } from '../codec/encode-for-store';
 
 /**
@@ -31,8 +31,7 @@ import { encodeForStore } from '../codec/encode-for-store';
  */
 export type CachedResult<T> = unknown extends T ? T : undefined extends T ? Exclude<T, undefined> | null : T;
 
-/** Timeout in seconds; `null` never expires; 0 or less stores nothing and removes the entry. */
-export type CacheTimeout = number | null;
+export type { CacheTimeout } from '../keys/cache-timeout';
 
 /** What set and setMany take after the timeout. */
 export interface WriteOptions {

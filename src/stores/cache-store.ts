@@ -1,5 +1,5 @@
 import type { KeyChangeFeed } from './key-change-feed';
-import type { WriteRepair } from '../resilience/write-recovery';
+import type { WriteRepair } from './write-repair';
 import type { TierStats } from './tier-stats';
 
 /**

@@ -1,5 +1,5 @@
 import type { L1Coherence } from '../bus/tracking/l1-coherence';
-import type { WriteRepair } from '../resilience/write-recovery';
+import type { WriteRepair } from '../stores/write-repair';
 import type { CacheStore } from '../stores/cache-store';
 import type { LocmemStore } from '../stores/locmem.store';
 import type { RedisStore } from '../stores/redis.store';

@@ -1,5 +1,5 @@
 import { CacheValueError } from '../../errors/cache.errors';
-import type { ValueFormat } from '../value-format';
+import type { ValueFormat } from '../value-format.types';
 import { DEFAULT_MAX_VALUE_BYTES, ReadSizeLimit } from '../read-size';
 import { NOT_STORABLE } from '../value-codec';
 import { readLimitsFor, type ReadLimits, TRUSTED_READ_LIMITS } from './pickle-limits';

@@ -13,7 +13,7 @@ const layers = [
   { name: 'backends', folders: ['backends'] },
   { name: 'policies', folders: ['get-or-set', 'tags', 'fleet'] },
   { name: 'service', folders: ['service'] },
-  { name: 'edges', folders: ['decorators', 'otel', 'metrics', 'health', 'terminus', 'keyv', 'graph'] },
+  { name: 'edges', folders: ['decorators', 'otel', 'metrics', 'health', 'terminus', 'keyv', 'graph', 'startup'] },
   { name: 'module', folders: ['module'] },
   { name: 'app', folders: ['demo'] },
 ];

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { resolveCacheOptions } from '../../src/config/resolve-cache-options';
+import { resolveCacheOptions } from '../../src/startup/cache-options';
 import { redisClientOptions } from '../../src/stores/redis-client.factory';
 
 /** Raw ioredis 6 with the client options the module builds (auto-pipelining on): the main baseline of every Redis row. */

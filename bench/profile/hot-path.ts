@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { resolveCacheOptions } from '../../src/config/resolve-cache-options';
+import { resolveCacheOptions } from '../../src/startup/cache-options';
 import { redisClientOptions } from '../../src/stores/redis-client.factory';
 import { RedisTestServer } from '../../test/helpers/redis-server';
 import { busLive } from '../support/bus-live';

@@ -1,4 +1,4 @@
-import { makeKeyPrefix } from '../../src/service/cache-key';
+import { makeKeyPrefix } from '../../src/keys/cache-key';
 import { connectRawIoredis } from '../baselines/raw-ioredis';
 import { AnswerCheck } from '../support/answer-check';
 import { faultsFrom } from '../support/backend-faults';

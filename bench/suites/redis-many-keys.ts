@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { resolveCacheOptions } from '../../src/config/resolve-cache-options';
+import { resolveCacheOptions } from '../../src/startup/cache-options';
 import { redisClientOptions } from '../../src/stores/redis-client.factory';
 import { AnswerCheck } from '../support/answer-check';
 import { startCacheContext } from '../support/cache-app';

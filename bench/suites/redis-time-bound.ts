@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { defaultCacheOptions } from '../../src/config/cache-defaults';
-import { resolveCacheOptions } from '../../src/config/resolve-cache-options';
+import { resolveCacheOptions } from '../../src/startup/cache-options';
 import { DeadlineQueue } from '../../src/resilience/deadline-queue';
 import { redisClientOptions } from '../../src/stores/redis-client.factory';
 import { AnswerCheck } from '../support/answer-check';

@@ -1,5 +1,5 @@
 import type { IdeaGraphCacheOptions } from '../../src';
-import { parseCacheEnv } from '../../src/config/resolve-cache-options';
+import { parseCacheEnv } from '../../src/startup/cache-options';
 
 /** Entries each process's L1 may hold: twice the keys the hybrid rows read, so nothing is evicted. */
 export const L1_MAX_ENTRIES = 10_000;

@@ -1,5 +1,5 @@
-import type { KeyChangeFeed } from '../fleet/key-change-feed';
-import { KeyChangeWaiters } from '../fleet/key-change-waiters';
+import type { KeyChangeFeed } from '../stores/key-change-feed';
+import { KeyChangeWaiters } from '../stores/key-change-waiters';
 import type { BusConnection } from './bus-connection';
 import { InvalidationBus, type BusScope } from './invalidation-bus';
 

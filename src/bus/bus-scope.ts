@@ -1,5 +1,5 @@
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
-import { makeKeyPrefix } from '../service/cache-key';
+import { makeKeyPrefix } from '../keys/cache-key';
 import type { BusScope } from './invalidation-bus';
 
 /** The bus scope of a cache: its prefix and version name the channel. */

@@ -1,4 +1,4 @@
-import { CacheValueError } from '../service/cache.errors';
+import { CacheValueError } from '../errors/cache.errors';
 
 /**
  * Values that JSON represents exactly are stored as their plain JSON text, so redis-cli

@@ -1,4 +1,4 @@
-import { DEFAULT_LOCMEM_MAX_BYTES } from '../stores/locmem-bounds';
+import { DEFAULT_LOCMEM_MAX_BYTES } from './locmem-bounds';
 import type { IdeaGraphCacheOptions } from './cache-options';
 
 export const DEFAULT_GRAPH_SCOPES = ['https://graph.microsoft.com/.default'];

@@ -6,8 +6,7 @@ import { CACHE_SETTINGS, describeAllowed, SettingRule, settingAt } from './cache
 import { checkTyped, parseEnvText } from './setting-parsers';
 import { keyPrefixProblems } from './key-prefix.rules';
 import { applyClusterNatMap, CLUSTER_NAT_MAP_ENV, redisTopologyProblems } from './redis-topology.rules';
-import { graphSettingProblems } from '../graph/graph-settings.rules';
-import { locmemBoundProblems } from '../stores/locmem-bounds';
+import { locmemBoundProblems } from './locmem-bounds';
 import { valueFormatProblems } from './value-format.rules';
 import { reconcileUrlDb } from './redis-url-db.rules';
 
@@ -15,10 +14,16 @@ import { reconcileUrlDb } from './redis-url-db.rules';
 export type EnvSource = (name: string) => unknown;
 
 /**
+ * The Graph settings' checks, passed in by the caller: they build an MSAL client, which
+ * belongs to the Graph edge, not to config (startup/cache-options.ts supplies them).
+ */
+export type GraphSettingCheck = (graph: IdeaGraphCacheOptions['graph']) => string[];
+
+/**
  * Reads every setting from an environment-like source, checks it, and returns complete
  * options. All problems are collected so one startup error lists them all.
  */
-export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGraphCacheOptions {
+export function parseCacheEnvWith(read: EnvSource | Record<string, unknown>, graphSettingProblems: GraphSettingCheck): IdeaGraphCacheOptions {
   const get: EnvSource = typeof read === 'function' ? read : (name) => read[name];
   const options = defaultCacheOptions();
   const problems: string[] = [];
@@ -36,7 +41,7 @@ export function parseCacheEnv(read: EnvSource | Record<string, unknown>): IdeaGr
 }
 
 /** Fills defaults into static options (forRoot / useFactory) and checks every field. */
-export function resolveCacheOptions(partial: IdeaGraphCacheModuleOptions = {}): IdeaGraphCacheOptions {
+export function resolveCacheOptionsWith(partial: IdeaGraphCacheModuleOptions, graphSettingProblems: GraphSettingCheck): IdeaGraphCacheOptions {
   const options = defaultCacheOptions();
   const problems: string[] = [];
   for (const rule of CACHE_SETTINGS) {
@@ -74,15 +79,6 @@ export function readOptionSetting(rule: SettingRule, value: unknown): SettingRea
   if (outcome.ok) return { value: outcome.value };
   const shown = rule.secret || outcome.hideValue ? '<hidden>' : safeJson(value);
   return { problem: `${rule.path} (${rule.env})=${shown} is invalid: ${refusal(rule, outcome)}` };
-}
-
-/**
- * For `ConfigModule.forRoot({ validate: validateCacheEnv })`: fails the host app's config
- * load with the same message the module would give, and returns the env unchanged.
- */
-export function validateCacheEnv(env: Record<string, unknown>): Record<string, unknown> {
-  parseCacheEnv(env);
-  return env;
 }
 
 function refusal(rule: SettingRule, outcome: { reason?: string }): string {

@@ -1,6 +1,6 @@
 import type { CacheManagerService } from '../service/cache-manager.service';
 
-export { DEFAULT_CACHE_NAME } from '../module/cache-name';
+export { DEFAULT_CACHE_NAME } from '../common/cache-name';
 
 /** On an instance: the caches its decorated methods use, per name, set when its app starts. */
 const BOUND_CACHES = Symbol('ideagraph-cache:bound-caches');

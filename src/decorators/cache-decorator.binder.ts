@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { CACHE_NAME, CACHE_SERVICE } from '../module/cache.tokens';
+import { CACHE_NAME, CACHE_SERVICE } from '../common/cache.tokens';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { CacheBindings, decoratedCacheNames } from './cache-bindings';
 

@@ -1,6 +1,6 @@
 import type { AsyncMethod } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
-import { CacheKeyError } from '../service/cache.errors';
+import { CacheKeyError } from '../errors/cache.errors';
 import type { CacheManagerService } from '../service/cache-manager.service';
 import { compileKeys, TAG_TARGET, type KeysSource } from './method-cache-key';
 

@@ -1,7 +1,7 @@
 import { CacheFactoryError, CacheFactoryTimeoutError } from '../get-or-set/get-or-set.errors';
 import type { GetOrSetOptions } from '../get-or-set/get-or-set-options';
 import type { CacheTimeout } from '../service/cache-manager.service';
-import { CacheKeyError } from '../service/cache.errors';
+import { CacheKeyError } from '../errors/cache.errors';
 import type { AsyncMethod, UndefinedResultRefused } from './async-method';
 import { CacheBindings, DEFAULT_CACHE_NAME, markDecorated } from './cache-bindings';
 import { compileKey, compileKeys, TAG_TARGET, type KeySource, type KeysSource } from './method-cache-key';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { assertValidKey, MAX_KEY_LENGTH } from '../service/cache-key';
-import { CacheKeyError } from '../service/cache.errors';
+import { assertValidKey, MAX_KEY_LENGTH } from '../keys/cache-key';
+import { CacheKeyError } from '../errors/cache.errors';
 import { stableText } from './key-text';
 
 /**

@@ -1,4 +1,4 @@
-import { CacheKeyError } from '../service/cache.errors';
+import { CacheKeyError } from '../errors/cache.errors';
 
 /**
  * How argument values are written into decorator keys. Two different values must never

@@ -1,5 +1,5 @@
-import { assertKeyText, MAX_KEY_LENGTH, TAG_KEY_PREFIX } from '../service/cache-key';
-import { CacheKeyError } from '../service/cache.errors';
+import { assertKeyText, MAX_KEY_LENGTH, TAG_KEY_PREFIX } from '../keys/cache-key';
+import { CacheKeyError } from '../errors/cache.errors';
 import { claimDefaultKeyName, defaultMethodKey } from './default-key';
 import { describe } from './key-text';
 import { compileTemplate, KEY_TARGET, type TemplateTarget } from './template-key';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { assertValidKey, MAX_KEY_LENGTH } from '../service/cache-key';
-import { CacheKeyError } from '../service/cache.errors';
+import { assertValidKey, MAX_KEY_LENGTH } from '../keys/cache-key';
+import { CacheKeyError } from '../errors/cache.errors';
 import { describe, scalarText, UNQUOTED_VALUE_CHARACTER } from './key-text';
 
 const PLACEHOLDER = /\{(\d+)((?:\.[A-Za-z_$][\w$]*)*)\}/g;

@@ -1,5 +1,5 @@
 import type { LockAttempt } from '../fleet/fleet-lock';
-import type { EntryPort, FleetPort, FoundEntry, GetOrSetCounters } from './get-or-set-flow';
+import type { EntryPort, FleetPort, FoundEntry, GetOrSetCounters } from './get-or-set-ports';
 
 /**
  * A holder releases its lock by its caller's hard timeout at the latest; the slack keeps a

@@ -1,4 +1,4 @@
-import type { CacheTimeout } from '../service/cache-manager.service';
+import type { CacheTimeout } from '../keys/cache-timeout';
 import { setOwn } from '../codec/value-codec';
 import { CacheFactoryError, CacheFactoryTimeoutError } from './get-or-set.errors';
 import { NOT_PRODUCED, type EntryPort, type FoundEntry, type GetOrSetFlow } from './get-or-set-flow';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LOCK_KEY_PREFIX } from '../service/cache-key';
+import { LOCK_KEY_PREFIX } from '../keys/cache-key';
 
 /**
  * The fleet lock of a getOrSet key. A hash, not `<key>:lock`: that could be a key of the

@@ -1,8 +1,8 @@
-import type { CacheTimeout } from '../service/cache-manager.service';
+import type { CacheTimeout } from '../keys/cache-timeout';
 import type { LockAttempt } from '../fleet/fleet-lock';
 import { markBackgroundRefresh } from './background-refresh';
 import { LOCK_SLACK_MS } from './fleet-claim';
-import type { EntryPort, Factory, FactoryContext, FleetPort, FoundEntry, GetOrSetFlow } from './get-or-set-flow';
+import type { EntryPort, Factory, FactoryContext, FactoryRunner, FleetPort, FoundEntry } from './get-or-set-ports';
 import type { GetOrSetPolicy } from './get-or-set-options';
 import { stampBeforeFactory, UNSTAMPED } from './tag-stamp';
 
@@ -18,7 +18,7 @@ export class RefreshAhead {
   private readonly refreshed = new Map<string, number>();
 
   constructor(
-    private readonly flow: Pick<GetOrSetFlow, 'counters' | 'callFactory' | 'isComputing'>,
+    private readonly flow: FactoryRunner,
     private readonly entries: EntryPort,
     private readonly fleet: FleetPort | undefined,
   ) {}

@@ -1,5 +1,5 @@
 import type { TagStamp } from '../tags/tag-versions';
-import type { EntryPort } from './get-or-set-flow';
+import type { EntryPort } from './get-or-set-ports';
 
 /** A result whose tags' versions could not be read before its factory ran: returned, never stored. */
 export const UNSTAMPED: unique symbol = Symbol('unstamped');

@@ -1,6 +1,6 @@
 import type { GraphTokenOptions } from '../config/cache-options';
 import { redactSecrets } from '../common/redact-secrets';
-import { assertValidKey, MAX_KEY_LENGTH } from '../service/cache-key';
+import { assertValidKey, MAX_KEY_LENGTH } from '../keys/cache-key';
 import { AbortableNetworkClient } from './abortable-network-client';
 import { AuthorityMetadataError, readAuthorityMetadata } from './authority-metadata';
 import { CertificateFileError, readCertificateFile } from './certificate-file';

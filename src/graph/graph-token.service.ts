@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { GraphTokenOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { redactSecrets } from '../common/redact-secrets';
-import { CACHE_OPTIONS, CACHE_SERVICE } from '../module/cache.tokens';
+import { CACHE_OPTIONS, CACHE_SERVICE } from '../common/cache.tokens';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { credentialSecrets } from './client-credential';
 import { EntraTokenClient } from './entra-token.client';
 import { FleetFailureBoard } from './fleet-failure';
 import { FleetLock } from '../fleet/fleet-lock';
-import type { FleetPort } from '../get-or-set/get-or-set-flow';
+import type { FleetPort } from '../get-or-set/get-or-set-ports';
 import { graphCacheKeys } from './graph-cache-keys';
 import { GraphTokenError } from './graph-token.error';
 import type { GetAccessTokenOptions, GraphTokenSource, GraphTokenStatus, HeldToken } from './graph-token.types';

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { cacheLogContext } from '../module/cache-name';
-import { CACHE_HEALTH } from '../module/cache.tokens';
+import { cacheLogContext } from '../common/cache-name';
+import { CACHE_HEALTH } from '../common/cache.tokens';
 import { CacheHealthService, type CacheHealthReport } from './cache-health.service';
 
 /** The answer of GET /health/cache: this cache's report, and with named caches each of theirs. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CacheBackendName, IdeaGraphCacheOptions } from '../config/cache-options';
-import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE } from '../module/cache.tokens';
+import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE } from '../common/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheBackendInfo } from '../service/cache-backend-info';
 import type { CacheManagerService } from '../service/cache-manager.service';

@@ -2,7 +2,8 @@ import { CacheConfigError } from '../config/cache-config.error';
 import { defaultCacheOptions } from '../config/cache-defaults';
 import type { CacheHealthOptions, IdeaGraphCacheModuleOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { settingAt, type SettingRule } from '../config/cache-settings';
-import { type EnvSource, readEnvSetting, readOptionSetting, resolveCacheOptions } from '../config/resolve-cache-options';
+import { type EnvSource, readEnvSetting, readOptionSetting } from '../config/resolve-cache-options';
+import { resolveCacheOptions } from '../startup/cache-options';
 
 /**
  * Whether and where GET /health/cache is served, decided when the module is defined (the

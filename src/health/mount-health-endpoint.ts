@@ -1,7 +1,7 @@
 import { type DynamicModule, type MiddlewareConsumer, type Provider, RequestMethod } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { CacheConfigError } from '../config/cache-config.error';
-import { CACHE_HEALTH_MOUNT } from '../module/cache.tokens';
+import { CACHE_HEALTH_MOUNT } from '../common/cache.tokens';
 import { CacheHealthMiddleware } from './cache-health.middleware';
 import type { HealthMount } from './health-mount';
 

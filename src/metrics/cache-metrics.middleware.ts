@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { Registry } from 'prom-client';
-import { cacheLogContext } from '../module/cache-name';
-import { CACHE_NAME } from '../module/cache.tokens';
+import { cacheLogContext } from '../common/cache-name';
+import { CACHE_NAME } from '../common/cache.tokens';
 import { createCacheMetricsRegistry } from './cache-metrics.registry';
 import { ModuleMetricsSource } from './cache-metrics.source';
 

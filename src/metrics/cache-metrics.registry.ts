@@ -1,8 +1,8 @@
 import type { Registry } from 'prom-client';
-import type { CacheStats } from './cache-stats';
+import type { CacheStats } from '../service/cache-stats';
 import { registerDurationHistogram } from './duration-histogram.metric';
 import { loadPromClient } from './load-prom-client';
-import type { OperationLatencies } from './operation-latencies';
+import type { OperationLatencies } from '../resilience/operation-latencies';
 import { BREAKER_STATES, CACHE_COUNTERS, GRAPH_COUNTERS, TIER_COUNTERS, TIER_GAUGES, type GraphTokenCounters } from './stat-counters';
 
 /** One cache of the app, as the metrics endpoint reads it. */

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GraphTokenService } from '../graph/graph-token.service';
-import { DEFAULT_CACHE_NAME } from '../module/cache-name';
-import { CACHE_NAME, CACHE_SERVICE, GRAPH_TOKENS } from '../module/cache.tokens';
+import { DEFAULT_CACHE_NAME } from '../common/cache-name';
+import { CACHE_NAME, CACHE_SERVICE, GRAPH_TOKENS } from '../common/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheManagerService } from '../service/cache-manager.service';
-import type { CacheStats } from './cache-stats';
+import type { CacheStats } from '../service/cache-stats';
 import type { CacheMetricsSource } from './cache-metrics.registry';
-import type { OperationLatencies } from './operation-latencies';
+import type { OperationLatencies } from '../resilience/operation-latencies';
 import type { GraphTokenCounters } from './stat-counters';
 
 /**

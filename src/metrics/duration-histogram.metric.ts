@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { OperationLatencies } from './operation-latencies';
+import type { OperationLatencies } from '../resilience/operation-latencies';
 
 /** Upper bounds of the buckets, in seconds: 50 µs (a locmem hit) to 10 s (past any command timeout). */
 export const DURATION_BUCKETS_SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;

@@ -1,5 +1,5 @@
 import type { GraphTokenStatus } from '../graph/graph-token.types';
-import type { CacheStats, TierStats } from './cache-stats';
+import type { CacheStats, TierStats } from '../service/cache-stats';
 
 export type GraphTokenCounters = Pick<GraphTokenStatus, 'memoryHits' | 'cacheHits' | 'networkFetches' | 'networkFailures' | 'lockWaits'>;
 

@@ -4,8 +4,8 @@ import { classifyFault } from '../resilience/fault-classifier';
 import { GuardedStore } from '../resilience/guarded-store';
 import { describeTarget, resolveRedisTopology } from '../stores/redis-topology';
 import type { CacheStore } from '../stores/cache-store';
-import { cacheLogContext } from './cache-name';
-import { CACHE_NAME, CACHE_OPTIONS } from './cache.tokens';
+import { cacheLogContext } from '../common/cache-name';
+import { CACHE_NAME, CACHE_OPTIONS } from '../common/cache.tokens';
 
 /** Time CACHE_REDIS_REQUIRED=true gives Redis to answer at startup. */
 export const REQUIRED_REDIS_WAIT_MS = 10_000;

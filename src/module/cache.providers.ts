@@ -7,13 +7,13 @@ import { createCacheManager } from '../keyv/create-cache-manager';
 import { cacheServiceForApp, CacheTelemetry } from '../otel/cache-telemetry';
 import { FaultLog } from '../resilience/fault-log';
 import { GuardedStore } from '../resilience/guarded-store';
-import { makeKeyPrefix } from '../service/cache-key';
+import { makeKeyPrefix } from '../keys/cache-key';
 import { CacheManagerService } from '../service/cache-manager.service';
-import { createStore } from '../stores/create-store';
+import { createStore } from '../backends/create-store';
 import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
 import { redisSecrets } from '../stores/redis-topology';
 import { requiredRedisReady } from './cache-connection.lifecycle';
-import { cacheLogContext } from './cache-name';
+import { cacheLogContext } from '../common/cache-name';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
 import {
   CACHE_HEALTH,
@@ -25,7 +25,7 @@ import {
   CACHE_SERVICE,
   GRAPH_TOKENS,
   UNTRACED_CACHE_SERVICE,
-} from './cache.tokens';
+} from '../common/cache.tokens';
 
 const REDIS_REQUIRED_CHECK = Symbol('ideagraph-cache:redis-required');
 

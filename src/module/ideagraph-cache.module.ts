@@ -2,8 +2,8 @@ import { type DynamicModule, Inject, type MiddlewareConsumer, Module, type NestM
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CacheDecoratorBinder } from '../decorators/cache-decorator.binder';
-import { cacheToken, checkedCacheName, DEFAULT_CACHE_NAME } from './cache-name';
-import { cacheOptionsFromConfig } from '../config/cache-options-from-config';
+import { cacheToken, checkedCacheName, DEFAULT_CACHE_NAME } from '../common/cache-name';
+import { cacheOptionsFromConfig } from '../startup/cache-options-from-config';
 import { GraphTokenService } from '../graph/graph-token.service';
 import type { CacheHealthOptions, IdeaGraphCacheOptions } from '../config/cache-options';
 import { CacheHealthService } from '../health/cache-health.service';
@@ -18,7 +18,7 @@ import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
 import { CacheConnectionLifecycle } from './cache-connection.lifecycle';
 import { CACHE_MODULE_ASYNC_OPTIONS_TYPE, CACHE_MODULE_OPTIONS_TYPE, ConfigurableCacheModule } from './cache.module-definition';
 import { cacheProviders } from './cache.providers';
-import { CACHE_HEALTH, CACHE_HEALTH_INDICATOR, CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_MANAGER_FACADE, CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE, GRAPH_TOKENS } from './cache.tokens';
+import { CACHE_HEALTH, CACHE_HEALTH_INDICATOR, CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_MANAGER_FACADE, CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE, GRAPH_TOKENS } from '../common/cache.tokens';
 
 /** The class tokens, and @nestjs/cache-manager's CACHE_MANAGER, that only the default cache provides (see cache.tokens). */
 const DEFAULT_ALIASES: Provider[] = [

@@ -1,6 +1,6 @@
 import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
-import type { CacheStats } from '../metrics/cache-stats';
-import type { OperationLatencies } from '../metrics/operation-latencies';
+import type { CacheStats } from '../service/cache-stats';
+import type { OperationLatencies } from '../resilience/operation-latencies';
 import { BREAKER_STATES, CACHE_COUNTERS, GRAPH_COUNTERS, TIER_COUNTERS, TIER_GAUGES, type GraphTokenCounters, type StatCounter } from '../metrics/stat-counters';
 import { ATTR_BACKEND, ATTR_BREAKER_STATE, ATTR_NAME, ATTR_OPERATION } from './otel-names';
 

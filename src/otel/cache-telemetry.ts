@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import type { GraphTokenService } from '../graph/graph-token.service';
-import { CACHE_NAME, CACHE_OPTIONS, GRAPH_TOKENS, UNTRACED_CACHE_SERVICE } from '../module/cache.tokens';
+import { CACHE_NAME, CACHE_OPTIONS, GRAPH_TOKENS, UNTRACED_CACHE_SERVICE } from '../common/cache.tokens';
 import { GuardedStore } from '../resilience/guarded-store';
 import type { CacheManagerService } from '../service/cache-manager.service';
 import { registerCacheInstruments } from './cache-instruments';

@@ -1,6 +1,6 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import { isBackgroundRefresh } from '../get-or-set/background-refresh';
-import type { Factory, FactoryContext } from '../get-or-set/get-or-set-flow';
+import type { Factory, FactoryContext } from '../get-or-set/get-or-set-ports';
 import type { ManyFactory, ManyFactoryContext } from '../get-or-set/get-or-set-many';
 import type { CacheManagerService } from '../service/cache-manager.service';
 import type { CacheTracing } from './cache-tracing';

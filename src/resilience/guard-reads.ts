@@ -1,4 +1,4 @@
-import type { OperationLatencies } from '../metrics/operation-latencies';
+import type { OperationLatencies } from './operation-latencies';
 import type { CacheStore } from '../stores/cache-store';
 import type { BackendHealth } from './backend-health';
 

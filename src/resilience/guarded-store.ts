@@ -1,5 +1,5 @@
 import { NotAnIntegerError, type CacheStore } from '../stores/cache-store';
-import { OperationLatencies } from '../metrics/operation-latencies';
+import { OperationLatencies } from './operation-latencies';
 import { BackendHealth } from './backend-health';
 import type { BreakerState, CircuitBreaker } from './circuit-breaker';
 import { CacheTimeoutError } from './deadline-queue';

@@ -1,23 +1,9 @@
 import type { CacheStore } from '../stores/cache-store';
 import type { FaultLog } from './fault-log';
+import { repairKeys, type OwnedWrite, type WriteRepair } from '../stores/write-repair';
 
-/**
- * What a failed write leaves to make good: the store keys it meant to change, a scoped
- * clear (a failed `clear()`), or an owned key. The remedy is always a delete: a miss is
- * safe in a cache, and a delete is correct whatever the failed write would have stored.
- */
-export type WriteRepair = string | readonly string[] | { readonly clearPrefix: string } | OwnedWrite;
-
-/**
- * A write that only stores when the key is free (`add`, and so every lock): if it failed,
- * the only value it can have left is its own, landed late; any other value was written by
- * someone else and is theirs, a live lock perhaps. So its repair is a compare-and-delete of
- * its own value, never a delete of the key.
- */
-export interface OwnedWrite {
-  readonly ownedKey: string;
-  readonly value: string;
-}
+// Re-exported so the guard keeps one import for the recovery and the repair it keeps.
+export { repairKeys, type OwnedWrite, type WriteRepair } from '../stores/write-repair';
 
 export interface RecoveryCounters {
   /** Keys (and clears) remembered because a write did not reach the backend. */
@@ -253,12 +239,4 @@ export class WriteRecovery {
         `once the backend answers, every key under "${this.settings.scopePrefix}" is cleared instead`,
     );
   }
-}
-
-/** The store keys a repair names (none for a scoped clear). */
-export function repairKeys(repair: WriteRepair): readonly string[] {
-  if (typeof repair === 'string') return [repair];
-  if ('clearPrefix' in repair) return [];
-  if ('ownedKey' in repair) return [repair.ownedKey];
-  return repair as readonly string[];
 }

@@ -1,6 +1,6 @@
-import type { KeyChangeFeed } from '../fleet/key-change-feed';
-import type { WriteRepair } from '../resilience/write-recovery';
-import type { TierStats } from '../tiers/tier-stats';
+import type { KeyChangeFeed } from './key-change-feed';
+import type { WriteRepair } from './write-repair';
+import type { TierStats } from './tier-stats';
 
 /**
  * What every backend implements. Stores are deliberately dumb: they receive fully

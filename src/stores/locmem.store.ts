@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { type CacheStore, NotAnIntegerError } from './cache-store';
-import { entryBytes, type LocmemBounds } from './locmem-bounds';
+import { entryBytes, type LocmemBounds } from '../config/locmem-bounds';
 
 // What Redis INCRBY accepts: no sign but '-', no leading zeros, no "-0".
 const INTEGER_TEXT = /^(0|-?[1-9]\d*)$/;

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { Cluster } from 'ioredis';
 import type { RedisConnectionOptions } from '../config/cache-options';
-import type { KeyChangeFeed } from '../fleet/key-change-feed';
+import type { KeyChangeFeed } from './key-change-feed';
 import { type CacheStore, NotAnIntegerError } from './cache-store';
 import { chunked } from './redis-batch-limits';
 import { RedisBatches } from './redis-batches';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { assertKeyText, TAG_KEY_PREFIX } from '../service/cache-key';
-import { CacheKeyError } from '../service/cache.errors';
+import { assertKeyText, TAG_KEY_PREFIX } from '../keys/cache-key';
+import { CacheKeyError } from '../errors/cache.errors';
 import type { CacheStore } from '../stores/cache-store';
 
 /**

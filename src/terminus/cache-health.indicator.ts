@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CacheHealthService } from '../health/cache-health.service';
-import { CACHE_HEALTH } from '../module/cache.tokens';
+import { CACHE_HEALTH } from '../common/cache.tokens';
 import { loadTerminus } from './load-terminus';
 
 /**

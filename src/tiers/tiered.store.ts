@@ -1,12 +1,12 @@
 import type { L1Coherence } from '../bus/tracking/l1-coherence';
-import type { WriteRepair } from '../resilience/write-recovery';
+import type { WriteRepair } from '../stores/write-repair';
 import type { CacheStore } from '../stores/cache-store';
 import type { LocmemStore } from '../stores/locmem.store';
 import type { RedisStore } from '../stores/redis.store';
-import type { KeyChangeFeed } from '../fleet/key-change-feed';
-import { KeyChangeWaiters } from '../fleet/key-change-waiters';
+import type { KeyChangeFeed } from '../stores/key-change-feed';
+import { KeyChangeWaiters } from '../stores/key-change-waiters';
 import { FillFence } from './fill-fence';
-import type { TierStats } from './tier-stats';
+import type { TierStats } from '../stores/tier-stats';
 
 export interface TieredStoreSettings {
   /** CACHE_L1_TIMEOUT in milliseconds: the longest an entry lives in L1. */

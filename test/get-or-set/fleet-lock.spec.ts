@@ -1,5 +1,5 @@
 import { fleetLockKey } from '../../src/get-or-set/lock-key';
-import { makeKeyPrefix } from '../../src/service/cache-key';
+import { makeKeyPrefix } from '../../src/keys/cache-key';
 import { RedisTestServer } from '../helpers/redis-server';
 import { CallerFleet } from './fleet/caller-fleet';
 import type { BurstOutcome } from './fleet/caller-protocol';

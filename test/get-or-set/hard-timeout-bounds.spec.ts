@@ -1,6 +1,6 @@
 import { CacheFactoryTimeoutError } from '../../src';
 import { fleetLockKey } from '../../src/get-or-set/lock-key';
-import { makeKeyPrefix } from '../../src/service/cache-key';
+import { makeKeyPrefix } from '../../src/keys/cache-key';
 import { redisAppFixture } from '../helpers/redis-app-fixture';
 import { until } from '../helpers/until';
 

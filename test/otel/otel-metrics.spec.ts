@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { CacheManagerService, type CacheStats } from '../../src';
-import { UNTRACED_CACHE_SERVICE } from '../../src/module/cache.tokens';
+import { UNTRACED_CACHE_SERVICE } from '../../src/common/cache.tokens';
 import { GuardedStore } from '../../src/resilience/guarded-store';
 import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { histogramCounts, OtelRecorder, pointsOf, valueOf } from '../helpers/otel-recorder';

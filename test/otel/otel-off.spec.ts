@@ -1,5 +1,5 @@
 import { CacheManagerService } from '../../src';
-import { UNTRACED_CACHE_SERVICE } from '../../src/module/cache.tokens';
+import { UNTRACED_CACHE_SERVICE } from '../../src/common/cache.tokens';
 import { GuardedStore } from '../../src/resilience/guarded-store';
 import { OtelRecorder } from '../helpers/otel-recorder';
 import { createCacheApp } from '../helpers/test-app';

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { CacheManagerService } from '../../src';
-import { UNTRACED_CACHE_SERVICE } from '../../src/module/cache.tokens';
+import { UNTRACED_CACHE_SERVICE } from '../../src/common/cache.tokens';
 import { OtelRecorder, summarise } from '../helpers/otel-recorder';
 import { createCacheApp } from '../helpers/test-app';
 

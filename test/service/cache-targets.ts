@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import Redis, { type Cluster } from 'ioredis';
 import type { IdeaGraphCacheOptions } from '../../src/config/cache-options';
-import { CACHE_OPTIONS } from '../../src/module/cache.tokens';
+import { CACHE_OPTIONS } from '../../src/common/cache.tokens';
 import { GuardedStore } from '../../src/resilience/guarded-store';
 import { CacheManagerService } from '../../src/service/cache-manager.service';
 import { RedisTestServer } from '../helpers/redis-server';

@@ -1,5 +1,5 @@
 import { NotAnIntegerError } from '../../src/stores/cache-store';
-import { entryBytes } from '../../src/stores/locmem-bounds';
+import { entryBytes } from '../../src/config/locmem-bounds';
 import { LocmemStore } from '../../src/stores/locmem.store';
 
 describe('LocmemStore', () => {

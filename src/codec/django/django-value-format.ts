@@ -1,4 +1,4 @@
-import { CacheValueError } from '../../service/cache.errors';
+import { CacheValueError } from '../../errors/cache.errors';
 import type { ValueFormat } from '../value-format';
 import { DEFAULT_MAX_VALUE_BYTES, ReadSizeLimit } from '../read-size';
 import { NOT_STORABLE } from '../value-codec';

@@ -1,4 +1,4 @@
-import { CacheValueError } from '../../service/cache.errors';
+import { CacheValueError } from '../../errors/cache.errors';
 import { BATCH_SIZE, OP } from './pickle-opcodes';
 import { MAX_NESTING } from './pickle-limits';
 import { PickleOutput, uint32 } from './pickle-output';

@@ -1,4 +1,4 @@
-import { CacheValueError } from '../../service/cache.errors';
+import { CacheValueError } from '../../errors/cache.errors';
 
 /**
  * Dict keys and set elements must be hashable in Python, and distinct as Python compares

@@ -1,4 +1,4 @@
-import { CacheKeyError } from './cache.errors';
+import { CacheKeyError } from '../errors/cache.errors';
 
 /** Longest accepted key, in characters; longer keys are almost always a bug (a whole payload as key). */
 export const MAX_KEY_LENGTH = 1024;

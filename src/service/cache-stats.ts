@@ -1,14 +1,14 @@
 import type { BreakerState } from '../resilience/circuit-breaker';
 import type { RecoveryStats } from '../resilience/guarded-store';
-import type { GetOrSetCounters } from '../get-or-set/get-or-set-flow';
-import type { TierStats } from '../tiers/tier-stats';
-import type { LatencySummary } from './latency-histogram';
+import type { GetOrSetCounters } from '../get-or-set/get-or-set-ports';
+import type { TierStats } from '../stores/tier-stats';
+import type { LatencySummary } from '../resilience/latency-histogram';
 
 export type { BreakerState } from '../resilience/circuit-breaker';
-export type { LatencySummary } from './latency-histogram';
+export type { LatencySummary } from '../resilience/latency-histogram';
 export type { RecoveryStats } from '../resilience/guarded-store';
-export type { TierStats } from '../tiers/tier-stats';
-export type { GetOrSetCounters } from '../get-or-set/get-or-set-flow';
+export type { TierStats } from '../stores/tier-stats';
+export type { GetOrSetCounters } from '../get-or-set/get-or-set-ports';
 
 /**
  * What `CacheManagerService.getStats()` reports, counted since the process started.

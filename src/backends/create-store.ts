@@ -4,12 +4,12 @@ import { busScopeOf } from '../bus/bus-scope';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
 import { valueFormatCarriesBytes } from '../codec/create-value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
-import type { CacheStore } from './cache-store';
+import type { CacheStore } from '../stores/cache-store';
 import { createTieredStore } from '../tiers/create-tiered-store';
-import { DummyStore } from './dummy.store';
-import { LocmemStore } from './locmem.store';
-import { acquireRedisClient } from './shared-redis-clients';
-import { RedisStore } from './redis.store';
+import { DummyStore } from '../stores/dummy.store';
+import { LocmemStore } from '../stores/locmem.store';
+import { acquireRedisClient } from '../stores/shared-redis-clients';
+import { RedisStore } from '../stores/redis.store';
 
 /** The redis backend, with the key-change feed its fleet locks wait on. */
 function createRedisStore(options: IdeaGraphCacheOptions, logger: LoggerService): RedisStore {

@@ -1,6 +1,6 @@
-import { CacheConfigError } from './cache-config.error';
-import type { IdeaGraphCacheOptions } from './cache-options';
-import { type EnvSource, parseCacheEnv } from './resolve-cache-options';
+import { CacheConfigError } from '../config/cache-config.error';
+import type { IdeaGraphCacheOptions } from '../config/cache-options';
+import { type EnvSource, parseCacheEnv } from './cache-options';
 
 /** Settings a named cache takes from the default's environment only when it has no CACHE_<NAME>_* value. */
 const URL_WINS_OVER = ['REDIS_HOST', 'REDIS_PORT'] as const;

@@ -1,4 +1,7 @@
-import { CacheValueError } from './cache.errors';
+import { CacheValueError } from '../errors/cache.errors';
+
+/** Timeout in seconds; `null` never expires; 0 or less stores nothing and removes the entry. */
+export type CacheTimeout = number | null;
 
 /**
  * Longest timeout, in seconds: 2^31 - 1, about 68 years. Redis refuses an expiry whose

@@ -1,7 +1,7 @@
 import type { ConfigService } from '@nestjs/config';
-import type { IdeaGraphCacheOptions } from './cache-options';
+import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { parseNamedCacheEnv } from './named-cache-env';
-import { parseCacheEnv } from './resolve-cache-options';
+import { parseCacheEnv } from './cache-options';
 
 /**
  * The options the environment describes, checked. Spread the result in a `useFactory`

@@ -1,5 +1,5 @@
-import type { ValueFormat } from '../codec/value-format';
-import { CacheValueError } from './cache.errors';
+import type { ValueFormat } from './value-format';
+import { CacheValueError } from '../errors/cache.errors';
 
 /** The stored text of `value`; CacheValueError (TOO_LARGE) past CACHE_MAX_VALUE_BYTES. */
 export function encodeForStore(value: unknown, maxValueBytes: number, format: ValueFormat): string {

@@ -1,4 +1,4 @@
-import { OperationLatencies } from '../../src/metrics/operation-latencies';
+import { OperationLatencies } from '../../src/resilience/operation-latencies';
 
 describe('OperationLatencies: in-process calls timed by sample', () => {
   it('times one in-process call in 16 and counts every call, untimed ones at the last timed duration', () => {

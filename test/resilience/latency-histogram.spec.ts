@@ -1,4 +1,4 @@
-import { LatencyHistogram } from '../../src/metrics/latency-histogram';
+import { LatencyHistogram } from '../../src/resilience/latency-histogram';
 
 describe('LatencyHistogram', () => {
   it('reports zeros before anything is recorded', () => {

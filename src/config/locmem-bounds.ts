@@ -1,5 +1,5 @@
-import type { IdeaGraphCacheOptions } from '../config/cache-options';
-import { MAX_KEY_LENGTH, makeKeyPrefix } from '../service/cache-key';
+import type { IdeaGraphCacheOptions } from './cache-options';
+import { MAX_KEY_LENGTH, makeKeyPrefix } from '../keys/cache-key';
 
 /** The two limits of an in-process store; both hold at all times. */
 export interface LocmemBounds {

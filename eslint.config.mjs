@@ -21,6 +21,9 @@ export default tseslint.config(
       // Stores implement one Promise-returning interface; a store that answers from memory
       // does so with an async method that has nothing to await.
       '@typescript-eslint/require-await': 'off',
+      // Error messages describe whatever value a user passed, of any type: String() of an
+      // object reads "[object Object]" there, which is the intended text.
+      '@typescript-eslint/no-base-to-string': 'off',
       // Rejections pass on whatever the backend or a user's factory threw, unchanged.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // A leading underscore marks a parameter an interface requires but this code ignores;

@@ -97,5 +97,5 @@ async function setPipelined(client: Redis, keys: string[], texts: string[]): Pro
   for (let i = 0; i < keys.length; i++) pipeline.set(keys[i], texts[i], 'PX', TTL_MS);
   const results = (await pipeline.exec()) ?? [];
   const failure = results.find(([error]) => error);
-  if (failure) throw failure[0];
+  if (failure) throw failure[0] as Error;
 }

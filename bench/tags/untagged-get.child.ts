@@ -6,7 +6,7 @@ import { fillKeys, readKeys } from '../support/fill';
 import { inFlightBatches } from '../support/in-flight-batches';
 import { payload } from '../support/payload';
 import { measureInRounds } from '../support/rounds';
-import { OTHER_KEYS, READ_KEYS, type TagUseBackend, type TagUseCommand, type TagUseReply } from './messages';
+import { OTHER_KEYS, READ_KEYS, type TagUseCommand, type TagUseReply } from './messages';
 
 /**
  * One process of the tag-use rows, started by tag-use-process.ts. With BENCH_TAGS=used it

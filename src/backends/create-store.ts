@@ -15,7 +15,9 @@ import { RedisStore } from '../stores/redis.store';
 function createRedisStore(options: IdeaGraphCacheOptions, logger: LoggerService): RedisStore {
   const { client, release } = acquireRedisClient(options.redis);
   const store = new RedisStore(client, options.redis, release, { binaryValues: valueFormatCarriesBytes(options.valueFormat) });
-  store.attachChangeFeed(new BusKeyChangeFeed(new RedisBusConnection(store, store.underlyingClient), busScopeOf(options), (message) => logger.warn(message)));
+  store.attachChangeFeed(new BusKeyChangeFeed(new RedisBusConnection(store, store.underlyingClient), busScopeOf(options), (message) => {
+    logger.warn(message);
+  }));
   return store;
 }
 

@@ -195,7 +195,7 @@ function malformed(node: object): CacheValueError {
 }
 
 function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 

@@ -187,6 +187,7 @@ export interface IdeaGraphCacheOptions {
 /** What `forRoot` / `useFactory` may return: any field left out takes its documented default. */
 // An interface, not a type alias: declaration files then name it instead of spelling out
 // the expanded type, which would import msal-common paths a consumer cannot resolve.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the reason above
 export interface IdeaGraphCacheModuleOptions extends DeepPartial<IdeaGraphCacheOptions> {}
 
 export type DeepPartial<T> = T extends Buffer | string[] | RedisNodeAddress[] | ((...args: never[]) => unknown)

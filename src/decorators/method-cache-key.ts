@@ -29,7 +29,7 @@ export function compileKeys<A extends unknown[]>(source: KeysSource<A> | undefin
     const keys = source(...args);
     if (!Array.isArray(keys)) throw new CacheKeyError(`${where}: expected an array of keys, got ${describe(keys)}`);
     for (const key of keys as unknown[]) if (typeof key !== 'string') throw new CacheKeyError(`${where}: every key must be a string, got ${describe(key)}`);
-    return [...keys];
+    return [...(keys as string[])];
   };
 }
 

@@ -89,6 +89,6 @@ export function deepMerge(base: object, override: object): object {
 
 function isPlainObject(value: unknown): value is object {
   if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }

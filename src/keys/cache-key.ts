@@ -15,6 +15,7 @@ export const LOCK_KEY_PREFIX = '~lock:';
 export const RESERVED_KEY_PREFIXES: readonly string[] = [TAG_KEY_PREFIX, LOCK_KEY_PREFIX];
 
 // Control characters break redis-cli output and log lines; no legitimate key needs them.
+// eslint-disable-next-line no-control-regex -- matching control characters is this rule's purpose
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** Throws CacheKeyError unless `key` is a usable cache key for a caller: well-formed, and not under a reserved prefix. */

@@ -56,7 +56,7 @@ export class CacheServiceKeyvAdapter extends EventEmitter implements KeyvStoreAd
     const byTtl = new Map<number | undefined, Map<string, unknown>>();
     for (const entry of entries) {
       let group = byTtl.get(entry.ttl);
-      if (!group) byTtl.set(entry.ttl, (group = new Map()));
+      if (!group) byTtl.set(entry.ttl, (group = new Map<string, unknown>()));
       group.set(entry.key, entry.value.value);
     }
     await Promise.all([...byTtl].map(([ttlMs, group]) => this.cache.setMany(group, ttlToSeconds(ttlMs))));

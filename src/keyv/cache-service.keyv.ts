@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- these methods override Keyv's, whose signatures use `any` */
 import { Keyv, type StoredDataNoRaw, type StoredDataRaw } from 'keyv';
 import type { CacheServiceKeyvAdapter } from './cache-service.keyv-adapter';
 

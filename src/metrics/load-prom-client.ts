@@ -6,6 +6,7 @@ type PromClient = typeof import('prom-client');
  */
 export function loadPromClient(): PromClient {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded only when the app turns the feature on
     return require('prom-client') as PromClient;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;

@@ -9,6 +9,7 @@ export type OtelApi = typeof import('@opentelemetry/api');
  */
 export function loadOtelApi(): OtelApi {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded only when the app turns the feature on
     return require('@opentelemetry/api') as OtelApi;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;

@@ -8,6 +8,7 @@
 /** The instrumentation scope: the tracer's and the meter's name. */
 export const SCOPE_NAME = 'ideagraph-cache';
 // package.json sits two levels up from both src/otel and dist/otel, and ships in the package.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a JSON file outside rootDir, which an import would pull into the build
 export const SCOPE_VERSION = (require('../../package.json') as { version: string }).version;
 
 /** Stable: the operation a data-store call performs (`get`, `getOrSet` ...). */

@@ -186,7 +186,7 @@ function keysArgument(args: unknown[]): unknown[] | undefined {
 
 function entriesArgument(args: unknown[]): unknown[] | undefined {
   const entries = args[0];
-  if (entries instanceof Map) return [...entries.keys()];
+  if (entries instanceof Map) return [...(entries as Map<unknown, unknown>).keys()];
   return entries !== null && typeof entries === 'object' ? Object.keys(entries) : undefined;
 }
 

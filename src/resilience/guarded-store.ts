@@ -217,7 +217,7 @@ export class GuardedStore {
     // One promise per call: the bound, the breaker, the timing and the fallback settle together.
     const sent = call(this.store);
     // While writes wait to be made good, a write to one of their keys must not be undone by a repair delete sent behind it.
-    if (repair !== undefined && this.recovery.hasWork) this.recovery.track(repair, sent);
+    if (repair !== undefined && this.recovery.hasWork) void this.recovery.track(repair, sent);
     return this.bounds.deadline(bound).settle(
       sent,
       (value): R | F => {

@@ -1,4 +1,3 @@
-import type { CacheStore } from '../stores/cache-store';
 import type { FaultLog } from './fault-log';
 import { repairKeys, type OwnedWrite, type WriteRepair } from '../stores/write-repair';
 

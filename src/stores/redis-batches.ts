@@ -36,7 +36,7 @@ export class RedisBatches {
 
   /** Values in the order of `keys`; undefined for a miss. `latin1`: read as bytes, one character per byte. */
   async getMany(keys: string[], latin1: boolean): Promise<(string | undefined)[]> {
-    const values: (string | undefined)[] = new Array(keys.length);
+    const values = new Array<string | undefined>(keys.length);
     const read = async (piece: number[]) => {
       const names = piece.map((i) => keys[i]);
       const found: (string | Buffer | null)[] = latin1 ? await this.client.mgetBuffer(names) : await this.client.mget(names);

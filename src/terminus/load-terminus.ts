@@ -9,6 +9,7 @@ let terminus: Terminus | undefined;
 export function loadTerminus(): Terminus {
   if (terminus) return terminus;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded only when the app turns the feature on
     terminus = require('@nestjs/terminus') as Terminus;
     return terminus;
   } catch (error) {

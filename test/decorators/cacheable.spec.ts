@@ -42,7 +42,7 @@ class CatalogService {
   }
 
   @CacheEvict({ keys: ['item:{0}'] })
-  async rename(id: number, _name: string): Promise<string> {
+  async rename(_id: number, _name: string): Promise<string> {
     return 'renamed';
   }
 

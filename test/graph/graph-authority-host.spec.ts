@@ -1,4 +1,4 @@
-import { CacheConfigError, parseCacheEnv, resolveCacheOptions } from '../../src';
+import { parseCacheEnv, resolveCacheOptions } from '../../src';
 import { graphEnv, problemsOf, startGraphApp } from './graph-test-app';
 
 describe('GRAPH_AUTHORITY_HOST, checked at startup', () => {

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CacheConfigError, parseCacheEnv, resolveCacheOptions } from '../../src';
+import { parseCacheEnv, resolveCacheOptions } from '../../src';
 import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { CLIENT_SECRET, graphEnv, problemsOf, startGraphApp, TENANT, type GraphTestApp } from './graph-test-app';
 

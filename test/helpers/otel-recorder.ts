@@ -106,7 +106,7 @@ export function summarise(spans: ReadableSpan[]): SpanSummary[] {
       parent: parentId === undefined ? null : (byId.get(parentId)?.name ?? '(outside)'),
       attributes: { ...span.attributes },
     };
-    if (span.status.code === 2) summary.error = span.status.message ?? '';
+    if ((span.status.code as number) === 2) summary.error = span.status.message ?? '';
     return summary;
   });
 }

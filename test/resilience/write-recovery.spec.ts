@@ -27,7 +27,7 @@ describe('WriteRecovery', () => {
     queue.remember(['app:1:a', 'app:1:b']);
     let land!: () => void;
     const write = new Promise<void>((resolve) => (land = resolve));
-    queue.track('app:1:a', write);
+    void queue.track('app:1:a', write);
     await queue.drain(channel);
     expect(channel.deleted).toEqual([['app:1:b']]);
     expect(queue.hasWork).toBe(true);
@@ -45,7 +45,7 @@ describe('WriteRecovery', () => {
     const channel = recordingChannel();
     queue.remember('app:1:a');
     const write = Promise.reject(new Error('timeout'));
-    queue.track('app:1:a', write);
+    void queue.track('app:1:a', write);
     await write.catch(() => undefined);
     queue.remember('app:1:a');
     await queue.drain(channel);

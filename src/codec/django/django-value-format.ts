@@ -9,6 +9,7 @@ import { writePickle } from './pickle-writer';
 import { parsePythonIntText, PYTHON_MAX_STR_DIGITS } from './python-int';
 
 const PICKLE_PROTO = 0x80;
+// eslint-disable-next-line no-control-regex -- the range is every latin1 character, control characters included
 const NOT_LATIN1 = /[^\x00-\xff]/;
 
 /**

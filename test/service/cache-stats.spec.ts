@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { CacheManagerService, type CacheStats } from '../../src';
+import { CacheManagerService, type CacheStats } from '../../src/index';
 import { RedisTestServer } from '../helpers/redis-server';
-import { createHostApp } from './ecosystem-app';
+import { createHostApp } from '../helpers/ecosystem-app';
 
 describe('CacheManagerService.getStats', () => {
   describe('on locmem, after known operations', () => {

@@ -1,7 +1,7 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { IdeaGraphCacheModule } from '../../src';
+import { IdeaGraphCacheModule } from '../../src/index';
 
 /**
  * Boots a host app the way a Nest user writes one: the cache module configured from `env`

@@ -1,9 +1,9 @@
 import { Controller, Get, Param, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CacheConfigError, CacheManagerService, GraphTokenService, IdeaGraphCacheModule } from '../../src';
+import { CacheConfigError, CacheManagerService, GraphTokenService, IdeaGraphCacheModule } from '../../src/index';
 import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
-import { createHostApp } from './ecosystem-app';
+import { createHostApp } from '../helpers/ecosystem-app';
 
 describe('Prometheus endpoint', () => {
   it('is off by default', async () => {

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
-import { CacheManagerService } from '../../src';
+import { CacheManagerService } from '../../src/index';
 import { RedisTestServer } from '../helpers/redis-server';
 import { L1_INVALIDATION_UNDER_TEST, L1_MODE_UNDER_TEST } from '../helpers/l1-invalidation';
 import { createCacheApp } from '../helpers/test-app';

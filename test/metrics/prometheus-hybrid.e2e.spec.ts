@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { CacheManagerService } from '../../src';
+import { CacheManagerService } from '../../src/index';
 import { RedisTestServer } from '../helpers/redis-server';
-import { createHostApp } from './ecosystem-app';
+import { createHostApp } from '../helpers/ecosystem-app';
 
 describe('Prometheus endpoint on the hybrid backend', () => {
   it('adds L1 and L2 hits, stale-if-error serves, the bus counters and whether the bus is live', async () => {

@@ -1,9 +1,9 @@
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import request from 'supertest';
-import { CacheHealthIndicator } from '../../src';
+import { CacheHealthIndicator } from '../../src/index';
 import { RedisTestServer } from '../helpers/redis-server';
-import { createHostApp } from './ecosystem-app';
+import { createHostApp } from '../helpers/ecosystem-app';
 
 const PASSWORD = 'terminus-test-secret';
 

@@ -2,7 +2,7 @@ import { Controller, type DynamicModule, Get, type INestApplication, Module } fr
 import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CacheConfigError, CacheHealthService, IdeaGraphCacheModule } from '../../src';
+import { CacheConfigError, CacheHealthService, IdeaGraphCacheModule } from '../../src/index';
 import { CaptureLogger } from '../helpers/capture-logger';
 import { envOnlyConfig } from '../helpers/test-app';
 

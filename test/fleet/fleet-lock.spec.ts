@@ -1,8 +1,8 @@
 import { fleetLockKey } from '../../src/get-or-set/lock-key';
 import { makeKeyPrefix } from '../../src/keys/cache-key';
 import { RedisTestServer } from '../helpers/redis-server';
-import { CallerFleet } from './fleet/caller-fleet';
-import type { BurstOutcome } from './fleet/caller-protocol';
+import { CallerFleet } from '../get-or-set/fleet/caller-fleet';
+import type { BurstOutcome } from '../get-or-set/fleet/caller-protocol';
 
 const PROCESSES = 4;
 const CALLERS = 250;

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CacheManagerService } from '../../src';
+import { CacheManagerService } from '../../src/index';
 import { AppModule } from '../../src/demo/app.module';
 import { RedisTestServer } from '../helpers/redis-server';
 import { createCacheApp } from '../helpers/test-app';

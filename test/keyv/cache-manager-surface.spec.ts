@@ -2,9 +2,9 @@ import { CacheModule, CACHE_MANAGER as NEST_CACHE_MANAGER } from '@nestjs/cache-
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Cache } from 'cache-manager';
-import { CACHE_MANAGER, CacheValueError } from '../../src';
+import { CACHE_MANAGER, CacheValueError } from '../../src/index';
 import { RedisTestServer } from '../helpers/redis-server';
-import { createHostApp } from './ecosystem-app';
+import { createHostApp } from '../helpers/ecosystem-app';
 
 /**
  * The cache-manager 7 `Cache` that this module provides under CACHE_MANAGER, held to the

@@ -2,9 +2,9 @@ import { CacheInterceptor, CacheKey, CacheTTL, CACHE_MANAGER as NEST_CACHE_MANAG
 import { Controller, Get, Inject, type INestApplication, Param, UseInterceptors } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import request from 'supertest';
-import { CacheManagerService } from '../../src';
+import { CacheManagerService } from '../../src/index';
 import { RedisTestServer } from '../helpers/redis-server';
-import { createHostApp } from './ecosystem-app';
+import { createHostApp } from '../helpers/ecosystem-app';
 
 /** A controller written for @nestjs/cache-manager, unchanged. */
 @Controller('items')

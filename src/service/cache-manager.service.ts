@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { logText } from '../common/log-text';
 import { NOT_STORABLE } from '../codec/value-codec';
-import { type FrozenValueFormat, frozenValueFormat } from '../codec/frozen-values';
-import { createValueFormat } from '../codec/create-value-format';
+import type { FrozenValueFormat } from '../codec/frozen-values';
 import type { ValueFormat } from '../codec/value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { cacheLogContext } from '../common/cache-name';
@@ -31,6 +29,8 @@ import type { CachedResult, ServiceCounters, WriteOptions } from './cache-call.t
 import { cacheFleet } from './cache-fleet';
 import { backendInfo, cacheStats } from './cache-report';
 import { assertDelta, nullForUndefined } from './call-arguments';
+import { staleServeLogger, warnKeylessCall, warnRefusedValue } from './cache-log-lines';
+import { cacheValueFormats } from './cache-value-format';
 
 export type { CachedResult, WriteOptions } from './cache-call.types';
 export type { CacheTimeout } from '../keys/cache-timeout';
@@ -68,9 +68,9 @@ export class CacheManagerService {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);
-    const chosen = createValueFormat(options.valueFormat, (reason) => this.refusedValue(reason), options.maxValueBytes);
-    this.frozen = options.l1.values === 'frozen' ? frozenValueFormat(chosen, memoryEntries(options)) : undefined;
-    this.format = this.frozen ?? chosen;
+    const formats = cacheValueFormats(options, (reason) => warnRefusedValue(this.guard, this.keyPrefix, this.options.valueFormat, reason));
+    this.frozen = formats.frozen;
+    this.format = formats.format;
     this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
     // The fleet lock's keys are reserved (`~lock:`): it reaches them past the public checks.
     const locks: LockStore = {
@@ -86,10 +86,7 @@ export class CacheManagerService {
     this.batch = new CacheBatch(scope);
     this.keys = new SingleKeyCalls(scope);
     this.reads = new EntryReads(scope);
-    // Counted in getStats() always; a line only when debug is on, so a fail-safe storm costs no I/O.
-    this.flow.onStaleServe = (key, reason) => {
-      if (Logger.isLevelEnabled('debug')) this.logger.debug(`getOrSet served a stale value of "${key}": ${reason}`);
-    };
+    this.flow.onStaleServe = staleServeLogger(this.logger);
   }
 
   /** The stored value, or undefined on a miss or a backend fault. */
@@ -253,7 +250,7 @@ export class CacheManagerService {
    */
   noteKeylessCall(where: string, reason: string): void {
     this.counters.keylessCalls++;
-    this.guard.faultLog.throttledWarn(`keyless-call ${where}`, () => `${where}: no cache key for this call (${logText(reason, 200)}); the method ran without the cache`);
+    warnKeylessCall(this.guard, where, reason);
   }
 
   /** Which backend is in use and how it is addressed, as IdeaGraph's get_backend_info; never a password. */
@@ -296,16 +293,4 @@ export class CacheManagerService {
   private encode(value: unknown): string {
     return encodeForStore(value, this.options.maxValueBytes, this.format);
   }
-
-  /** A stored text the value format does not read: a miss, and one throttled warning that names the cache, never the key or the text. */
-  private refusedValue(reason: string): void {
-    this.guard.faultLog.throttledWarn('refused-value', () =>
-      `a value under "${this.keyPrefix}" was not read (${logText(reason, 200)}); it counts as a miss (CACHE_VALUE_FORMAT=${this.options.valueFormat})`,
-    );
-  }
-}
-
-/** CACHE_L1_VALUES=frozen keeps one frozen value per stored text, as many as the store in memory holds. */
-function memoryEntries(options: IdeaGraphCacheOptions): number {
-  return options.backend === 'locmem' ? options.maxEntries : options.l1.maxEntries;
 }

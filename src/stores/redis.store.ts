@@ -10,10 +10,6 @@ import { clearClusterMasters, type NodeCensus, pingClusterNodes } from './redis-
 import type { RedisClient } from './redis-topology-client';
 import { describeTopology, resolveRedisTopology, type RedisTopology } from './redis-topology';
 
-// Many keys with one expiry in one command (MSET takes none): as 500 SET PX in a pipeline
-// the client spent 3.3-3.8 ms building and parsing them, as this script 0.4-0.7 ms
-// (docs/benchmarks.md). KEYS share a slot; ARGV[1] is the expiry, ARGV[i + 1] the value of KEYS[i].
-
 const CLEAR_BATCH = 1000;
 
 /** A stored text and the milliseconds it has left (null: it never expires). */

@@ -45,9 +45,13 @@ const DOC = join(__dirname, '..', 'docs', 'benchmarks.md');
 async function main(): Promise<void> {
   const startedAt = new Date();
   const quick = process.argv.includes('--quick');
-  const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = process.argv
+    .find((arg) => arg.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const unknown = only?.filter((name) => !SUITES.some((suite) => suite.name === name));
-  if (unknown?.length) throw new Error(`unknown suite ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
+  if (unknown?.length)
+    throw new Error(`unknown suite ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
   const settings = benchSettings(quick);
   const machine = describeMachine();
   const redis = await RedisTestServer.start();
@@ -62,7 +66,13 @@ async function main(): Promise<void> {
     await redis.stop();
   }
   const command = ['npm run bench', ...(quick ? ['--', '--quick'] : [])].join(' ');
-  const section = resultsSection(rows, { machine, command, quick, startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 });
+  const section = resultsSection(rows, {
+    machine,
+    command,
+    quick,
+    startedAt,
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+  });
   console.log(section);
   if (!quick && !only) {
     writeResults(DOC, section);

@@ -2,7 +2,12 @@
 export { IdeaGraphCacheModule } from './module/ideagraph-cache.module';
 export type { IdeaGraphCacheModuleExtras } from './module/cache.module-definition';
 export { CACHE_MANAGER } from './common/cache.tokens';
-export { CacheManagerService, type CachedResult, type CacheTimeout, type WriteOptions } from './service/cache-manager.service';
+export {
+  CacheManagerService,
+  type CachedResult,
+  type CacheTimeout,
+  type WriteOptions,
+} from './service/cache-manager.service';
 export { Cacheable, type CacheableOptions } from './decorators/cacheable.decorator';
 export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.decorator';
 export type { KeySource, KeysSource } from './decorators/method-cache-key';
@@ -13,7 +18,12 @@ export type { Factory, FactoryContext, GetOrSetCounters } from './get-or-set/get
 export type { ManyFactory, ManyFactoryContext, ManyResult } from './get-or-set/get-or-set-many';
 export type { GetOrSetOptions } from './get-or-set/get-or-set-options';
 export type { CacheBackendInfo } from './service/cache-backend-info';
-export { CacheKeyError, CacheValueError, type CacheKeyErrorCode, type CacheValueErrorCode } from './errors/cache.errors';
+export {
+  CacheKeyError,
+  CacheValueError,
+  type CacheKeyErrorCode,
+  type CacheValueErrorCode,
+} from './errors/cache.errors';
 export { MAX_KEY_LENGTH } from './keys/cache-key';
 export { cacheOptionsFromConfig } from './startup/cache-options-from-config';
 export { parseCacheEnv, resolveCacheOptions, validateCacheEnv, type EnvSource } from './startup/cache-options';
@@ -35,7 +45,12 @@ export type {
   RedisConnectionOptions,
   RedisNodeAddress,
 } from './config/cache-options';
-export { CacheHealthService, type CacheHealthReport, type NodeCounts, type TierHealth } from './health/cache-health.service';
+export {
+  CacheHealthService,
+  type CacheHealthReport,
+  type NodeCounts,
+  type TierHealth,
+} from './health/cache-health.service';
 export { CacheHealthIndicator, type CacheHealthIndicatorResult } from './terminus/cache-health.indicator';
 export type { BreakerState, CacheStats, LatencySummary, RecoveryStats, TierStats } from './service/cache-stats';
 export type { BusCounters, BusState } from './bus/invalidation-bus';

@@ -18,7 +18,8 @@ export interface ProbeCache {
 
 export async function openProbeCache(kind: ProbeCacheKind, port: number): Promise<ProbeCache> {
   if (kind !== 'bentocache') {
-    const options = kind === 'hybrid' ? hybridCacheOptions(port) : { backend: 'redis' as const, redis: { host: HOST, port } };
+    const options =
+      kind === 'hybrid' ? hybridCacheOptions(port) : { backend: 'redis' as const, redis: { host: HOST, port } };
     const { cache, context } = await startCacheContext(options);
     if (kind === 'hybrid') await busLive(cache);
     return {

@@ -34,7 +34,10 @@ export class ProbeFleet {
   private constructor(private readonly processes: ProbeProcess[]) {}
 
   static async start(kinds: readonly ProbeCacheKind[], redisPort: number, size: number): Promise<ProbeFleet> {
-    const processes = await startAll(Array.from({ length: size }, () => ProbeProcess.start(kinds, redisPort)), (member) => member.close());
+    const processes = await startAll(
+      Array.from({ length: size }, () => ProbeProcess.start(kinds, redisPort)),
+      (member) => member.close(),
+    );
     return new ProbeFleet(processes);
   }
 
@@ -66,7 +69,8 @@ export class ProbeFleet {
 
   /** Starts background writes to one cache, `writesPerSecond` in all, shared evenly by the processes. */
   load(cache: ProbeCacheKind, writesPerSecond: number): void {
-    for (const member of this.processes) member.send({ type: 'load', cache, writesPerSecond: writesPerSecond / this.processes.length });
+    for (const member of this.processes)
+      member.send({ type: 'load', cache, writesPerSecond: writesPerSecond / this.processes.length });
   }
 
   /** Stops them and reports the rate the fleet actually wrote at. */

@@ -49,7 +49,10 @@ export class ProbeProcess {
     if (queued) return Promise.resolve(queued as Reply<T>);
     if (this.exit) return Promise.reject(this.exit);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`probe process ${this.child.pid}: no "${type}" within ${REPLY_BOUND_MS} ms`)), REPLY_BOUND_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`probe process ${this.child.pid}: no "${type}" within ${REPLY_BOUND_MS} ms`)),
+        REPLY_BOUND_MS,
+      );
       const list = this.waiting.get(type) ?? this.waiting.set(type, []).get(type)!;
       list.push({
         resolve: (reply) => {

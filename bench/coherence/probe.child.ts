@@ -25,7 +25,8 @@ const LOAD_KEYS = 1000;
 async function serve(): Promise<void> {
   const port = Number(process.env.BENCH_REDIS_PORT);
   const caches = new Map<string, ProbeCache>();
-  for (const kind of process.env.BENCH_PROBE_CACHES!.split(',') as ProbeCacheKind[]) caches.set(kind, await openProbeCache(kind, port));
+  for (const kind of process.env.BENCH_PROBE_CACHES!.split(',') as ProbeCacheKind[])
+    caches.set(kind, await openProbeCache(kind, port));
   const body = payload(process.pid);
   let load: BackgroundWrites | undefined;
   const handle = async (command: ProbeCommand): Promise<void> => {

@@ -73,7 +73,8 @@ async function main(): Promise<void> {
   // *-tagged-get: the same values under tagged keys, two tags each; a first read fills the hybrid's L1.
   const tagged = keys.map((key) => `tagged:${key}`);
   if (path.endsWith('tagged-get')) {
-    for (let i = 0; i < keys.length; i++) await cache.set(tagged[i], values[i], undefined, { tags: [`idea:${i % 100}`, `owner:${i % 10}`] });
+    for (let i = 0; i < keys.length; i++)
+      await cache.set(tagged[i], values[i], undefined, { tags: [`idea:${i % 100}`, `owner:${i % 10}`] });
     for (const key of tagged) await cache.get(key);
   }
   let next = 0;
@@ -98,7 +99,8 @@ async function main(): Promise<void> {
     'redis-tagged-get': () => cache.get(tagged[next++ % keys.length]),
     'hybrid-tagged-get': () => cache.get(tagged[next++ % keys.length]),
   };
-  const inFlight = path === 'getmany' || path === 'raw-mget' || path === 'getorsetmany' || path.startsWith('locmem') ? 1 : 100;
+  const inFlight =
+    path === 'getmany' || path === 'raw-mget' || path === 'getorsetmany' || path.startsWith('locmem') ? 1 : 100;
   // A getOrSetMany call takes milliseconds: fewer of them warm up, and fewer make a batch.
   const batch = path === 'getorsetmany' ? 20 : 2000;
   await withInFlight(inFlight, batch * 10, op[path]);

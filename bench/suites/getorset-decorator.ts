@@ -30,12 +30,16 @@ export async function getOrSetDecoratorRows(settings: BenchSettings): Promise<Ro
     const measured = await measureInRounds(
       [
         inFlightBatches('decorated', settings, () => check.expect('decorated', repository.find(ITEM_ID), found)),
-        inFlightBatches('getOrSet', settings, () => check.expect('getOrSet', cache.getOrSet(key, factory, ITEM_TIMEOUT_SECONDS), found)),
+        inFlightBatches('getOrSet', settings, () =>
+          check.expect('getOrSet', cache.getOrSet(key, factory, ITEM_TIMEOUT_SECONDS), found),
+        ),
       ],
       settings.getOrSet.rounds,
     );
     // Without a cache the decorator runs the method every time: a fast figure, but not of a hit.
-    const unbound = CacheBindings.find(repository, DEFAULT_CACHE_NAME) ? undefined : 'no cache reached @Cacheable (none bound to the provider, none registered)';
+    const unbound = CacheBindings.find(repository, DEFAULT_CACHE_NAME)
+      ? undefined
+      : 'no cache reached @Cacheable (none bound to the provider, none registered)';
     const ran = repository.loads > 0 ? `the @Cacheable method body ran ${repository.loads} times: not hits` : undefined;
     return [
       pairRow({
@@ -43,7 +47,8 @@ export async function getOrSetDecoratorRows(settings: BenchSettings): Promise<Ro
         measured,
         ours: 'decorated',
         baseline: 'getOrSet',
-        measurement: "@Cacheable({ key: 'item:{0}' }) method on a hit, a provider of an app importing IdeaGraphCacheModule, CACHE_BACKEND=locmem",
+        measurement:
+          "@Cacheable({ key: 'item:{0}' }) method on a hit, a provider of an app importing IdeaGraphCacheModule, CACHE_BACKEND=locmem",
         baselineName: 'CacheManagerService.getOrSet of the same key, same cache',
         minSpeed: 0.9,
         problem: joinProblems(unbound, ran, runs.problem('getOrSet'), check.problem('decorated', 'getOrSet')),

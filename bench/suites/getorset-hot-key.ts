@@ -41,7 +41,9 @@ async function hotKeyRow(backend: string, cache: CacheManagerService, settings: 
   const faults = faultsFrom(cache);
   const measured = await measureInRounds(
     [
-      inFlightBatches('getOrSet', settings, () => check.expect('getOrSet', cache.getOrSet(HOT_KEY, factory, TIMEOUT), found)),
+      inFlightBatches('getOrSet', settings, () =>
+        check.expect('getOrSet', cache.getOrSet(HOT_KEY, factory, TIMEOUT), found),
+      ),
       inFlightBatches('get', settings, () => check.expect('get', cache.get(HOT_KEY), found)),
     ],
     settings.getOrSet.rounds,

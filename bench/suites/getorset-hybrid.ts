@@ -42,8 +42,14 @@ export async function getOrSetHybridRows(port: number, settings: BenchSettings):
     const check = new AnswerCheck();
     const found = (read: unknown): boolean => read !== undefined && read !== null;
     const calls = {
-      hybrid: () => check.expect('hybrid', hybrid.cache.getOrSet(keys.hybrid, factories.hybrid, TIMEOUT_SECONDS), found),
-      bento: () => check.expect('bento', bento.getOrSet({ key: keys.bento, factory: factories.bento, ttl: TIMEOUT_SECONDS * 1000 }), found),
+      hybrid: () =>
+        check.expect('hybrid', hybrid.cache.getOrSet(keys.hybrid, factories.hybrid, TIMEOUT_SECONDS), found),
+      bento: () =>
+        check.expect(
+          'bento',
+          bento.getOrSet({ key: keys.bento, factory: factories.bento, ttl: TIMEOUT_SECONDS * 1000 }),
+          found,
+        ),
     };
     // Whether a write leaves the writer's own L1 filled is each cache's choice; one read fills it either way.
     await calls.hybrid();
@@ -93,5 +99,7 @@ function busOutages(cache: CacheManagerService): number {
 }
 
 function l1Problem(what: string, reached: number): string | undefined {
-  return reached > L1_CHECK_CALLS / 100 ? `${reached} Redis commands during ${L1_CHECK_CALLS} calls of ${what}: not L1 hits` : undefined;
+  return reached > L1_CHECK_CALLS / 100
+    ? `${reached} Redis commands during ${L1_CHECK_CALLS} calls of ${what}: not L1 hits`
+    : undefined;
 }

@@ -76,9 +76,14 @@ export async function getOrSetManyRows(port: number, settings: BenchSettings): P
       settings.getOrSet.rounds,
     );
     const wrong = joinProblems(
-      wrongFactoryCalls.count > 0 ? `the factory was asked for other than the ${missing.length} missing keys ${wrongFactoryCalls.count} times` : undefined,
+      wrongFactoryCalls.count > 0
+        ? `the factory was asked for other than the ${missing.length} missing keys ${wrongFactoryCalls.count} times`
+        : undefined,
       check.problem('getOrSetMany', 'getMany'),
-      ...[...wrongCounts].map(([name, counts]) => `${name} found ${[...counts].map(([count, times]) => `${count} keys ${times} times`).join(', ')}`),
+      ...[...wrongCounts].map(
+        ([name, counts]) =>
+          `${name} found ${[...counts].map(([count, times]) => `${count} keys ${times} times`).join(', ')}`,
+      ),
     );
     // A write cut off by its bound leaves the answer right and the call slower, not faster:
     // it invalidates nothing by itself, but the row says so.

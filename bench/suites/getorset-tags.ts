@@ -25,7 +25,11 @@ const COUNT_CALLS = 2000;
 /** The processes of the tag-use rows: one that used tags, and two that never did. */
 const SIDES = ['used', 'never', 'control'] as const;
 type Side = (typeof SIDES)[number];
-const SIDE_NAMES: Record<Side, string> = { used: 'the process using tags', never: 'the process without tags', control: 'the second process without tags' };
+const SIDE_NAMES: Record<Side, string> = {
+  used: 'the process using tags',
+  never: 'the process without tags',
+  control: 'the second process without tags',
+};
 /** Entries each tag-use process holds besides the keys it reads. */
 const OTHER_ENTRIES = OTHER_KEYS.toLocaleString('en');
 /** Each tagged entry carries two tags: one of 100 ideas, one of 10 owners. */
@@ -44,7 +48,9 @@ export async function getOrSetTagRows(port: number, settings: BenchSettings): Pr
  * far two alike processes differ is the noise the first row must be read against.
  */
 async function tagUseRows(port: number, settings: BenchSettings): Promise<Row[]> {
-  const processes = await Promise.all(SIDES.map((side) => TagUseProcess.start(side === 'used' ? 'used' : 'never', `tags-${side.slice(0, 4)}`, port)));
+  const processes = await Promise.all(
+    SIDES.map((side) => TagUseProcess.start(side === 'used' ? 'used' : 'never', `tags-${side.slice(0, 4)}`, port)),
+  );
   try {
     const rows: Row[] = [];
     for (const backend of ['locmem', 'redis'] as TagUseBackend[]) {
@@ -97,7 +103,10 @@ async function measureProcesses(
     if (round % 2 === 1) order.reverse();
     for (const index of order) {
       const side = SIDES[index];
-      const reply = await processes[index].request({ type: 'measure', backend, load, rounds: { timeMs, warmupMs } }, 'measured');
+      const reply = await processes[index].request(
+        { type: 'measure', backend, load, rounds: { timeMs, warmupMs } },
+        'measured',
+      );
       measured.record(side, reply.msPerOp, reply.cpuUsPerOp);
       if (reply.wrong > 0) wrong.set(side, (wrong.get(side) ?? 0) + reply.wrong);
       if (reply.faults) faults.set(side, reply.faults);
@@ -122,7 +131,10 @@ async function taggedGetRows(port: number, settings: BenchSettings): Promise<Row
   const raw = await connectRawIoredis('127.0.0.1', port);
   try {
     await busLive(hybrid.cache);
-    return [await taggedGetRow('redis', redis.cache, raw, settings), await taggedGetRow('hybrid', hybrid.cache, raw, settings)];
+    return [
+      await taggedGetRow('redis', redis.cache, raw, settings),
+      await taggedGetRow('hybrid', hybrid.cache, raw, settings),
+    ];
   } finally {
     await redis.context.close();
     await hybrid.context.close();
@@ -130,7 +142,12 @@ async function taggedGetRows(port: number, settings: BenchSettings): Promise<Row
   }
 }
 
-async function taggedGetRow(backend: 'redis' | 'hybrid', cache: CacheManagerService, raw: Redis, settings: BenchSettings): Promise<Row> {
+async function taggedGetRow(
+  backend: 'redis' | 'hybrid',
+  cache: CacheManagerService,
+  raw: Redis,
+  settings: BenchSettings,
+): Promise<Row> {
   await fillKeys(KEYS, (i) => cache.set(`tg:plain:${i}`, payload(i)));
   await fillKeys(KEYS, (i) => cache.set(`tg:tagged:${i}`, payload(i), undefined, { tags: tagsOf(i) }));
   // One read of each fills the hybrid's L1 (entries and tag versions) before anything is timed.
@@ -143,7 +160,10 @@ async function taggedGetRow(backend: 'redis' | 'hybrid', cache: CacheManagerServ
   };
   const outagesBefore = busOutages(cache);
   const faults = faultsFrom(cache);
-  const measured = await measureInRounds([inFlightBatches('tagged', settings, gets.tagged), inFlightBatches('plain', settings, gets.plain)], settings.getOrSet.rounds);
+  const measured = await measureInRounds(
+    [inFlightBatches('tagged', settings, gets.tagged), inFlightBatches('plain', settings, gets.plain)],
+    settings.getOrSet.rounds,
+  );
   const perGet = {
     tagged: (await keyCommandsDuring(raw, COUNT_CALLS, gets.tagged)) / COUNT_CALLS,
     plain: (await keyCommandsDuring(raw, COUNT_CALLS, gets.plain)) / COUNT_CALLS,
@@ -166,7 +186,8 @@ async function taggedGetRow(backend: 'redis' | 'hybrid', cache: CacheManagerServ
     ),
   });
   // The claim for redis is about round trips, not speed: the versions are one read after the entry's.
-  if (backend === 'redis') row.target = { text: 'at most 1 Redis command more per get', met: perGet.tagged - perGet.plain <= 1 };
+  if (backend === 'redis')
+    row.target = { text: 'at most 1 Redis command more per get', met: perGet.tagged - perGet.plain <= 1 };
   return row;
 }
 

@@ -46,17 +46,25 @@ export async function graphTokenRows(settings: BenchSettings): Promise<Row[]> {
         {
           name: 'msal',
           call: () =>
-            check.expect('msal', msal.acquireTokenByClientCredential({ scopes: SCOPES }), (result) => result?.accessToken === msalToken && result?.fromCache === true),
+            check.expect(
+              'msal',
+              msal.acquireTokenByClientCredential({ scopes: SCOPES }),
+              (result) => result?.accessToken === msalToken && result?.fromCache === true,
+            ),
         },
       ],
       settings.rounds.rounds,
       settings.latencyCalls,
     );
     const extraRequests = endpoint.count - requestsBefore;
-    const problem = [check.problem('ours', 'msal'), extraRequests > 0 ? `${extraRequests} token requests during the measurement` : undefined]
+    const problem = [
+      check.problem('ours', 'msal'),
+      extraRequests > 0 ? `${extraRequests} token requests during the measurement` : undefined,
+    ]
       .filter(Boolean)
       .join(', ');
-    const pick = (name: string, percentile: 'p50' | 'p99'): number[] => measured.get(name)!.map((round) => round[percentile]);
+    const pick = (name: string, percentile: 'p50' | 'p99'): number[] =>
+      measured.get(name)!.map((round) => round[percentile]);
     const row = (percentile: 'p50' | 'p99', minSpeed?: number): Row =>
       makeRow({
         section: SECTION,

@@ -16,7 +16,12 @@ interface AutocannonResult {
   errors: number;
   timeouts: number;
 }
-type Autocannon = (options: { url: string; connections: number; duration: number; pipelining: number }) => Promise<AutocannonResult>;
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  pipelining: number;
+}) => Promise<AutocannonResult>;
 
 /** GET /health/cache against a trivial route of the same app, alternating in rounds. */
 export async function httpHealthRows(redisPort: number, settings: BenchSettings): Promise<Row[]> {
@@ -34,7 +39,12 @@ export async function httpHealthRows(redisPort: number, settings: BenchSettings)
     const paths = [...measured.keys()];
     // Let both routes run hot in both workers (JIT, connection pools) before anything counts.
     for (const path of paths) {
-      await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: settings.http.connections, duration: 1, pipelining: 1 });
+      await autocannon({
+        url: `http://127.0.0.1:${port}${path}`,
+        connections: settings.http.connections,
+        duration: 1,
+        pipelining: 1,
+      });
     }
     for (let round = 0; round < settings.http.rounds; round++) {
       for (const path of round % 2 === 0 ? paths : [...paths].reverse()) {

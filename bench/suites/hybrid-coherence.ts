@@ -74,16 +74,28 @@ function summarizeProbes(probes: ProbeResults): PhaseRound {
   return { p50: percentile(delays, 50), p99: percentile(delays, 99), probes };
 }
 
-function rows(measured: Record<Side, Record<Phase, PhaseRound[]>>, probes: number, busProblem: string | undefined): Row[] {
+function rows(
+  measured: Record<Side, Record<Phase, PhaseRound[]>>,
+  probes: number,
+  busProblem: string | undefined,
+): Row[] {
   const samples = `${probes} probes × ${FLEET_SIZE - 1} readers per round`;
   const phases: { phase: Phase; label: string; p99Limit: number }[] = [
     { phase: 'light', label: 'light load (the probes alone)', p99Limit: 5 },
-    { phase: 'loaded', label: `${LOAD_WRITES_PER_SECOND.toLocaleString('en')} background writes/s across the fleet`, p99Limit: 10 },
+    {
+      phase: 'loaded',
+      label: `${LOAD_WRITES_PER_SECOND.toLocaleString('en')} background writes/s across the fleet`,
+      p99Limit: 10,
+    },
   ];
   return phases.flatMap(({ phase, label, p99Limit }) => {
     const ours = measured.ours[phase];
     const theirs = measured.theirs[phase];
-    const problems = [...(busProblem ? [busProblem] : []), ...phaseProblems('hybrid', ours), ...phaseProblems('BentoCache', theirs)];
+    const problems = [
+      ...(busProblem ? [busProblem] : []),
+      ...phaseProblems('hybrid', ours),
+      ...phaseProblems('BentoCache', theirs),
+    ];
     const problem = problems.join(', ') || undefined;
     const floor = measured.floor[phase];
     const floorText = `the same probes on CACHE_BACKEND=redis (no L1, the probe's own floor): p50 ${ms(floor, 'p50')}, p99 ${ms(floor, 'p99')}`;
@@ -116,13 +128,15 @@ function phaseProblems(name: string, rounds: PhaseRound[]): string[] {
   const failed = sum((round) => round.probes.failedWrites + (round.load?.failed ?? 0));
   if (failed > 0) problems.push(`${name}: ${failed} failed writes`);
   const slowest = Math.min(...rounds.map((round) => round.load?.writesPerSecond ?? Infinity));
-  if (slowest < LOAD_WRITES_PER_SECOND * LOAD_SHARE_REQUIRED) problems.push(`${name}: background writes reached only ${Math.round(slowest)}/s`);
+  if (slowest < LOAD_WRITES_PER_SECOND * LOAD_SHARE_REQUIRED)
+    problems.push(`${name}: background writes reached only ${Math.round(slowest)}/s`);
   return problems;
 }
 
 function loadNote(ours: PhaseRound[], theirs: PhaseRound[]): string | undefined {
   if (!ours[0].load) return undefined;
-  const rate = (rounds: PhaseRound[]): string => `${Math.round(median(rounds.map((round) => round.load!.writesPerSecond)))}/s`;
+  const rate = (rounds: PhaseRound[]): string =>
+    `${Math.round(median(rounds.map((round) => round.load!.writesPerSecond)))}/s`;
   return `background writes reached ${rate(ours)} (BentoCache's fleet ${rate(theirs)})`;
 }
 

@@ -104,7 +104,9 @@ export async function hybridThroughputRows(port: number, settings: BenchSettings
       [
         contender('hybrid', (i) => checks.set.expect('hybrid', hybrid.cache.set(`hy:${i}`, values[i]), (ok) => ok)),
         contender('redis', (i) => checks.set.expect('redis', redisBackend.cache.set(`rb:${i}`, values[i]), (ok) => ok)),
-        contender('bento', (i) => checks.set.expect('bento', bento.set({ key: `bento:${i}`, value: values[i] }), (ok) => ok)),
+        contender('bento', (i) =>
+          checks.set.expect('bento', bento.set({ key: `bento:${i}`, value: values[i] }), (ok) => ok),
+        ),
       ],
       settings.hybrid.rounds,
     );
@@ -122,14 +124,37 @@ export async function hybridThroughputRows(port: number, settings: BenchSettings
     return [
       pairRow({ ...hybridGet, baseline: 'raw', baselineName: RAW, minSpeed: 5, note: l1 }),
       pairRow({ ...hybridGet, baseline: 'locmem', baselineName: LOCMEM_GET, minSpeed: 0.8 }),
-      pairRow({ ...hybridGet, baseline: 'bento', baselineName: BENTO_GET, problem: join(hybridGet.problem, l1Problem.bento) }),
-      pairRow({ ...frozenGet, baseline: 'raw', baselineName: RAW, minSpeed: 10, note: 'one frozen value per stored text, the same for every read' }),
+      pairRow({
+        ...hybridGet,
+        baseline: 'bento',
+        baselineName: BENTO_GET,
+        problem: join(hybridGet.problem, l1Problem.bento),
+      }),
+      pairRow({
+        ...frozenGet,
+        baseline: 'raw',
+        baselineName: RAW,
+        minSpeed: 10,
+        note: 'one frozen value per stored text, the same for every read',
+      }),
       pairRow({ ...frozenGet, baseline: 'hybrid', baselineName: HYBRID_GET }),
-      pairRow({ ...hybridSet, baseline: 'redis', baselineName: REDIS_SET, minSpeed: 0.8, note: 'the L2 write and an invalidation on the bus' }),
+      pairRow({
+        ...hybridSet,
+        baseline: 'redis',
+        baselineName: REDIS_SET,
+        minSpeed: 0.8,
+        note: 'the L2 write and an invalidation on the bus',
+      }),
       pairRow({ ...hybridSet, baseline: 'bento', baselineName: BENTO_SET }),
       pairRow({ ...bentoGet, baseline: 'raw', baselineName: RAW, note: BENTO_L1 }),
       pairRow({ ...bentoGet, baseline: 'locmem', baselineName: LOCMEM_GET }),
-      pairRow({ ...sets, measurement: `${BENTO_SET}${CONTENDER}`, ours: 'bento', baseline: 'redis', baselineName: REDIS_SET }),
+      pairRow({
+        ...sets,
+        measurement: `${BENTO_SET}${CONTENDER}`,
+        ours: 'bento',
+        baseline: 'redis',
+        baselineName: REDIS_SET,
+      }),
     ];
   } finally {
     await hybrid.context.close();
@@ -181,10 +206,16 @@ function join(...problems: (string | undefined)[]): string | undefined {
  * A fast get is only an L1 hit if Redis never heard of it: counts the key commands the
  * server ran during a pass of gets, and says so when more than 1% of them reached it.
  */
-async function l1MissProblem(raw: Redis, what: string, read: (i: number) => Promise<unknown>): Promise<string | undefined> {
+async function l1MissProblem(
+  raw: Redis,
+  what: string,
+  read: (i: number) => Promise<unknown>,
+): Promise<string | undefined> {
   const before = await keyCommandCount(raw);
   let next = 0;
   await withInFlight(100, L1_CHECK_CALLS, () => read(next++ % KEY_SPACE));
   const reached = (await keyCommandCount(raw)) - before;
-  return reached > L1_CHECK_CALLS / 100 ? `${reached} Redis commands during ${L1_CHECK_CALLS} ${what}: not L1 hits` : undefined;
+  return reached > L1_CHECK_CALLS / 100
+    ? `${reached} Redis commands during ${L1_CHECK_CALLS} ${what}: not L1 hits`
+    : undefined;
 }

@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { makeRow, type Row } from '../support/row';
 import type { BenchSettings } from '../support/settings';
 
-const SECTION = 'Hybrid invalidation, Redis server CPU per write: tracking (Redis reports each change) against the bus (a PUBLISH per tick of writes)';
+const SECTION =
+  'Hybrid invalidation, Redis server CPU per write: tracking (Redis reports each change) against the bus (a PUBLISH per tick of writes)';
 const HOST = '127.0.0.1';
 const PREFIX = 'costs:1:';
 /** Writes sent in one tick: the bus sends one message for them, as the module does. */
@@ -37,7 +38,12 @@ async function serverCpuUs(admin: Redis): Promise<number> {
 }
 
 /** Redis CPU microseconds per write, for `writes` SETs in ticks of WRITES_PER_TICK, each tick followed by `afterTick`. */
-async function cpuPerWrite(admin: Redis, writer: Redis, writes: number, afterTick: (keys: string[]) => Promise<unknown>): Promise<number> {
+async function cpuPerWrite(
+  admin: Redis,
+  writer: Redis,
+  writes: number,
+  afterTick: (keys: string[]) => Promise<unknown>,
+): Promise<number> {
   const before = await serverCpuUs(admin);
   for (let done = 0; done < writes; done += WRITES_PER_TICK) {
     const keys = Array.from({ length: WRITES_PER_TICK }, (_, i) => `${PREFIX}k${(done + i) % 5000}`);
@@ -68,7 +74,11 @@ export async function hybridTrackingCostRows(port: number, settings: BenchSettin
         tracked.push(await cpuPerWrite(admin, writer, writes, async () => undefined));
         for (const listener of trackers) for (const connection of listener.connections) connection.disconnect();
         const subscribers = await Promise.all(Array.from({ length: count }, () => busListener(port, channel)));
-        bus.push(await cpuPerWrite(admin, writer, writes, (keys) => writer.publish(channel, JSON.stringify(['i', 'bench', keys]))));
+        bus.push(
+          await cpuPerWrite(admin, writer, writes, (keys) =>
+            writer.publish(channel, JSON.stringify(['i', 'bench', keys])),
+          ),
+        );
         for (const listener of subscribers) for (const connection of listener.connections) connection.disconnect();
       }
       rows.push(

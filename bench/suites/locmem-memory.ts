@@ -34,7 +34,8 @@ export async function locmemMemoryRows(settings: BenchSettings): Promise<Row[]> 
       unit: 'MB',
       ours: growth,
       absolute: { limit: GROWTH_ALLOWED_MB, text: `bounded: ≤ ${GROWTH_ALLOWED_MB} MB` },
-      problem: entries > maxEntries ? `the store held ${entries} entries, more than its cap of ${maxEntries}` : undefined,
+      problem:
+        entries > maxEntries ? `the store held ${entries} entries, more than its cap of ${maxEntries}` : undefined,
     }),
   ];
 }
@@ -48,7 +49,9 @@ function runChild(keys: number): Promise<LocmemRssReport> {
     let report: LocmemRssReport | undefined;
     child.on('message', (message: LocmemRssReport) => (report = message));
     child.on('error', reject);
-    child.on('exit', (code) => (report ? resolve(report) : reject(new Error(`memory child exited with code ${code} without a report`))));
+    child.on('exit', (code) =>
+      report ? resolve(report) : reject(new Error(`memory child exited with code ${code} without a report`)),
+    );
   });
 }
 

@@ -61,7 +61,13 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
         }),
         loop('ours set', (i) => check.expect('ours set', ours.cache.set(`item:${i}`, values[i]), (ok) => ok)),
         loop('theirs set', (i) => check.expect('theirs set', theirs.set(`item:${i}`, values[i], TTL_MS), found)),
-        loop('ours getOrSet hot', () => check.expect('ours getOrSet hot', ours.cache.getOrSet('hot', () => values[0]), found)),
+        loop('ours getOrSet hot', () =>
+          check.expect(
+            'ours getOrSet hot',
+            ours.cache.getOrSet('hot', () => values[0]),
+            found,
+          ),
+        ),
         loop('ours get hot', () => check.expect('ours get hot', ours.cache.get('hot'), found)),
         {
           name: 'copy',
@@ -74,7 +80,10 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
       settings.rounds,
     );
     const of = (name: string): number[] => perSecond(measured.ms(name));
-    const cpuUs = (ours: string, baseline?: string) => ({ ours: measured.cpuUs(ours), baseline: baseline ? measured.cpuUs(baseline) : undefined });
+    const cpuUs = (ours: string, baseline?: string) => ({
+      ours: measured.cpuUs(ours),
+      baseline: baseline ? measured.cpuUs(baseline) : undefined,
+    });
     const copyNs = median(measured.ms('copy')) * 1e6;
     const getNs = median(measured.ms('ours get')) * 1e6;
     return [
@@ -83,7 +92,8 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
         measurement: 'CacheManagerService.get',
         unit: 'ops/s',
         ours: of('ours get'),
-        baselineName: 'lru-cache 11 holding the same JSON text, with a JSON.parse copy per read (the least work for the same guarantee)',
+        baselineName:
+          'lru-cache 11 holding the same JSON text, with a JSON.parse copy per read (the least work for the same guarantee)',
         baseline: of('leanest get'),
         minSpeed: 0.8,
         note: `${oursCopies ? 'a fresh copy per read' : 'NO copy'}; the copy (JSON.parse of the stored text) costs ${Math.round(copyNs)} ns of the ${Math.round(getNs)} ns per get`,
@@ -95,7 +105,8 @@ export async function locmemRows(settings: BenchSettings): Promise<Row[]> {
         measurement: 'CacheManagerService.get, CACHE_L1_VALUES=frozen',
         unit: 'ops/s',
         ours: of('frozen get'),
-        baselineName: 'lru-cache 11 holding the same JSON text, with a JSON.parse copy per read (the least work for the same guarantee)',
+        baselineName:
+          'lru-cache 11 holding the same JSON text, with a JSON.parse copy per read (the least work for the same guarantee)',
         baseline: of('leanest get'),
         minSpeed: 2,
         note: 'one frozen value per stored text, the same for every read: no copy',

@@ -23,7 +23,11 @@ export async function redisManyKeysRows(port: number, settings: BenchSettings): 
     const rawNames = names.map((name) => `raw:${name}`);
     const entries: Record<string, unknown> = Object.fromEntries(names.map((name, i) => [name, payload(i)]));
     await ours.cache.setMany(entries);
-    await setPipelined(raw, rawNames, names.map((name) => JSON.stringify(entries[name])));
+    await setPipelined(
+      raw,
+      rawNames,
+      names.map((name) => JSON.stringify(entries[name])),
+    );
 
     const check = new AnswerCheck();
     const allFound = (count: number): boolean => count === KEYS;
@@ -32,7 +36,12 @@ export async function redisManyKeysRows(port: number, settings: BenchSettings): 
         {
           name: 'ours getMany',
           opsPerCall: 1,
-          run: () => check.expect('ours getMany', ours.cache.getMany(names).then((found) => Object.keys(found).length), allFound),
+          run: () =>
+            check.expect(
+              'ours getMany',
+              ours.cache.getMany(names).then((found) => Object.keys(found).length),
+              allFound,
+            ),
         },
         {
           name: 'raw mget',
@@ -40,7 +49,9 @@ export async function redisManyKeysRows(port: number, settings: BenchSettings): 
           run: () =>
             check.expect(
               'raw mget',
-              raw.mget(rawNames).then((texts) => texts.filter((text) => text !== null).map((text) => JSON.parse(text!)).length),
+              raw
+                .mget(rawNames)
+                .then((texts) => texts.filter((text) => text !== null).map((text) => JSON.parse(text!)).length),
               allFound,
             ),
         },
@@ -55,7 +66,11 @@ export async function redisManyKeysRows(port: number, settings: BenchSettings): 
           run: () =>
             check.expect(
               'raw pipeline',
-              setPipelined(raw, rawNames, names.map((name) => JSON.stringify(entries[name]))).then(() => true),
+              setPipelined(
+                raw,
+                rawNames,
+                names.map((name) => JSON.stringify(entries[name])),
+              ).then(() => true),
               (ok) => ok,
             ),
         },

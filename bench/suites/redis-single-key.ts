@@ -40,7 +40,11 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
       let next = 0;
       return () => withInFlight(settings.inFlight, settings.batch, () => op(next++ % KEY_SPACE));
     };
-    const contender = (name: string, op: (i: number) => Promise<unknown>): Contender => ({ name, opsPerCall: settings.batch, run: batch(op) });
+    const contender = (name: string, op: (i: number) => Promise<unknown>): Contender => ({
+      name,
+      opsPerCall: settings.batch,
+      run: batch(op),
+    });
 
     const checks = { get: new AnswerCheck(), set: new AnswerCheck() };
     const found = (value: unknown): boolean => value !== undefined && value !== null;
@@ -48,8 +52,12 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
       [
         contender('ours', (i) => checks.get.expect('ours', ours.cache.get(`item:${i}`), found)),
         contender('raw', (i) => checks.get.expect('raw', rawGetJson(raw, `raw:item:${i}`), found)),
-        contender('raw default', (i) => checks.get.expect('raw default', rawGetJson(rawDefault, `rawd:item:${i}`), found)),
-        contender('ours unpipelined', (i) => checks.get.expect('ours unpipelined', oursUnpipelined.cache.get(`item:${i}`), found)),
+        contender('raw default', (i) =>
+          checks.get.expect('raw default', rawGetJson(rawDefault, `rawd:item:${i}`), found),
+        ),
+        contender('ours unpipelined', (i) =>
+          checks.get.expect('ours unpipelined', oursUnpipelined.cache.get(`item:${i}`), found),
+        ),
         contender('yet', (i) => checks.get.expect('yet', yet.cache.get(`yet:item:${i}`), found)),
       ],
       settings.rounds,
@@ -57,9 +65,19 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
     const set = await measureInRounds(
       [
         contender('ours', (i) => checks.set.expect('ours', ours.cache.set(`item:${i}`, values[i]), (ok) => ok)),
-        contender('raw', (i) => checks.set.expect('raw', raw.set(`raw:item:${i}`, JSON.stringify(values[i]), 'PX', TTL_MS), (ok) => ok === 'OK')),
+        contender('raw', (i) =>
+          checks.set.expect(
+            'raw',
+            raw.set(`raw:item:${i}`, JSON.stringify(values[i]), 'PX', TTL_MS),
+            (ok) => ok === 'OK',
+          ),
+        ),
         contender('raw default', (i) =>
-          checks.set.expect('raw default', rawDefault.set(`rawd:item:${i}`, JSON.stringify(values[i]), 'PX', TTL_MS), (ok) => ok === 'OK'),
+          checks.set.expect(
+            'raw default',
+            rawDefault.set(`rawd:item:${i}`, JSON.stringify(values[i]), 'PX', TTL_MS),
+            (ok) => ok === 'OK',
+          ),
         ),
         contender('ours unpipelined', (i) =>
           checks.set.expect('ours unpipelined', oursUnpipelined.cache.set(`item:${i}`, values[i]), (ok) => ok),
@@ -75,7 +93,10 @@ export async function redisSingleKeyRows(port: number, settings: BenchSettings):
       ['set', set, checks.set],
     ] as const) {
       const of = (name: string): number[] => perSecond(measured.ms(name));
-      const cpuUs = (ours: string, baseline: string) => ({ ours: measured.cpuUs(ours), baseline: measured.cpuUs(baseline) });
+      const cpuUs = (ours: string, baseline: string) => ({
+        ours: measured.cpuUs(ours),
+        baseline: measured.cpuUs(baseline),
+      });
       rows.push(
         makeRow({
           section: SECTION,

@@ -16,7 +16,9 @@ const SECTION = 'The time bound on every Redis call: raw GET bounded three ways,
  * GuardedStore bounds it (a DeadlineQueue), by a setTimeout per call, and not at all.
  */
 export async function redisTimeBoundRows(port: number, settings: BenchSettings): Promise<Row[]> {
-  const raw = new Redis(redisClientOptions(resolveCacheOptions({ backend: 'redis', redis: { host: '127.0.0.1', port } }).redis));
+  const raw = new Redis(
+    redisClientOptions(resolveCacheOptions({ backend: 'redis', redis: { host: '127.0.0.1', port } }).redis),
+  );
   await raw.connect();
   try {
     for (let i = 0; i < KEY_SPACE; i++) await raw.set(`bound:${i}`, JSON.stringify(payload(i)));
@@ -29,7 +31,10 @@ export async function redisTimeBoundRows(port: number, settings: BenchSettings):
       return {
         name,
         opsPerCall: settings.batch,
-        run: () => withInFlight(settings.inFlight, settings.batch, () => check.expect(name, wrap(raw.get(`bound:${next++ % KEY_SPACE}`)), found)),
+        run: () =>
+          withInFlight(settings.inFlight, settings.batch, () =>
+            check.expect(name, wrap(raw.get(`bound:${next++ % KEY_SPACE}`)), found),
+          ),
       };
     };
     const measured = await measureInRounds(
@@ -51,7 +56,10 @@ export async function redisTimeBoundRows(port: number, settings: BenchSettings):
         cpuUs: { ours: measured.cpuUs('bound'), baseline: measured.cpuUs(baseline) },
         problem: check.problem('bound', baseline),
       });
-    return [row('timer', `the same GET bounded by a setTimeout per call (${boundMs} ms)`), row('none', 'the same GET with no bound')];
+    return [
+      row('timer', `the same GET bounded by a setTimeout per call (${boundMs} ms)`),
+      row('none', 'the same GET with no bound'),
+    ];
   } finally {
     raw.disconnect();
   }

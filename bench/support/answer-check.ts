@@ -15,7 +15,9 @@ export class AnswerCheck {
 
   /** A description of the wrong answers among `contenders`, or undefined if there were none. */
   problem(...contenders: string[]): string | undefined {
-    const parts = contenders.filter((name) => this.wrong.has(name)).map((name) => `${name}: ${this.wrong.get(name)} wrong answers`);
+    const parts = contenders
+      .filter((name) => this.wrong.has(name))
+      .map((name) => `${name}: ${this.wrong.get(name)} wrong answers`);
     return parts.length > 0 ? parts.join(', ') : undefined;
   }
 }

@@ -10,7 +10,8 @@ const BUS_LIVE_BOUND_MS = 5000;
 export async function busLive(cache: CacheManagerService): Promise<void> {
   const started = Date.now();
   while (!cache.getBackendInfo().busLive) {
-    if (Date.now() - started > BUS_LIVE_BOUND_MS) throw new Error(`the hybrid backend's bus was not live within ${BUS_LIVE_BOUND_MS} ms`);
+    if (Date.now() - started > BUS_LIVE_BOUND_MS)
+      throw new Error(`the hybrid backend's bus was not live within ${BUS_LIVE_BOUND_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

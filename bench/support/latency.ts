@@ -32,7 +32,11 @@ export async function latencyInRounds(
 async function timeCalls(contender: LatencyContender, calls: number): Promise<LatencyRound> {
   for (let i = 0; i < calls / 10; i++) await contender.call();
   // Nanoseconds, 3 significant digits, from 1 ns up to 10 s.
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 10e9, numberOfSignificantValueDigits: 3 });
+  const histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 10e9,
+    numberOfSignificantValueDigits: 3,
+  });
   try {
     for (let i = 0; i < calls; i++) {
       const started = process.hrtime.bigint();

@@ -12,7 +12,8 @@ export interface Machine {
 
 export function describeMachine(): Machine {
   const cores = cpus();
-  const redisVersion = /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+  const redisVersion =
+    /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
   return {
     cpuCount: cores.length,
     cpuModel: cores[0]?.model.trim() ?? 'unknown',

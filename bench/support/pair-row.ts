@@ -20,7 +20,8 @@ export interface Pairing {
 
 export function pairRow(pairing: Pairing): Row {
   const { measured, ours, baseline } = pairing;
-  const values = pairing.unit === 'ms' ? (name: string) => measured.ms(name) : (name: string) => perSecond(measured.ms(name));
+  const values =
+    pairing.unit === 'ms' ? (name: string) => measured.ms(name) : (name: string) => perSecond(measured.ms(name));
   return makeRow({
     section: pairing.section,
     measurement: pairing.measurement,

@@ -67,10 +67,19 @@ export async function measureInRounds(contenders: readonly Contender[], settings
   return perRound;
 }
 
-async function measureCalls(contender: Contender, settings: RoundSettings): Promise<{ meanMs: number; cpuUsPerCall: number }> {
+async function measureCalls(
+  contender: Contender,
+  settings: RoundSettings,
+): Promise<{ meanMs: number; cpuUsPerCall: number }> {
   // tinybench's defaults also demand 64 measured and 16 warm-up calls, which for calls of
   // thousands of operations outlast the time budget many times over.
-  const bench = new Bench({ time: settings.timeMs, warmupTime: settings.warmupMs, iterations: 3, warmupIterations: 1, throws: true });
+  const bench = new Bench({
+    time: settings.timeMs,
+    warmupTime: settings.warmupMs,
+    iterations: 3,
+    warmupIterations: 1,
+    throws: true,
+  });
   let calls = 0;
   let hookCpuUs = 0;
   const { run, beforeEach } = contender;
@@ -94,7 +103,8 @@ async function measureCalls(contender: Contender, settings: RoundSettings): Prom
   const [task] = await bench.run();
   const cpu = process.cpuUsage(cpuBefore);
   const result = task.result;
-  if (!result || result.error) throw new Error(`benchmark "${contender.name}" failed: ${result?.error?.message ?? 'no result'}`);
+  if (!result || result.error)
+    throw new Error(`benchmark "${contender.name}" failed: ${result?.error?.message ?? 'no result'}`);
   // The CPU count covers warm-up calls too, so it is divided by every call made.
   return { meanMs: result.latency.mean, cpuUsPerCall: (cpu.user + cpu.system - hookCpuUs) / calls };
 }

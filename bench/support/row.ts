@@ -40,7 +40,14 @@ export interface RowSpec {
 /** Pairs rounds one to one: round i of ours against round i of the baseline, measured back to back. */
 export function makeRow(spec: RowSpec): Row {
   const ours = summarize(spec.ours);
-  const row: Row = { section: spec.section, measurement: spec.measurement, unit: spec.unit, ours, note: spec.note, problem: spec.problem };
+  const row: Row = {
+    section: spec.section,
+    measurement: spec.measurement,
+    unit: spec.unit,
+    ours,
+    note: spec.note,
+    problem: spec.problem,
+  };
   if (spec.cpuUs) {
     row.cpuUs = { ours: median(spec.cpuUs.ours), baseline: spec.cpuUs.baseline && median(spec.cpuUs.baseline) };
   }
@@ -48,7 +55,9 @@ export function makeRow(spec: RowSpec): Row {
     row.baselineName = spec.baselineName;
     row.baseline = summarize(spec.baseline);
     const better = higherIsBetter(spec.unit);
-    row.speed = summarize(spec.ours.map((value, i) => (better ? value / spec.baseline![i] : spec.baseline![i] / value)));
+    row.speed = summarize(
+      spec.ours.map((value, i) => (better ? value / spec.baseline![i] : spec.baseline![i] / value)),
+    );
   }
   if (spec.minSpeed !== undefined && row.speed) {
     row.target = { text: spec.targetText ?? `≥ ${spec.minSpeed}×`, met: row.speed.median >= spec.minSpeed };

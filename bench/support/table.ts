@@ -36,7 +36,12 @@ function cells(row: Row): string[] {
     row.baseline ? formatSummary(row.baseline, row.unit) : '—',
     row.speed ? formatRatio(row.speed.median) : '—',
     row.speed ? `${formatRatio(row.speed.min)} – ${formatRatio(row.speed.max)}` : '—',
-    row.cpuUs ? [row.cpuUs.ours, row.cpuUs.baseline].filter((v): v is number => v !== undefined).map(cpu).join(' / ') : '—',
+    row.cpuUs
+      ? [row.cpuUs.ours, row.cpuUs.baseline]
+          .filter((v): v is number => v !== undefined)
+          .map(cpu)
+          .join(' / ')
+      : '—',
     row.target?.text ?? '—',
     verdict(row),
   ];

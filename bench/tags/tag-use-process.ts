@@ -12,7 +12,10 @@ export class TagUseProcess {
   private exit: Error | undefined;
 
   private constructor(private readonly child: ChildProcess) {
-    child.on('exit', (code, signal) => (this.exit = new Error(`tag-use process ${child.pid} exited (${signal ?? code})`)));
+    child.on(
+      'exit',
+      (code, signal) => (this.exit = new Error(`tag-use process ${child.pid} exited (${signal ?? code})`)),
+    );
   }
 
   /**
@@ -49,7 +52,10 @@ export class TagUseProcess {
 
   private reply<T extends TagUseReply['type']>(type: T): Promise<Reply<T>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`tag-use process ${this.child.pid}: no "${type}" within ${REPLY_BOUND_MS} ms`)), REPLY_BOUND_MS);
+      const timer = setTimeout(
+        () => done(new Error(`tag-use process ${this.child.pid}: no "${type}" within ${REPLY_BOUND_MS} ms`)),
+        REPLY_BOUND_MS,
+      );
       const onMessage = (message: TagUseReply) => {
         if (message.type === type) done(undefined, message as Reply<T>);
       };

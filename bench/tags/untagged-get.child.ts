@@ -33,8 +33,17 @@ async function serve(): Promise<void> {
           cache.get(`item:${n % READ_KEYS}`).then((value) => {
             if (value === undefined) wrong++;
           });
-        const measured = await measureInRounds([inFlightBatches('get', command.load, get)], { rounds: 1, ...command.rounds });
-        reply({ type: 'measured', msPerOp: measured.ms('get')[0], cpuUsPerOp: measured.cpuUs('get')[0], wrong, faults: faults() });
+        const measured = await measureInRounds([inFlightBatches('get', command.load, get)], {
+          rounds: 1,
+          ...command.rounds,
+        });
+        reply({
+          type: 'measured',
+          msPerOp: measured.ms('get')[0],
+          cpuUsPerOp: measured.cpuUs('get')[0],
+          wrong,
+          faults: faults(),
+        });
         return;
       }
       case 'close':
@@ -51,7 +60,9 @@ async function serve(): Promise<void> {
 /** The entries the process holds while it is measured, and the tag calls it made before (or not). */
 async function fill(cache: CacheManagerService, usesTags: boolean): Promise<void> {
   const tagsOf = (i: number) => [`idea:${i % 100}`, `owner:${i % 10}`];
-  await fillKeys(OTHER_KEYS, (i) => cache.set(`other:${i}`, payload(i), undefined, usesTags ? { tags: tagsOf(i) } : undefined));
+  await fillKeys(OTHER_KEYS, (i) =>
+    cache.set(`other:${i}`, payload(i), undefined, usesTags ? { tags: tagsOf(i) } : undefined),
+  );
   await readKeys(OTHER_KEYS, (i) => cache.get(`other:${i}`));
   if (usesTags) {
     // Every tag path once: invalidation, the misses it causes, and getOrSet storing with tags.

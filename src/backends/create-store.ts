@@ -14,15 +14,22 @@ import { RedisStore } from '../stores/redis.store';
 /** The redis backend, with the key-change feed its fleet locks wait on. */
 function createRedisStore(options: IdeaGraphCacheOptions, logger: LoggerService): RedisStore {
   const { client, release } = acquireRedisClient(options.redis);
-  const store = new RedisStore(client, options.redis, release, { binaryValues: valueFormatCarriesBytes(options.valueFormat) });
-  store.attachChangeFeed(new BusKeyChangeFeed(new RedisBusConnection(store, store.underlyingClient), busScopeOf(options), (message) => {
-    logger.warn(message);
-  }));
+  const store = new RedisStore(client, options.redis, release, {
+    binaryValues: valueFormatCarriesBytes(options.valueFormat),
+  });
+  store.attachChangeFeed(
+    new BusKeyChangeFeed(new RedisBusConnection(store, store.underlyingClient), busScopeOf(options), (message) => {
+      logger.warn(message);
+    }),
+  );
   return store;
 }
 
 /** The backend the options name; `logger` is the cache's own (its context names the cache). */
-export function createStore(options: IdeaGraphCacheOptions, logger: LoggerService = new Logger('IdeaGraphCache')): CacheStore {
+export function createStore(
+  options: IdeaGraphCacheOptions,
+  logger: LoggerService = new Logger('IdeaGraphCache'),
+): CacheStore {
   switch (options.backend) {
     case 'redis':
       return createRedisStore(options, logger);

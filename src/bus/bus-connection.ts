@@ -6,7 +6,10 @@ export interface BusConnection {
    * Opens the subscriber connection and keeps `channels` subscribed across reconnects.
    * `dropped` is called whenever the subscriber connection closes or fails.
    */
-  listen(channels: string[], handlers: { message(channel: string, text: string): void; dropped(): void; resubscribed(): void }): void;
+  listen(
+    channels: string[],
+    handlers: { message(channel: string, text: string): void; dropped(): void; resubscribed(): void },
+  ): void;
   /** Closes the subscriber connection and opens a new one (one that went silent). */
   restartListener(): void;
   close(): Promise<void>;

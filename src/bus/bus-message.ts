@@ -3,8 +3,7 @@
  * what a message names from its L1 and reads Redis next time.
  */
 export type BusMessage =
-  | { kind: 'invalidate'; sender: string; keys: string[] }
-  | { kind: 'clear'; sender: string; prefix: string };
+  { kind: 'invalidate'; sender: string; keys: string[] } | { kind: 'clear'; sender: string; prefix: string };
 
 /** JSON arrays, `["i", sender, [keys]]` and `["c", sender, prefix]`: short, and any key survives them. */
 export function encodeBusMessage(message: BusMessage): string {

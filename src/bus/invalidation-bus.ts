@@ -209,7 +209,9 @@ export class InvalidationBus {
     const roundTripMs = this.judge.received(seq, now);
     if (roundTripMs === undefined) return;
     if (roundTripMs > BUS_SILENCE_LIMIT_MS) {
-      this.loseAndReplace(`a heartbeat came back ${Math.round(roundTripMs)} ms after it was sent, past ${BUS_SILENCE_LIMIT_MS} ms`);
+      this.loseAndReplace(
+        `a heartbeat came back ${Math.round(roundTripMs)} ms after it was sent, past ${BUS_SILENCE_LIMIT_MS} ms`,
+      );
       return;
     }
     if (this.live || seq < this.liveFrom) return;

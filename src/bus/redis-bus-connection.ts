@@ -55,7 +55,9 @@ export class RedisBusConnection implements BusConnection {
     if (this.closed || !this.handlers) return;
     const handlers = this.handlers;
     const subscriber =
-      this.source instanceof Cluster ? this.source.duplicate() : this.source.duplicate({ autoResubscribe: false, lazyConnect: true });
+      this.source instanceof Cluster
+        ? this.source.duplicate()
+        : this.source.duplicate({ autoResubscribe: false, lazyConnect: true });
     this.subscriber = subscriber;
     const current = () => this.subscriber === subscriber;
     subscriber.on('message', (channel: string, text: string) => {

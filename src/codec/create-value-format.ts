@@ -9,7 +9,11 @@ import type { ValueFormat } from './value-format';
  * (never the text itself); `maxValueBytes` is CACHE_MAX_VALUE_BYTES, which bounds reads
  * as it bounds writes.
  */
-export function createValueFormat(name: CacheValueFormat, onRefused: (reason: string) => void = () => undefined, maxValueBytes = DEFAULT_MAX_VALUE_BYTES): ValueFormat {
+export function createValueFormat(
+  name: CacheValueFormat,
+  onRefused: (reason: string) => void = () => undefined,
+  maxValueBytes = DEFAULT_MAX_VALUE_BYTES,
+): ValueFormat {
   switch (name) {
     case 'json':
       return jsonValueFormat(maxValueBytes, onRefused);

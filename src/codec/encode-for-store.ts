@@ -8,7 +8,10 @@ export function encodeForStore(value: unknown, maxValueBytes: number, format: Va
   if (text.length * format.maxBytesPerChar > maxValueBytes) {
     const bytes = format.byteLength(text);
     if (bytes > maxValueBytes) {
-      throw new CacheValueError(`value is ${bytes} bytes once encoded; the maximum is ${maxValueBytes} (CACHE_MAX_VALUE_BYTES)`, 'TOO_LARGE');
+      throw new CacheValueError(
+        `value is ${bytes} bytes once encoded; the maximum is ${maxValueBytes} (CACHE_MAX_VALUE_BYTES)`,
+        'TOO_LARGE',
+      );
     }
   }
   return text;

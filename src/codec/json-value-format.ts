@@ -11,7 +11,8 @@ export function jsonValueFormat(maxValueBytes: number, onRefused: (reason: strin
   const size = new ReadSizeLimit(maxValueBytes, byteLength, MAX_BYTES_PER_CHAR, onRefused);
   return {
     encode: encodeValue,
-    decode: <T>(text: string): T | typeof NOT_STORABLE => (size.exceeded(text) ? NOT_STORABLE : decodeStoredText<T>(text)),
+    decode: <T>(text: string): T | typeof NOT_STORABLE =>
+      size.exceeded(text) ? NOT_STORABLE : decodeStoredText<T>(text),
     readSizeExceeded: (text, allowance) => size.exceeded(text, allowance),
     copy: <T>(value: T): T => decodeValue<T>(encodeValue(value)),
     byteLength,

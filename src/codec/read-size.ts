@@ -19,7 +19,8 @@ export class ReadSizeLimit {
   exceeded(text: string, allowance = 0): boolean {
     const limit = this.maxValueBytes + allowance;
     // A character is at least one byte in either format: longer text is over without counting.
-    if (text.length <= limit && (text.length * this.maxBytesPerChar <= limit || this.byteLength(text) <= limit)) return false;
+    if (text.length <= limit && (text.length * this.maxBytesPerChar <= limit || this.byteLength(text) <= limit))
+      return false;
     this.onRefused(`a value larger than CACHE_MAX_VALUE_BYTES (${this.maxValueBytes})`);
     return true;
   }

@@ -122,7 +122,8 @@ function toRich(value: unknown, path: Set<object>): unknown {
     if (value instanceof Date) return { [TAG]: 'date', v: Number.isNaN(value.getTime()) ? null : value.toISOString() };
     if (Buffer.isBuffer(value)) return { [TAG]: 'buffer', v: value.toString('base64') };
     if (value instanceof Uint8Array) return { [TAG]: 'bytes', v: Buffer.from(value).toString('base64') };
-    if (value instanceof Map) return { [TAG]: 'map', v: Array.from(value, ([k, v]) => [toRich(k, path), toRich(v, path)]) };
+    if (value instanceof Map)
+      return { [TAG]: 'map', v: Array.from(value, ([k, v]) => [toRich(k, path), toRich(v, path)]) };
     if (value instanceof Set) return { [TAG]: 'set', v: Array.from(value, (v) => toRich(v, path)) };
     if (!isPlainObject(value)) throw unsupported(value.constructor?.name ?? 'object');
     const out: Record<string, unknown> = {};
@@ -148,7 +149,8 @@ function fromRich(node: unknown): unknown {
 
 /** `out[key] = value`, except that "__proto__" becomes an own key as JSON.parse makes it, not the prototype. */
 export function setOwn<T>(out: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }
 

@@ -20,13 +20,16 @@ export function logText(text: unknown, maxChars = LOG_TEXT_MAX_CHARS): string {
   let shown = raw.length > maxChars ? raw.slice(0, maxChars) : raw;
   // Do not cut a surrogate pair in two: the half left would be escaped as a lone surrogate.
   if (shown.length < raw.length && /[\uD800-\uDBFF]$/.test(shown)) shown = shown.slice(0, -1);
-  const escaped = shown.replace(UNSAFE, (unsafe) => (unsafe === '\\' || unsafe === '"' ? `\\${unsafe}` : `\\u${unsafe.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  const escaped = shown.replace(UNSAFE, (unsafe) =>
+    unsafe === '\\' || unsafe === '"' ? `\\${unsafe}` : `\\u${unsafe.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   const omitted = raw.length - shown.length;
   return `"${escaped}"${omitted > 0 ? `... (${omitted} more characters)` : ''}`;
 }
 
 /** Control and format characters, separators and lone surrogates: what could break a line or hide part of it. */
-const LINE_BREAKING = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu;
+const LINE_BREAKING =
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu;
 
 /** Longest log line written whole; a longer one is cut, with the count of characters left out. */
 export const LOG_LINE_MAX_CHARS = 2000;
@@ -39,7 +42,9 @@ export const LOG_LINE_MAX_CHARS = 2000;
  */
 export function logLine(line: string, maxChars = LOG_LINE_MAX_CHARS): string {
   const escaped = line.replace(LINE_BREAKING, (unsafe) => `\\u${unsafe.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return escaped.length > maxChars ? `${escaped.slice(0, maxChars)}... (${escaped.length - maxChars} more characters)` : escaped;
+  return escaped.length > maxChars
+    ? `${escaped.slice(0, maxChars)}... (${escaped.length - maxChars} more characters)`
+    : escaped;
 }
 
 function printable(value: unknown): string {

@@ -70,7 +70,9 @@ function base64Runs(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const runs: string[] = [];
   for (let offset = 0; offset < 3; offset++) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     // Characters that also carry bits of the bytes before (offset 1: 2, offset 2: 3) or after the secret.
     const skipStart = [0, 2, 3][offset];
     const skipEnd = (offset + bytes.length) % 3 === 0 ? 0 : 1;

@@ -22,7 +22,8 @@ export function authorityUrlProblem(text: string): string | undefined {
     );
   }
   // The module appends "/<tenant>": after a query or fragment it would not be part of the path.
-  if (/[@?#]/.test(text)) return `it must not have a user name, query or fragment (the tenant id is appended to it); ${EXPECTED}`;
+  if (/[@?#]/.test(text))
+    return `it must not have a user name, query or fragment (the tenant id is appended to it); ${EXPECTED}`;
   return undefined;
 }
 

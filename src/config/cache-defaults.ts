@@ -41,9 +41,22 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
     // Fail-safe and refresh-ahead are opt-in: they change what a caller may get (a stale
     // value). The hard timeout ends the wait on a factory that hangs; 30 s is longer than
     // any sane database query or HTTP call, and far shorter than "forever".
-    getOrSet: { grace: 0, softTimeoutMs: 0, hardTimeoutMs: 30_000, refreshAhead: 0, fleetLock: true, failSafeThrottle: 10 },
+    getOrSet: {
+      grace: 0,
+      softTimeoutMs: 0,
+      hardTimeoutMs: 30_000,
+      refreshAhead: 0,
+      fleetLock: true,
+      failSafeThrottle: 10,
+    },
     // Copies: a caller that changes what it read changes nothing else, as it always could.
-    l1: { maxEntries: 10_000, maxBytes: DEFAULT_LOCMEM_MAX_BYTES, timeoutSeconds: 60, invalidation: 'auto', values: 'copy' },
+    l1: {
+      maxEntries: 10_000,
+      maxBytes: DEFAULT_LOCMEM_MAX_BYTES,
+      timeoutSeconds: 60,
+      invalidation: 'auto',
+      values: 'copy',
+    },
     // 10k keys cost about 1 MB of memory while remembered and drain in 20 round trips.
     recoveryMaxKeys: 10_000,
     // 1 MiB, the same cap .NET HybridCache applies by default.

@@ -42,9 +42,11 @@ export function entryBytes(key: string, value: string): number {
  */
 export function locmemBoundProblems(options: IdeaGraphCacheOptions): string[] {
   const bound =
-    options.backend === 'locmem' ? { env: 'CACHE_MAX_BYTES (maxBytes)', bytes: options.maxBytes, name: 'locmem' }
-    : options.backend === 'hybrid' ? { env: 'CACHE_L1_MAX_BYTES (l1.maxBytes)', bytes: options.l1.maxBytes, name: 'the L1 of hybrid' }
-    : undefined;
+    options.backend === 'locmem'
+      ? { env: 'CACHE_MAX_BYTES (maxBytes)', bytes: options.maxBytes, name: 'locmem' }
+      : options.backend === 'hybrid'
+        ? { env: 'CACHE_L1_MAX_BYTES (l1.maxBytes)', bytes: options.l1.maxBytes, name: 'the L1 of hybrid' }
+        : undefined;
   if (!bound) return [];
   const longestKey = makeKeyPrefix(options.keyPrefix, options.version).length + MAX_KEY_LENGTH;
   const needed = 2 * (longestKey + options.maxValueBytes) + ENTRY_OVERHEAD_BYTES;

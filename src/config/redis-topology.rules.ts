@@ -12,23 +12,35 @@ export function redisTopologyProblems(options: IdeaGraphCacheOptions): string[] 
   const hasSentinels = (redis.sentinels?.length ?? 0) > 0;
   const hasCluster = (redis.clusterNodes?.length ?? 0) > 0;
   if (hasSentinels && !redis.sentinelMaster) {
-    problems.push('REDIS_SENTINELS (redis.sentinels) is set but REDIS_SENTINEL_MASTER (redis.sentinelMaster) is not: Sentinel mode needs the master name');
+    problems.push(
+      'REDIS_SENTINELS (redis.sentinels) is set but REDIS_SENTINEL_MASTER (redis.sentinelMaster) is not: Sentinel mode needs the master name',
+    );
   }
   if (redis.sentinelMaster && !hasSentinels) {
-    problems.push('REDIS_SENTINEL_MASTER (redis.sentinelMaster) is set but REDIS_SENTINELS (redis.sentinels) is not: Sentinel mode needs the Sentinel addresses');
+    problems.push(
+      'REDIS_SENTINEL_MASTER (redis.sentinelMaster) is set but REDIS_SENTINELS (redis.sentinels) is not: Sentinel mode needs the Sentinel addresses',
+    );
   }
   if (hasCluster && (hasSentinels || redis.sentinelMaster)) {
-    problems.push('REDIS_CLUSTER_NODES (redis.clusterNodes) and REDIS_SENTINELS / REDIS_SENTINEL_MASTER are both set: choose Cluster or Sentinel');
+    problems.push(
+      'REDIS_CLUSTER_NODES (redis.clusterNodes) and REDIS_SENTINELS / REDIS_SENTINEL_MASTER are both set: choose Cluster or Sentinel',
+    );
   }
   if (redis.clusterNatMap && !hasCluster) {
-    problems.push('REDIS_CLUSTER_NAT_MAP (redis.clusterNatMap) is set but REDIS_CLUSTER_NODES (redis.clusterNodes) is not: a NAT map applies to a cluster only');
+    problems.push(
+      'REDIS_CLUSTER_NAT_MAP (redis.clusterNatMap) is set but REDIS_CLUSTER_NODES (redis.clusterNodes) is not: a NAT map applies to a cluster only',
+    );
   }
   if (hasCluster && (redis.db !== 0 || urlDb(redis.url) > 0)) {
-    problems.push('REDIS_CLUSTER_NODES (redis.clusterNodes) is set with a database other than 0 (REDIS_DB or the REDIS_URL path): Redis Cluster has database 0 only');
+    problems.push(
+      'REDIS_CLUSTER_NODES (redis.clusterNodes) is set with a database other than 0 (REDIS_DB or the REDIS_URL path): Redis Cluster has database 0 only',
+    );
   }
   const tlsOn = redis.tls || redis.url?.trim().toLowerCase().startsWith('rediss:') === true;
   if (redis.tlsCaFile && !tlsOn) {
-    problems.push('REDIS_TLS_CA_FILE (redis.tlsCaFile) is set but TLS is off: set REDIS_TLS=true or use a rediss:// REDIS_URL');
+    problems.push(
+      'REDIS_TLS_CA_FILE (redis.tlsCaFile) is set but TLS is off: set REDIS_TLS=true or use a rediss:// REDIS_URL',
+    );
   }
   // The file is only read when a Redis-backed backend connects; a locmem app need not have it.
   if (redis.tlsCaFile && usesRedis(options.backend)) {
@@ -60,12 +72,17 @@ export function applyClusterNatMap(options: IdeaGraphCacheOptions, raw: unknown,
       `${CLUSTER_NAT_MAP_ENV}=${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)} is invalid: expected announced=reachable pairs of host:port, comma-separated`,
     ];
   }
-  return [`redis.clusterNatMap (${CLUSTER_NAT_MAP_ENV}) is invalid: expected { "host:port": { host: string, port: 1 to 65535 } }`];
+  return [
+    `redis.clusterNatMap (${CLUSTER_NAT_MAP_ENV}) is invalid: expected { "host:port": { host: string, port: 1 to 65535 } }`,
+  ];
 }
 
 function parseNatMapText(text: string): Record<string, RedisNodeAddress> | undefined {
   const map: Record<string, RedisNodeAddress> = {};
-  for (const entry of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const sides = entry.split('=');
     const from = sides.length === 2 ? parseAddress(sides[0].trim()) : undefined;
     const to = sides.length === 2 ? parseAddress(sides[1].trim()) : undefined;

@@ -23,7 +23,10 @@ export type GraphSettingCheck = (graph: IdeaGraphCacheOptions['graph']) => strin
  * Reads every setting from an environment-like source, checks it, and returns complete
  * options. All problems are collected so one startup error lists them all.
  */
-export function parseCacheEnvWith(read: EnvSource | Record<string, unknown>, graphSettingProblems: GraphSettingCheck): IdeaGraphCacheOptions {
+export function parseCacheEnvWith(
+  read: EnvSource | Record<string, unknown>,
+  graphSettingProblems: GraphSettingCheck,
+): IdeaGraphCacheOptions {
   const get: EnvSource = typeof read === 'function' ? read : (name) => read[name];
   const options = defaultCacheOptions();
   const problems: string[] = [];
@@ -41,7 +44,10 @@ export function parseCacheEnvWith(read: EnvSource | Record<string, unknown>, gra
 }
 
 /** Fills defaults into static options (forRoot / useFactory) and checks every field. */
-export function resolveCacheOptionsWith(partial: IdeaGraphCacheModuleOptions, graphSettingProblems: GraphSettingCheck): IdeaGraphCacheOptions {
+export function resolveCacheOptionsWith(
+  partial: IdeaGraphCacheModuleOptions,
+  graphSettingProblems: GraphSettingCheck,
+): IdeaGraphCacheOptions {
   const options = defaultCacheOptions();
   const problems: string[] = [];
   for (const rule of CACHE_SETTINGS) {
@@ -69,7 +75,9 @@ export function readEnvSetting(rule: SettingRule, raw: unknown): SettingRead {
   if (text === '' && rule.emptyIsUnset) return undefined;
   const outcome = typeof raw === 'string' ? parseEnvText(rule.kind, text) : checkTyped(rule.kind, raw);
   if (outcome.ok) return { value: outcome.value };
-  return { problem: `${rule.env}=${outcome.hideValue ? '<hidden>' : quote(rule, text)} is invalid: ${refusal(rule, outcome)}` };
+  return {
+    problem: `${rule.env}=${outcome.hideValue ? '<hidden>' : quote(rule, text)} is invalid: ${refusal(rule, outcome)}`,
+  };
 }
 
 /** Reads one setting from an option given in code. */

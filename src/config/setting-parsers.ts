@@ -61,7 +61,10 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
   switch (kind.type) {
     case 'enum': {
       // IdeaGraph's Django settings lower-case CACHE_BACKEND, so `Redis` has always worked there.
-      const match = typeof value === 'string' ? kind.values.find((allowed) => allowed.toLowerCase() === value.toLowerCase()) : undefined;
+      const match =
+        typeof value === 'string'
+          ? kind.values.find((allowed) => allowed.toLowerCase() === value.toLowerCase())
+          : undefined;
       return match === undefined ? { ok: false } : { ok: true, value: match };
     }
     case 'int': {
@@ -85,7 +88,9 @@ export function checkTyped(kind: SettingKind, value: unknown): ParseOutcome {
     case 'aesKey':
       return Buffer.isBuffer(value) && value.length === 32 ? { ok: true, value } : { ok: false };
     case 'hostList':
-      return Array.isArray(value) && value.length > 0 && value.every(isNodeAddress) ? { ok: true, value } : { ok: false };
+      return Array.isArray(value) && value.length > 0 && value.every(isNodeAddress)
+        ? { ok: true, value }
+        : { ok: false };
     case 'redisUrl': {
       if (typeof value !== 'string') return { ok: false };
       const reason = redisUrlProblem(value);
@@ -115,7 +120,9 @@ function hostName(value: unknown): ParseOutcome {
   if (typeof value !== 'string' || value.trim() === '') return { ok: false };
   const host = value.trim();
   if (/[@/]/.test(host) || host.includes('://')) return { ok: false, reason: URL_HOST_REASON, hideValue: true };
-  return /^(?:[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]?)$/.test(host) ? { ok: true, value: host } : { ok: false };
+  return /^(?:[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]?)$/.test(host)
+    ? { ok: true, value: host }
+    : { ok: false };
 }
 
 /**
@@ -129,18 +136,23 @@ function routePath(value: unknown): ParseOutcome {
   if (typeof value !== 'string') return { ok: false };
   const path = value.trim().replace(/^\/+|\/+$/g, '');
   const segments = path.split('/');
-  const valid = path !== '' && segments.every((segment) => ROUTE_SEGMENT.test(segment) && segment !== '.' && segment !== '..');
+  const valid =
+    path !== '' && segments.every((segment) => ROUTE_SEGMENT.test(segment) && segment !== '.' && segment !== '..');
   return valid ? { ok: true, value: path } : { ok: false };
 }
 
 function decodeAesKey(text: string): Buffer | undefined {
   if (HEX_KEY.test(text)) return Buffer.from(text, 'hex');
-  if (BASE64_KEY.test(text)) return Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+  if (BASE64_KEY.test(text))
+    return Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
   return undefined;
 }
 
 function parseHostList(text: string): { host: string; port: number }[] | undefined {
-  const nodes = text.split(',').map((part) => part.trim()).filter(Boolean);
+  const nodes = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   const parsed = nodes.map((node) => {
     const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(node);
     return match ? { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) } : undefined;

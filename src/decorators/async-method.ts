@@ -10,5 +10,7 @@ export type AsyncMethod<A extends unknown[], R> = (...args: A) => Promise<R>;
 export type UndefinedResultRefused<R> = unknown extends R
   ? unknown
   : undefined extends R
-    ? { '@Cacheable: the method may resolve undefined, which is cached and answered as null; return null for "nothing"': never }
+    ? {
+        '@Cacheable: the method may resolve undefined, which is cached and answered as null; return null for "nothing"': never;
+      }
     : unknown;

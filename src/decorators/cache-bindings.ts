@@ -32,7 +32,10 @@ export class CacheBindings {
   }
 
   static find(instance: unknown, name: string): CacheManagerService | undefined {
-    const bound = instance !== null && typeof instance === 'object' ? (instance as { [BOUND_CACHES]?: Map<string, CacheManagerService> })[BOUND_CACHES] : undefined;
+    const bound =
+      instance !== null && typeof instance === 'object'
+        ? (instance as { [BOUND_CACHES]?: Map<string, CacheManagerService> })[BOUND_CACHES]
+        : undefined;
     return bound?.get(name) ?? CacheBindings.registered.get(name);
   }
 }
@@ -43,7 +46,10 @@ export const DECORATED_CACHES = Symbol('ideagraph-cache:decorated-caches');
 export function markDecorated(prototype: object, cacheName: string): void {
   const holder = prototype as { [DECORATED_CACHES]?: Set<string> };
   if (!Object.prototype.hasOwnProperty.call(holder, DECORATED_CACHES)) {
-    Object.defineProperty(holder, DECORATED_CACHES, { value: new Set(holder[DECORATED_CACHES] ?? []), enumerable: false });
+    Object.defineProperty(holder, DECORATED_CACHES, {
+      value: new Set(holder[DECORATED_CACHES] ?? []),
+      enumerable: false,
+    });
   }
   holder[DECORATED_CACHES]!.add(cacheName);
 }

@@ -23,9 +23,14 @@ export interface CacheEvictOptions<A extends unknown[]> {
  * anything under such a key, so the call is only counted and logged.
  */
 export function CacheEvict<A extends unknown[] = unknown[]>(options: CacheEvictOptions<A>) {
-  return function decorate<R>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<AsyncMethod<A, R>>): TypedPropertyDescriptor<AsyncMethod<A, R>> {
+  return function decorate<R>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<AsyncMethod<A, R>>,
+  ): TypedPropertyDescriptor<AsyncMethod<A, R>> {
     const original = descriptor.value;
-    if (typeof original !== 'function') throw new TypeError(`@CacheEvict can only decorate a method, not ${String(propertyKey)}`);
+    if (typeof original !== 'function')
+      throw new TypeError(`@CacheEvict can only decorate a method, not ${String(propertyKey)}`);
     const where = `@CacheEvict on ${typeof target === 'function' ? target.name : target.constructor.name}.${String(propertyKey)}`;
     const cacheName = options.cache ?? DEFAULT_CACHE_NAME;
     markDecorated(target, cacheName);

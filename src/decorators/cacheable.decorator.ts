@@ -35,7 +35,8 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
     descriptor: TypedPropertyDescriptor<AsyncMethod<A, R>> & UndefinedResultRefused<R>,
   ): TypedPropertyDescriptor<AsyncMethod<A, R>> {
     const original = descriptor.value;
-    if (typeof original !== 'function') throw new TypeError(`@Cacheable can only decorate a method, not ${String(propertyKey)}`);
+    if (typeof original !== 'function')
+      throw new TypeError(`@Cacheable can only decorate a method, not ${String(propertyKey)}`);
     const className = typeof target === 'function' ? target.name : target.constructor.name;
     const method = String(propertyKey);
     const where = `@Cacheable on ${className}.${method}`;
@@ -65,13 +66,19 @@ export function Cacheable<A extends unknown[] = unknown[]>(options: CacheableOpt
       let ran: Promise<R> | undefined;
       const run = () => (ran = Promise.resolve(original!.apply(this, args)));
       // An undefined result is cached, and answered, as null (see UndefinedResultRefused).
-      const result = cache.getOrSet<R>(key, run, timeout, tagList ? { ...policyOptions, tags: tagList } : policy) as Promise<R>;
+      const result = cache.getOrSet<R>(
+        key,
+        run,
+        timeout,
+        tagList ? { ...policyOptions, tags: tagList } : policy,
+      ) as Promise<R>;
       return result.catch(async (error: unknown) => {
         // The method ran here: its own outcome is the answer (a slow method is waited for, not
         // cut off), and once the call returns its result is in the cache, as after any other call.
         if (ran) {
           const value = await ran;
-          if (error instanceof CacheFactoryTimeoutError) await cache.set(key, value, timeout, tagList ? { tags: tagList } : undefined).catch(() => false);
+          if (error instanceof CacheFactoryTimeoutError)
+            await cache.set(key, value, timeout, tagList ? { tags: tagList } : undefined).catch(() => false);
           return value;
         }
         // A key or tag the cache refuses (reserved, too long, a control character from a key function).

@@ -23,7 +23,9 @@ export function claimDefaultKeyName(holder: object, className: string, propertyK
   try {
     assertValidKey(`${name}()`);
   } catch (error) {
-    throw new CacheKeyError(`@Cacheable on ${JSON.stringify(name)}: the class and method name cannot start a cache key (${(error as Error).message}); give the decorator a key`);
+    throw new CacheKeyError(
+      `@Cacheable on ${JSON.stringify(name)}: the class and method name cannot start a cache key (${(error as Error).message}); give the decorator a key`,
+    );
   }
   const owner = OWNERS.get(name);
   if (owner && (owner.holder !== holder || owner.propertyKey !== propertyKey)) {

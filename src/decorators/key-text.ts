@@ -49,23 +49,32 @@ export function stableText(value: unknown, where: string, seen: Set<object> = ne
   if (value === null) return 'null';
   if (typeof value !== 'object') throw unkeyable(where, value);
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new CacheKeyError(`${where} is an invalid Date, which has no stable text for a cache key`);
+    if (Number.isNaN(value.getTime()))
+      throw new CacheKeyError(`${where} is an invalid Date, which has no stable text for a cache key`);
     if (Reflect.ownKeys(value).length > 0) throw hiddenProperties(where);
     return `Date(${value.toISOString()})`;
   }
-  if (seen.has(value)) throw new CacheKeyError(`${where} refers to itself, so it has no stable text for a cache key; give the decorator a key`);
+  if (seen.has(value))
+    throw new CacheKeyError(
+      `${where} refers to itself, so it has no stable text for a cache key; give the decorator a key`,
+    );
   seen.add(value);
   try {
     if (Array.isArray(value)) {
       // Its indices and `length`, nothing else: a hole or an extra property would vanish from the text.
-      if (Reflect.ownKeys(value).length !== value.length + 1 || Object.keys(value).length !== value.length) throw hiddenProperties(where);
+      if (Reflect.ownKeys(value).length !== value.length + 1 || Object.keys(value).length !== value.length)
+        throw hiddenProperties(where);
       return `[${value.map((item, i) => stableText(item, `${where}[${i}]`, seen)).join(',')}]`;
     }
     const prototype = Object.getPrototypeOf(value) as unknown;
     if (prototype !== Object.prototype && prototype !== null) throw unkeyable(where, value);
     const names = Object.keys(value);
     if (Reflect.ownKeys(value).length !== names.length) throw hiddenProperties(where);
-    const entries = names.sort().map((name) => `${quote(name)}:${stableText((value as Record<string, unknown>)[name], `${where}.${name}`, seen)}`);
+    const entries = names
+      .sort()
+      .map(
+        (name) => `${quote(name)}:${stableText((value as Record<string, unknown>)[name], `${where}.${name}`, seen)}`,
+      );
     return `{${entries.join(',')}}`;
   } finally {
     seen.delete(value);
@@ -73,11 +82,15 @@ export function stableText(value: unknown, where: string, seen: Set<object> = ne
 }
 
 function hiddenProperties(where: string): CacheKeyError {
-  return new CacheKeyError(`${where} has symbol-keyed, non-enumerable or missing (sparse) properties, which a cache key cannot show; give the decorator a key`);
+  return new CacheKeyError(
+    `${where} has symbol-keyed, non-enumerable or missing (sparse) properties, which a cache key cannot show; give the decorator a key`,
+  );
 }
 
 function unkeyable(where: string, value: unknown): CacheKeyError {
-  return new CacheKeyError(`${where} is ${describe(value)}, which has no stable text for a cache key; give the decorator a key (a template such as "user:{0}" or a function of the arguments)`);
+  return new CacheKeyError(
+    `${where} is ${describe(value)}, which has no stable text for a cache key; give the decorator a key (a template such as "user:{0}" or a function of the arguments)`,
+  );
 }
 
 export function describe(value: unknown): string {

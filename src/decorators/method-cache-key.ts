@@ -15,12 +15,17 @@ export const TAG_TARGET: TemplateTarget = {
 };
 
 /** How a decorator makes its list of keys (or tags) from the arguments, prepared once at decoration. */
-export function compileKeys<A extends unknown[]>(source: KeysSource<A> | undefined, where: string, target: TemplateTarget = KEY_TARGET): (args: A) => string[] {
+export function compileKeys<A extends unknown[]>(
+  source: KeysSource<A> | undefined,
+  where: string,
+  target: TemplateTarget = KEY_TARGET,
+): (args: A) => string[] {
   if (source === undefined) return () => [];
   if (typeof source !== 'function') {
     if (!Array.isArray(source)) throw new CacheKeyError(`${where}: expected an array of keys, got ${describe(source)}`);
     const templates = source.map((key: unknown) => {
-      if (typeof key !== 'string') throw new CacheKeyError(`${where}: every key must be a string, got ${describe(key)}`);
+      if (typeof key !== 'string')
+        throw new CacheKeyError(`${where}: every key must be a string, got ${describe(key)}`);
       return compileTemplate(key, where, target);
     });
     return (args) => templates.map((fill) => fill(args));
@@ -28,7 +33,9 @@ export function compileKeys<A extends unknown[]>(source: KeysSource<A> | undefin
   return (args) => {
     const keys = source(...args);
     if (!Array.isArray(keys)) throw new CacheKeyError(`${where}: expected an array of keys, got ${describe(keys)}`);
-    for (const key of keys as unknown[]) if (typeof key !== 'string') throw new CacheKeyError(`${where}: every key must be a string, got ${describe(key)}`);
+    for (const key of keys as unknown[])
+      if (typeof key !== 'string')
+        throw new CacheKeyError(`${where}: every key must be a string, got ${describe(key)}`);
     return [...(keys as string[])];
   };
 }
@@ -39,7 +46,12 @@ export function compileKeys<A extends unknown[]>(source: KeysSource<A> | undefin
  * default key claims its `Class.method` name here, so a second class of the same name is
  * refused now rather than sharing entries later.
  */
-export function compileKey<A extends unknown[]>(source: KeySource<A> | undefined, holder: object, className: string, propertyKey: string | symbol): (args: A) => string {
+export function compileKey<A extends unknown[]>(
+  source: KeySource<A> | undefined,
+  holder: object,
+  className: string,
+  propertyKey: string | symbol,
+): (args: A) => string {
   const where = `@Cacheable on ${className}.${String(propertyKey)}`;
   if (source === undefined) {
     const name = claimDefaultKeyName(holder, className, propertyKey);
@@ -48,7 +60,8 @@ export function compileKey<A extends unknown[]>(source: KeySource<A> | undefined
   if (typeof source === 'string') return compileTemplate(source, where);
   return (args) => {
     const key = source(...args);
-    if (typeof key !== 'string') throw new CacheKeyError(`${where}: the key function returned ${describe(key)}, not a string`);
+    if (typeof key !== 'string')
+      throw new CacheKeyError(`${where}: the key function returned ${describe(key)}, not a string`);
     return key;
   };
 }

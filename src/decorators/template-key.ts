@@ -29,7 +29,11 @@ export interface TemplateTarget {
 
 export const KEY_TARGET: TemplateTarget = { maxLength: MAX_KEY_LENGTH, check: assertValidKey };
 
-export function compileTemplate(template: string, where: string, target: TemplateTarget = KEY_TARGET): (args: readonly unknown[]) => string {
+export function compileTemplate(
+  template: string,
+  where: string,
+  target: TemplateTarget = KEY_TARGET,
+): (args: readonly unknown[]) => string {
   const { maxLength } = target;
   const literals: string[] = [];
   const holes: { index: number; path: string[]; text: string }[] = [];
@@ -48,9 +52,13 @@ export function compileTemplate(template: string, where: string, target: Templat
     for (let i = 0; i < holes.length; i++) {
       const hole = holes[i];
       let value: unknown = args[hole.index];
-      for (const name of hole.path) value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[name];
+      for (const name of hole.path)
+        value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[name];
       const text = scalarText(value);
-      if (text === undefined) throw new CacheKeyError(`${where}: ${hole.text} in ${JSON.stringify(template)} is ${describe(value)}, not a string, number, bigint or boolean`);
+      if (text === undefined)
+        throw new CacheKeyError(
+          `${where}: ${hole.text} in ${JSON.stringify(template)} is ${describe(value)}, not a string, number, bigint or boolean`,
+        );
       key += text + literals[i + 1];
     }
     if (key.length <= maxLength) return key;
@@ -58,7 +66,13 @@ export function compileTemplate(template: string, where: string, target: Templat
   };
 }
 
-function checkTemplate(template: string, literals: readonly string[], holes: readonly { text: string }[], where: string, target: TemplateTarget): void {
+function checkTemplate(
+  template: string,
+  literals: readonly string[],
+  holes: readonly { text: string }[],
+  where: string,
+  target: TemplateTarget,
+): void {
   const shown = JSON.stringify(template);
   for (let i = 0; i < holes.length; i++) {
     const next = literals[i + 1];
@@ -78,6 +92,8 @@ function checkTemplate(template: string, literals: readonly string[], holes: rea
     throw new CacheKeyError(`${where}: ${shown} cannot make a valid cache key: ${(error as Error).message}`);
   }
   if (holes.length > 0 && literals[0].length + HASH_SUFFIX_LENGTH > target.maxLength) {
-    throw new CacheKeyError(`${where}: the text before the first placeholder of ${shown} is too long to keep in a hashed key`);
+    throw new CacheKeyError(
+      `${where}: the text before the first placeholder of ${shown} is too long to keep in a hashed key`,
+    );
   }
 }

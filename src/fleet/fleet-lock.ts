@@ -33,7 +33,11 @@ export class FleetLock {
     // apart (undefined = absent or fault). A lock released in between gets a second chance.
     for (let attempt = 0; attempt < 2; attempt++) {
       if (await this.cache.add(this.key, owner, this.ttlMs / 1000)) {
-        return { kind: 'acquired', owner, release: () => this.cache.deleteIfEquals(this.key, owner).then(() => undefined) };
+        return {
+          kind: 'acquired',
+          owner,
+          release: () => this.cache.deleteIfEquals(this.key, owner).then(() => undefined),
+        };
       }
       const holder = await this.cache.get<unknown>(this.key);
       if (holder !== undefined) return { kind: 'held', owner: typeof holder === 'string' ? holder : undefined };

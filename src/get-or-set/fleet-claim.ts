@@ -53,7 +53,8 @@ export async function claimOrWait<T>(
     // A holder that died blocks until its lock expires (tryLock then succeeds) or until our deadline.
     const left = deadline - Date.now();
     if (left <= 0) return { kind: 'deadline' };
-    await (fleet.feed?.wait(fleet.storeKey(key), Math.min(FLEET_POLL_MS, left)) ?? sleep(Math.min(FLEET_POLL_MS, left)));
+    await (fleet.feed?.wait(fleet.storeKey(key), Math.min(FLEET_POLL_MS, left)) ??
+      sleep(Math.min(FLEET_POLL_MS, left)));
     const found = await entries.readEntry<T>(key);
     if (found?.fresh) return { kind: 'value', value: found.value };
     if (Date.now() >= deadline) return { kind: 'deadline' };

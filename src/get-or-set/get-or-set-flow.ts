@@ -74,12 +74,21 @@ export class GetOrSetFlow {
    * Not async, and the hit is answered inside the read's own mapping: a hot key then costs
    * the one promise a get costs (measured: each extra layer showed in the bench).
    */
-  getOrSet<T>(key: string, factory: Factory<T>, timeout: Timeout, options: GetOrSetOptions | undefined, startedAt = Date.now()): Promise<T> {
+  getOrSet<T>(
+    key: string,
+    factory: Factory<T>,
+    timeout: Timeout,
+    options: GetOrSetOptions | undefined,
+    startedAt = Date.now(),
+  ): Promise<T> {
     let policy: GetOrSetPolicy;
     try {
       policy = resolvePolicy(this.defaults, options);
       if (this.scope.isInside(key)) {
-        throw new CacheFactoryError(`the factory for key ${JSON.stringify(key)} called getOrSet on its own key, which would wait for itself forever`, 'RECURSIVE');
+        throw new CacheFactoryError(
+          `the factory for key ${JSON.stringify(key)} called getOrSet on its own key, which would wait for itself forever`,
+          'RECURSIVE',
+        );
       }
     } catch (error) {
       return Promise.reject(error);
@@ -92,7 +101,8 @@ export class GetOrSetFlow {
     if (before) return before;
     return this.entries.readEntryThen<T, T | Promise<T>>(key, (found) => {
       if (found?.fresh) {
-        if (policy.refreshAhead > 0 && found.meta) this.refreshAhead.ifDue(key, found, factory, timeout, policy, options?.tags);
+        if (policy.refreshAhead > 0 && found.meta)
+          this.refreshAhead.ifDue(key, found, factory, timeout, policy, options?.tags);
         return found.value;
       }
       const after = this.join<T>(key, again);
@@ -109,7 +119,9 @@ export class GetOrSetFlow {
    */
   join<T>(key: string, recompute?: () => Promise<T>): Promise<T> | undefined {
     const running = this.inflight.get(key) as Promise<T | typeof NOT_PRODUCED> | undefined;
-    return running?.then((value) => (value === NOT_PRODUCED ? (recompute?.() ?? Promise.reject(notProduced(key))) : this.entries.copy(value)));
+    return running?.then((value) =>
+      value === NOT_PRODUCED ? (recompute?.() ?? Promise.reject(notProduced(key))) : this.entries.copy(value),
+    );
   }
 
   /** Registers a computation of `key` run elsewhere (getOrSetMany), so getOrSet callers share it. */
@@ -161,8 +173,15 @@ export class GetOrSetFlow {
     if (policy.fleetLock && this.fleet) {
       // A lock that a timed-out call of this process is releasing is as good as free.
       await this.releasing.get(key);
-      const claimed = await claimOrWait<T>(this.fleet, this.entries, this.counters, key, policy.hardTimeoutMs + LOCK_SLACK_MS, stale, deadline, (k, reason) =>
-        this.servedStale(k, reason),
+      const claimed = await claimOrWait<T>(
+        this.fleet,
+        this.entries,
+        this.counters,
+        key,
+        policy.hardTimeoutMs + LOCK_SLACK_MS,
+        stale,
+        deadline,
+        (k, reason) => this.servedStale(k, reason),
       );
       if (claimed.kind === 'value') return claimed.value;
       if (claimed.kind === 'deadline') throw new OutOfTime();
@@ -184,7 +203,9 @@ export class GetOrSetFlow {
       return value;
     } catch (error) {
       // A failure releases the lock before it reaches the caller: nothing of the call is left behind.
-      await this.takeLock(run)?.release().catch(() => undefined);
+      await this.takeLock(run)
+        ?.release()
+        .catch(() => undefined);
       throw error;
     }
   }
@@ -220,7 +241,14 @@ export class GetOrSetFlow {
    * The computation's outcome within the caller's bounds, counted from its call: soft (or
    * hard) with a stale value to fall back on, hard without.
    */
-  private async bounded<T>(key: string, work: Promise<T>, policy: GetOrSetPolicy, stale: FoundEntry<T> | undefined, startedAt: number, run: Computation): Promise<T> {
+  private async bounded<T>(
+    key: string,
+    work: Promise<T>,
+    policy: GetOrSetPolicy,
+    stale: FoundEntry<T> | undefined,
+    startedAt: number,
+    run: Computation,
+  ): Promise<T> {
     if (!stale) {
       const outcome = await within(work, startedAt + policy.hardTimeoutMs - Date.now());
       if (outcome.kind === 'value') return outcome.value;
@@ -238,7 +266,12 @@ export class GetOrSetFlow {
     const soft = policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.hardTimeoutMs;
     const outcome = await within(work, startedAt + (soft ? policy.softTimeoutMs : policy.hardTimeoutMs) - Date.now());
     if (outcome.kind === 'value') return outcome.value;
-    this.servedStale(key, outcome.kind === 'timeout' ? `the factory ran past its ${soft ? 'soft' : 'hard'} timeout` : 'the factory failed (fail-safe)');
+    this.servedStale(
+      key,
+      outcome.kind === 'timeout'
+        ? `the factory ran past its ${soft ? 'soft' : 'hard'} timeout`
+        : 'the factory failed (fail-safe)',
+    );
     if (outcome.kind === 'timeout') {
       if (soft) this.counters.softTimeouts++;
       else this.counters.hardTimeouts++;

@@ -20,7 +20,10 @@ export interface ManyFactoryContext<T> {
 }
 
 /** Computes the missing keys at once; a key it leaves out is not stored and not returned. */
-export type ManyFactory<T> = (missing: string[], context: ManyFactoryContext<T>) => ManyResult<T> | Promise<ManyResult<T>>;
+export type ManyFactory<T> = (
+  missing: string[],
+  context: ManyFactoryContext<T>,
+) => ManyResult<T> | Promise<ManyResult<T>>;
 export type ManyResult<T> = Record<string, T> | Map<string, T>;
 
 /** What getOrSetMany needs of the cache service besides getOrSet's port. */
@@ -28,7 +31,12 @@ export interface ManyEntryPort extends EntryPort {
   /** Every key's entry, in one round trip; absent keys are left out. */
   readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>>;
   /** Stores them all in one round trip; resolves with a copy of each value, as a read would give it. */
-  writeEntriesCopied<T>(entries: [string, T][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<Map<string, T>>;
+  writeEntriesCopied<T>(
+    entries: [string, T][],
+    timeout: Timeout,
+    policy: GetOrSetPolicy | undefined,
+    tags?: readonly string[] | TagStamp,
+  ): Promise<Map<string, T>>;
 }
 
 /**
@@ -62,8 +70,7 @@ export async function getOrSetMany<T>(
       // Awaited below, unless this call fails first: its failure must not leave these unhandled.
       running.catch(() => undefined);
       joined.push([key, running]);
-    }
-    else {
+    } else {
       missing.push(key);
       if (entry) setOwn(stale, key, entry.value);
     }
@@ -71,18 +78,27 @@ export async function getOrSetMany<T>(
   if (missing.length > 0) {
     const context: ManyFactoryContext<T> = { stale, timeout };
     const computed = stampBeforeFactory(entries, options?.tags).then((stamp) =>
-      flow.callFactory(missing.join(','), () => factory([...missing], context)).then(async (produced) => {
-        const pairs = resultPairs(produced, missing);
-        // Without stamped tag versions nothing is stored: the caller gets copies all the same.
-        const copies =
-          pairs.length === 0 ? new Map<string, T>() : stamp === UNSTAMPED ? new Map(pairs.map(([key, value]) => [key, entries.copy(value)])) : await entries.writeEntriesCopied(pairs, context.timeout, policy, stamp);
-        return { values: new Map(pairs), copies };
-      }),
+      flow
+        .callFactory(missing.join(','), () => factory([...missing], context))
+        .then(async (produced) => {
+          const pairs = resultPairs(produced, missing);
+          // Without stamped tag versions nothing is stored: the caller gets copies all the same.
+          const copies =
+            pairs.length === 0
+              ? new Map<string, T>()
+              : stamp === UNSTAMPED
+                ? new Map(pairs.map(([key, value]) => [key, entries.copy(value)]))
+                : await entries.writeEntriesCopied(pairs, context.timeout, policy, stamp);
+          return { values: new Map(pairs), copies };
+        }),
     );
     // Fail-safe only when every missing key has a stale value to fall back on; otherwise the call waits up to its hard bound.
     const allStale = missing.every((key) => hasOwn(stale, key));
     const soft = allStale && policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.hardTimeoutMs;
-    const bounded = within(computed, Math.max(0, startedAt + (soft ? policy.softTimeoutMs : policy.hardTimeoutMs) - Date.now()));
+    const bounded = within(
+      computed,
+      Math.max(0, startedAt + (soft ? policy.softTimeoutMs : policy.hardTimeoutMs) - Date.now()),
+    );
     // Other callers of these keys share this call's bounded outcome, never the factory itself:
     // a factory that hangs would otherwise hold every later caller of its keys with it.
     for (const key of missing) {
@@ -102,7 +118,10 @@ export async function getOrSetMany<T>(
           throw outcome.error;
         }
         flow.counters.hardTimeouts++;
-        throw new CacheFactoryTimeoutError(missing.length === 1 ? missing[0] : `${missing.length} keys`, policy.hardTimeoutMs);
+        throw new CacheFactoryTimeoutError(
+          missing.length === 1 ? missing[0] : `${missing.length} keys`,
+          policy.hardTimeoutMs,
+        );
       }
       const reason = outcome.kind === 'timeout' ? 'the factory ran past its timeout' : 'the factory failed (fail-safe)';
       for (const key of missing) flow.servedStale(key, reason);
@@ -125,7 +144,12 @@ export async function getOrSetMany<T>(
 type Produced<T> = { values: Map<string, T>; copies: Map<string, T> };
 
 /** What a caller that joined `key` gets of a bounded outcome: the key's value or stale value, NOT_PRODUCED, or the call's failure. */
-function keyOutcome<T>(outcome: Bounded<Produced<T>>, key: string, stale: Record<string, T>, policy: GetOrSetPolicy): T | typeof NOT_PRODUCED {
+function keyOutcome<T>(
+  outcome: Bounded<Produced<T>>,
+  key: string,
+  stale: Record<string, T>,
+  policy: GetOrSetPolicy,
+): T | typeof NOT_PRODUCED {
   if (outcome.kind === 'value') return outcome.value.values.has(key) ? outcome.value.values.get(key)! : NOT_PRODUCED;
   if (hasOwn(stale, key)) return stale[key];
   throw outcome.kind === 'error' ? outcome.error : new CacheFactoryTimeoutError(key, policy.hardTimeoutMs);
@@ -137,7 +161,10 @@ function hasOwn(record: object, key: string): boolean {
 
 function resultPairs<T>(produced: ManyResult<T>, missing: string[]): [string, T][] {
   if (produced === null || typeof produced !== 'object') {
-    throw new CacheFactoryError('a getOrSetMany factory must return a record or a Map of key to value', 'INVALID_RESULT');
+    throw new CacheFactoryError(
+      'a getOrSetMany factory must return a record or a Map of key to value',
+      'INVALID_RESULT',
+    );
   }
   const wanted = new Set(missing);
   const pairs = produced instanceof Map ? [...produced] : Object.entries(produced);

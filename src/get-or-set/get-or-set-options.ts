@@ -24,8 +24,14 @@ export type GetOrSetPolicy = Readonly<GetOrSetDefaults>;
 type Rule = { check: (value: number) => boolean; allowed: string };
 const RULES: Record<Exclude<keyof GetOrSetOptions, 'fleetLock' | 'tags'>, Rule> = {
   grace: { check: (v) => v >= 0 && v <= 31_536_000, allowed: 'seconds from 0 to 31536000' },
-  softTimeoutMs: { check: (v) => Number.isSafeInteger(v) && v >= 0 && v <= 3_600_000, allowed: 'an integer from 0 to 3600000' },
-  hardTimeoutMs: { check: (v) => Number.isSafeInteger(v) && v >= 1 && v <= 3_600_000, allowed: 'an integer from 1 to 3600000' },
+  softTimeoutMs: {
+    check: (v) => Number.isSafeInteger(v) && v >= 0 && v <= 3_600_000,
+    allowed: 'an integer from 0 to 3600000',
+  },
+  hardTimeoutMs: {
+    check: (v) => Number.isSafeInteger(v) && v >= 1 && v <= 3_600_000,
+    allowed: 'an integer from 1 to 3600000',
+  },
   refreshAhead: { check: (v) => v >= 0 && v < 1, allowed: 'a fraction from 0 up to, not including, 1' },
   failSafeThrottle: { check: (v) => v > 0 && v <= 86_400, allowed: 'seconds above 0, at most 86400' },
 };
@@ -43,7 +49,10 @@ export function resolvePolicy(defaults: GetOrSetDefaults, options: GetOrSetOptio
       continue;
     }
     const rule = RULES[name];
-    if (!rule) throw invalid(`unknown option ${JSON.stringify(name)}; known: ${[...Object.keys(RULES), 'fleetLock', 'tags'].join(', ')}`);
+    if (!rule)
+      throw invalid(
+        `unknown option ${JSON.stringify(name)}; known: ${[...Object.keys(RULES), 'fleetLock', 'tags'].join(', ')}`,
+      );
     if (typeof value !== 'number' || !Number.isFinite(value) || !rule.check(value)) {
       throw invalid(`${name} must be ${rule.allowed}, got ${String(value)}`);
     }

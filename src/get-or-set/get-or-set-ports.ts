@@ -46,7 +46,13 @@ export interface EntryPort {
    * did not reach the backend. Tags as names are stamped with their versions at the write;
    * a TagStamp keeps the versions it was read with.
    */
-  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean>;
+  writeEntry(
+    key: string,
+    value: unknown,
+    timeout: Timeout,
+    policy: GetOrSetPolicy | undefined,
+    tags?: readonly string[] | TagStamp,
+  ): Promise<boolean>;
   /** The current versions of `tags` (created where missing), or undefined when the backend does not answer. */
   readTagVersions(tags: readonly string[]): Promise<TagStamp | undefined>;
   /** Stores a stale value again as fresh until `freshUntil`, keeping its end of grace. */
@@ -78,7 +84,6 @@ export interface GetOrSetCounters {
   /** Times this process waited for another process's factory call. */
   fleetLockWaits: number;
 }
-
 
 /** What a background refresh needs of the flow: its counters, its factory calls, and whether a key is being computed. */
 export interface FactoryRunner {

@@ -6,7 +6,9 @@ export class CacheFactoryTimeoutError extends Error {
     readonly key: string,
     readonly timeoutMs: number,
   ) {
-    super(`the factory for key ${JSON.stringify(key)} did not finish within ${timeoutMs} ms; it runs on in the background and fills the cache when it finishes`);
+    super(
+      `the factory for key ${JSON.stringify(key)} did not finish within ${timeoutMs} ms; it runs on in the background and fills the cache when it finishes`,
+    );
   }
 }
 

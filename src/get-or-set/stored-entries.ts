@@ -16,7 +16,12 @@ import { isFresh, readStoredText, wrapEntry, type EntryMeta, type EntryTimes } f
 type Timeout = number | null | undefined;
 
 /** A write as the store takes it: the text, or the text once the tags' versions are known. */
-type PreparedWrite = { storeKey: string; ttlMs: number | null; encoded: string; text: (store: CacheStore) => string | Promise<string> };
+type PreparedWrite = {
+  storeKey: string;
+  ttlMs: number | null;
+  encoded: string;
+  text: (store: CacheStore) => string | Promise<string>;
+};
 
 /**
  * How entries are read and written through the guard: with metadata when they need it
@@ -44,8 +49,12 @@ export class StoredEntries implements ManyEntryPort {
   readEntryThen<T, R>(key: string, onFound: (found: FoundEntry<T> | undefined) => R): Promise<Awaited<R>> {
     const storeKey = this.keyPrefix + key;
     // A tagged entry costs one more read, of its tags' versions (from L1 on hybrid).
-    return this.guard.read('get', storeKey, (store) => store.get(storeKey), (text) =>
-      text === undefined || text === null ? onFound(this.count(undefined)) : this.resolveText<T, R>(text, onFound),
+    return this.guard.read(
+      'get',
+      storeKey,
+      (store) => store.get(storeKey),
+      (text) =>
+        text === undefined || text === null ? onFound(this.count(undefined)) : this.resolveText<T, R>(text, onFound),
     ) as Promise<Awaited<R>>;
   }
 
@@ -58,12 +67,20 @@ export class StoredEntries implements ManyEntryPort {
     }
     const near = this.tagCheck.peekValid(found.meta);
     if (near !== undefined) return onFound(this.count(near ? found : this.invalidated(found)));
-    return this.tagCheck.stillValidOne(found.meta).then((valid) => onFound(this.count(valid ? found : this.invalidated(found))));
+    return this.tagCheck
+      .stillValidOne(found.meta)
+      .then((valid) => onFound(this.count(valid ? found : this.invalidated(found))));
   }
 
   async readEntries<T>(keys: string[]): Promise<Map<string, FoundEntry<T>>> {
     const storeKeys = keys.map((key) => this.keyPrefix + key);
-    const texts = await this.guard.run('getMany', storeKeys, (store) => store.getMany(storeKeys), undefined, this.guard.batchBoundMs(keys.length));
+    const texts = await this.guard.run(
+      'getMany',
+      storeKeys,
+      (store) => store.getMany(storeKeys),
+      undefined,
+      this.guard.batchBoundMs(keys.length),
+    );
     const found = new Map<string, FoundEntry<T>>();
     const tagged: [string, FoundEntry<T>][] = [];
     keys.forEach((key, i) => {
@@ -90,18 +107,41 @@ export class StoredEntries implements ManyEntryPort {
 
   async readTagVersions(tags: readonly string[]): Promise<TagStamp | undefined> {
     const keys = this.versions.storeKeys(tags);
-    const versions = await this.guard.run('getMany', keys, (store) => this.versions.forWrite(store, tags), undefined, this.guard.batchBoundMs(keys.length));
+    const versions = await this.guard.run(
+      'getMany',
+      keys,
+      (store) => this.versions.forWrite(store, tags),
+      undefined,
+      this.guard.batchBoundMs(keys.length),
+    );
     return versions && { versions };
   }
 
-  writeEntry(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean> {
+  writeEntry(
+    key: string,
+    value: unknown,
+    timeout: Timeout,
+    policy: GetOrSetPolicy | undefined,
+    tags?: readonly string[] | TagStamp,
+  ): Promise<boolean> {
     const write = this.prepare(key, value, timeout, policy, tags);
-    if (write.ttlMs === 0) return this.guard.write('delete', write.storeKey, (store) => store.delete(write.storeKey), write.storeKey);
+    if (write.ttlMs === 0)
+      return this.guard.write('delete', write.storeKey, (store) => store.delete(write.storeKey), write.storeKey);
     this.counters.sets++;
-    return this.guard.write('set', write.storeKey, async (store) => store.set(write.storeKey, await write.text(store), write.ttlMs), write.storeKey);
+    return this.guard.write(
+      'set',
+      write.storeKey,
+      async (store) => store.set(write.storeKey, await write.text(store), write.ttlMs),
+      write.storeKey,
+    );
   }
 
-  writeEntries(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<boolean> {
+  writeEntries(
+    entries: [string, unknown][],
+    timeout: Timeout,
+    policy: GetOrSetPolicy | undefined,
+    tags?: readonly string[] | TagStamp,
+  ): Promise<boolean> {
     return this.writePrepared(this.prepareAll(entries, timeout, policy, tags));
   }
 
@@ -110,13 +150,23 @@ export class StoredEntries implements ManyEntryPort {
    * already encoded for the store: encoding every value a second time just to copy it cost
    * as much as the encode for the store (docs/benchmarks.md, getOrSetMany).
    */
-  async writeEntriesCopied<T>(entries: [string, T][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): Promise<Map<string, T>> {
+  async writeEntriesCopied<T>(
+    entries: [string, T][],
+    timeout: Timeout,
+    policy: GetOrSetPolicy | undefined,
+    tags?: readonly string[] | TagStamp,
+  ): Promise<Map<string, T>> {
     const writes = this.prepareAll(entries, timeout, policy, tags);
     await this.writePrepared(writes);
     return new Map(entries.map(([key, value], i) => [key, this.decodedCopy(writes[i].encoded, value)]));
   }
 
-  private prepareAll(entries: [string, unknown][], timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp): PreparedWrite[] {
+  private prepareAll(
+    entries: [string, unknown][],
+    timeout: Timeout,
+    policy: GetOrSetPolicy | undefined,
+    tags?: readonly string[] | TagStamp,
+  ): PreparedWrite[] {
     // setMany takes one TTL: entries written together share their times, so one TTL fits all.
     const now = Date.now();
     return entries.map(([key, value]) => this.prepare(key, value, timeout, policy, tags, now));
@@ -125,12 +175,19 @@ export class StoredEntries implements ManyEntryPort {
   private writePrepared(writes: PreparedWrite[]): Promise<boolean> {
     const ttlMs = writes[0].ttlMs;
     const storeKeys = writes.map((write) => write.storeKey);
-    if (ttlMs === 0) return this.guard.write('deleteMany', storeKeys, (store) => store.deleteMany(storeKeys), storeKeys);
+    if (ttlMs === 0)
+      return this.guard.write('deleteMany', storeKeys, (store) => store.deleteMany(storeKeys), storeKeys);
     this.counters.sets += writes.length;
     return this.guard.write(
       'setMany',
       storeKeys,
-      async (store) => store.setMany(await Promise.all(writes.map(async (write): Promise<[string, string]> => [write.storeKey, await write.text(store)])), ttlMs),
+      async (store) =>
+        store.setMany(
+          await Promise.all(
+            writes.map(async (write): Promise<[string, string]> => [write.storeKey, await write.text(store)]),
+          ),
+          ttlMs,
+        ),
       storeKeys,
       this.guard.batchBoundMs(writes.length),
     );
@@ -146,7 +203,10 @@ export class StoredEntries implements ManyEntryPort {
     const now = Date.now();
     if (staleUntil === undefined || staleUntil === null || staleUntil <= now) return false;
     const storeKey = this.keyPrefix + key;
-    const meta: EntryMeta = { times: { bornAt: now, freshUntil: Math.min(freshUntil, staleUntil), staleUntil }, tags: stale.meta?.tags };
+    const meta: EntryMeta = {
+      times: { bornAt: now, freshUntil: Math.min(freshUntil, staleUntil), staleUntil },
+      tags: stale.meta?.tags,
+    };
     const text = wrapEntry(this.format.encode(stale.value), meta, this.format.binary);
     return this.guard.write('set', storeKey, (store) => store.set(storeKey, text, staleUntil - now), storeKey);
   }
@@ -160,7 +220,14 @@ export class StoredEntries implements ManyEntryPort {
    * refresh-ahead or tags the value is stored as a plain set stores it. With tags, the
    * text needs the tags' versions, read inside the write's own guarded call.
    */
-  prepare(key: string, value: unknown, timeout: Timeout, policy: GetOrSetPolicy | undefined, tags?: readonly string[] | TagStamp, now = Date.now()): PreparedWrite {
+  prepare(
+    key: string,
+    value: unknown,
+    timeout: Timeout,
+    policy: GetOrSetPolicy | undefined,
+    tags?: readonly string[] | TagStamp,
+    now = Date.now(),
+  ): PreparedWrite {
     const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
     const encoded = encodeForStore(value, this.options.maxValueBytes, this.format);
     const storeKey = this.keyPrefix + key;
@@ -171,11 +238,26 @@ export class StoredEntries implements ManyEntryPort {
     if (ttlMs === 0 || (!timed && !tagList)) return { storeKey, ttlMs, encoded, text: () => encoded };
     const graceMs = timed ? policy!.grace * 1000 : 0;
     const times: EntryTimes =
-      ttlMs === null ? { bornAt: now, freshUntil: null, staleUntil: null } : { bornAt: now, freshUntil: now + ttlMs, staleUntil: now + ttlMs + graceMs };
+      ttlMs === null
+        ? { bornAt: now, freshUntil: null, staleUntil: null }
+        : { bornAt: now, freshUntil: now + ttlMs, staleUntil: now + ttlMs + graceMs };
     const storedTtl = times.staleUntil === null ? null : times.staleUntil - now;
-    if (!tagList) return { storeKey, ttlMs: storedTtl, encoded, text: () => wrapEntry(encoded, { times }, this.format.binary) };
-    if (stamp) return { storeKey, ttlMs: storedTtl, encoded, text: () => wrapEntry(encoded, { times, tags: { ...stamp } }, this.format.binary) };
-    return { storeKey, ttlMs: storedTtl, encoded, text: async (store) => wrapEntry(encoded, { times, tags: await this.versions.forWrite(store, tagList) }, this.format.binary) };
+    if (!tagList)
+      return { storeKey, ttlMs: storedTtl, encoded, text: () => wrapEntry(encoded, { times }, this.format.binary) };
+    if (stamp)
+      return {
+        storeKey,
+        ttlMs: storedTtl,
+        encoded,
+        text: () => wrapEntry(encoded, { times, tags: { ...stamp } }, this.format.binary),
+      };
+    return {
+      storeKey,
+      ttlMs: storedTtl,
+      encoded,
+      text: async (store) =>
+        wrapEntry(encoded, { times, tags: await this.versions.forWrite(store, tagList) }, this.format.binary),
+    };
   }
 
   /** The decoded entry (not yet counted): undefined for absent or unreadable text. */
@@ -193,7 +275,11 @@ export class StoredEntries implements ManyEntryPort {
   /** A tagged entry whose tag was invalidated: stale within grace, otherwise gone. */
   private invalidated<T>(entry: FoundEntry<T>): FoundEntry<T> | undefined {
     const staleUntil = entry.meta?.times.staleUntil;
-    const withinGrace = staleUntil !== undefined && staleUntil !== null && entry.meta!.times.freshUntil !== staleUntil && Date.now() < staleUntil;
+    const withinGrace =
+      staleUntil !== undefined &&
+      staleUntil !== null &&
+      entry.meta!.times.freshUntil !== staleUntil &&
+      Date.now() < staleUntil;
     return withinGrace ? { ...entry, fresh: false } : undefined;
   }
 

@@ -68,7 +68,13 @@ export function unwrapEntry(text: string): { encoded: string; meta: EntryMeta } 
   if (f === null && s !== null) return null;
   const meta: EntryMeta = { times: { bornAt: b, freshUntil: f, staleUntil: s } };
   if (t !== undefined) {
-    if (t === null || typeof t !== 'object' || Array.isArray(t) || !Object.values(t).every((version) => typeof version === 'string')) return null;
+    if (
+      t === null ||
+      typeof t !== 'object' ||
+      Array.isArray(t) ||
+      !Object.values(t).every((version) => typeof version === 'string')
+    )
+      return null;
     meta.tags = t as Record<string, string>;
   }
   return { encoded: text.slice(end + 1), meta };

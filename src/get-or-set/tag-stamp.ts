@@ -9,7 +9,10 @@ export const UNSTAMPED: unique symbol = Symbol('unstamped');
  * not the ones current when it is written, or a result computed across an invalidateTags
  * would be fresh under the new versions. Undefined without tags.
  */
-export async function stampBeforeFactory(entries: EntryPort, tags: readonly string[] | undefined): Promise<TagStamp | undefined | typeof UNSTAMPED> {
+export async function stampBeforeFactory(
+  entries: EntryPort,
+  tags: readonly string[] | undefined,
+): Promise<TagStamp | undefined | typeof UNSTAMPED> {
   if (!tags || tags.length === 0) return undefined;
   return (await entries.readTagVersions(tags)) ?? UNSTAMPED;
 }

@@ -29,7 +29,12 @@ export class AbortableNetworkClient implements INetworkModule {
     return this.send<T>('POST', url, options);
   }
 
-  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeoutMs?: number): Promise<NetworkResponse<T>> {
+  private async send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+    timeoutMs?: number,
+  ): Promise<NetworkResponse<T>> {
     // AbortSignal.timeout's timer is unref'd: it never keeps the process alive by itself.
     const signal = eitherSignal(requestSignal.getStore(), AbortSignal.timeout(timeoutMs || this.fallbackTimeoutMs));
     let status: number;
@@ -50,7 +55,9 @@ export class AbortableNetworkClient implements INetworkModule {
       // The shapes of msal-node's own HttpClient, so the error mapping stays the same.
       throw new AuthError(
         'network_error',
-        signal.aborted ? 'the request was aborted at its time bound' : `network request failed: ${error instanceof Error ? error.message : 'unknown'}`,
+        signal.aborted
+          ? 'the request was aborted at its time bound'
+          : `network request failed: ${error instanceof Error ? error.message : 'unknown'}`,
       );
     }
     try {

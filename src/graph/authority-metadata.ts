@@ -6,7 +6,8 @@ export class AuthorityMetadataError extends Error {
 }
 
 const SETTING = 'GRAPH_AUTHORITY_METADATA (graph.authorityMetadata)';
-const HINT = "It takes the authority's OpenID configuration JSON (with token_endpoint and authorization_endpoint), inline or as the path of a file";
+const HINT =
+  "It takes the authority's OpenID configuration JSON (with token_endpoint and authorization_endpoint), inline or as the path of a file";
 // msal-node needs both even for client credentials: it reads the tenant from the
 // authorization endpoint's path to place it in the token endpoint (measured with 7.2.3).
 const REQUIRED = ['token_endpoint', 'authorization_endpoint'] as const;
@@ -29,7 +30,8 @@ export function readAuthorityMetadata(setting: string): string {
   } catch {
     throw fail('it is not JSON');
   }
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw fail('it is not a JSON object');
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    throw fail('it is not a JSON object');
   const fields = metadata as Record<string, unknown>;
   const absent = REQUIRED.filter((name) => fields[name] === undefined);
   if (absent.length > 0) throw fail(`it has no ${absent.join(' and no ')}`);
@@ -39,7 +41,9 @@ export function readAuthorityMetadata(setting: string): string {
   const tokenEndpoint = new URL(fields.token_endpoint as string);
   // The client secret or assertion travels in that request's body.
   if (tokenEndpoint.protocol === 'http:' && !LOOPBACK_HOSTS.has(tokenEndpoint.hostname)) {
-    throw fail('its token_endpoint is http:// on a host that is not loopback, so the client credential would travel in clear text: https is required (http is taken on 127.0.0.1, ::1 and localhost only, for a test endpoint)');
+    throw fail(
+      'its token_endpoint is http:// on a host that is not loopback, so the client credential would travel in clear text: https is required (http is taken on 127.0.0.1, ::1 and localhost only, for a test endpoint)',
+    );
   }
   return text;
 }

@@ -31,15 +31,21 @@ export function readCertificateFile(path: string): CertificateCredential {
     throw new CertificateFileError(`cannot be read${typeof code === 'string' ? ` (${code})` : ''}`);
   }
   const certificates = (pem.match(CERTIFICATE_BLOCK) ?? []).map(parseCertificate);
-  if (certificates.length === 0) throw new CertificateFileError('holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
+  if (certificates.length === 0)
+    throw new CertificateFileError('holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
-    throw new CertificateFileError('holds an encrypted private key; store it unencrypted (openssl pkey -in key.pem -out plain.pem) or pass graph.msal.auth.clientCertificate in code');
+    throw new CertificateFileError(
+      'holds an encrypted private key; store it unencrypted (openssl pkey -in key.pem -out plain.pem) or pass graph.msal.auth.clientCertificate in code',
+    );
   }
   const keyBlock = PRIVATE_KEY_BLOCK.exec(pem);
-  if (!keyBlock) throw new CertificateFileError('holds no private key: it needs the certificate and its private key, both PEM');
+  if (!keyBlock)
+    throw new CertificateFileError('holds no private key: it needs the certificate and its private key, both PEM');
   const key = parsePrivateKey(keyBlock[0]);
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new CertificateFileError(`holds a ${key.asymmetricKeyType ?? 'non-RSA'} key; Entra ID takes RSA certificates only`);
+    throw new CertificateFileError(
+      `holds a ${key.asymmetricKeyType ?? 'non-RSA'} key; Entra ID takes RSA certificates only`,
+    );
   }
   // A chain may follow the app's certificate; the one that matches the key is the app's.
   const own = certificates.find((certificate) => certificate.checkPrivateKey(key));

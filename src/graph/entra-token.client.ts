@@ -36,7 +36,8 @@ export class EntraTokenClient {
     const missing: string[] = [];
     if (!this.graph.tenantId) missing.push('GRAPH_TENANT_ID');
     if (!this.graph.clientId) missing.push('GRAPH_CLIENT_ID');
-    if (configuredCredentials(this.graph).length === 0) missing.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE');
+    if (configuredCredentials(this.graph).length === 0)
+      missing.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE');
     return missing;
   }
 
@@ -50,7 +51,11 @@ export class EntraTokenClient {
       );
     }
     const tenantId = this.graph.tenantId!;
-    if (this.closed) throw new GraphTokenError('ABORTED', `the token request for tenant ${tenantId} was not sent: the app is shutting down`);
+    if (this.closed)
+      throw new GraphTokenError(
+        'ABORTED',
+        `the token request for tenant ${tenantId} was not sent: the app is shutting down`,
+      );
     const controller = new AbortController();
     let stop!: (error: GraphTokenError) => void;
     // Rejects at the bound even if msal-node is slow outside the network, or a custom
@@ -104,14 +109,24 @@ export class EntraTokenClient {
   close(): void {
     this.closed = true;
     for (const stop of this.pending) {
-      stop(new GraphTokenError('ABORTED', `the token request for tenant ${this.graph.tenantId} was aborted: the app is shutting down`));
+      stop(
+        new GraphTokenError(
+          'ABORTED',
+          `the token request for tenant ${this.graph.tenantId} was aborted: the app is shutting down`,
+        ),
+      );
     }
   }
 
   private client(tenantId: string): ConfidentialClientApplication {
     if (this.msal) return this.msal;
     try {
-      this.msal = createMsalClient(this.graph, this.logger, this.redact, new AbortableNetworkClient(this.graph.requestTimeoutMs));
+      this.msal = createMsalClient(
+        this.graph,
+        this.logger,
+        this.redact,
+        new AbortableNetworkClient(this.graph.requestTimeoutMs),
+      );
     } catch (error) {
       // Not kept: the next request tries again (a certificate file may be back by then).
       throw new GraphTokenError(

@@ -53,12 +53,16 @@ export class FleetFailureBoard {
     if (!isPublishedFailure(failure) || !owners.has(failure.owner)) return undefined;
     // Whoever can write the cache may have written this entry: its text reaches the caller's
     // error and the log lines about it only escaped and shortened, its details only when well-formed.
-    return new GraphTokenError(failure.code, `the token request of another process, which this one waited for, failed: ${logText(failure.message, 300)}`, {
-      status: Number.isInteger(failure.status) ? failure.status : undefined,
-      correlationId: detail(failure.correlationId),
-      serverError: detail(failure.serverError),
-      serverErrorNumber: detail(failure.serverErrorNumber),
-    });
+    return new GraphTokenError(
+      failure.code,
+      `the token request of another process, which this one waited for, failed: ${logText(failure.message, 300)}`,
+      {
+        status: Number.isInteger(failure.status) ? failure.status : undefined,
+        correlationId: detail(failure.correlationId),
+        serverError: detail(failure.serverError),
+        serverErrorNumber: detail(failure.serverErrorNumber),
+      },
+    );
   }
 }
 

@@ -16,7 +16,11 @@ const SILENT = { warn: () => undefined, error: () => undefined };
  * at startup instead, with a CacheConfigError that names it.
  */
 export function graphSettingProblems(graph: GraphTokenOptions): string[] {
-  const problems = [...cacheKeyProblems(graph.cacheKey), ...credentialProblems(graph), ...authorityMetadataProblems(graph)];
+  const problems = [
+    ...cacheKeyProblems(graph.cacheKey),
+    ...credentialProblems(graph),
+    ...authorityMetadataProblems(graph),
+  ];
   if (problems.length === 0) problems.push(...clientProblems(graph));
   return problems;
 }
@@ -34,7 +38,9 @@ function cacheKeyProblems(cacheKey: string): string[] {
     try {
       assertValidKey(key);
     } catch (error) {
-      return [`GRAPH_TOKEN_CACHE_KEY (graph.cacheKey)=${JSON.stringify(cacheKey.slice(0, 80))} is invalid: ${(error as Error).message}`];
+      return [
+        `GRAPH_TOKEN_CACHE_KEY (graph.cacheKey)=${JSON.stringify(cacheKey.slice(0, 80))} is invalid: ${(error as Error).message}`,
+      ];
     }
   }
   return [];
@@ -43,7 +49,9 @@ function cacheKeyProblems(cacheKey: string): string[] {
 function credentialProblems(graph: GraphTokenOptions): string[] {
   const credentials = configuredCredentials(graph);
   if (credentials.length > 1) {
-    return [`${credentials.join(' and ')} are all set: a Microsoft Graph app authenticates with exactly one client credential; keep one of them`];
+    return [
+      `${credentials.join(' and ')} are all set: a Microsoft Graph app authenticates with exactly one client credential; keep one of them`,
+    ];
   }
   // The file is read only when a token can be requested; without a tenant and client id it is never used.
   if (graph.clientCertificateFile && graph.tenantId && graph.clientId) {
@@ -51,7 +59,9 @@ function credentialProblems(graph: GraphTokenOptions): string[] {
       readCertificateFile(graph.clientCertificateFile);
     } catch (error) {
       if (!(error instanceof CertificateFileError)) throw error;
-      return [`GRAPH_CLIENT_CERTIFICATE_FILE (graph.clientCertificateFile)=${JSON.stringify(graph.clientCertificateFile)} ${error.message}`];
+      return [
+        `GRAPH_CLIENT_CERTIFICATE_FILE (graph.clientCertificateFile)=${JSON.stringify(graph.clientCertificateFile)} ${error.message}`,
+      ];
     }
   }
   return [];

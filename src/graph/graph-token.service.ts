@@ -66,7 +66,9 @@ export class GraphTokenService implements OnModuleDestroy {
     const codec = createTokenEntryCodec(options);
     const keys = graphCacheKeys(this.graph.cacheKey);
     this.shared = new SharedTokenStore(cache, keys.token, codec, (problem) =>
-      this.problems.warn(`the cached Microsoft Graph token under "${keys.token}" ${problem}; it counts as a miss and a new token is fetched`),
+      this.problems.warn(
+        `the cached Microsoft Graph token under "${keys.token}" ${problem}; it counts as a miss and a new token is fetched`,
+      ),
     );
     this.lockTtlMs = this.graph.requestTimeoutMs + LOCK_SLACK_MS;
     this.lock = new FleetLock(cache, keys.lock, this.lockTtlMs);
@@ -150,7 +152,9 @@ export class GraphTokenService implements OnModuleDestroy {
       (error: unknown) => {
         const held = this.held.usable();
         if (!held) throw error;
-        this.logger.warn(`${failureText(error)}; a forced refresh keeps the current token, valid until ${iso(held.expiresOn)}`);
+        this.logger.warn(
+          `${failureText(error)}; a forced refresh keeps the current token, valid until ${iso(held.expiresOn)}`,
+        );
         this.lastSource = 'memory';
         return held.accessToken;
       },
@@ -180,7 +184,9 @@ export class GraphTokenService implements OnModuleDestroy {
     if (mode === 'force') return this.fetch();
     const accepts = (token: HeldToken) => {
       const now = Date.now();
-      return token.accessToken !== this.held.rejected && now < (mode === 'refresh' ? token.refreshFrom : token.usableUntil);
+      return (
+        token.accessToken !== this.held.rejected && now < (mode === 'refresh' ? token.refreshFrom : token.usableUntil)
+      );
     };
     const cached = await this.shared.read();
     if (cached && accepts(cached.token)) return this.adopt(cached, 'cache');
@@ -206,7 +212,11 @@ export class GraphTokenService implements OnModuleDestroy {
       if (!waited) this.counters.lockWaits++;
       waited = true;
       if (attempt.owner) awaited.add(attempt.owner);
-      if (this.closed) throw new GraphTokenError('ABORTED', 'stopped waiting for another process\'s token request: the app is shutting down');
+      if (this.closed)
+        throw new GraphTokenError(
+          'ABORTED',
+          "stopped waiting for another process's token request: the app is shutting down",
+        );
       if (Date.now() >= giveUpAt) {
         this.logger.warn(
           `waited ${this.lockTtlMs + this.graph.requestTimeoutMs} ms for another process's token request; fetching a token here instead`,
@@ -225,7 +235,10 @@ export class GraphTokenService implements OnModuleDestroy {
    * The shared token, adopted if it will do; otherwise throws the failure of an attempt
    * this process waited for, if its holder published one; otherwise undefined: wait on.
    */
-  private async lookAgain(awaited: ReadonlySet<string>, accepts: (token: HeldToken) => boolean): Promise<HeldToken | undefined> {
+  private async lookAgain(
+    awaited: ReadonlySet<string>,
+    accepts: (token: HeldToken) => boolean,
+  ): Promise<HeldToken | undefined> {
     const [found, failure] = await Promise.all([this.shared.read(), this.failures.find(awaited)]);
     if (found && accepts(found.token)) return this.adopt(found, 'cache');
     if (failure) {
@@ -245,7 +258,8 @@ export class GraphTokenService implements OnModuleDestroy {
       token = await requestHeldToken(this.entra, this.graph, this.logger);
       this.counters.networkFetches++;
     } catch (error) {
-      if (!(error instanceof GraphTokenError) || error.code !== 'MISSING_CONFIGURATION') this.counters.networkFailures++;
+      if (!(error instanceof GraphTokenError) || error.code !== 'MISSING_CONFIGURATION')
+        this.counters.networkFailures++;
       this.recordFailure(error);
       if (owner) {
         await this.failures.publish(owner, error);
@@ -275,7 +289,9 @@ export class GraphTokenService implements OnModuleDestroy {
 }
 
 function failureText(error: unknown): string {
-  return error instanceof GraphTokenError ? `token request failed: ${error.code}: ${error.message}` : `token request failed: ${String(error)}`;
+  return error instanceof GraphTokenError
+    ? `token request failed: ${error.code}: ${error.message}`
+    : `token request failed: ${String(error)}`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -22,7 +22,12 @@ export class HeldTokenSlot {
 
   /** Keeps `token` unless the held one is newer and still good: a slower, older answer must not replace a newer token. */
   adopt({ token, stored }: SharedToken): void {
-    if (!this.held || this.held.accessToken === this.invalidatedToken || token.expiresOn >= this.held.expiresOn || Date.now() >= this.held.usableUntil) {
+    if (
+      !this.held ||
+      this.held.accessToken === this.invalidatedToken ||
+      token.expiresOn >= this.held.expiresOn ||
+      Date.now() >= this.held.usableUntil
+    ) {
       this.held = token;
       this.heldStored = stored;
     }

@@ -1,4 +1,10 @@
-import { ConfidentialClientApplication, type Configuration, type INetworkModule, LogLevel, type NodeAuthOptions } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  type Configuration,
+  type INetworkModule,
+  LogLevel,
+  type NodeAuthOptions,
+} from '@azure/msal-node';
 import type { GraphTokenOptions } from '../config/cache-options';
 import { AuthorityMetadataError, readAuthorityMetadata } from './authority-metadata';
 import { CertificateFileError, readCertificateFile } from './certificate-file';
@@ -53,8 +59,14 @@ export function createMsalClient(
 export function describeClientBuildError(error: unknown, redact: (text: string) => string): string {
   if (error instanceof CertificateFileError) return `GRAPH_CLIENT_CERTIFICATE_FILE ${error.message}`;
   if (error instanceof AuthorityMetadataError) return error.message;
-  const e = (typeof error === 'object' && error !== null ? error : {}) as { errorCode?: string; errorMessage?: string; message?: string };
-  const text = e.errorCode ? `${e.errorCode}${e.errorMessage ? `: ${e.errorMessage}` : ''}` : (e.message ?? String(error));
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    errorCode?: string;
+    errorMessage?: string;
+    message?: string;
+  };
+  const text = e.errorCode
+    ? `${e.errorCode}${e.errorMessage ? `: ${e.errorMessage}` : ''}`
+    : (e.message ?? String(error));
   return `msal-node refuses the configuration (graph.msal and the GRAPH_* credentials): ${redact(text)}`;
 }
 

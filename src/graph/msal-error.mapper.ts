@@ -44,7 +44,11 @@ export function toGraphTokenError(error: unknown, tenantId: string, redact: (tex
       return new GraphTokenError('THROTTLED', `Entra ID throttled ${target} (429): ${detail}${correlation}`, details);
     }
     if (e.status >= 500) {
-      return new GraphTokenError('SERVER_ERROR', `Entra ID failed ${target} (${e.status}): ${detail}${correlation}`, details);
+      return new GraphTokenError(
+        'SERVER_ERROR',
+        `Entra ID failed ${target} (${e.status}): ${detail}${correlation}`,
+        details,
+      );
     }
     return new GraphTokenError(
       'REJECTED',
@@ -53,7 +57,11 @@ export function toGraphTokenError(error: unknown, tenantId: string, redact: (tex
     );
   }
   if (e.errorCode === 'token_parsing_error' || e.errorCode === 'invalid_response') {
-    return new GraphTokenError('INVALID_RESPONSE', `Entra ID's answer to ${target} is not a token response: ${detail}${correlation}`, details);
+    return new GraphTokenError(
+      'INVALID_RESPONSE',
+      `Entra ID's answer to ${target} is not a token response: ${detail}${correlation}`,
+      details,
+    );
   }
   return new GraphTokenError('NETWORK_ERROR', `${capitalize(target)} failed: ${detail}${correlation}`, details);
 }

@@ -9,7 +9,11 @@ import { EXPIRY_MARGIN_MS, holdToken } from './token-lifetime';
  * One token from Entra ID, with the times that govern it. A token that would be handed out
  * for no time at all (it expires within the margin) is refused as INVALID_RESPONSE.
  */
-export async function requestHeldToken(entra: EntraTokenClient, graph: GraphTokenOptions, logger: Logger): Promise<HeldToken> {
+export async function requestHeldToken(
+  entra: EntraTokenClient,
+  graph: GraphTokenOptions,
+  logger: Logger,
+): Promise<HeldToken> {
   const issued = await entra.request();
   const fetchedAt = Date.now();
   const token = holdToken(issued.accessToken, issued.expiresOn, fetchedAt, graph.cacheDurationSeconds);

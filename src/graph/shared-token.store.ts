@@ -57,6 +57,7 @@ export class SharedTokenStore {
     const stored = await this.cache.getWithStoredText<unknown>(this.key);
     if (stored === undefined || stored.value === null) return;
     const opened = this.codec.open(stored.value);
-    if ('token' in opened && opened.token.accessToken === accessToken) await this.cache.deleteIfStored(this.key, stored.text);
+    if ('token' in opened && opened.token.accessToken === accessToken)
+      await this.cache.deleteIfStored(this.key, stored.text);
   }
 }

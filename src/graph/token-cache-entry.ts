@@ -95,19 +95,26 @@ export class TokenCacheEntryCodec implements TokenEntryCodec {
     const fetchedAt = Date.parse(entry.fetchedAt);
     if (Number.isNaN(expiresOn) || Number.isNaN(fetchedAt)) return { problem: 'has unreadable dates' };
     const cachedUntil = entry.cachedUntil === undefined ? NaN : Date.parse(entry.cachedUntil);
-    const writerEnd = Number.isNaN(cachedUntil) ? holdToken('', expiresOn, fetchedAt, this.cacheDurationSeconds).usableUntil : cachedUntil;
+    const writerEnd = Number.isNaN(cachedUntil)
+      ? holdToken('', expiresOn, fetchedAt, this.cacheDurationSeconds).usableUntil
+      : cachedUntil;
     const offset = writerClockOffsetMs(writerEnd, ttlSeconds, now);
     // Never held past the entry's own end: the writer's cache duration may be shorter than ours.
     const notAfter = typeof ttlSeconds === 'number' ? now + ttlSeconds * 1000 : undefined;
-    return { token: holdToken(entry.accessToken, expiresOn - offset, fetchedAt - offset, this.cacheDurationSeconds, notAfter) };
+    return {
+      token: holdToken(entry.accessToken, expiresOn - offset, fetchedAt - offset, this.cacheDurationSeconds, notAfter),
+    };
   }
 
   private decode(value: unknown): { entry: unknown } | { problem: string } {
     if (!isEncryptedText(value)) {
-      return this.keys.current ? { problem: 'is not encrypted although GRAPH_TOKEN_ENCRYPTION_KEY is set' } : { entry: value };
+      return this.keys.current
+        ? { problem: 'is not encrypted although GRAPH_TOKEN_ENCRYPTION_KEY is set' }
+        : { entry: value };
     }
     const keys = [this.keys.current, this.keys.previous].filter((key): key is Buffer => key !== undefined);
-    if (keys.length === 0) return { problem: 'is encrypted, but GRAPH_TOKEN_ENCRYPTION_KEY is not set in this process' };
+    if (keys.length === 0)
+      return { problem: 'is encrypted, but GRAPH_TOKEN_ENCRYPTION_KEY is not set in this process' };
     let reason = '';
     for (const key of keys) {
       try {
@@ -116,7 +123,10 @@ export class TokenCacheEntryCodec implements TokenEntryCodec {
         reason = error instanceof TokenDecryptError ? error.message : 'not JSON inside';
       }
     }
-    const tried = [this.keys.current && 'GRAPH_TOKEN_ENCRYPTION_KEY', this.keys.previous && 'GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS'].filter(Boolean);
+    const tried = [
+      this.keys.current && 'GRAPH_TOKEN_ENCRYPTION_KEY',
+      this.keys.previous && 'GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS',
+    ].filter(Boolean);
     return { problem: `cannot be decrypted with ${tried.join(' or ')} (${reason})` };
   }
 

@@ -21,7 +21,9 @@ export function encryptText(plain: string, key: Buffer, context: string): string
   const cipher = createCipheriv(ALGORITHM, key, iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return [FORMAT, iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
+  return [FORMAT, iv, cipher.getAuthTag(), ciphertext]
+    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+    .join('.');
 }
 
 export function isEncryptedText(value: unknown): value is string {
@@ -31,9 +33,11 @@ export function isEncryptedText(value: unknown): value is string {
 /** Throws TokenDecryptError unless `sealed` was written by encryptText with this key and context. */
 export function decryptText(sealed: string, key: Buffer, context: string): string {
   const parts = sealed.split('.');
-  if (parts.length !== 5 || `${parts[0]}.${parts[1]}` !== FORMAT) throw new TokenDecryptError('not an encrypted token entry');
+  if (parts.length !== 5 || `${parts[0]}.${parts[1]}` !== FORMAT)
+    throw new TokenDecryptError('not an encrypted token entry');
   const [iv, tag, ciphertext] = parts.slice(2).map((part) => Buffer.from(part, 'base64url'));
-  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new TokenDecryptError('malformed encrypted token entry');
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+    throw new TokenDecryptError('malformed encrypted token entry');
   try {
     const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(context, 'utf8'));

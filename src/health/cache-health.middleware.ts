@@ -29,9 +29,12 @@ export class CacheHealthMiddleware implements NestMiddleware {
     try {
       const answer = await this.answer();
       body = answer;
-      if (answer.status === 'down' || Object.values(answer.caches ?? {}).some((other) => other.status === 'down')) status = 503;
+      if (answer.status === 'down' || Object.values(answer.caches ?? {}).some((other) => other.status === 'down'))
+        status = 503;
     } catch (error) {
-      new Logger(cacheLogContext(this.health.cacheName)).error(`health endpoint failed: ${error instanceof Error ? error.message : String(error)}`);
+      new Logger(cacheLogContext(this.health.cacheName)).error(
+        `health endpoint failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
       status = 500;
       body = { status: 'down', error: 'health check failed' };
     }
@@ -52,9 +55,14 @@ export class CacheHealthMiddleware implements NestMiddleware {
     this.others ??= this.discovery
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is CacheHealthService => instance instanceof CacheHealthService && instance !== this.health);
+      .filter(
+        (instance): instance is CacheHealthService =>
+          instance instanceof CacheHealthService && instance !== this.health,
+      );
     if (this.others.length === 0) return undefined;
-    const reports = await Promise.all(this.others.map(async (other) => [other.cacheName, await other.check()] as const));
+    const reports = await Promise.all(
+      this.others.map(async (other) => [other.cacheName, await other.check()] as const),
+    );
     return Object.fromEntries(reports);
   }
 }

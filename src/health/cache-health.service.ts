@@ -13,7 +13,9 @@ export const HEALTH_PROBE_TIMEOUT_MS = 1000;
  * counts; `health.details` adds the rest of CacheBackendInfo (host, port, nodes, TLS).
  */
 export type CacheHealthReport =
-  | ({ status: 'up' | 'degraded'; backend: CacheBackendName; latencyMs: number } & Partial<CacheBackendInfo> & Partial<NodeCounts> & Partial<TierHealth>)
+  | ({ status: 'up' | 'degraded'; backend: CacheBackendName; latencyMs: number } & Partial<CacheBackendInfo> &
+      Partial<NodeCounts> &
+      Partial<TierHealth>)
   | ({ status: 'down'; backend: CacheBackendName; error: string } & Partial<NodeCounts> & Partial<TierHealth>);
 
 /**
@@ -71,14 +73,22 @@ export class CacheHealthService {
     const result = await this.guard.probe(HEALTH_PROBE_TIMEOUT_MS);
     if (!result.ok) {
       this.lastSuccess = undefined;
-      return { status: 'down', backend: this.options.backend, error: result.error, ...this.nodeCounts(), ...this.tierHealth() };
+      return {
+        status: 'down',
+        backend: this.options.backend,
+        error: result.error,
+        ...this.nodeCounts(),
+        ...this.tierHealth(),
+      };
     }
     this.lastSuccess = { at: Date.now(), latencyMs: result.latencyMs, errors: this.guard.counters.errors };
     return this.up(result.latencyMs);
   }
 
   private up(latencyMs: number): CacheHealthReport {
-    const info = this.options.health.details ? withoutBusFields(this.cache.getBackendInfo()) : { backend: this.options.backend };
+    const info = this.options.health.details
+      ? withoutBusFields(this.cache.getBackendInfo())
+      : { backend: this.options.backend };
     const tiers = this.tierHealth();
     const status = tiers.bus && !tiers.bus.live ? 'degraded' : 'up';
     return { status, ...info, ...this.nodeCounts(), ...tiers, latencyMs };
@@ -86,7 +96,17 @@ export class CacheHealthService {
 
   private tierHealth(): TierHealth | Record<string, never> {
     const stats = this.guard.store.tierStats?.();
-    return stats ? { l1Entries: stats.l1Entries, bus: { live: stats.bus.live, lastMessageAgeMs: stats.bus.lastMessageAgeMs, mode: stats.bus.mode, modeReason: stats.bus.modeReason } } : {};
+    return stats
+      ? {
+          l1Entries: stats.l1Entries,
+          bus: {
+            live: stats.bus.live,
+            lastMessageAgeMs: stats.bus.lastMessageAgeMs,
+            mode: stats.bus.mode,
+            modeReason: stats.bus.modeReason,
+          },
+        }
+      : {};
   }
 
   private nodeCounts(): NodeCounts | Record<string, never> {
@@ -97,5 +117,7 @@ export class CacheHealthService {
 
 /** getBackendInfo's flat bus fields (busLive, busChannel ...): the report's `bus` object already says them. */
 function withoutBusFields(info: CacheBackendInfo): CacheBackendInfo {
-  return Object.fromEntries(Object.entries(info).filter(([name]) => !/^bus[A-Z]/.test(name))) as unknown as CacheBackendInfo;
+  return Object.fromEntries(
+    Object.entries(info).filter(([name]) => !/^bus[A-Z]/.test(name)),
+  ) as unknown as CacheBackendInfo;
 }

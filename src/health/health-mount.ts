@@ -30,7 +30,8 @@ export function healthMountAt(code: Partial<CacheHealthOptions> | undefined, env
   const mount: HealthMount = { ...defaultCacheOptions().health, code, problems: [] };
   for (const field of MOUNT_FIELDS) {
     const rule = settingAt(`health.${field}`);
-    const setting = code?.[field] !== undefined ? readOptionSetting(rule, code[field]) : env && readEnvSetting(rule, env(rule.env));
+    const setting =
+      code?.[field] !== undefined ? readOptionSetting(rule, code[field]) : env && readEnvSetting(rule, env(rule.env));
     if (setting && 'problem' in setting) mount.problems.push(setting.problem);
     else if (setting) Object.assign(mount, { [field]: setting.value });
   }
@@ -61,7 +62,9 @@ export function resolveMountedOptions(partial: IdeaGraphCacheModuleOptions, moun
 function mismatches(mount: HealthMount, resolved: CacheHealthOptions): string[] {
   const differs = (field: (typeof MOUNT_FIELDS)[number]) =>
     mount[field] !== resolved[field] && (field === 'enabled' || (mount.enabled && resolved.enabled));
-  return MOUNT_FIELDS.filter(differs).map((field) => mismatchProblem(settingAt(`health.${field}`), field, mount[field], resolved[field]));
+  return MOUNT_FIELDS.filter(differs).map((field) =>
+    mismatchProblem(settingAt(`health.${field}`), field, mount[field], resolved[field]),
+  );
 }
 
 function mismatchProblem(rule: SettingRule, field: string, mounted: unknown, resolved: unknown): string {

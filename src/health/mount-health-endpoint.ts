@@ -17,7 +17,11 @@ export function mountHealthEndpoint(definition: DynamicModule, mount: HealthMoun
     providers: [
       ...providers,
       CacheHealthMiddleware,
-      { provide: SINGLE_ROUTE_CHECK, inject: [DiscoveryService], useFactory: (discovery: DiscoveryService) => assertSingleRoute(discovery, mount.path) },
+      {
+        provide: SINGLE_ROUTE_CHECK,
+        inject: [DiscoveryService],
+        useFactory: (discovery: DiscoveryService) => assertSingleRoute(discovery, mount.path),
+      },
     ],
   };
 }

@@ -24,7 +24,11 @@ export function assertValidKey(key: unknown): asserts key is string {
   // One character compare first: this runs on every call, and almost no key starts with `~`.
   if (key.charCodeAt(0) === 0x7e) {
     const prefix = RESERVED_KEY_PREFIXES.find((reserved) => key.startsWith(reserved));
-    if (prefix) throw new CacheKeyError(`cache key starts with ${JSON.stringify(prefix)}, a prefix the cache keeps for itself (${RESERVED_KEY_PREFIXES.join(', ')})`, 'RESERVED');
+    if (prefix)
+      throw new CacheKeyError(
+        `cache key starts with ${JSON.stringify(prefix)}, a prefix the cache keeps for itself (${RESERVED_KEY_PREFIXES.join(', ')})`,
+        'RESERVED',
+      );
   }
 }
 
@@ -37,7 +41,8 @@ export function assertKeyText(key: unknown): asserts key is string {
   }
   if (CONTROL_CHARACTER.test(key)) throw new CacheKeyError('cache key must not contain control characters');
   // A lone surrogate is sent to Redis as U+FFFD, so two different keys would share one entry.
-  if (!isWellFormed(key)) throw new CacheKeyError('cache key must be well-formed Unicode (it contains a lone surrogate)');
+  if (!isWellFormed(key))
+    throw new CacheKeyError('cache key must be well-formed Unicode (it contains a lone surrogate)');
 }
 
 /** Django's key format, `prefix:version:key`, so keys read the same in redis-cli as in IdeaGraph. */

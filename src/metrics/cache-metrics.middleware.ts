@@ -47,6 +47,8 @@ export class CacheMetricsMiddleware implements NestMiddleware {
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
       .filter((instance): instance is ModuleMetricsSource => instance instanceof ModuleMetricsSource);
-    return [...new Set(found)].sort((a, b) => (a.cacheName === 'default' ? -1 : b.cacheName === 'default' ? 1 : a.cacheName.localeCompare(b.cacheName)));
+    return [...new Set(found)].sort((a, b) =>
+      a.cacheName === 'default' ? -1 : b.cacheName === 'default' ? 1 : a.cacheName.localeCompare(b.cacheName),
+    );
   }
 }

@@ -3,7 +3,14 @@ import type { CacheStats } from '../service/cache-stats';
 import { registerDurationHistogram } from './duration-histogram.metric';
 import { loadPromClient } from './load-prom-client';
 import type { OperationLatencies } from '../resilience/operation-latencies';
-import { BREAKER_STATES, CACHE_COUNTERS, GRAPH_COUNTERS, TIER_COUNTERS, TIER_GAUGES, type GraphTokenCounters } from './stat-counters';
+import {
+  BREAKER_STATES,
+  CACHE_COUNTERS,
+  GRAPH_COUNTERS,
+  TIER_COUNTERS,
+  TIER_GAUGES,
+  type GraphTokenCounters,
+} from './stat-counters';
 
 /** One cache of the app, as the metrics endpoint reads it. */
 export interface CacheMetricsSource {
@@ -42,25 +49,46 @@ export function createCacheMetricsRegistry(sources: readonly CacheMetricsSource[
     });
   }
 
-  gauge(prom, registry, 'ideagraph_cache_breaker_state', 'Circuit breaker state of the cache backend: 1 for the current state, 0 for the others.', ['state'], (each) => {
-    for (const { cache, stats } of scrape()) {
-      for (const state of BREAKER_STATES) each({ cache, backend: stats.backend, state }, stats.breakerState === state ? 1 : 0);
-    }
-  });
+  gauge(
+    prom,
+    registry,
+    'ideagraph_cache_breaker_state',
+    'Circuit breaker state of the cache backend: 1 for the current state, 0 for the others.',
+    ['state'],
+    (each) => {
+      for (const { cache, stats } of scrape()) {
+        for (const state of BREAKER_STATES)
+          each({ cache, backend: stats.backend, state }, stats.breakerState === state ? 1 : 0);
+      }
+    },
+  );
 
-  gauge(prom, registry, 'ideagraph_cache_recovery_pending', 'Keys and clears whose failed writes wait for the backend, to be deleted once it answers.', [], (each) => {
-    for (const { cache, stats } of scrape()) each({ cache, backend: stats.backend }, stats.recovery.pending);
-  });
+  gauge(
+    prom,
+    registry,
+    'ideagraph_cache_recovery_pending',
+    'Keys and clears whose failed writes wait for the backend, to be deleted once it answers.',
+    [],
+    (each) => {
+      for (const { cache, stats } of scrape()) each({ cache, backend: stats.backend }, stats.recovery.pending);
+    },
+  );
 
   if (scrape().some(({ stats }) => stats.tiers)) registerTierMetrics(prom, registry, scrape);
 
   counter(prom, registry, 'ideagraph_cache_operations_total', 'Cache calls per operation.', ['operation'], (each) => {
     for (const { cache, stats } of scrape()) {
-      for (const [operation, summary] of Object.entries(stats.latency)) each({ cache, backend: stats.backend, operation }, summary.count);
+      for (const [operation, summary] of Object.entries(stats.latency))
+        each({ cache, backend: stats.backend, operation }, summary.count);
     }
   });
 
-  registerDurationHistogram(registry, () => scrape().map(({ cache, stats, source }) => ({ labels: { cache, backend: stats.backend }, latencies: source.latencies })));
+  registerDurationHistogram(registry, () =>
+    scrape().map(({ cache, stats, source }) => ({
+      labels: { cache, backend: stats.backend },
+      latencies: source.latencies,
+    })),
+  );
 
   for (const { name, help, read } of GRAPH_COUNTERS) {
     counter(prom, registry, `ideagraph_graph_token_${name}_total`, help, [], (each) => {
@@ -73,12 +101,14 @@ export function createCacheMetricsRegistry(sources: readonly CacheMetricsSource[
 function registerTierMetrics(prom: PromClient, registry: Registry, scrape: () => Scraped[]): void {
   for (const { name, help, read } of TIER_COUNTERS) {
     counter(prom, registry, `ideagraph_cache_${name}_total`, help, [], (each) => {
-      for (const { cache, stats } of scrape()) if (stats.tiers) each({ cache, backend: stats.backend }, read(stats.tiers));
+      for (const { cache, stats } of scrape())
+        if (stats.tiers) each({ cache, backend: stats.backend }, read(stats.tiers));
     });
   }
   for (const { name, help, read } of TIER_GAUGES) {
     gauge(prom, registry, `ideagraph_cache_${name}`, help, [], (each) => {
-      for (const { cache, stats } of scrape()) if (stats.tiers) each({ cache, backend: stats.backend }, read(stats.tiers));
+      for (const { cache, stats } of scrape())
+        if (stats.tiers) each({ cache, backend: stats.backend }, read(stats.tiers));
     });
   }
 }
@@ -87,7 +117,14 @@ type Labels = Record<string, string>;
 type Emit = (each: (labels: Labels, value: number) => void) => void;
 
 /** A counter whose series are all set anew from the stats at each scrape. */
-function counter(prom: PromClient, registry: Registry, name: string, help: string, extraLabels: string[], emit: Emit): void {
+function counter(
+  prom: PromClient,
+  registry: Registry,
+  name: string,
+  help: string,
+  extraLabels: string[],
+  emit: Emit,
+): void {
   new prom.Counter({
     name,
     help,
@@ -100,7 +137,14 @@ function counter(prom: PromClient, registry: Registry, name: string, help: strin
   });
 }
 
-function gauge(prom: PromClient, registry: Registry, name: string, help: string, extraLabels: string[], emit: Emit): void {
+function gauge(
+  prom: PromClient,
+  registry: Registry,
+  name: string,
+  help: string,
+  extraLabels: string[],
+  emit: Emit,
+): void {
   new prom.Gauge({
     name,
     help,

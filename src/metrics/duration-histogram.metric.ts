@@ -2,7 +2,9 @@ import type { Registry } from 'prom-client';
 import type { OperationLatencies } from '../resilience/operation-latencies';
 
 /** Upper bounds of the buckets, in seconds: 50 µs (a locmem hit) to 10 s (past any command timeout). */
-export const DURATION_BUCKETS_SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+export const DURATION_BUCKETS_SECONDS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
 
 const NAME = 'ideagraph_cache_operation_duration_seconds';
 const BOUNDS_MS = DURATION_BUCKETS_SECONDS.map((seconds) => seconds * 1000);
@@ -41,7 +43,9 @@ function samples(series: DurationSeries[]): Sample[] {
   for (const { labels, latencies } of series) {
     for (const { operation, counts, count, sumMs } of latencies.histograms(BOUNDS_MS)) {
       const base = { ...labels, operation };
-      DURATION_BUCKETS_SECONDS.forEach((le, i) => values.push({ metricName: `${NAME}_bucket`, labels: { ...base, le }, value: counts[i] }));
+      DURATION_BUCKETS_SECONDS.forEach((le, i) =>
+        values.push({ metricName: `${NAME}_bucket`, labels: { ...base, le }, value: counts[i] }),
+      );
       values.push({ metricName: `${NAME}_bucket`, labels: { ...base, le: '+Inf' }, value: count });
       values.push({ metricName: `${NAME}_sum`, labels: base, value: sumMs / 1000 });
       values.push({ metricName: `${NAME}_count`, labels: base, value: count });

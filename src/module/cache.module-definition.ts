@@ -27,5 +27,8 @@ export const {
 } = new ConfigurableModuleBuilder<IdeaGraphCacheModuleOptions>({ moduleName: 'IdeaGraphCache' })
   .setClassMethodName('forRoot')
   // IdeaGraphCacheModule.forRoot / forRootAsync mount the health endpoint from `health`.
-  .setExtras<IdeaGraphCacheModuleExtras>({ isGlobal: false, health: undefined, name: undefined }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras<IdeaGraphCacheModuleExtras>(
+    { isGlobal: false, health: undefined, name: undefined },
+    (definition, extras) => ({ ...definition, global: extras.isGlobal }),
+  )
   .build();

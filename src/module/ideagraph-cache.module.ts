@@ -1,4 +1,11 @@
-import { type DynamicModule, Inject, type MiddlewareConsumer, Module, type NestModule, type Provider } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type Provider,
+} from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CacheDecoratorBinder } from '../decorators/cache-decorator.binder';
@@ -16,9 +23,23 @@ import { configureCacheMetrics } from '../metrics/configure-cache-metrics';
 import { CacheManagerService } from '../service/cache-manager.service';
 import { CacheHealthIndicator } from '../terminus/cache-health.indicator';
 import { CacheConnectionLifecycle } from './cache-connection.lifecycle';
-import { CACHE_MODULE_ASYNC_OPTIONS_TYPE, CACHE_MODULE_OPTIONS_TYPE, ConfigurableCacheModule } from './cache.module-definition';
+import {
+  CACHE_MODULE_ASYNC_OPTIONS_TYPE,
+  CACHE_MODULE_OPTIONS_TYPE,
+  ConfigurableCacheModule,
+} from './cache.module-definition';
 import { cacheProviders } from './cache.providers';
-import { CACHE_HEALTH, CACHE_HEALTH_INDICATOR, CACHE_HEALTH_MOUNT, CACHE_MANAGER, CACHE_MANAGER_FACADE, CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE, GRAPH_TOKENS } from '../common/cache.tokens';
+import {
+  CACHE_HEALTH,
+  CACHE_HEALTH_INDICATOR,
+  CACHE_HEALTH_MOUNT,
+  CACHE_MANAGER,
+  CACHE_MANAGER_FACADE,
+  CACHE_NAME,
+  CACHE_OPTIONS,
+  CACHE_SERVICE,
+  GRAPH_TOKENS,
+} from '../common/cache.tokens';
 
 /** The class tokens, and @nestjs/cache-manager's CACHE_MANAGER, that only the default cache provides (see cache.tokens). */
 const DEFAULT_ALIASES: Provider[] = [
@@ -28,10 +49,19 @@ const DEFAULT_ALIASES: Provider[] = [
   { provide: CacheHealthIndicator, useExisting: CACHE_HEALTH_INDICATOR },
   { provide: GraphTokenService, useExisting: GRAPH_TOKENS },
 ];
-const DEFAULT_EXPORTS = [CacheManagerService, CACHE_MANAGER, CacheHealthService, CacheHealthIndicator, GraphTokenService];
+const DEFAULT_EXPORTS = [
+  CacheManagerService,
+  CACHE_MANAGER,
+  CacheHealthService,
+  CacheHealthIndicator,
+  GraphTokenService,
+];
 
 /** A named cache mounts no health route unless told to: the default cache's route reports it. */
-function healthOf(health: Partial<CacheHealthOptions> | undefined, name: string | undefined): Partial<CacheHealthOptions> | undefined {
+function healthOf(
+  health: Partial<CacheHealthOptions> | undefined,
+  name: string | undefined,
+): Partial<CacheHealthOptions> | undefined {
   return name ? { enabled: false, ...health } : health;
 }
 
@@ -61,7 +91,13 @@ function withCacheName(definition: DynamicModule, name: string | undefined): Dyn
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [...cacheProviders, CacheConnectionLifecycle, CacheMetricsMiddleware, ModuleMetricsSource, CacheDecoratorBinder],
+  providers: [
+    ...cacheProviders,
+    CacheConnectionLifecycle,
+    CacheMetricsMiddleware,
+    ModuleMetricsSource,
+    CacheDecoratorBinder,
+  ],
 })
 export class IdeaGraphCacheModule extends ConfigurableCacheModule implements NestModule {
   /** @internal */
@@ -75,7 +111,10 @@ export class IdeaGraphCacheModule extends ConfigurableCacheModule implements Nes
   static override forRoot(options: typeof CACHE_MODULE_OPTIONS_TYPE = {}): DynamicModule {
     const name = checkedCacheName(options.name);
     // Static options: the environment is not read here, as for every other setting.
-    return withCacheName(mountHealthEndpoint(super.forRoot(options), healthMountAt(healthOf(options.health, name))), name);
+    return withCacheName(
+      mountHealthEndpoint(super.forRoot(options), healthMountAt(healthOf(options.health, name))),
+      name,
+    );
   }
 
   static override forRootAsync(options: typeof CACHE_MODULE_ASYNC_OPTIONS_TYPE = {}): DynamicModule {
@@ -84,7 +123,8 @@ export class IdeaGraphCacheModule extends ConfigurableCacheModule implements Nes
     // (with .env, once ConfigModule.forRoot() ran). Startup refuses a later disagreement.
     // A named cache's route comes from code only: the environment's is the default cache's.
     const mount = healthMountAt(healthOf(options.health, name), name ? undefined : (variable) => process.env[variable]);
-    if (options.useFactory || options.useClass || options.useExisting) return withCacheName(mountHealthEndpoint(super.forRootAsync(options), mount), name);
+    if (options.useFactory || options.useClass || options.useExisting)
+      return withCacheName(mountHealthEndpoint(super.forRootAsync(options), mount), name);
     // From the environment; a named cache from the default's settings and its CACHE_<NAME>_* overrides.
     const fromEnvironment = super.forRootAsync({
       ...options,

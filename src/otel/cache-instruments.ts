@@ -1,7 +1,15 @@
 import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 import type { CacheStats } from '../service/cache-stats';
 import type { OperationLatencies } from '../resilience/operation-latencies';
-import { BREAKER_STATES, CACHE_COUNTERS, GRAPH_COUNTERS, TIER_COUNTERS, TIER_GAUGES, type GraphTokenCounters, type StatCounter } from '../metrics/stat-counters';
+import {
+  BREAKER_STATES,
+  CACHE_COUNTERS,
+  GRAPH_COUNTERS,
+  TIER_COUNTERS,
+  TIER_GAUGES,
+  type GraphTokenCounters,
+  type StatCounter,
+} from '../metrics/stat-counters';
 import { ATTR_BACKEND, ATTR_BREAKER_STATE, ATTR_NAME, ATTR_OPERATION } from './otel-names';
 
 export interface CacheInstrumentSources {
@@ -19,7 +27,9 @@ export interface CacheInstrumentSources {
  * batches and clear may take seconds. The database convention's boundaries start at 1 ms,
  * which would put nearly every cache call in the first bucket. A View can set others.
  */
-export const DURATION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const DURATION_BUCKETS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /**
  * Registers the cache's instruments on `meter`; returns what unregisters them. Counters and
@@ -28,7 +38,8 @@ export const DURATION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025
  * call, from the durations the guard records anyway.
  */
 export function registerCacheInstruments(meter: Meter, sources: CacheInstrumentSources): () => void {
-  const counter = <S>(prefix: string, { name, help, unit }: StatCounter<S>) => meter.createObservableCounter(`${prefix}.${name}`, { description: help, unit });
+  const counter = <S>(prefix: string, { name, help, unit }: StatCounter<S>) =>
+    meter.createObservableCounter(`${prefix}.${name}`, { description: help, unit });
   const gauge = ({ name, help, unit, additive }: (typeof TIER_GAUGES)[number]) =>
     additive
       ? meter.createObservableUpDownCounter(`ideagraph.cache.${name}`, { description: help, unit })
@@ -39,7 +50,8 @@ export function registerCacheInstruments(meter: Meter, sources: CacheInstrumentS
   const tierGauges = hybrid ? TIER_GAUGES.map((stat) => [stat, gauge(stat)] as const) : [];
   const graphCounters = GRAPH_COUNTERS.map((stat) => [stat, counter('ideagraph.graph_token', stat)] as const);
   const operations = meter.createObservableCounter('ideagraph.cache.operations', {
-    description: 'Cache calls per operation, each backend call as its caller saw it (the count of ideagraph.cache.operation.duration).',
+    description:
+      'Cache calls per operation, each backend call as its caller saw it (the count of ideagraph.cache.operation.duration).',
     unit: '{operation}',
   });
   const breakerState = meter.createObservableGauge('ideagraph.cache.breaker_state', {
@@ -54,14 +66,18 @@ export function registerCacheInstruments(meter: Meter, sources: CacheInstrumentS
     const stats = sources.cacheStats();
     const backend: Attributes = { [ATTR_BACKEND]: stats.backend, [ATTR_NAME]: sources.name };
     for (const [stat, instrument] of cacheCounters) result.observe(instrument, stat.read(stats), backend);
-    for (const [operation, summary] of Object.entries(stats.latency)) result.observe(operations, summary.count, { ...backend, [ATTR_OPERATION]: operation });
-    for (const state of BREAKER_STATES) result.observe(breakerState, stats.breakerState === state ? 1 : 0, { ...backend, [ATTR_BREAKER_STATE]: state });
+    for (const [operation, summary] of Object.entries(stats.latency))
+      result.observe(operations, summary.count, { ...backend, [ATTR_OPERATION]: operation });
+    for (const state of BREAKER_STATES)
+      result.observe(breakerState, stats.breakerState === state ? 1 : 0, { ...backend, [ATTR_BREAKER_STATE]: state });
     result.observe(recoveryPending, stats.recovery.pending, backend);
     if (stats.tiers) {
-      for (const [stat, instrument] of [...tierCounters, ...tierGauges]) result.observe(instrument, stat.read(stats.tiers), backend);
+      for (const [stat, instrument] of [...tierCounters, ...tierGauges])
+        result.observe(instrument, stat.read(stats.tiers), backend);
     }
     const graph = sources.graphCounters();
-    for (const [stat, instrument] of graphCounters) result.observe(instrument, stat.read(graph), { [ATTR_NAME]: sources.name });
+    for (const [stat, instrument] of graphCounters)
+      result.observe(instrument, stat.read(graph), { [ATTR_NAME]: sources.name });
   };
   const observables: Observable[] = [
     ...cacheCounters.map(([, instrument]) => instrument),

@@ -11,7 +11,11 @@ import { ATTR_BACKEND, ATTR_NAME, SCOPE_NAME, SCOPE_VERSION } from './otel-names
 import { traceCacheService } from './traced-cache-service';
 
 /** The CacheManagerService the app gets: the service itself, or with otel.enabled its traced view. */
-export function cacheServiceForApp(service: CacheManagerService, options: IdeaGraphCacheOptions, name: string): CacheManagerService {
+export function cacheServiceForApp(
+  service: CacheManagerService,
+  options: IdeaGraphCacheOptions,
+  name: string,
+): CacheManagerService {
   if (!options.otel.enabled) return service;
   const cache = { [ATTR_BACKEND]: options.backend, [ATTR_NAME]: name };
   return traceCacheService(service, new CacheTracing(loadOtelApi(), cache, options.otel.includeKeys));

@@ -36,9 +36,18 @@ export class CacheTracing {
    * A span that is not recorded (no SDK registered, or sampled out) costs no promise: `run`
    * then gets undefined and makes the call as it is, and `finish` is skipped.
    */
-  operation<R>(operation: string, attributes: Attributes | undefined, run: (recorded: RecordedCall | undefined) => Promise<R>, finish?: SpanFinish<R>): Promise<R> {
+  operation<R>(
+    operation: string,
+    attributes: Attributes | undefined,
+    run: (recorded: RecordedCall | undefined) => Promise<R>,
+    finish?: SpanFinish<R>,
+  ): Promise<R> {
     const parent = this.api.context.active();
-    const span = this.tracer.startSpan(`cache ${operation}`, { kind: this.api.SpanKind.INTERNAL, attributes: this.attributesOf(operation, attributes) }, parent);
+    const span = this.tracer.startSpan(
+      `cache ${operation}`,
+      { kind: this.api.SpanKind.INTERNAL, attributes: this.attributesOf(operation, attributes) },
+      parent,
+    );
     // Active while the call runs, so spans below it (ioredis commands) become its children.
     const inside = this.api.trace.setSpan(parent, span);
     if (!span.isRecording()) return this.api.context.with(inside, run, undefined, undefined);
@@ -64,7 +73,11 @@ export class CacheTracing {
 
   /** Runs a factory inside a `cache factory` span under `parent`; keeps it synchronous when it is. */
   factory<T>(parent: Context, attributes: Attributes | undefined, run: () => T | Promise<T>): T | Promise<T> {
-    const span = this.tracer.startSpan('cache factory', { kind: this.api.SpanKind.INTERNAL, attributes: { ...this.cache, ...attributes } }, parent);
+    const span = this.tracer.startSpan(
+      'cache factory',
+      { kind: this.api.SpanKind.INTERNAL, attributes: { ...this.cache, ...attributes } },
+      parent,
+    );
     let result: T | Promise<T>;
     try {
       // The app's own spans (a database query) nest under the factory span.
@@ -103,7 +116,10 @@ export class CacheTracing {
     span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : '_OTHER');
     if (this.includeKeys) {
       if (error instanceof Error) span.recordException(error);
-      span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span.setStatus({
+        code: this.api.SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
     } else {
       span.setStatus({ code: this.api.SpanStatusCode.ERROR });
     }

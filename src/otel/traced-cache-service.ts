@@ -4,7 +4,17 @@ import type { Factory, FactoryContext } from '../get-or-set/get-or-set-ports';
 import type { ManyFactory, ManyFactoryContext } from '../get-or-set/get-or-set-many';
 import type { CacheManagerService } from '../service/cache-manager.service';
 import type { CacheTracing } from './cache-tracing';
-import { ATTR_BACKGROUND, ATTR_HIT, ATTR_HIT_COUNT, ATTR_KEY, ATTR_KEY_COUNT, ATTR_KEYS, ATTR_MISS_COUNT, ATTR_TAG_COUNT, ATTR_TAGS } from './otel-names';
+import {
+  ATTR_BACKGROUND,
+  ATTR_HIT,
+  ATTR_HIT_COUNT,
+  ATTR_KEY,
+  ATTR_KEY_COUNT,
+  ATTR_KEYS,
+  ATTR_MISS_COUNT,
+  ATTR_TAG_COUNT,
+  ATTR_TAGS,
+} from './otel-names';
 
 /** Every public method of the service that returns a promise: each must say below how it is traced. */
 type CacheOperation = {
@@ -13,7 +23,12 @@ type CacheOperation = {
 
 /** Runs the service's own method with the given arguments. */
 type Original = (args: unknown[]) => Promise<unknown>;
-type OperationTrace = (tracing: CacheTracing, operation: string, original: Original, args: unknown[]) => Promise<unknown>;
+type OperationTrace = (
+  tracing: CacheTracing,
+  operation: string,
+  original: Original,
+  args: unknown[],
+) => Promise<unknown>;
 
 /**
  * The service as the app sees it while tracing is on: the same object underneath (the traced
@@ -28,7 +43,9 @@ export function traceCacheService(service: CacheManagerService, tracing: CacheTr
     const trace = (OPERATION_TRACES as Partial<Record<string, OperationTrace>>)[name];
     const original: Original = (args) => method.apply(service, args) as Promise<unknown>;
     // Untraced methods run on the service too, so nothing they set lands on the view.
-    const value = trace ? (...args: unknown[]) => trace(tracing, name, original, args) : (...args: unknown[]) => method.apply(service, args);
+    const value = trace
+      ? (...args: unknown[]) => trace(tracing, name, original, args)
+      : (...args: unknown[]) => method.apply(service, args);
     Object.defineProperty(traced, name, { value, writable: true, configurable: true });
   }
   return traced;
@@ -53,7 +70,8 @@ const OPERATION_TRACES: Record<CacheOperation, OperationTrace> = {
   ttl: keyed((left: number | null | undefined) => left !== undefined),
   getOrSet: traceGetOrSet,
   getOrSetMany: traceGetOrSetMany,
-  invalidateTags: (tracing, operation, original, args) => tracing.operation(operation, tagsAttributes(tracing, args[0]), () => original(args)),
+  invalidateTags: (tracing, operation, original, args) =>
+    tracing.operation(operation, tagsAttributes(tracing, args[0]), () => original(args)),
   clear: (tracing, operation, original, args) => tracing.operation(operation, undefined, () => original(args)),
 };
 
@@ -65,7 +83,8 @@ function keyed<A>(hit?: (answer: A) => boolean): OperationTrace {
       span.setAttribute(ATTR_HIT, hit(answer as A));
       return answer;
     });
-  return (tracing, operation, original, args) => tracing.operation(operation, keyAttributes(tracing, args[0]), () => original(args), finish);
+  return (tracing, operation, original, args) =>
+    tracing.operation(operation, keyAttributes(tracing, args[0]), () => original(args), finish);
 }
 
 /** A call on many keys; `found` reads how many of them a batch read found. */
@@ -106,7 +125,12 @@ function traceGet(tracing: CacheTracing, operation: string, original: Original, 
  * or from a computation already under way (as Guava counts a wait for a load in progress).
  * Its factory runs inside a span of its own, a child of the call's span.
  */
-function traceGetOrSet(tracing: CacheTracing, operation: string, original: Original, args: unknown[]): Promise<unknown> {
+function traceGetOrSet(
+  tracing: CacheTracing,
+  operation: string,
+  original: Original,
+  args: unknown[],
+): Promise<unknown> {
   const [key, factory, ...rest] = args as [unknown, Factory<unknown>, ...unknown[]];
   let computed = false;
   return tracing.operation(
@@ -121,7 +145,9 @@ function traceGetOrSet(tracing: CacheTracing, operation: string, original: Origi
           // Set now, so a call that then fails (the factory's error, a hard timeout) still says it missed.
           recorded.span.setAttribute(ATTR_HIT, false);
         }
-        const attributes = background ? { ...keyAttributes(tracing, key), [ATTR_BACKGROUND]: true } : keyAttributes(tracing, key);
+        const attributes = background
+          ? { ...keyAttributes(tracing, key), [ATTR_BACKGROUND]: true }
+          : keyAttributes(tracing, key);
         return tracing.factory(recorded.inside, attributes, () => factory(context));
       };
       return original([key, tracedFactory, ...rest]);
@@ -134,7 +160,12 @@ function traceGetOrSet(tracing: CacheTracing, operation: string, original: Origi
 }
 
 /** getOrSetMany: the keys its factory was asked for are the misses; every other key was found or shared. */
-function traceGetOrSetMany(tracing: CacheTracing, operation: string, original: Original, args: unknown[]): Promise<unknown> {
+function traceGetOrSetMany(
+  tracing: CacheTracing,
+  operation: string,
+  original: Original,
+  args: unknown[],
+): Promise<unknown> {
   const [keys, factory, ...rest] = args as [unknown, ManyFactory<unknown>, ...unknown[]];
   const list = keysArgument(args);
   let computed = 0;
@@ -164,14 +195,16 @@ function keyAttributes(tracing: CacheTracing, key: unknown): Attributes | undefi
 function keysAttributes(tracing: CacheTracing, keys: unknown[] | undefined): Attributes | undefined {
   if (!keys) return undefined;
   const attributes: Attributes = { [ATTR_KEY_COUNT]: new Set(keys).size };
-  if (tracing.includeKeys && keys.every((key) => typeof key === 'string')) attributes[ATTR_KEYS] = [...new Set(keys as string[])];
+  if (tracing.includeKeys && keys.every((key) => typeof key === 'string'))
+    attributes[ATTR_KEYS] = [...new Set(keys as string[])];
   return attributes;
 }
 
 function tagsAttributes(tracing: CacheTracing, tags: unknown): Attributes | undefined {
   if (!Array.isArray(tags)) return undefined;
   const attributes: Attributes = { [ATTR_TAG_COUNT]: new Set(tags).size };
-  if (tracing.includeKeys && tags.every((tag) => typeof tag === 'string')) attributes[ATTR_TAGS] = [...new Set(tags as string[])];
+  if (tracing.includeKeys && tags.every((tag) => typeof tag === 'string'))
+    attributes[ATTR_TAGS] = [...new Set(tags as string[])];
   return attributes;
 }
 
@@ -193,7 +226,11 @@ function entriesArgument(args: unknown[]): unknown[] | undefined {
 /** Every method the service has, its class's and any it inherits, except the constructor. */
 function methodNames(service: object): string[] {
   const names = new Set<string>();
-  for (let proto = Object.getPrototypeOf(service) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto = Object.getPrototypeOf(service) as object | null;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
       if (name !== 'constructor' && typeof descriptor.value === 'function') names.add(name);
     }

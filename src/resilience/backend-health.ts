@@ -91,7 +91,12 @@ export class BackendHealth {
     // An error reply is logged by its own text (throttled per reply kind), so WRONGTYPE and OOM do not hide each other.
     const logKind = commandError ? `reply ${errorText(error).split(' ')[0]}` : kind;
     this.faultLog.fault(logKind, () => {
-      const target = typeof keys === 'string' ? ` for key ${JSON.stringify(keys.length > 120 ? `${keys.slice(0, 120)}...` : keys)}` : keys ? ` for ${keys.length} keys` : '';
+      const target =
+        typeof keys === 'string'
+          ? ` for key ${JSON.stringify(keys.length > 120 ? `${keys.slice(0, 120)}...` : keys)}`
+          : keys
+            ? ` for ${keys.length} keys`
+            : '';
       const consequence = operation === 'connection' ? 'reconnecting' : 'the caller gets its fallback';
       return `${this.settings.backend} cache ${operation}${target} failed: ${commandError ? 'the server refused the command' : kind} (${errorText(error)}); ${consequence}`;
     });
@@ -100,7 +105,10 @@ export class BackendHealth {
   private endOutage(): void {
     this.inOutage = false;
     this.lastFaultKind = undefined;
-    this.faultLog.recovered(`${this.settings.backend} cache`, this.counters.shortCircuited - this.shortCircuitedBeforeOutage);
+    this.faultLog.recovered(
+      `${this.settings.backend} cache`,
+      this.counters.shortCircuited - this.shortCircuitedBeforeOutage,
+    );
   }
 }
 

@@ -74,7 +74,12 @@ export class DeadlineQueue {
    * Settles with `onValue(answer)` or `onError(error)`, or with `onError(CacheTimeoutError)`
    * once the bound has passed; whichever comes first wins. A handler that throws rejects.
    */
-  settle<T, R>(call: Promise<T>, onValue: (value: T) => R, onError: (error: unknown) => R, startedAt = performance.now()): Promise<R> {
+  settle<T, R>(
+    call: Promise<T>,
+    onValue: (value: T) => R,
+    onError: (error: unknown) => R,
+    startedAt = performance.now(),
+  ): Promise<R> {
     const pending = new PendingCall(startedAt + this.boundMs, onValue, onError);
     const result = new Promise<R>((resolve, reject) => {
       pending.resolve = resolve;

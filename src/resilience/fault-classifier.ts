@@ -15,7 +15,9 @@ export function classifyFault(error: unknown): string {
     code === 'EPIPE' ||
     name === 'MaxRetriesPerRequestError' ||
     name === 'AbortError' ||
-    /Connection is closed|ECONNRESET|EPIPE|socket hang up|max retries per request|aborted due to connection close/i.test(message)
+    /Connection is closed|ECONNRESET|EPIPE|socket hang up|max retries per request|aborted due to connection close/i.test(
+      message,
+    )
   ) {
     return 'connection lost';
   }

@@ -42,7 +42,10 @@ export class FaultLog {
     const suppressed = window.suppressed;
     window.windowStart = now;
     window.suppressed = 0;
-    const summary = suppressed > 0 ? ` (${suppressed} similar failures in the last ${Math.round(this.windowMs / 1000)} s not logged)` : '';
+    const summary =
+      suppressed > 0
+        ? ` (${suppressed} similar failures in the last ${Math.round(this.windowMs / 1000)} s not logged)`
+        : '';
     this.logger.error(this.redact(describe()) + summary);
   }
 
@@ -73,8 +76,11 @@ export class FaultLog {
     if (this.outageStartedAt === 0) return;
     const seconds = ((Date.now() - this.outageStartedAt) / 1000).toFixed(1);
     const fallbacks = this.failuresInOutage + heldBack;
-    const split = heldBack > 0 ? ` (${this.failuresInOutage} failed, ${heldBack} were held back by the circuit breaker)` : '';
-    this.logger.log(this.redact(`${what} recovered after ${seconds} s; ${fallbacks} calls got their fallback meanwhile${split}`));
+    const split =
+      heldBack > 0 ? ` (${this.failuresInOutage} failed, ${heldBack} were held back by the circuit breaker)` : '';
+    this.logger.log(
+      this.redact(`${what} recovered after ${seconds} s; ${fallbacks} calls got their fallback meanwhile${split}`),
+    );
     this.outageStartedAt = 0;
     this.failuresInOutage = 0;
     this.windows.clear();

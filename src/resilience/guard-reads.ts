@@ -9,7 +9,12 @@ import type { BackendHealth } from './backend-health';
  */
 
 /** A hybrid's L1 hit: `text` is what L1 holds for the key. */
-export function answerNear<R>(latencies: OperationLatencies, operation: string, text: string, toResult: (answer: string) => R): Promise<R> {
+export function answerNear<R>(
+  latencies: OperationLatencies,
+  operation: string,
+  text: string,
+  toResult: (answer: string) => R,
+): Promise<R> {
   const timed = latencies.sampleDue();
   const started = timed ? performance.now() : 0;
   try {

@@ -42,9 +42,16 @@ export class GuardRecovery {
       const bound = this.bounds.drainMs;
       const drain = this.writes
         .drain({
-          deleteMany: (keys) => this.bounds.deadline(bound).settle(this.store.deleteMany(keys), confirmed, (error) => this.drainFailed(error)),
-          deleteIfEquals: (key, value) => this.bounds.deadline(bound).settle(this.store.deleteIfEquals(key, value), identity, (error) => this.drainFailed(error)),
-          clear: (prefix) => this.bounds.deadline(this.bounds.clearMs).settle(this.store.clear(prefix), identity, rethrow),
+          deleteMany: (keys) =>
+            this.bounds
+              .deadline(bound)
+              .settle(this.store.deleteMany(keys), confirmed, (error) => this.drainFailed(error)),
+          deleteIfEquals: (key, value) =>
+            this.bounds
+              .deadline(bound)
+              .settle(this.store.deleteIfEquals(key, value), identity, (error) => this.drainFailed(error)),
+          clear: (prefix) =>
+            this.bounds.deadline(this.bounds.clearMs).settle(this.store.clear(prefix), identity, rethrow),
         })
         .then(
           () => {

@@ -106,7 +106,12 @@ export class GuardedStore {
    * answer, or undefined on any backend fault. Mapping here, not in a `.then` of the
    * caller, saves a promise layer on the hottest path (measured about 3 % of a Redis get).
    */
-  read<T, R>(operation: string, key: string, call: (store: CacheStore) => Promise<T>, toResult: (answer: T | string | undefined) => R): Promise<R> {
+  read<T, R>(
+    operation: string,
+    key: string,
+    call: (store: CacheStore) => Promise<T>,
+    toResult: (answer: T | string | undefined) => R,
+  ): Promise<R> {
     if (this.store.peek) {
       if (!this.store.remote) return readNow(this.store, this.health, this.latencies, operation, key, toResult);
       // A remote store with a tier in process (hybrid): what L1 holds needs no bound, breaker or promise of its own.
@@ -189,14 +194,40 @@ export class GuardedStore {
         // round trips): the breaker's probe must be a round trip of its own, or the breaker
         // would wait half-open on the drain, letting no call through.
         if (probe) this.health.probeByPing();
-        return this.recovering.drained().then((done) =>
-          done
-            ? this.callStore(operation, keys, call, fallback, boundMs, onSuccess, onFault, repair, started, false, performance.now())
-            : this.shortCircuit(operation, started, fallback, onFault, repair),
-        );
+        return this.recovering
+          .drained()
+          .then((done) =>
+            done
+              ? this.callStore(
+                  operation,
+                  keys,
+                  call,
+                  fallback,
+                  boundMs,
+                  onSuccess,
+                  onFault,
+                  repair,
+                  started,
+                  false,
+                  performance.now(),
+                )
+              : this.shortCircuit(operation, started, fallback, onFault, repair),
+          );
       }
     }
-    return this.callStore(operation, keys, call, fallback, boundMs, onSuccess, onFault, repair, started, probe, started);
+    return this.callStore(
+      operation,
+      keys,
+      call,
+      fallback,
+      boundMs,
+      onSuccess,
+      onFault,
+      repair,
+      started,
+      probe,
+      started,
+    );
   }
 
   private callStore<T, R, F>(

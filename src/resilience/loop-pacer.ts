@@ -35,7 +35,8 @@ export class LoopPacer {
       this.markPending = true;
       afterPoll(this.markTurn);
     }
-    if (++this.answersSinceTurn <= this.minAnswers || now - this.lastTurnAt <= this.maxGapMs) return Promise.resolve(answer);
+    if (++this.answersSinceTurn <= this.minAnswers || now - this.lastTurnAt <= this.maxGapMs)
+      return Promise.resolve(answer);
     return new Promise((resolve) => afterPoll(resolve, answer));
   }
 }

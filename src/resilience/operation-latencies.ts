@@ -46,7 +46,9 @@ export class OperationLatencies {
   }
 
   /** Each operation's histogram in Prometheus form: cumulative counts at `boundsMs`, the count and the sum (ms). */
-  histograms(boundsMs: readonly number[]): Array<{ operation: string; counts: number[]; count: number; sumMs: number }> {
+  histograms(
+    boundsMs: readonly number[],
+  ): Array<{ operation: string; counts: number[]; count: number; sumMs: number }> {
     return [...this.byOperation].map(([operation, histogram]) => ({
       operation,
       counts: histogram.cumulativeCounts(boundsMs),

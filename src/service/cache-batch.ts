@@ -26,7 +26,11 @@ export class CacheBatch {
     return result;
   }
 
-  async setMany(entries: Record<string, unknown> | Map<string, unknown>, timeout?: CacheTimeout, options?: WriteOptions): Promise<boolean> {
+  async setMany(
+    entries: Record<string, unknown> | Map<string, unknown>,
+    timeout?: CacheTimeout,
+    options?: WriteOptions,
+  ): Promise<boolean> {
     const { cache } = this;
     const pairs = entries instanceof Map ? [...entries] : Object.entries(entries ?? {});
     const ttlMs = timeoutToMs(timeout, cache.options.defaultTimeout);
@@ -43,7 +47,13 @@ export class CacheBatch {
     if (ttlMs === 0) return this.deleteMany(pairs.map(([key]) => key));
     cache.counters.sets += encoded.length;
     const storeKeys = encoded.map(([storeKey]) => storeKey);
-    return cache.guard.write('setMany', storeKeys, (store) => store.setMany(encoded, ttlMs), storeKeys, cache.guard.batchBoundMs(encoded.length));
+    return cache.guard.write(
+      'setMany',
+      storeKeys,
+      (store) => store.setMany(encoded, ttlMs),
+      storeKeys,
+      cache.guard.batchBoundMs(encoded.length),
+    );
   }
 
   async deleteMany(keys: string[]): Promise<boolean> {
@@ -52,10 +62,21 @@ export class CacheBatch {
     if (unique.length === 0) return true;
     cache.counters.deletes += unique.length;
     const storeKeys = unique.map((key) => cache.keyPrefix + key);
-    return cache.guard.write('deleteMany', storeKeys, (store) => store.deleteMany(storeKeys), storeKeys, cache.guard.batchBoundMs(storeKeys.length));
+    return cache.guard.write(
+      'deleteMany',
+      storeKeys,
+      (store) => store.deleteMany(storeKeys),
+      storeKeys,
+      cache.guard.batchBoundMs(storeKeys.length),
+    );
   }
 
-  async getOrSetMany<T>(keys: string[], factory: ManyFactory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<Record<string, T>> {
+  async getOrSetMany<T>(
+    keys: string[],
+    factory: ManyFactory<T>,
+    timeout?: CacheTimeout,
+    options?: GetOrSetOptions,
+  ): Promise<Record<string, T>> {
     const { cache } = this;
     const unique = validKeys(keys);
     timeoutToMs(timeout, cache.options.defaultTimeout);

@@ -17,13 +17,23 @@ export function staleServeLogger(logger: Logger): (key: string, reason: string) 
 }
 
 /** A stored text the value format does not read: a miss, and one throttled warning that names the cache, never the key or the text. */
-export function warnRefusedValue(guard: GuardedStore, keyPrefix: string, valueFormat: IdeaGraphCacheOptions['valueFormat'], reason: string): void {
-  guard.faultLog.throttledWarn('refused-value', () =>
-    `a value under "${keyPrefix}" was not read (${logText(reason, 200)}); it counts as a miss (CACHE_VALUE_FORMAT=${valueFormat})`,
+export function warnRefusedValue(
+  guard: GuardedStore,
+  keyPrefix: string,
+  valueFormat: IdeaGraphCacheOptions['valueFormat'],
+  reason: string,
+): void {
+  guard.faultLog.throttledWarn(
+    'refused-value',
+    () =>
+      `a value under "${keyPrefix}" was not read (${logText(reason, 200)}); it counts as a miss (CACHE_VALUE_FORMAT=${valueFormat})`,
   );
 }
 
 /** A decorated call that ran without the cache: logged throttled per method. The reason can hold a caller's text, so it is escaped and shortened. */
 export function warnKeylessCall(guard: GuardedStore, where: string, reason: string): void {
-  guard.faultLog.throttledWarn(`keyless-call ${where}`, () => `${where}: no cache key for this call (${logText(reason, 200)}); the method ran without the cache`);
+  guard.faultLog.throttledWarn(
+    `keyless-call ${where}`,
+    () => `${where}: no cache key for this call (${logText(reason, 200)}); the method ran without the cache`,
+  );
 }

@@ -68,7 +68,9 @@ export class CacheManagerService {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.tagVersions = new TagVersions(this.keyPrefix);
     this.tagCheck = new TagCheck(guard, this.tagVersions);
-    const formats = cacheValueFormats(options, (reason) => warnRefusedValue(this.guard, this.keyPrefix, this.options.valueFormat, reason));
+    const formats = cacheValueFormats(options, (reason) =>
+      warnRefusedValue(this.guard, this.keyPrefix, this.options.valueFormat, reason),
+    );
     this.frozen = formats.frozen;
     this.format = formats.format;
     this.entries = new StoredEntries(guard, options, this.counters, this.tagVersions, this.tagCheck, this.format);
@@ -82,7 +84,17 @@ export class CacheManagerService {
     // Backends of one process need no fleet: single flight in the process is all there is.
     this.flow = new GetOrSetFlow(this.entries, options.getOrSet, guard.store.remote ? this.fleet : undefined);
     const { keyPrefix, entries, flow, tagCheck, format, counters } = this;
-    const scope: CacheScope = { options, keyPrefix, guard, entries, flow, tagCheck, format, counters, encode: (value) => this.encode(value) };
+    const scope: CacheScope = {
+      options,
+      keyPrefix,
+      guard,
+      entries,
+      flow,
+      tagCheck,
+      format,
+      counters,
+      encode: (value) => this.encode(value),
+    };
     this.batch = new CacheBatch(scope);
     this.keys = new SingleKeyCalls(scope);
     this.reads = new EntryReads(scope);
@@ -161,7 +173,11 @@ export class CacheManagerService {
   }
 
   /** Stores every entry (one round trip on Redis); false if they did not reach the backend. */
-  setMany(entries: Record<string, unknown> | Map<string, unknown>, timeout?: CacheTimeout, options?: WriteOptions): Promise<boolean> {
+  setMany(
+    entries: Record<string, unknown> | Map<string, unknown>,
+    timeout?: CacheTimeout,
+    options?: WriteOptions,
+  ): Promise<boolean> {
     return this.batch.setMany(entries, timeout, options);
   }
 
@@ -201,7 +217,12 @@ export class CacheManagerService {
    * CacheFactoryTimeoutError (it runs on, and stores its result when it finishes). A factory
    * result of undefined is stored and answered as null, from the first call on (CachedResult).
    */
-  getOrSet<T>(key: string, factory: Factory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<CachedResult<T>> {
+  getOrSet<T>(
+    key: string,
+    factory: Factory<T>,
+    timeout?: CacheTimeout,
+    options?: GetOrSetOptions,
+  ): Promise<CachedResult<T>> {
     try {
       assertValidKey(key);
       timeoutToMs(timeout, this.options.defaultTimeout);
@@ -219,7 +240,12 @@ export class CacheManagerService {
    * and returns a record over every key found or produced. A key the factory leaves out is
    * neither stored nor returned. Keys another call is computing in this process are joined.
    */
-  getOrSetMany<T>(keys: string[], factory: ManyFactory<T>, timeout?: CacheTimeout, options?: GetOrSetOptions): Promise<Record<string, T>> {
+  getOrSetMany<T>(
+    keys: string[],
+    factory: ManyFactory<T>,
+    timeout?: CacheTimeout,
+    options?: GetOrSetOptions,
+  ): Promise<Record<string, T>> {
     return this.batch.getOrSetMany(keys, factory, timeout, options);
   }
 
@@ -235,7 +261,13 @@ export class CacheManagerService {
   /** Removes this cache's keys (prefix and version) only; never FLUSHDB. */
   async clear(): Promise<boolean> {
     const keyPrefix = this.keyPrefix;
-    return this.guard.write('clear', undefined, (store) => store.clear(keyPrefix), { clearPrefix: keyPrefix }, this.guard.clearBoundMs);
+    return this.guard.write(
+      'clear',
+      undefined,
+      (store) => store.clear(keyPrefix),
+      { clearPrefix: keyPrefix },
+      this.guard.clearBoundMs,
+    );
   }
 
   /** Counters, breaker state and latency percentiles per operation since startup. */
@@ -271,23 +303,29 @@ export class CacheManagerService {
   private readChecked<T, M>(key: string, onMiss: M): Promise<T | M> {
     const storeKey = this.keyPrefix + key;
     // A mapping may answer a promise (a tagged entry's check): the read's promise adopts it.
-    return this.guard.read<string | null | undefined, T | M | Promise<T | M>>('get', storeKey, (store) => store.get(storeKey), (text) => {
-      if (text === undefined || text === null) {
-        this.counters.misses++;
-        if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
-        return onMiss;
-      }
-      // Entries with metadata (grace, tags) take the slower path; plain values never do.
-      if (looksLikeEntry(text)) return this.entries.resolveText<T, T | M>(text, (found) => (found?.fresh ? found.value : onMiss));
-      const value = this.format.decode<T>(text);
-      if (value === NOT_STORABLE) {
-        this.counters.misses++;
-        return onMiss;
-      }
-      this.counters.hits++;
-      if (Logger.isLevelEnabled('debug')) this.logger.debug(`hit ${key}`);
-      return value;
-    }) as Promise<T | M>;
+    return this.guard.read<string | null | undefined, T | M | Promise<T | M>>(
+      'get',
+      storeKey,
+      (store) => store.get(storeKey),
+      (text) => {
+        if (text === undefined || text === null) {
+          this.counters.misses++;
+          if (Logger.isLevelEnabled('debug')) this.logger.debug(`miss ${key}`);
+          return onMiss;
+        }
+        // Entries with metadata (grace, tags) take the slower path; plain values never do.
+        if (looksLikeEntry(text))
+          return this.entries.resolveText<T, T | M>(text, (found) => (found?.fresh ? found.value : onMiss));
+        const value = this.format.decode<T>(text);
+        if (value === NOT_STORABLE) {
+          this.counters.misses++;
+          return onMiss;
+        }
+        this.counters.hits++;
+        if (Logger.isLevelEnabled('debug')) this.logger.debug(`hit ${key}`);
+        return value;
+      },
+    ) as Promise<T | M>;
   }
 
   private encode(value: unknown): string {

@@ -7,7 +7,12 @@ import type { ServiceCounters } from './cache-call.types';
 import type { CacheStats } from './cache-stats';
 
 /** getStats(): the service's counters with the guard's, the breaker, recovery, getOrSet, the tiers and latencies. */
-export function cacheStats(options: IdeaGraphCacheOptions, counters: ServiceCounters, guard: GuardedStore, getOrSet: GetOrSetCounters): CacheStats {
+export function cacheStats(
+  options: IdeaGraphCacheOptions,
+  counters: ServiceCounters,
+  guard: GuardedStore,
+  getOrSet: GetOrSetCounters,
+): CacheStats {
   return {
     backend: options.backend,
     ...counters,
@@ -28,7 +33,9 @@ export function backendInfo(options: IdeaGraphCacheOptions, guard: GuardedStore)
     backendClass: String(details.backendClass),
     // The store knows the address REDIS_URL resolved to, the mode and the nodes; none of it is a secret.
     ...(usesRedis(options.backend) ? pick(details, (name) => name.startsWith('redis')) : {}),
-    ...(options.backend === 'hybrid' ? pick(details, (name) => name === 'tiers' || name.startsWith('l1') || name.startsWith('bus')) : {}),
+    ...(options.backend === 'hybrid'
+      ? pick(details, (name) => name === 'tiers' || name.startsWith('l1') || name.startsWith('bus'))
+      : {}),
     keyPrefix: options.keyPrefix,
     version: options.version,
     defaultTimeout: options.defaultTimeout,

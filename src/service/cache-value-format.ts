@@ -10,7 +10,10 @@ export interface CacheValueFormats {
 }
 
 /** CACHE_VALUE_FORMAT, wrapped to hand out frozen values when CACHE_L1_VALUES=frozen. */
-export function cacheValueFormats(options: IdeaGraphCacheOptions, refusedValue: (reason: string) => void): CacheValueFormats {
+export function cacheValueFormats(
+  options: IdeaGraphCacheOptions,
+  refusedValue: (reason: string) => void,
+): CacheValueFormats {
   const chosen = createValueFormat(options.valueFormat, refusedValue, options.maxValueBytes);
   const frozen = options.l1.values === 'frozen' ? frozenValueFormat(chosen, memoryEntries(options)) : undefined;
   return { format: frozen ?? chosen, frozen };

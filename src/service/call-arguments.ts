@@ -12,7 +12,9 @@ export function nullForUndefined<T>(factory: Factory<T>): Factory<T> {
   return (context) => {
     const result = factory(context);
     if (result === undefined) return null as T;
-    return isThenable(result) ? Promise.resolve(result).then((value) => (value === undefined ? (null as T) : value)) : result;
+    return isThenable(result)
+      ? Promise.resolve(result).then((value) => (value === undefined ? (null as T) : value))
+      : result;
   };
 }
 

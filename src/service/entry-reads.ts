@@ -25,7 +25,12 @@ export class EntryReads {
   async deleteIfStored(key: string, text: string): Promise<boolean> {
     assertValidKey(key);
     const storeKey = this.cache.keyPrefix + key;
-    const deleted = await this.cache.guard.run('deleteIfEquals', storeKey, (store) => store.deleteIfEquals(storeKey, text), false);
+    const deleted = await this.cache.guard.run(
+      'deleteIfEquals',
+      storeKey,
+      (store) => store.deleteIfEquals(storeKey, text),
+      false,
+    );
     if (deleted) this.cache.counters.deletes++;
     return deleted;
   }

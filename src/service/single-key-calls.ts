@@ -27,7 +27,14 @@ export class SingleKeyCalls {
     // holds, for its whole TTL): once Redis is back, its own value is compare-and-deleted.
     // Never the key: another process may hold it by now (a live lock).
     const repair = { ownedKey: storeKey, value: text };
-    const added = await this.cache.guard.run('add', storeKey, (store) => store.add(storeKey, text, ttlMs), false, undefined, repair);
+    const added = await this.cache.guard.run(
+      'add',
+      storeKey,
+      (store) => store.add(storeKey, text, ttlMs),
+      false,
+      undefined,
+      repair,
+    );
     if (added) this.cache.counters.sets++;
     return added;
   }
@@ -53,7 +60,12 @@ export class SingleKeyCalls {
   async deleteIfEqualsChecked(key: string, expected: unknown): Promise<boolean> {
     const text = this.cache.encode(expected);
     const storeKey = this.cache.keyPrefix + key;
-    const deleted = await this.cache.guard.run('deleteIfEquals', storeKey, (store) => store.deleteIfEquals(storeKey, text), false);
+    const deleted = await this.cache.guard.run(
+      'deleteIfEquals',
+      storeKey,
+      (store) => store.deleteIfEquals(storeKey, text),
+      false,
+    );
     if (deleted) this.cache.counters.deletes++;
     return deleted;
   }

@@ -43,7 +43,8 @@ export function parseNamedCacheEnv(name: string, read: EnvSource): IdeaGraphCach
     problems.push(...error.problems);
   }
   problems.push(...inheritedUrlProblems(name, get('REDIS_URL'), overridden));
-  if (problems.length > 0) throw new CacheConfigError(problems.map((problem) => renameOverridden(problem, name, overridden)));
+  if (problems.length > 0)
+    throw new CacheConfigError(problems.map((problem) => renameOverridden(problem, name, overridden)));
   return options as IdeaGraphCacheOptions;
 }
 

@@ -22,7 +22,8 @@ export class LocmemStore implements CacheStore {
   constructor(bounds: LocmemBounds) {
     this.bounds = { ...bounds };
     for (const [name, limit] of Object.entries(this.bounds)) {
-      if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`LocmemStore ${name} must be a positive integer, got ${limit}`);
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw new RangeError(`LocmemStore ${name} must be a positive integer, got ${limit}`);
     }
     this.entries = new LRUCache<string, string>({
       // Not lru-cache's `max`: it preallocates about 50 bytes per slot up front (measured

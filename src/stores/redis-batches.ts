@@ -39,10 +39,17 @@ export class RedisBatches {
     const values = new Array<string | undefined>(keys.length);
     const read = async (piece: number[]) => {
       const names = piece.map((i) => keys[i]);
-      const found: (string | Buffer | null)[] = latin1 ? await this.client.mgetBuffer(names) : await this.client.mget(names);
+      const found: (string | Buffer | null)[] = latin1
+        ? await this.client.mgetBuffer(names)
+        : await this.client.mget(names);
       piece.forEach((keyIndex, position) => {
         const value = found[position];
-        values[keyIndex] = value === null || value === undefined ? undefined : typeof value === 'string' ? value : value.toString('latin1');
+        values[keyIndex] =
+          value === null || value === undefined
+            ? undefined
+            : typeof value === 'string'
+              ? value
+              : value.toString('latin1');
       });
     };
     const pieces = this.pieces(keys);
@@ -69,7 +76,13 @@ export class RedisBatches {
     if (piece.length === 1) return this.client.set(piece[0][0], piece[0][1], 'PX', ttlMs);
     // EVAL, not a defined command: ioredis routes EVAL by its first declared key (a Cluster
     // and the auto-pipeline need the slot), and Redis caches the compiled script.
-    return this.client.eval(SET_EACH_PX, piece.length, ...piece.map(([key]) => key), ttlMs, ...piece.map(([, value]) => value));
+    return this.client.eval(
+      SET_EACH_PX,
+      piece.length,
+      ...piece.map(([key]) => key),
+      ttlMs,
+      ...piece.map(([, value]) => value),
+    );
   }
 
   /** Indexes of the keys, grouped into the pieces that each make one command. */

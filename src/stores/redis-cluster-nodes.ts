@@ -20,7 +20,10 @@ export class ClusterNodesDownError extends Error {
 }
 
 /** Pings every node in the slot map, each within `boundMs`. */
-export async function pingClusterNodes(cluster: Cluster, boundMs: number): Promise<{ census: NodeCensus; failure?: Error }> {
+export async function pingClusterNodes(
+  cluster: Cluster,
+  boundMs: number,
+): Promise<{ census: NodeCensus; failure?: Error }> {
   const { masters, all } = slotOwners(cluster);
   if (all.length === 0) {
     // No slot map yet (never connected): the cluster client's own error says why.
@@ -62,7 +65,9 @@ export async function clearClusterMasters(cluster: Cluster, match: string, batch
   const outcomes = await Promise.allSettled(
     masters.map((address) => {
       const node = pool.get(address);
-      return node ? clearNode(cluster, node, match, batch) : Promise.reject(new Error(`no connection to cluster master ${address}`));
+      return node
+        ? clearNode(cluster, node, match, batch)
+        : Promise.reject(new Error(`no connection to cluster master ${address}`));
     }),
   );
   const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

@@ -28,7 +28,11 @@ export function createTopologyClient(topology: RedisTopology, base: RedisOptions
   }
 }
 
-function sentinelOptions(topology: RedisTopology, base: RedisOptions, credentials: Partial<RedisOptions>): RedisOptions {
+function sentinelOptions(
+  topology: RedisTopology,
+  base: RedisOptions,
+  credentials: Partial<RedisOptions>,
+): RedisOptions {
   const { host: _host, port: _port, ...rest } = base;
   return {
     ...rest,
@@ -74,7 +78,11 @@ function createCluster(topology: RedisTopology, base: RedisOptions, credentials:
     // replica that causes no error would never be seen: the health census and an open
     // breaker, which send nothing but pings, depend on it.
     slotsRefreshInterval: 5000,
-    redisOptions: { ...nodeOptions, ...credentials, ...(topology.tls ? { tls: clusterNodeTls(topology, credentials.tls) } : {}) },
+    redisOptions: {
+      ...nodeOptions,
+      ...credentials,
+      ...(topology.tls ? { tls: clusterNodeTls(topology, credentials.tls) } : {}),
+    },
   });
 }
 

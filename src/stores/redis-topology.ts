@@ -41,7 +41,12 @@ export function resolveRedisTopology(options: RedisConnectionOptions): RedisTopo
     tlsRejectUnauthorized: options.tlsRejectUnauthorized,
   };
   if (options.clusterNodes?.length) {
-    return { mode: 'cluster', nodes: options.clusterNodes, ...shared, ...(options.clusterNatMap ? { natMap: options.clusterNatMap } : {}) };
+    return {
+      mode: 'cluster',
+      nodes: options.clusterNodes,
+      ...shared,
+      ...(options.clusterNatMap ? { natMap: options.clusterNatMap } : {}),
+    };
   }
   if (options.sentinels?.length && options.sentinelMaster) {
     return { mode: 'sentinel', nodes: options.sentinels, sentinelMaster: options.sentinelMaster, ...shared };

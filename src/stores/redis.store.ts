@@ -88,10 +88,11 @@ export class RedisStore implements CacheStore {
   /** Opens the connection; resolves when Redis answers, rejects with the connection error. */
   async connect(): Promise<void> {
     if (this.client.status === 'wait') await this.client.connect();
-    else if (this.client.status !== 'ready') await new Promise<void>((resolve, reject) => {
-      this.client.once('ready', resolve);
-      this.client.once('error', reject);
-    });
+    else if (this.client.status !== 'ready')
+      await new Promise<void>((resolve, reject) => {
+        this.client.once('ready', resolve);
+        this.client.once('error', reject);
+      });
   }
 
   /** The ioredis client, for connection events; cache operations go through the store methods. */
@@ -111,7 +112,9 @@ export class RedisStore implements CacheStore {
 
   /** The text and its remaining lifetime; undefined when absent. */
   async getWithTtl(key: string): Promise<TextWithTtl | undefined> {
-    const reply = this.binaryValues ? latin1Reply(await this.client.getWithTtlBuffer(key)) : await this.client.getWithTtl(key);
+    const reply = this.binaryValues
+      ? latin1Reply(await this.client.getWithTtlBuffer(key))
+      : await this.client.getWithTtl(key);
     if (reply === null) return undefined;
     const [text, ttl] = reply;
     // -1: no expiry. Anything else not positive cannot come from the script (it ran atomically with the GET).
@@ -133,7 +136,8 @@ export class RedisStore implements CacheStore {
   }
 
   get(key: string): Promise<string | null> {
-    if (this.binaryValues) return this.client.getBuffer(key).then((bytes) => (bytes === null ? null : bytes.toString('latin1')));
+    if (this.binaryValues)
+      return this.client.getBuffer(key).then((bytes) => (bytes === null ? null : bytes.toString('latin1')));
     return this.client.get(key);
   }
 
@@ -149,13 +153,16 @@ export class RedisStore implements CacheStore {
 
   async add(key: string, value: string, ttlMs: number | null): Promise<boolean> {
     const stored = this.binaryValues ? Buffer.from(value, 'latin1') : value;
-    const reply = ttlMs === null ? await this.client.set(key, stored, 'NX') : await this.client.set(key, stored, 'PX', ttlMs, 'NX');
+    const reply =
+      ttlMs === null ? await this.client.set(key, stored, 'NX') : await this.client.set(key, stored, 'PX', ttlMs, 'NX');
     return reply === 'OK';
   }
 
   /** Not async: every piece is queued before the caller's next call (redis-batches.ts). */
   setMany(texts: [string, string][], ttlMs: number | null): Promise<void> {
-    const entries: [string, string | Buffer][] = this.binaryValues ? texts.map(([key, value]) => [key, Buffer.from(value, 'latin1')]) : texts;
+    const entries: [string, string | Buffer][] = this.binaryValues
+      ? texts.map(([key, value]) => [key, Buffer.from(value, 'latin1')])
+      : texts;
     return this.batches.setMany(entries, ttlMs);
   }
 

@@ -80,13 +80,23 @@ export class TagCheck {
       keys.push(key);
     }
     if (tags.length === 0) return metas.map((meta) => meta.tags === undefined || Object.keys(meta.tags).length === 0);
-    const current = await this.guard.run('getMany', keys, (store) => store.getMany(keys), undefined, this.guard.batchBoundMs(keys.length));
+    const current = await this.guard.run(
+      'getMany',
+      keys,
+      (store) => store.getMany(keys),
+      undefined,
+      this.guard.batchBoundMs(keys.length),
+    );
     if (!current) return metas.map((meta) => meta.tags === undefined);
     const byTag = new Map(tags.map((tag, i) => [tag, current[i]]));
     return metas.map((meta) => {
       const recorded = meta.tags ?? {};
       const names = Object.keys(recorded);
-      return TagVersions.matches(recorded, names, names.map((name) => byTag.get(name)));
+      return TagVersions.matches(
+        recorded,
+        names,
+        names.map((name) => byTag.get(name)),
+      );
     });
   }
 

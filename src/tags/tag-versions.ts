@@ -29,7 +29,8 @@ export class TagVersions {
   /** The store keys of `tags`, each checked like a cache key. */
   storeKeys(tags: readonly string[]): string[] {
     return tags.map((tag) => {
-      if (typeof tag !== 'string' || tag === '') throw new CacheKeyError(`a tag must be a non-empty string, got ${JSON.stringify(tag)}`);
+      if (typeof tag !== 'string' || tag === '')
+        throw new CacheKeyError(`a tag must be a non-empty string, got ${JSON.stringify(tag)}`);
       assertKeyText(TAG_KEY_PREFIX + tag);
       return this.keyPrefix + TAG_KEY_PREFIX + tag;
     });
@@ -52,7 +53,8 @@ export class TagVersions {
         const created = newVersion();
         // Another process may create it at the same moment: its version wins, read back.
         version = (await store.add(keys[i], created, null)) ? created : ((await store.get(keys[i])) ?? undefined);
-        if (version === undefined) throw new Error(`the version of tag ${JSON.stringify(unique[i])} could not be read back`);
+        if (version === undefined)
+          throw new Error(`the version of tag ${JSON.stringify(unique[i])} could not be read back`);
       }
       versions[unique[i]] = version;
     }
@@ -65,7 +67,11 @@ export class TagVersions {
   }
 
   /** True if every recorded version still matches `current` (the values read under storeKeys(tags)). */
-  static matches(recorded: Record<string, string>, tags: readonly string[], current: readonly (string | null | undefined)[]): boolean {
+  static matches(
+    recorded: Record<string, string>,
+    tags: readonly string[],
+    current: readonly (string | null | undefined)[],
+  ): boolean {
     return tags.every((tag, i) => current[i] !== undefined && current[i] !== null && current[i] === recorded[tag]);
   }
 }

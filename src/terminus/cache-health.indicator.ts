@@ -30,7 +30,9 @@ export type CacheHealthIndicatorResult<Key extends string = string> = {
 export class CacheHealthIndicator {
   constructor(@Inject(CACHE_HEALTH) private readonly health: CacheHealthService) {}
 
-  async isHealthy<const Key extends string = 'cache'>(key: Key = 'cache' as Key): Promise<CacheHealthIndicatorResult<Key>> {
+  async isHealthy<const Key extends string = 'cache'>(
+    key: Key = 'cache' as Key,
+  ): Promise<CacheHealthIndicatorResult<Key>> {
     const session = new (loadTerminus().HealthIndicatorService)().check(key);
     const report = await this.health.check();
     // Degraded (a hybrid whose bus is lost) still serves correct answers: up, and the details say why.

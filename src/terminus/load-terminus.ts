@@ -14,6 +14,8 @@ export function loadTerminus(): Terminus {
     return terminus;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
-    throw new Error('CacheHealthIndicator needs the optional peer dependency @nestjs/terminus: npm install @nestjs/terminus@^11');
+    throw new Error(
+      'CacheHealthIndicator needs the optional peer dependency @nestjs/terminus: npm install @nestjs/terminus@^11',
+    );
   }
 }

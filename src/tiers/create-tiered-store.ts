@@ -16,9 +16,14 @@ import { TieredStore } from './tiered.store';
  * The hybrid backend: a LocmemStore as L1, a RedisStore as L2, and what keeps the L1s of
  * every process coherent: the bus, and Redis's own reports where CACHE_L1_INVALIDATION allows.
  */
-export function createTieredStore(options: IdeaGraphCacheOptions, logger: LoggerService = new Logger('IdeaGraphCache')): TieredStore {
+export function createTieredStore(
+  options: IdeaGraphCacheOptions,
+  logger: LoggerService = new Logger('IdeaGraphCache'),
+): TieredStore {
   const { client, release } = acquireRedisClient(options.redis);
-  const l2 = new RedisStore(client, options.redis, release, { binaryValues: valueFormatCarriesBytes(options.valueFormat) });
+  const l2 = new RedisStore(client, options.redis, release, {
+    binaryValues: valueFormatCarriesBytes(options.valueFormat),
+  });
   const l1 = new LocmemStore({ maxEntries: options.l1.maxEntries, maxBytes: options.l1.maxBytes });
   let tiers: TieredStore | undefined;
   const scope = busScopeOf(options);
@@ -43,14 +48,25 @@ export function createTieredStore(options: IdeaGraphCacheOptions, logger: Logger
     const connection = new RedisTrackingConnection(l2.underlyingClient, [scope.scopePrefix, probePrefix]);
     const probe = RedisTrackingConnection.probeThrough(l2.underlyingClient);
     tracking = new TrackingPath(
-      { open: (handlers) => connection.open(handlers), probe, restart: () => connection.restart(), close: () => connection.close() },
+      {
+        open: (handlers) => connection.open(handlers),
+        probe,
+        restart: () => connection.restart(),
+        close: () => connection.close(),
+      },
       scope.scopePrefix,
       probePrefix,
       { ...forward('trackingEvents'), refused: (reason) => coherence?.trackingEvents.refused(reason) },
       warn,
     );
   }
-  coherence = new L1Coherence(options.l1.invalidation, bus, tracking, tierEvents, { warn, error: (message) => logger.error(message) });
-  tiers = new TieredStore(l1, l2, coherence, { l1TimeoutMs: options.l1.timeoutSeconds * 1000, publishWithWrite: !l2.isCluster });
+  coherence = new L1Coherence(options.l1.invalidation, bus, tracking, tierEvents, {
+    warn,
+    error: (message) => logger.error(message),
+  });
+  tiers = new TieredStore(l1, l2, coherence, {
+    l1TimeoutMs: options.l1.timeoutSeconds * 1000,
+    publishWithWrite: !l2.isCluster,
+  });
   return tiers;
 }

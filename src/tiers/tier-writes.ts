@@ -58,7 +58,12 @@ export async function writeMany(parts: TierParts, entries: [string, string][], t
   if (!parts.settings.publishWithWrite) parts.bus.announce(keys);
 }
 
-export async function removing(parts: TierParts, key: string, removal: Promise<boolean>, announceEarly: boolean): Promise<boolean> {
+export async function removing(
+  parts: TierParts,
+  key: string,
+  removal: Promise<boolean>,
+  announceEarly: boolean,
+): Promise<boolean> {
   dropLocal(parts, key);
   const early = announceEarly && parts.settings.publishWithWrite;
   if (early) parts.bus.announce(key);

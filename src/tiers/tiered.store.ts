@@ -11,8 +11,17 @@ import type { BusEvents } from '../bus/invalidation-bus';
 import type { TierParts, TieredStoreSettings } from './tier-parts';
 import { tierBusEvents } from './tier-bus-events';
 import { peekL1, readManyThrough, readThrough } from './tier-reads';
-import { clearPrefix, discardLocal, increment, removeMany, removing, retouch, writeAdd, writeMany, writeSet } from './tier-writes';
-
+import {
+  clearPrefix,
+  discardLocal,
+  increment,
+  removeMany,
+  removing,
+  retouch,
+  writeAdd,
+  writeMany,
+  writeSet,
+} from './tier-writes';
 
 export type { TieredStoreSettings } from './tier-parts';
 
@@ -123,7 +132,12 @@ export class TieredStore implements CacheStore {
   }
 
   tierStats(): TierStats {
-    return { l1Hits: this.parts.stats.l1Hits, l2Hits: this.parts.stats.l2Hits, l1Entries: this.l1.size, bus: { ...this.bus.counters, ...this.bus.state() } };
+    return {
+      l1Hits: this.parts.stats.l1Hits,
+      l2Hits: this.parts.stats.l2Hits,
+      l1Entries: this.l1.size,
+      bus: { ...this.bus.counters, ...this.bus.state() },
+    };
   }
 
   describe(): Record<string, unknown> {
@@ -143,7 +157,9 @@ export class TieredStore implements CacheStore {
       busLastMessageAgeMs: bus.lastMessageAgeMs,
       l1Invalidation: bus.mode,
       l1InvalidationReason: bus.modeReason,
-      ...(bus.tracking ? { busTrackingLive: bus.tracking.live, busTrackingLastReportAgeMs: bus.tracking.lastReportAgeMs } : {}),
+      ...(bus.tracking
+        ? { busTrackingLive: bus.tracking.live, busTrackingLastReportAgeMs: bus.tracking.lastReportAgeMs }
+        : {}),
     };
   }
 

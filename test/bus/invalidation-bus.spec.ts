@@ -222,7 +222,7 @@ describe('InvalidationBus', () => {
 });
 
 describe('InvalidationBus in real time', () => {
-  it("a process whose event loop stalls is not taken for a silent bus: its silence is its own", async () => {
+  it('a process whose event loop stalls is not taken for a silent bus: its silence is its own', async () => {
     const connection = new LoopbackConnection();
     const events = recordingEvents();
     const bus = new InvalidationBus(connection, SCOPE, events, () => undefined);

@@ -7,19 +7,28 @@ describe('frozen values', () => {
     const value: Record<string, unknown> = { inner, again: inner };
     inner.back = value;
     expect(deepFreeze(value)).toBe(true);
-    expect([value, inner, inner.list, (inner.list as unknown[])[1]].every((object) => Object.isFrozen(object))).toBe(true);
+    expect([value, inner, inner.list, (inner.list as unknown[])[1]].every((object) => Object.isFrozen(object))).toBe(
+      true,
+    );
   });
 
   it('deepFreeze leaves a value that holds a Date, a Map or a Buffer untouched, not half frozen', () => {
     for (const odd of [new Date(0), new Map(), new Set(), Buffer.from('x'), new Uint8Array(2)]) {
       const value = { first: { plain: [1] }, odd };
       expect(deepFreeze(value)).toBe(false);
-      expect([Object.isFrozen(value), Object.isFrozen(value.first), Object.isFrozen(value.first.plain)]).toEqual([false, false, false]);
+      expect([Object.isFrozen(value), Object.isFrozen(value.first), Object.isFrozen(value.first.plain)]).toEqual([
+        false,
+        false,
+        false,
+      ]);
     }
   });
 
   it('one stored text gives one frozen value; a copy of a produced value is that same value', () => {
-    const format = frozenValueFormat(jsonValueFormat(1 << 20, () => undefined), 10);
+    const format = frozenValueFormat(
+      jsonValueFormat(1 << 20, () => undefined),
+      10,
+    );
     const text = format.encode({ a: [1] });
     const first = format.decode(text);
     expect(format.decode(text)).toBe(first);

@@ -50,31 +50,52 @@ function runChild(env: Record<string, string>, keys: string[]): Promise<ChildRes
  * limit. With CACHE_MAX_VALUE_BYTES at 4 MiB, so the value is decoded and not refused for
  * its size, the process reads each as a miss and goes on.
  */
-describe.each(['redis', 'hybrid'])('a process with --max-old-space-size=768 reading 3 MB hostile values (%s backend)', (backend) => {
-  let redis: RedisTestServer;
+describe.each(['redis', 'hybrid'])(
+  'a process with --max-old-space-size=768 reading 3 MB hostile values (%s backend)',
+  (backend) => {
+    let redis: RedisTestServer;
 
-  beforeAll(async () => {
-    redis = await RedisTestServer.start();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+    beforeAll(async () => {
+      redis = await RedisTestServer.start();
+    });
+    afterAll(async () => {
+      await redis?.stop();
+    });
 
-  it('survives, answers a miss for each, and still reads and writes', async () => {
-    const raw = new Redis(redis.url);
-    const shapes: Record<string, Buffer> = {
-      'empty-sets': threeMegabytesOf([0x8f]),
-      'empty-dicts': threeMegabytesOf([0x7d]),
-      'memoized-lists': threeMegabytesOf([0x5d, 0x94]),
-    };
-    for (const [key, value] of Object.entries(shapes)) await raw.set(`app:1:${key}`, value);
-    await raw.quit();
-    const env = { ...redis.env(), CACHE_BACKEND: backend, CACHE_VALUE_FORMAT: 'django', CACHE_KEY_PREFIX: 'app', CACHE_MAX_VALUE_BYTES: String(4 * MB) };
-    const result = await runChild(env, Object.keys(shapes));
-    expect({ code: result.code, signal: result.signal, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
-    const answers = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, { got: unknown; many: number; computed: string; ms: number }>;
-    process.stdout.write(`\n${backend}: ${result.stdout}`);
-    for (const key of Object.keys(shapes)) expect(answers[key]).toMatchObject({ got: 'miss', many: 0, computed: 'computed' });
-    expect(answers.after).toEqual({ ok: true });
-  }, CHILD_BOUND_MS + 30_000);
-});
+    it(
+      'survives, answers a miss for each, and still reads and writes',
+      async () => {
+        const raw = new Redis(redis.url);
+        const shapes: Record<string, Buffer> = {
+          'empty-sets': threeMegabytesOf([0x8f]),
+          'empty-dicts': threeMegabytesOf([0x7d]),
+          'memoized-lists': threeMegabytesOf([0x5d, 0x94]),
+        };
+        for (const [key, value] of Object.entries(shapes)) await raw.set(`app:1:${key}`, value);
+        await raw.quit();
+        const env = {
+          ...redis.env(),
+          CACHE_BACKEND: backend,
+          CACHE_VALUE_FORMAT: 'django',
+          CACHE_KEY_PREFIX: 'app',
+          CACHE_MAX_VALUE_BYTES: String(4 * MB),
+        };
+        const result = await runChild(env, Object.keys(shapes));
+        expect({ code: result.code, signal: result.signal, stderr: result.code === 0 ? '' : result.stderr }).toEqual({
+          code: 0,
+          signal: null,
+          stderr: '',
+        });
+        const answers = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<
+          string,
+          { got: unknown; many: number; computed: string; ms: number }
+        >;
+        process.stdout.write(`\n${backend}: ${result.stdout}`);
+        for (const key of Object.keys(shapes))
+          expect(answers[key]).toMatchObject({ got: 'miss', many: 0, computed: 'computed' });
+        expect(answers.after).toEqual({ ok: true });
+      },
+      CHILD_BOUND_MS + 30_000,
+    );
+  },
+);

@@ -29,7 +29,13 @@ describe.each([
     raw = new Redis(redis.url);
     const moduleRef = await Test.createTestingModule({
       imports: [
-        envOnlyConfig({ ...redis.env(), CACHE_BACKEND: backend, CACHE_VALUE_FORMAT: format, CACHE_KEY_PREFIX: 'app', CACHE_MAX_VALUE_BYTES: String(MAX) }),
+        envOnlyConfig({
+          ...redis.env(),
+          CACHE_BACKEND: backend,
+          CACHE_VALUE_FORMAT: format,
+          CACHE_KEY_PREFIX: 'app',
+          CACHE_MAX_VALUE_BYTES: String(MAX),
+        }),
         IdeaGraphCacheModule.forRootAsync(),
       ],
     }).compile();
@@ -84,5 +90,12 @@ describe.each([
 
 function capture(lines: string[]): LoggerService {
   const record = (level: string) => (message: unknown) => lines.push(`${level} ${String(message)}`);
-  return { log: record('log'), error: record('error'), warn: record('warn'), debug: record('debug'), verbose: record('verbose'), fatal: record('fatal') };
+  return {
+    log: record('log'),
+    error: record('error'),
+    warn: record('warn'),
+    debug: record('debug'),
+    verbose: record('verbose'),
+    fatal: record('fatal'),
+  };
 }

@@ -94,7 +94,12 @@ describe('value codec', () => {
     it('an own "__proto__" key stays an own key and never becomes the prototype', () => {
       const value = JSON.parse('{"__proto__":{"isAdmin":true},"n":1}') as Record<string, unknown>;
       const rich = { ...value, when: new Date(0) };
-      Object.defineProperty(rich, '__proto__', { value: { isAdmin: true }, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(rich, '__proto__', {
+        value: { isAdmin: true },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       for (const original of [value, rich]) {
         const back = roundTrip(original) as Record<string, unknown>;
         expect(Object.getPrototypeOf(back)).toBe(Object.prototype);

@@ -2,7 +2,9 @@ import { logLine, logText } from '../../src/common/log-text';
 
 describe('logText: foreign text as a log line may show it', () => {
   it('quotes it and escapes what could forge or hide part of a line', () => {
-    expect(logText('a\nb\r\u0000\u007f\u0085\u2028\u2029\u202e"\\')).toBe('"a\\u000ab\\u000d\\u0000\\u007f\\u0085\\u2028\\u2029\\u202e\\"\\\\"');
+    expect(logText('a\nb\r\u0000\u007f\u0085\u2028\u2029\u202e"\\')).toBe(
+      '"a\\u000ab\\u000d\\u0000\\u007f\\u0085\\u2028\\u2029\\u202e\\"\\\\"',
+    );
   });
 
   it('escapes lone surrogates and keeps pairs', () => {
@@ -16,7 +18,13 @@ describe('logText: foreign text as a log line may show it', () => {
 
   it('takes any value, even one whose text throws', () => {
     expect(logText(42)).toBe('"42"');
-    expect(logText({ toString: () => { throw new Error('no'); } })).toBe('"[no text]"');
+    expect(
+      logText({
+        toString: () => {
+          throw new Error('no');
+        },
+      }),
+    ).toBe('"[no text]"');
   });
 });
 

@@ -2,7 +2,9 @@ import { hideUrlUserInfo, hideUserInfo, redactSecrets } from '../../src/common/r
 
 describe('redactSecrets', () => {
   it('replaces every occurrence of every secret', () => {
-    expect(redactSecrets('a s3cret b s3cret c t0ken', ['s3cret', 't0ken'])).toBe('a <redacted> b <redacted> c <redacted>');
+    expect(redactSecrets('a s3cret b s3cret c t0ken', ['s3cret', 't0ken'])).toBe(
+      'a <redacted> b <redacted> c <redacted>',
+    );
   });
 
   it('leaves text without secrets, and ignores absent or too short ones', () => {
@@ -42,10 +44,7 @@ describe('redactSecrets', () => {
   });
 
   it('replaces percent-encoding with hex digits in mixed case', () => {
-    const mixed = encodeURIComponent(secret)
-      .replace('%2B', '%2b')
-      .replace('%2F', '%2F')
-      .replace('%3D', '%3d');
+    const mixed = encodeURIComponent(secret).replace('%2B', '%2b').replace('%2F', '%2F').replace('%3D', '%3d');
     expect(mixed).toMatch(/%2b.*%2F.*%3d/);
     expect(redactSecrets(`client_secret=${mixed}&x=1`, [secret])).toBe('client_secret=<redacted>&x=1');
     const uneven = encodeURIComponent(secret).replace('%2F', '%2f').replace('%20', '%20');
@@ -53,7 +52,9 @@ describe('redactSecrets', () => {
   });
 
   it('replaces the base64 and base64url forms, alone and inside HTTP Basic credentials at any offset', () => {
-    expect(redactSecrets(Buffer.from(secret).toString('base64'), [secret])).not.toContain(Buffer.from(secret).toString('base64').slice(4, 20));
+    expect(redactSecrets(Buffer.from(secret).toString('base64'), [secret])).not.toContain(
+      Buffer.from(secret).toString('base64').slice(4, 20),
+    );
     expect(redactSecrets(Buffer.from(secret).toString('base64url'), [secret])).toBe('<redacted>');
     for (const clientId of ['c', 'cl', 'cli', 'client-id']) {
       const basic = Buffer.from(`${clientId}:${secret}`).toString('base64');
@@ -72,7 +73,9 @@ describe('redactSecrets', () => {
   });
 
   it('hideUrlUserInfo hides the user info of URLs in a log line and leaves other @ alone', () => {
-    expect(hideUrlUserInfo('getaddrinfo ENOTFOUND redis://:p%40ss/w@cache.internal and more')).toBe('getaddrinfo ENOTFOUND redis://<hidden>@cache.internal and more');
+    expect(hideUrlUserInfo('getaddrinfo ENOTFOUND redis://:p%40ss/w@cache.internal and more')).toBe(
+      'getaddrinfo ENOTFOUND redis://<hidden>@cache.internal and more',
+    );
     expect(hideUrlUserInfo('ERR script failed @user_script:1')).toBe('ERR script failed @user_script:1');
   });
 });

@@ -110,7 +110,14 @@ describe('configuration from the environment', () => {
       version: 1,
       // The numbers docs/hybrid.md and docs/get-or-set.md give as defaults.
       l1: { maxEntries: 10_000, maxBytes: 67_108_864, timeoutSeconds: 60 },
-      getOrSet: { grace: 0, failSafeThrottle: 10, softTimeoutMs: 0, hardTimeoutMs: 30_000, refreshAhead: 0, fleetLock: true },
+      getOrSet: {
+        grace: 0,
+        failSafeThrottle: 10,
+        softTimeoutMs: 0,
+        hardTimeoutMs: 30_000,
+        refreshAhead: 0,
+        fleetLock: true,
+      },
     });
     expect(options.maxEntries).toBeGreaterThan(0);
   });
@@ -138,7 +145,9 @@ describe('configuration from the environment', () => {
   );
 
   it('every word a boolean error lists is accepted, in any case', () => {
-    const listed = /expected a boolean: (.*) \(any case\)/.exec(configError({ REDIS_TLS: 'maybe' }).message)![1].split(', ');
+    const listed = /expected a boolean: (.*) \(any case\)/
+      .exec(configError({ REDIS_TLS: 'maybe' }).message)![1]
+      .split(', ');
     const read = (text: string) => parseCacheEnv({ REDIS_TLS: text }).redis.tls;
     for (const word of listed) {
       expect(typeof read(word)).toBe('boolean');
@@ -258,9 +267,16 @@ describe('configuration from the environment', () => {
     });
 
     it('one error lists every bad variable at once', () => {
-      const error = configError({ CACHE_BACKEND: 'memcached', REDIS_PORT: 'abc', CACHE_DEFAULT_TIMEOUT: '-5', REDIS_HOST: 'ok' });
+      const error = configError({
+        CACHE_BACKEND: 'memcached',
+        REDIS_PORT: 'abc',
+        CACHE_DEFAULT_TIMEOUT: '-5',
+        REDIS_HOST: 'ok',
+      });
       expect(error.problems).toHaveLength(3);
-      expect(error.message).toMatch(/CACHE_BACKEND="memcached"[\s\S]*REDIS_PORT="abc"[\s\S]*CACHE_DEFAULT_TIMEOUT="-5"/);
+      expect(error.message).toMatch(
+        /CACHE_BACKEND="memcached"[\s\S]*REDIS_PORT="abc"[\s\S]*CACHE_DEFAULT_TIMEOUT="-5"/,
+      );
       expect(error.name).toBe('CacheConfigError');
     });
   });
@@ -269,12 +285,14 @@ describe('configuration from the environment', () => {
     'CACHE_VALUE_FORMAT=django refuses %s: Django reads the token entry unencrypted',
     (env) => {
       const error = configError({ CACHE_VALUE_FORMAT: 'django', [env]: HEX_KEY });
-      expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${env} \\(graph\\.\\w+\\) cannot be used with CACHE_VALUE_FORMAT=django`))]);
+      expect(error.problems).toEqual([
+        expect.stringMatching(new RegExp(`^${env} \\(graph\\.\\w+\\) cannot be used with CACHE_VALUE_FORMAT=django`)),
+      ]);
       expect(error.message).not.toContain(HEX_KEY);
       expect(parseCacheEnv({ CACHE_VALUE_FORMAT: 'json', [env]: HEX_KEY }).valueFormat).toBe('json');
-      expect(() => resolveCacheOptions({ valueFormat: 'django', graph: { encryptionKey: Buffer.from(HEX_KEY, 'hex') } })).toThrow(
-        /cannot be used with CACHE_VALUE_FORMAT=django/,
-      );
+      expect(() =>
+        resolveCacheOptions({ valueFormat: 'django', graph: { encryptionKey: Buffer.from(HEX_KEY, 'hex') } }),
+      ).toThrow(/cannot be used with CACHE_VALUE_FORMAT=django/);
     },
   );
 

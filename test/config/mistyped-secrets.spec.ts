@@ -17,7 +17,8 @@ const ENCODED = encodeURIComponent(PASSWORD);
 
 /** Every way the password could appear in the message. */
 function expectNoPassword(text: string): void {
-  for (const form of [PASSWORD, ENCODED, ENCODED.toLowerCase(), 'Pa55', 'word"', 'word%']) expect(text).not.toContain(form);
+  for (const form of [PASSWORD, ENCODED, ENCODED.toLowerCase(), 'Pa55', 'word"', 'word%'])
+    expect(text).not.toContain(form);
 }
 
 describe('settings mistyped with a secret in them: the error says what is wrong, and never shows the secret', () => {
@@ -34,7 +35,9 @@ describe('settings mistyped with a secret in them: the error says what is wrong,
   });
 
   it('redis.host given in code is refused the same way', () => {
-    const error = configError(() => resolveCacheOptions({ backend: 'redis', redis: { host: `redis://:${ENCODED}@cache.internal` } }));
+    const error = configError(() =>
+      resolveCacheOptions({ backend: 'redis', redis: { host: `redis://:${ENCODED}@cache.internal` } }),
+    );
     expect(error.problems[0]).toMatch(/^redis\.host \(REDIS_HOST\)=<hidden> is invalid/);
     expectNoPassword(error.message);
   });
@@ -70,9 +73,13 @@ describe('settings mistyped with a secret in them: the error says what is wrong,
 
   it('CACHE_KEY_PREFIX with ":" is refused with the value escaped, shortened and without user info', () => {
     const error = configError(() => parseCacheEnv({ CACHE_KEY_PREFIX: `redis://:${PASSWORD}@cache.internal` }));
-    expect(error.problems[0]).toMatch(/^CACHE_KEY_PREFIX="redis:\/\/<hidden>@.*\(keyPrefix\) is invalid: it must not contain ":"/);
+    expect(error.problems[0]).toMatch(
+      /^CACHE_KEY_PREFIX="redis:\/\/<hidden>@.*\(keyPrefix\) is invalid: it must not contain ":"/,
+    );
     expectNoPassword(error.message);
-    const injected = configError(() => parseCacheEnv({ CACHE_KEY_PREFIX: `shop:1\n2026-12-07 ERROR forged line ${'x'.repeat(300)}` }));
+    const injected = configError(() =>
+      parseCacheEnv({ CACHE_KEY_PREFIX: `shop:1\n2026-12-07 ERROR forged line ${'x'.repeat(300)}` }),
+    );
     expect(injected.problems[0]).not.toContain('\n');
     expect(injected.problems[0]).toContain('shop:1\\u000a2026');
     expect(injected.problems[0].length).toBeLessThan(250);

@@ -29,9 +29,19 @@ describe('module options', () => {
   });
 
   it('forRootAsync() with no argument reads the environment through ConfigService', async () => {
-    const app = await createCacheApp({ CACHE_BACKEND: 'locmem', CACHE_KEY_PREFIX: 'env', CACHE_VERSION: '4', CACHE_DEFAULT_TIMEOUT: '42' });
+    const app = await createCacheApp({
+      CACHE_BACKEND: 'locmem',
+      CACHE_KEY_PREFIX: 'env',
+      CACHE_VERSION: '4',
+      CACHE_DEFAULT_TIMEOUT: '42',
+    });
     apps.push(app);
-    expect(app.get(CacheManagerService).getBackendInfo()).toMatchObject({ backend: 'locmem', keyPrefix: 'env', version: 4, defaultTimeout: 42 });
+    expect(app.get(CacheManagerService).getBackendInfo()).toMatchObject({
+      backend: 'locmem',
+      keyPrefix: 'env',
+      version: 4,
+      defaultTimeout: 42,
+    });
   });
 
   it('an app with a bad CACHE_BACKEND or REDIS_PORT fails at startup with one message naming both', async () => {
@@ -48,18 +58,28 @@ describe('module options', () => {
   it('forRoot(options) takes static options, with defaults for the rest', async () => {
     const app = await boot([IdeaGraphCacheModule.forRoot({ backend: 'dummy', keyPrefix: 'static' })]);
     apps.push(app);
-    expect(app.get(CacheManagerService).getBackendInfo()).toMatchObject({ backend: 'dummy', keyPrefix: 'static', version: 1, defaultTimeout: 300 });
+    expect(app.get(CacheManagerService).getBackendInfo()).toMatchObject({
+      backend: 'dummy',
+      keyPrefix: 'static',
+      version: 1,
+      defaultTimeout: 300,
+    });
   });
 
   it('forRoot with a bad static option fails at startup with CacheConfigError', async () => {
-    await expect(boot([IdeaGraphCacheModule.forRoot({ backend: 'memcached' } as unknown as IdeaGraphCacheModuleOptions)])).rejects.toThrow(
-      /backend \(CACHE_BACKEND\)="memcached" is invalid/,
-    );
+    await expect(
+      boot([IdeaGraphCacheModule.forRoot({ backend: 'memcached' } as unknown as IdeaGraphCacheModuleOptions)]),
+    ).rejects.toThrow(/backend \(CACHE_BACKEND\)="memcached" is invalid/);
   });
 
   it('useFactory can spread cacheOptionsFromConfig and override a field', async () => {
     const app = await boot([
-      configFrom({ CACHE_BACKEND: 'locmem', CACHE_KEY_PREFIX: 'from-env', CACHE_DEFAULT_TIMEOUT: '60', CACHE_MAX_ENTRIES: '2' }),
+      configFrom({
+        CACHE_BACKEND: 'locmem',
+        CACHE_KEY_PREFIX: 'from-env',
+        CACHE_DEFAULT_TIMEOUT: '60',
+        CACHE_MAX_ENTRIES: '2',
+      }),
       IdeaGraphCacheModule.forRootAsync({
         inject: [ConfigService],
         useFactory: (config: ConfigService) => ({ ...cacheOptionsFromConfig(config), keyPrefix: 'overridden' }),
@@ -113,7 +133,10 @@ describe('module options', () => {
     }
     @Module({ providers: [Consumer], exports: [Consumer] })
     class FeatureModule {}
-    const app = await boot([IdeaGraphCacheModule.forRoot({ backend: 'locmem', isGlobal: true } as IdeaGraphCacheModuleOptions), FeatureModule]);
+    const app = await boot([
+      IdeaGraphCacheModule.forRoot({ backend: 'locmem', isGlobal: true } as IdeaGraphCacheModuleOptions),
+      FeatureModule,
+    ]);
     apps.push(app);
     const consumer = app.get(Consumer);
     await consumer.cache.set('global', 1);

@@ -5,7 +5,9 @@ import { CacheConfigError, parseCacheEnv } from '../../src';
 /** The README's sample of a startup error, as printed: the first text block that starts with CacheConfigError. */
 function readmeSample(): string {
   const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
-  const block = [...readme.matchAll(/```text\n([\s\S]*?)```/g)].map((match) => match[1]).find((text) => text.startsWith('CacheConfigError: '));
+  const block = [...readme.matchAll(/```text\n([\s\S]*?)```/g)]
+    .map((match) => match[1])
+    .find((text) => text.startsWith('CacheConfigError: '));
   if (!block) throw new Error('README.md has no ```text block that starts with "CacheConfigError: "');
   return block.trimEnd();
 }
@@ -18,7 +20,11 @@ describe("the README's CacheConfigError sample", () => {
     expect(sample).toContain('REDIS_PORT="70000"');
     let error: unknown;
     try {
-      parseCacheEnv({ CACHE_BACKEND: 'memcached', REDIS_PORT: '70000', REDIS_URL: 'redis://:pa/ss@cache.internal:6379' });
+      parseCacheEnv({
+        CACHE_BACKEND: 'memcached',
+        REDIS_PORT: '70000',
+        REDIS_URL: 'redis://:pa/ss@cache.internal:6379',
+      });
     } catch (caught) {
       error = caught;
     }

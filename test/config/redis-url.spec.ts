@@ -24,11 +24,31 @@ describe('a bad REDIS_URL says what is wrong, never showing the credentials', ()
     ['redis://u:Zq9xKw7Lm@host:notaport/0', 'Zq9xKw7Lm', 'the port must be a number from 1 to 65535'],
     ['redis://:Zq9xKw7Lm@host:0', 'Zq9xKw7Lm', 'the port must be a number from 1 to 65535'],
     ['redis://:Zq9xKw7Lm@host:65536/1', 'Zq9xKw7Lm', 'the port must be a number from 1 to 65535'],
-    ['redis://:Zq9x/Kw7Lm@host:6379/0', 'Zq9x/Kw7Lm', "the password contains '/' which must be percent-encoded (encodeURIComponent)"],
-    ['redis://u:Zq9x?Kw#7Lm@host', 'Zq9x?Kw#7Lm', "the password contains '?', '#' which must be percent-encoded (encodeURIComponent)"],
-    ['redis://:Zq9x%Kw7Lm@host', 'Zq9x%Kw7Lm', "the password contains '%' which must be percent-encoded (encodeURIComponent)"],
-    ['redis://:Zq9x%ffKw7/Lm@host', 'Zq9x%ffKw7/Lm', "the password contains '/', '%' which must be percent-encoded (encodeURIComponent)"],
-    ['redis://Zq9x/Kw7L:m9Tr2Vb@host', 'Zq9x/Kw7L:m9Tr2Vb', "the user name contains '/' which must be percent-encoded (encodeURIComponent)"],
+    [
+      'redis://:Zq9x/Kw7Lm@host:6379/0',
+      'Zq9x/Kw7Lm',
+      "the password contains '/' which must be percent-encoded (encodeURIComponent)",
+    ],
+    [
+      'redis://u:Zq9x?Kw#7Lm@host',
+      'Zq9x?Kw#7Lm',
+      "the password contains '?', '#' which must be percent-encoded (encodeURIComponent)",
+    ],
+    [
+      'redis://:Zq9x%Kw7Lm@host',
+      'Zq9x%Kw7Lm',
+      "the password contains '%' which must be percent-encoded (encodeURIComponent)",
+    ],
+    [
+      'redis://:Zq9x%ffKw7/Lm@host',
+      'Zq9x%ffKw7/Lm',
+      "the password contains '/', '%' which must be percent-encoded (encodeURIComponent)",
+    ],
+    [
+      'redis://Zq9x/Kw7L:m9Tr2Vb@host',
+      'Zq9x/Kw7L:m9Tr2Vb',
+      "the user name contains '/' which must be percent-encoded (encodeURIComponent)",
+    ],
     [
       'redis://Zq9x/Kw:m9T#r2Vb@host',
       'Zq9x/Kw:m9T#r2Vb',
@@ -72,6 +92,8 @@ describe('a REDIS_URL the connection reads correctly is accepted', () => {
   });
 
   it('a forRoot URL with surrounding spaces, which forRoot does not trim, is accepted as before', () => {
-    expect(resolveCacheOptions({ redis: { url: ' redis://:pw@host:6380/1 ' } }).redis.url).toBe(' redis://:pw@host:6380/1 ');
+    expect(resolveCacheOptions({ redis: { url: ' redis://:pw@host:6380/1 ' } }).redis.url).toBe(
+      ' redis://:pw@host:6380/1 ',
+    );
   });
 });

@@ -19,12 +19,19 @@ function setAt(path: string, value: unknown): object {
 
 describe('static options (forRoot / useFactory)', () => {
   it('no options give the documented defaults', () => {
-    expect(resolveCacheOptions()).toStrictEqual({ ...defaultCacheOptions(), graph: { ...defaultCacheOptions().graph, msal: undefined } });
+    expect(resolveCacheOptions()).toStrictEqual({
+      ...defaultCacheOptions(),
+      graph: { ...defaultCacheOptions().graph, msal: undefined },
+    });
   });
 
   it('the health endpoint is mounted at health/cache by default, without connection details', () => {
     expect(resolveCacheOptions().health).toStrictEqual({ enabled: true, path: 'health/cache', details: false });
-    expect(resolveCacheOptions({ health: { path: '/internal/health/' } }).health).toStrictEqual({ enabled: true, path: 'internal/health', details: false });
+    expect(resolveCacheOptions({ health: { path: '/internal/health/' } }).health).toStrictEqual({
+      enabled: true,
+      path: 'internal/health',
+      details: false,
+    });
   });
 
   it('a partial option keeps every other default, at every depth', () => {
@@ -53,25 +60,55 @@ describe('static options (forRoot / useFactory)', () => {
     (path, rule) => {
       for (const value of (rule.kind as { values: readonly string[] }).values) {
         const options = resolveCacheOptions(setAt(path, value.toUpperCase()) as IdeaGraphCacheModuleOptions);
-        expect(path.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], options)).toBe(value);
+        expect(path.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], options)).toBe(
+          value,
+        );
       }
     },
   );
 
   it.each<[string, unknown, RegExp]>([
-    ['backend', { backend: 'memcached' }, /backend \(CACHE_BACKEND\)="memcached" is invalid: expected one of redis, hybrid, locmem, dummy/],
-    ['redis.port out of range', { redis: { port: 70000 } }, /redis\.port \(REDIS_PORT\)=70000 is invalid: expected an integer from 1 to 65535/],
+    [
+      'backend',
+      { backend: 'memcached' },
+      /backend \(CACHE_BACKEND\)="memcached" is invalid: expected one of redis, hybrid, locmem, dummy/,
+    ],
+    [
+      'redis.port out of range',
+      { redis: { port: 70000 } },
+      /redis\.port \(REDIS_PORT\)=70000 is invalid: expected an integer from 1 to 65535/,
+    ],
     ['redis.port as text', { redis: { port: '6379' } }, /redis\.port \(REDIS_PORT\)="6379"/],
     ['redis.db negative', { redis: { db: -1 } }, /redis\.db \(REDIS_DB\)=-1/],
     ['defaultTimeout zero', { defaultTimeout: 0 }, /defaultTimeout \(CACHE_DEFAULT_TIMEOUT\)=0/],
     ['version fractional', { version: 1.5 }, /version \(CACHE_VERSION\)=1.5/],
     ['maxEntries zero', { maxEntries: 0 }, /maxEntries \(CACHE_MAX_ENTRIES\)=0/],
-    ['redis.required as text', { redis: { required: 'yes' } }, /redis\.required \(CACHE_REDIS_REQUIRED\)="yes" is invalid: expected true or false/],
+    [
+      'redis.required as text',
+      { redis: { required: 'yes' } },
+      /redis\.required \(CACHE_REDIS_REQUIRED\)="yes" is invalid: expected true or false/,
+    ],
     ['keyPrefix as number', { keyPrefix: 5 }, /keyPrefix \(CACHE_KEY_PREFIX\)=5 is invalid: expected a string/],
-    ['health.enabled as text', { health: { enabled: 'no' } }, /health\.enabled \(CACHE_HEALTH_ENABLED\)="no" is invalid: expected true or false/],
-    ['health.details as number', { health: { details: 1 } }, /health\.details \(CACHE_HEALTH_DETAILS\)=1 is invalid: expected true or false/],
-    ['health.path as number', { health: { path: 42 } }, /health\.path \(CACHE_HEALTH_PATH\)=42 is invalid: expected a route path/],
-    ['health.path with a parameter', { health: { path: 'health/:id' } }, /health\.path \(CACHE_HEALTH_PATH\)="health\/:id" is invalid/],
+    [
+      'health.enabled as text',
+      { health: { enabled: 'no' } },
+      /health\.enabled \(CACHE_HEALTH_ENABLED\)="no" is invalid: expected true or false/,
+    ],
+    [
+      'health.details as number',
+      { health: { details: 1 } },
+      /health\.details \(CACHE_HEALTH_DETAILS\)=1 is invalid: expected true or false/,
+    ],
+    [
+      'health.path as number',
+      { health: { path: 42 } },
+      /health\.path \(CACHE_HEALTH_PATH\)=42 is invalid: expected a route path/,
+    ],
+    [
+      'health.path with a parameter',
+      { health: { path: 'health/:id' } },
+      /health\.path \(CACHE_HEALTH_PATH\)="health\/:id" is invalid/,
+    ],
   ])('%s is refused, naming the option and its variable', (_name, options, message) => {
     expect(problemsOf(options)).toMatch(message);
   });

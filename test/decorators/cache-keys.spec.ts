@@ -77,7 +77,17 @@ describe.each(['locmem', 'redis'] as const)('@Cacheable keys on %s', (backend) =
     const ids: unknown[] = [1, '1', true, 'true', 1n, -0, 0, 'NaN', NaN];
     const first = [];
     for (const id of ids) first.push(await reports.user(id));
-    expect(first).toEqual(['number 1', 'string 1', 'boolean true', 'string true', 'bigint 1', 'number 0', 'number 0', 'string NaN', 'number NaN']);
+    expect(first).toEqual([
+      'number 1',
+      'string 1',
+      'boolean true',
+      'string true',
+      'bigint 1',
+      'number 0',
+      'number 0',
+      'string NaN',
+      'number NaN',
+    ]);
     // Each again: every one is a hit on its own entry.
     for (const [i, id] of ids.entries()) expect(await reports.user(id)).toBe(first[i]);
     expect(reports.runs).toBe(ids.length);
@@ -103,7 +113,9 @@ describe('two classes with the same name and the default key', () => {
   it('the second one is refused when it is decorated, naming the class and the way out', () => {
     settingsServiceFor('tenant-a');
     expect(() => settingsServiceFor('tenant-b')).toThrow(CacheKeyError);
-    expect(() => settingsServiceFor('tenant-b')).toThrow(/another class named "SettingsService" already caches settings under the default key/);
+    expect(() => settingsServiceFor('tenant-b')).toThrow(
+      /another class named "SettingsService" already caches settings under the default key/,
+    );
   });
 
   it('with keys that tell them apart, each class reads its own entries in a real app', async () => {

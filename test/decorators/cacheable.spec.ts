@@ -65,10 +65,14 @@ class CatalogService {
   }
 }
 
-async function appWith(env: Record<string, string>): Promise<{ app: INestApplication; catalog: CatalogService; cache: CacheManagerService }> {
+async function appWith(
+  env: Record<string, string>,
+): Promise<{ app: INestApplication; catalog: CatalogService; cache: CacheManagerService }> {
   @Module({ providers: [CatalogService] })
   class CatalogModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync({ isGlobal: true }), CatalogModule] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync({ isGlobal: true }), CatalogModule],
+  }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
   return { app, catalog: app.get(CatalogService), cache: app.get(CacheManagerService) };

@@ -10,10 +10,16 @@ export interface DecoratedApp {
 }
 
 /** A Nest app with the cache module configured from `env` and `providers` as the app's own services. */
-export async function decoratedApp(providers: Type[], env: Record<string, string>, logger: LoggerService | false = false): Promise<DecoratedApp> {
+export async function decoratedApp(
+  providers: Type[],
+  env: Record<string, string>,
+  logger: LoggerService | false = false,
+): Promise<DecoratedApp> {
   @Module({ providers })
   class ServicesModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync({ isGlobal: true }), ServicesModule] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync({ isGlobal: true }), ServicesModule],
+  }).compile();
   const app = moduleRef.createNestApplication({ logger });
   await app.init();
   return { app, cache: app.get(CacheManagerService), close: () => app.close() };

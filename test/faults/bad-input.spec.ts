@@ -1,6 +1,13 @@
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
-import { CacheConfigError, CacheKeyError, CacheManagerService, CacheValueError, IdeaGraphCacheModule, type CacheValueErrorCode } from '../../src';
+import {
+  CacheConfigError,
+  CacheKeyError,
+  CacheManagerService,
+  CacheValueError,
+  IdeaGraphCacheModule,
+  type CacheValueErrorCode,
+} from '../../src';
 import { RedisTestServer } from '../helpers/redis-server';
 import { CaptureLogger } from '../helpers/capture-logger';
 import { type FaultApp, startFaultApp } from './support/fault-app';
@@ -10,10 +17,7 @@ import { envOnlyConfig } from '../helpers/test-app';
 async function startupError(env: Record<string, string>): Promise<unknown> {
   try {
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        envOnlyConfig(env),
-        IdeaGraphCacheModule.forRootAsync(),
-      ],
+      imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync()],
     }).compile();
     await moduleRef.close();
     return undefined;
@@ -85,23 +89,88 @@ const CALL_CASES: CallCase[] = [
   { name: 'value is a function', call: (c) => c.set('k', () => 1), error: CacheValueError, code: 'UNSUPPORTED_TYPE' },
   { name: 'value is a symbol', call: (c) => c.set('k', Symbol('s')), error: CacheValueError, code: 'UNSUPPORTED_TYPE' },
   { name: 'value is undefined', call: (c) => c.set('k', undefined), error: CacheValueError, code: 'UNSUPPORTED_TYPE' },
-  { name: 'value is a class instance', call: (c) => c.set('k', new Invoice(3)), error: CacheValueError, code: 'UNSUPPORTED_TYPE' },
-  { name: 'value is a WeakMap', call: (c) => c.set('k', new WeakMap()), error: CacheValueError, code: 'UNSUPPORTED_TYPE' },
-  { name: 'value is a Promise', call: (c) => c.set('k', Promise.resolve(1)), error: CacheValueError, code: 'UNSUPPORTED_TYPE' },
-  { name: 'function nested in an object', call: (c) => c.set('k', { a: { b: () => 1 } }), error: CacheValueError, code: 'UNSUPPORTED_TYPE' },
+  {
+    name: 'value is a class instance',
+    call: (c) => c.set('k', new Invoice(3)),
+    error: CacheValueError,
+    code: 'UNSUPPORTED_TYPE',
+  },
+  {
+    name: 'value is a WeakMap',
+    call: (c) => c.set('k', new WeakMap()),
+    error: CacheValueError,
+    code: 'UNSUPPORTED_TYPE',
+  },
+  {
+    name: 'value is a Promise',
+    call: (c) => c.set('k', Promise.resolve(1)),
+    error: CacheValueError,
+    code: 'UNSUPPORTED_TYPE',
+  },
+  {
+    name: 'function nested in an object',
+    call: (c) => c.set('k', { a: { b: () => 1 } }),
+    error: CacheValueError,
+    code: 'UNSUPPORTED_TYPE',
+  },
   { name: 'circular object', call: (c) => c.set('k', circularObject), error: CacheValueError, code: 'CIRCULAR' },
   { name: 'circular array', call: (c) => c.add('k', circularArray), error: CacheValueError, code: 'CIRCULAR' },
   { name: 'value over 1 MiB', call: (c) => c.set('k', 'x'.repeat(ONE_MIB)), error: CacheValueError, code: 'TOO_LARGE' },
-  { name: 'value over 1 MiB in bytes, not characters', call: (c) => c.set('k', 'é'.repeat(600_000)), error: CacheValueError, code: 'TOO_LARGE' },
-  { name: 'one oversized value in setMany', call: (c) => c.setMany({ small: 1, big: 'x'.repeat(ONE_MIB) }), error: CacheValueError, code: 'TOO_LARGE' },
-  { name: 'oversized value in getOrSet', call: (c) => c.getOrSet('k', () => 'x'.repeat(ONE_MIB)), error: CacheValueError, code: 'TOO_LARGE' },
-  { name: 'timeout is a string', call: (c) => c.set('k', 1, '60' as unknown as number), error: CacheValueError, code: 'INVALID_TIMEOUT' },
+  {
+    name: 'value over 1 MiB in bytes, not characters',
+    call: (c) => c.set('k', 'é'.repeat(600_000)),
+    error: CacheValueError,
+    code: 'TOO_LARGE',
+  },
+  {
+    name: 'one oversized value in setMany',
+    call: (c) => c.setMany({ small: 1, big: 'x'.repeat(ONE_MIB) }),
+    error: CacheValueError,
+    code: 'TOO_LARGE',
+  },
+  {
+    name: 'oversized value in getOrSet',
+    call: (c) => c.getOrSet('k', () => 'x'.repeat(ONE_MIB)),
+    error: CacheValueError,
+    code: 'TOO_LARGE',
+  },
+  {
+    name: 'timeout is a string',
+    call: (c) => c.set('k', 1, '60' as unknown as number),
+    error: CacheValueError,
+    code: 'INVALID_TIMEOUT',
+  },
   { name: 'timeout is NaN', call: (c) => c.set('k', 1, Number.NaN), error: CacheValueError, code: 'INVALID_TIMEOUT' },
-  { name: 'timeout is Infinity', call: (c) => c.touch('k', Number.POSITIVE_INFINITY), error: CacheValueError, code: 'INVALID_TIMEOUT' },
-  { name: 'incr delta is a fraction', call: (c) => c.incr('counter', 1.5), error: CacheValueError, code: 'NOT_AN_INTEGER' },
-  { name: 'incr delta is NaN', call: (c) => c.incr('counter', Number.NaN), error: CacheValueError, code: 'NOT_AN_INTEGER' },
-  { name: 'incr delta beyond 2^53', call: (c) => c.incr('counter', 2 ** 53), error: CacheValueError, code: 'NOT_AN_INTEGER' },
-  { name: 'decr delta is a string', call: (c) => c.decr('counter', '1' as unknown as number), error: CacheValueError, code: 'NOT_AN_INTEGER' },
+  {
+    name: 'timeout is Infinity',
+    call: (c) => c.touch('k', Number.POSITIVE_INFINITY),
+    error: CacheValueError,
+    code: 'INVALID_TIMEOUT',
+  },
+  {
+    name: 'incr delta is a fraction',
+    call: (c) => c.incr('counter', 1.5),
+    error: CacheValueError,
+    code: 'NOT_AN_INTEGER',
+  },
+  {
+    name: 'incr delta is NaN',
+    call: (c) => c.incr('counter', Number.NaN),
+    error: CacheValueError,
+    code: 'NOT_AN_INTEGER',
+  },
+  {
+    name: 'incr delta beyond 2^53',
+    call: (c) => c.incr('counter', 2 ** 53),
+    error: CacheValueError,
+    code: 'NOT_AN_INTEGER',
+  },
+  {
+    name: 'decr delta is a string',
+    call: (c) => c.decr('counter', '1' as unknown as number),
+    error: CacheValueError,
+    code: 'NOT_AN_INTEGER',
+  },
   { name: 'incr on a stored non-integer', call: (c) => c.incr('text'), error: CacheValueError, code: 'NOT_AN_INTEGER' },
 ];
 
@@ -126,8 +195,17 @@ describe('bad input gets a clear answer', () => {
     });
 
     it('lists every malformed variable at once', async () => {
-      const error = await startupError({ CACHE_BACKEND: 'redis', REDIS_PORT: 'x', REDIS_DB: 'y', CACHE_MAX_VALUE_BYTES: '0' });
-      expect((error as CacheConfigError).problems.map((p) => p.split('=')[0])).toEqual(['REDIS_PORT', 'REDIS_DB', 'CACHE_MAX_VALUE_BYTES']);
+      const error = await startupError({
+        CACHE_BACKEND: 'redis',
+        REDIS_PORT: 'x',
+        REDIS_DB: 'y',
+        CACHE_MAX_VALUE_BYTES: '0',
+      });
+      expect((error as CacheConfigError).problems.map((p) => p.split('=')[0])).toEqual([
+        'REDIS_PORT',
+        'REDIS_DB',
+        'CACHE_MAX_VALUE_BYTES',
+      ]);
     });
   });
 

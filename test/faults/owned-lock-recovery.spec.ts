@@ -37,7 +37,12 @@ describe('write recovery never removes a lock another process took after the fai
   });
 
   it("A's failed fleet lock and add are made good without deleting B's locks; C does not become a second holder", async () => {
-    const env = (host: string, port: number) => ({ CACHE_BACKEND: 'redis', REDIS_HOST: host, REDIS_PORT: String(port), CACHE_KEY_PREFIX: PREFIX });
+    const env = (host: string, port: number) => ({
+      CACHE_BACKEND: 'redis',
+      REDIS_HOST: host,
+      REDIS_PORT: String(port),
+      CACHE_KEY_PREFIX: PREFIX,
+    });
     const [a, b, c] = await Promise.all([
       LockProcess.start(0, env(proxy.host, proxy.port)),
       LockProcess.start(1, env(server.host, server.port)),

@@ -1,7 +1,18 @@
 import Redis from 'ioredis';
 import { RedisTestServer } from '../helpers/redis-server';
 import { type CutMode, TcpProxy } from '../helpers/tcp-proxy';
-import { CUT_MS, deleteTen, expectClearedOnOverflow, expectLoadsMadeGood, expectOverflowedOnce, old, OwnKeyLoad, PartitionTestbed, pendingWrites, pollUntilMadeGood } from './support/partition-load';
+import {
+  CUT_MS,
+  deleteTen,
+  expectClearedOnOverflow,
+  expectLoadsMadeGood,
+  expectOverflowedOnce,
+  old,
+  OwnKeyLoad,
+  PartitionTestbed,
+  pendingWrites,
+  pollUntilMadeGood,
+} from './support/partition-load';
 import { sleep, waitFor } from './support/timing';
 
 /**
@@ -45,7 +56,13 @@ describe('a network partition between the app and Redis (real redis-server behin
   });
 
   function envFor(prefix: string, extra: Record<string, string> = {}): Record<string, string> {
-    return { CACHE_BACKEND: 'redis', REDIS_HOST: proxy.host, REDIS_PORT: String(proxy.port), CACHE_KEY_PREFIX: prefix, ...extra };
+    return {
+      CACHE_BACKEND: 'redis',
+      REDIS_HOST: proxy.host,
+      REDIS_PORT: String(proxy.port),
+      CACHE_KEY_PREFIX: prefix,
+      ...extra,
+    };
   }
 
   async function seed(keys: string[]): Promise<void> {
@@ -78,7 +95,15 @@ describe('a network partition between the app and Redis (real redis-server behin
         ...['pa:2:set', 'pa:2:keep', 'pb:2:b-0'],
         ...Array.from({ length: 5 }, (_, i) => `pc:1:c-${i}`),
       ];
-      await seed([target.deleted, target.overwritten, target.expiredByZeroTimeout, ...target.setMany, ...target.deleteMany, ...target.clearedByB, ...untouched]);
+      await seed([
+        target.deleted,
+        target.overwritten,
+        target.expiredByZeroTimeout,
+        ...target.setMany,
+        ...target.deleteMany,
+        ...target.clearedByB,
+        ...untouched,
+      ]);
       // Through the proxy, the app sees the seeded data before the cut. On a loaded machine
       // one read may time out (a miss, 200 ms bound), so it is asked again; it must come.
       const seen = JSON.parse(old(target.overwritten)) as unknown;
@@ -100,7 +125,15 @@ describe('a network partition between the app and Redis (real redis-server behin
         deleteMany: await a.cache.deleteMany(['many-del-0', 'many-del-1', 'many-del-2']),
         clear: await b.cache.clear(),
       };
-      expect(results).toEqual({ breakerOfBOpened: true, delete: false, set: false, setZeroTimeout: false, setMany: false, deleteMany: false, clear: false });
+      expect(results).toEqual({
+        breakerOfBOpened: true,
+        delete: false,
+        set: false,
+        setZeroTimeout: false,
+        setMany: false,
+        deleteMany: false,
+        clear: false,
+      });
       await sleep(Math.max(0, CUT_MS - (Date.now() - cutAt)));
       if (mode === 'blackhole') {
         // It was a partition, not a refusal: the apps' reconnects were accepted and then heard nothing.
@@ -119,12 +152,16 @@ describe('a network partition between the app and Redis (real redis-server behin
         gone.forEach((key, i) => values[i] !== null && problems.push(`${key} still holds ${values[i]}`));
         const changedKeys = [target.overwritten, ...target.setMany];
         const now = await direct.mget(changedKeys);
-        changedKeys.forEach((key, i) => now[i] === old(key) && problems.push(`${key} still holds its value from before the cut`));
+        changedKeys.forEach(
+          (key, i) => now[i] === old(key) && problems.push(`${key} still holds its value from before the cut`),
+        );
         problems.push(...pendingWrites({ A: a.cache, B: b.cache }));
         return problems;
       });
       const recoveredAt = Date.now();
-      console.log(`partition (${mode}): failed writes made good ${made.elapsedMs} ms after healing; A recovery ${JSON.stringify(a.cache.getStats().recovery)}`);
+      console.log(
+        `partition (${mode}): failed writes made good ${made.elapsedMs} ms after healing; A recovery ${JSON.stringify(a.cache.getStats().recovery)}`,
+      );
       expect(made).toEqual({ ok: true, elapsedMs: made.elapsedMs, problems: [], within: true });
 
       // The app itself never handed out what it failed to replace.
@@ -132,7 +169,9 @@ describe('a network partition between the app and Redis (real redis-server behin
       expect(readsAfterHeal.filter((value) => oldValues.includes(value))).toEqual([]);
       expect(await a.cache.get('set')).not.toBe(JSON.parse(old(target.overwritten)));
       expect(await a.cache.get('del')).toBeUndefined();
-      expect(Object.values(await a.cache.getMany(['many-set-0', 'many-set-1', 'many-set-2']))).not.toContain(JSON.parse(old(target.setMany[0])));
+      expect(Object.values(await a.cache.getMany(['many-set-0', 'many-set-1', 'many-set-2']))).not.toContain(
+        JSON.parse(old(target.setMany[0])),
+      );
 
       // Recovery deletes what failed, and only that: a wider delete would pass the checks above.
       expect(await changed(untouched)).toEqual([]);
@@ -144,7 +183,14 @@ describe('a network partition between the app and Redis (real redis-server behin
       expect(stats).toMatchObject({ pending: 0, overflowed: 0 });
       expect(b.cache.getStats().recovery).toMatchObject({ pending: 0, overflowed: 0 });
 
-      await expectLoadsMadeGood([{ load: loadA, prefix: 'pa' }, { load: loadB, prefix: 'pb' }], (keys) => direct.mget(keys), recoveredAt);
+      await expectLoadsMadeGood(
+        [
+          { load: loadA, prefix: 'pa' },
+          { load: loadB, prefix: 'pb' },
+        ],
+        (keys) => direct.mget(keys),
+        recoveredAt,
+      );
       expect(await changed(untouched)).toEqual([]);
     }, 40_000);
 

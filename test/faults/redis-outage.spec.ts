@@ -5,7 +5,13 @@ import { RedisTestServer } from '../helpers/redis-server';
 import { CacheLoad, type CallSample, HOT_KEYS } from './support/cache-load';
 import { CaptureLogger } from '../helpers/capture-logger';
 import { type FaultApp, startFaultApp } from './support/fault-app';
-import { FIGURES_HEADER, figuresRow, logDisciplineProblems, measureScenario, type ScenarioFigures } from './support/scenario-figures';
+import {
+  FIGURES_HEADER,
+  figuresRow,
+  logDisciplineProblems,
+  measureScenario,
+  type ScenarioFigures,
+} from './support/scenario-figures';
 import { sleep, waitFor } from './support/timing';
 import { UnhandledRejections } from './support/unhandled-rejections';
 
@@ -67,7 +73,10 @@ describe('Redis faults under load (real redis-server, 60 concurrent callers)', (
     await fault?.app.close();
     await server?.stop();
     unhandled.uninstall();
-    if (rows.length > 0) console.log(`Fault suite figures (bound ${BOUND_MS} ms, noise allowance ${NOISE_MS} ms)\n${FIGURES_HEADER}\n${rows.join('\n')}`);
+    if (rows.length > 0)
+      console.log(
+        `Fault suite figures (bound ${BOUND_MS} ms, noise allowance ${NOISE_MS} ms)\n${FIGURES_HEADER}\n${rows.join('\n')}`,
+      );
   });
 
   async function runScenario(name: string, steps: ScenarioSteps): Promise<ScenarioResult> {
@@ -86,21 +95,35 @@ describe('Redis faults under load (real redis-server, 60 concurrent callers)', (
     const restoreStartedAt = Date.now();
     await steps.restore();
     const backAt = Date.now();
-    await waitFor(() => load.samples.some((s) => s.op === 'set' && s.startedAt >= backAt && s.outcome === 'written'), 5000);
+    await waitFor(
+      () => load.samples.some((s) => s.op === 'set' && s.startedAt >= backAt && s.outcome === 'written'),
+      5000,
+    );
     await sleep(700);
     await load.stop();
     const logLines = logger.cacheLines(logStart);
-    const figures = measureScenario(name, load.samples, { faultAt, backAt }, {
-      exceptions: load.exceptions.length,
-      unhandledRejections: unhandled.count - unhandledBefore,
-      logLines,
-      stalls: load.stalls,
-      writeImpossible: (sample) => steps.writeImpossible(sample, faultInPlaceAt, restoreStartedAt),
-    });
+    const figures = measureScenario(
+      name,
+      load.samples,
+      { faultAt, backAt },
+      {
+        exceptions: load.exceptions.length,
+        unhandledRejections: unhandled.count - unhandledBefore,
+        logLines,
+        stalls: load.stalls,
+        writeImpossible: (sample) => steps.writeImpossible(sample, faultInPlaceAt, restoreStartedAt),
+      },
+    );
     const row = figuresRow(figures);
     rows.push(row);
     console.log(`${FIGURES_HEADER}\n${row}\n${logLines.map((l) => `  ${l.level}: ${l.text}`).join('\n')}`);
-    return { figures, load, logProblems: logDisciplineProblems(logLines, LOG_WINDOW_MS, faultAt, (from, to) => load.stalls.stalledWithin(from, to)) };
+    return {
+      figures,
+      load,
+      logProblems: logDisciplineProblems(logLines, LOG_WINDOW_MS, faultAt, (from, to) =>
+        load.stalls.stalledWithin(from, to),
+      ),
+    };
   }
 
   function expectBounded(result: ScenarioResult, breakerMustOpen: boolean): void {

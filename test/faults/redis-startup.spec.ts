@@ -29,7 +29,9 @@ describe('starting while Redis is down', () => {
 
       const warnings = logger.cacheLines().filter((line) => line.level === 'warn');
       expect(warnings).toHaveLength(1);
-      expect(warnings[0].text).toMatch(new RegExp(`Redis at 127\\.0\\.0\\.1:${server.port} is not reachable \\(connection refused\\)`));
+      expect(warnings[0].text).toMatch(
+        new RegExp(`Redis at 127\\.0\\.0\\.1:${server.port} is not reachable \\(connection refused\\)`),
+      );
 
       const down = await request(http).get('/health/cache');
       expect(down.status).toBe(503);
@@ -55,7 +57,10 @@ describe('starting while Redis is down', () => {
       console.log(
         `start with Redis down: startup ${startupMs} ms, calls while down ${callMs} ms for two, ${linesWhileDown} cache log lines in 1.5 s down, ` +
           `/health/cache 200 after ${healthyMs} ms, first write after ${writableMs} ms once Redis answered` +
-          logger.cacheLines().map((line) => `\n  ${line.level}: ${line.text}`).join(''),
+          logger
+            .cacheLines()
+            .map((line) => `\n  ${line.level}: ${line.text}`)
+            .join(''),
       );
       expect(healthy).toBe(true);
       expect(writes).toBe(true);

@@ -23,7 +23,11 @@ interface SecretsApp {
 }
 
 /** Boots the module from `env` with MSAL pointed at the fake endpoint, all Nest log output into `logger`. */
-async function startApp(env: Record<string, string>, logger: CaptureLogger, endpoint: FakeTokenEndpoint): Promise<SecretsApp> {
+async function startApp(
+  env: Record<string, string>,
+  logger: CaptureLogger,
+  endpoint: FakeTokenEndpoint,
+): Promise<SecretsApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       envOnlyConfig(env),
@@ -90,7 +94,10 @@ describe('secrets stay out of logs, errors, getBackendInfo and /health/cache', (
         consoleLines.push(`console.${method} ${args.map(textOf).join(' ')}`);
       });
     }
-    [server, endpoint] = await Promise.all([RedisTestServer.start({ password: REDIS_PASSWORD }), FakeTokenEndpoint.start()]);
+    [server, endpoint] = await Promise.all([
+      RedisTestServer.start({ password: REDIS_PASSWORD }),
+      FakeTokenEndpoint.start(),
+    ]);
   });
 
   afterAll(async () => {
@@ -155,7 +162,9 @@ describe('secrets stay out of logs, errors, getBackendInfo and /health/cache', (
       evidence.add('health while up', (await request(http).get('/health/cache')).body);
 
       server.pause();
-      await evidence.capture('forced refresh while Redis hangs', () => run.tokens.getAccessToken({ forceRefresh: true }));
+      await evidence.capture('forced refresh while Redis hangs', () =>
+        run.tokens.getAccessToken({ forceRefresh: true }),
+      );
       for (let i = 0; i < 20; i++) await run.cache.set(`token-copy-${i}`, first);
       evidence.add('health while hung', (await request(http).get('/health/cache')).body);
       await run.tokens.invalidate();
@@ -183,7 +192,9 @@ describe('secrets stay out of logs, errors, getBackendInfo and /health/cache', (
     expect(haystack).toMatch(/authentication failed/);
     expect(haystack).toMatch(/GraphTokenError/);
     expect(haystack).toMatch(/timed out|connection refused|connection lost/);
-    const found = [REDIS_PASSWORD, WRONG_REDIS_PASSWORD, CLIENT_SECRET, ...tokens].filter((secret) => haystack.includes(secret));
+    const found = [REDIS_PASSWORD, WRONG_REDIS_PASSWORD, CLIENT_SECRET, ...tokens].filter((secret) =>
+      haystack.includes(secret),
+    );
     expect(found).toEqual([]);
   });
 });

@@ -14,10 +14,14 @@ interface ChildRun {
 }
 
 function startChild(server: RedisTestServer): ChildRun {
-  const child = spawn(process.execPath, ['-r', join(__dirname, '../helpers/ts-register.js'), join(__dirname, 'fixtures/shutdown-child.ts')], {
-    env: { PATH: process.env.PATH ?? '', ...server.env() },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', join(__dirname, '../helpers/ts-register.js'), join(__dirname, 'fixtures/shutdown-child.ts')],
+    {
+      env: { PATH: process.env.PATH ?? '', ...server.env() },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -28,7 +32,8 @@ function startChild(server: RedisTestServer): ChildRun {
 async function waitForLine(run: ChildRun, line: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!run.output().split('\n').includes(line)) {
-    if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`child did not print "${line}": ${run.output()}`);
+    if (Date.now() > deadline || run.child.exitCode !== null)
+      throw new Error(`child did not print "${line}": ${run.output()}`);
     await sleep(20);
   }
 }
@@ -42,7 +47,10 @@ async function closeAndTimeExit(run: ChildRun): Promise<{ exitMs: number; lagMs:
   const asked = Date.now();
   run.child.stdin?.end('close\n');
   let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([run.exited, new Promise<'still running'>((resolve) => (timer = setTimeout(resolve, 10_000, 'still running')))]);
+  const code = await Promise.race([
+    run.exited,
+    new Promise<'still running'>((resolve) => (timer = setTimeout(resolve, 10_000, 'still running'))),
+  ]);
   clearTimeout(timer);
   if (code === 'still running') {
     run.child.kill('SIGKILL');
@@ -62,7 +70,10 @@ describe('shutdown while Redis is unavailable (each app in its own child process
   const cases: Case[] = [];
 
   beforeAll(async () => {
-    const [hung, down] = await Promise.all([RedisTestServer.start({ password: PASSWORD }), RedisTestServer.start({ password: PASSWORD })]);
+    const [hung, down] = await Promise.all([
+      RedisTestServer.start({ password: PASSWORD }),
+      RedisTestServer.start({ password: PASSWORD }),
+    ]);
     cases.push(
       { state: 'hung (SIGSTOP)', server: hung, run: startChild(hung), breakRedis: () => hung.pause() },
       { state: 'down (kill -9)', server: down, run: startChild(down), breakRedis: () => down.kill() },
@@ -80,20 +91,23 @@ describe('shutdown while Redis is unavailable (each app in its own child process
     }
   });
 
-  it.each(['hung (SIGSTOP)', 'down (kill -9)'])('the process exits within 2 s of app.close() while Redis is %s', async (state) => {
-    const c = cases.find((candidate) => candidate.state === state)!;
-    await c.breakRedis();
-    // Long enough for calls to time out, the breaker to open and a reconnect to be under way.
-    await sleep(800);
-    const { exitMs, lagMs, code } = await closeAndTimeExit(c.run);
-    console.log(
-      `shutdown with Redis ${c.state}: process gone ${exitMs} ms after app.close() was asked for ` +
-        `(limit ${EXIT_LIMIT_MS} ms, plus ${lagMs.toFixed(0)} ms this machine withheld the CPU meanwhile)`,
-    );
-    expect(c.run.output()).toMatch(/closed \d+/);
-    expect(code).toBe(0);
-    // What the app holds open must let it go within the limit; time the machine gave to other
-    // processes is not the app's (on a quiet machine the lag is near 0).
-    expect(exitMs).toBeLessThanOrEqual(EXIT_LIMIT_MS + lagMs);
-  });
+  it.each(['hung (SIGSTOP)', 'down (kill -9)'])(
+    'the process exits within 2 s of app.close() while Redis is %s',
+    async (state) => {
+      const c = cases.find((candidate) => candidate.state === state)!;
+      await c.breakRedis();
+      // Long enough for calls to time out, the breaker to open and a reconnect to be under way.
+      await sleep(800);
+      const { exitMs, lagMs, code } = await closeAndTimeExit(c.run);
+      console.log(
+        `shutdown with Redis ${c.state}: process gone ${exitMs} ms after app.close() was asked for ` +
+          `(limit ${EXIT_LIMIT_MS} ms, plus ${lagMs.toFixed(0)} ms this machine withheld the CPU meanwhile)`,
+      );
+      expect(c.run.output()).toMatch(/closed \d+/);
+      expect(code).toBe(0);
+      // What the app holds open must let it go within the limit; time the machine gave to other
+      // processes is not the app's (on a quiet machine the lag is near 0).
+      expect(exitMs).toBeLessThanOrEqual(EXIT_LIMIT_MS + lagMs);
+    },
+  );
 });

@@ -55,7 +55,12 @@ describe.each(['redis', 'hybrid'])('getOrSet fleet lock with CACHE_BACKEND=%s, 4
   });
 
   it(`${PROCESSES} processes × ${CALLERS} cold callers: 1 factory call in the fleet, every caller gets its value`, async () => {
-    const { startAt, outcomes } = fleet!.burst({ key: `${backend}:cold`, callers: CALLERS, timeout: TIMEOUT_SECONDS, factory: { kind: 'sleep', ms: FACTORY_MS } });
+    const { startAt, outcomes } = fleet!.burst({
+      key: `${backend}:cold`,
+      callers: CALLERS,
+      timeout: TIMEOUT_SECONDS,
+      factory: { kind: 'sleep', ms: FACTORY_MS },
+    });
     const results = fulfilled(await outcomes);
 
     expect(results.flatMap((outcome) => outcome.errors)).toEqual([]);
@@ -95,7 +100,9 @@ describe.each(['redis', 'hybrid'])('getOrSet fleet lock with CACHE_BACKEND=%s, 4
     expect(factoryCalls).toBeGreaterThan(1);
     expect(sum(results, (outcome) => outcome.stats.fleetLockWaits)).toBe(0);
     const lastMs = Math.max(...results.map((outcome) => outcome.lastAnswerAt - startAt));
-    console.log(`fleet lock off (${backend}): ${factoryCalls} factory calls for ${PROCESSES} processes × ${CALLERS} callers; last caller answered ${lastMs} ms after the start`);
+    console.log(
+      `fleet lock off (${backend}): ${factoryCalls} factory calls for ${PROCESSES} processes × ${CALLERS} callers; last caller answered ${lastMs} ms after the start`,
+    );
   }, 60_000);
 
   // Last in this fleet: it kills one of its processes.
@@ -119,9 +126,13 @@ describe.each(['redis', 'hybrid'])('getOrSet fleet lock with CACHE_BACKEND=%s, 4
     const timedOut = fulfilled(firstResults.filter((_, index) => index !== dead.worker));
     // The dead holder's lock outlives their bound: they are answered with the timeout, not held.
     expect(dead.lockLeftMs).toBeGreaterThan(HARD_TIMEOUT_MS);
-    expect(timedOut.flatMap((outcome) => outcome.errors)).toEqual(Array(PROCESSES - 1).fill(expect.stringMatching(/^CacheFactoryTimeoutError/)));
+    expect(timedOut.flatMap((outcome) => outcome.errors)).toEqual(
+      Array(PROCESSES - 1).fill(expect.stringMatching(/^CacheFactoryTimeoutError/)),
+    );
     expect(sum(timedOut, (outcome) => outcome.answered + outcome.factoryCalls)).toBe(0);
-    expect(Math.max(...timedOut.map((outcome) => outcome.lastSettledAt - first.startAt))).toBeLessThan(HARD_TIMEOUT_MS + MARGIN_MS);
+    expect(Math.max(...timedOut.map((outcome) => outcome.lastSettledAt - first.startAt))).toBeLessThan(
+      HARD_TIMEOUT_MS + MARGIN_MS,
+    );
 
     // Callers whose bound outlasts the dead lock wait for it, and one of them takes over.
     const starts: { worker: number; at: number }[] = [];
@@ -136,7 +147,10 @@ describe.each(['redis', 'hybrid'])('getOrSet fleet lock with CACHE_BACKEND=%s, 4
     const patient = { hardTimeoutMs: LOCK_TTL_MS + 5000 };
     expect(Number(redis.cli('PTTL', lockKey))).toBeGreaterThan(0);
     const living = fleet!.workers.filter((worker) => worker.index !== dead.worker);
-    const { startAt, outcomes } = fleet!.burst({ key, callers: CALLERS, timeout: TIMEOUT_SECONDS, factory: { kind: 'parent' }, options: patient }, living);
+    const { startAt, outcomes } = fleet!.burst(
+      { key, callers: CALLERS, timeout: TIMEOUT_SECONDS, factory: { kind: 'parent' }, options: patient },
+      living,
+    );
     const survivors = fulfilled(await outcomes);
     const answered = survivors.map((outcome) => outcome.lastAnswerAt - startAt);
     console.log(

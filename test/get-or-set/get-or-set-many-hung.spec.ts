@@ -13,7 +13,13 @@ async function settled<T>(call: Promise<T>): Promise<{ value: T } | { error: unk
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), PENDING_LIMIT_MS)));
   try {
-    return await Promise.race([call.then((value) => ({ value }), (error: unknown) => ({ error })), limit]);
+    return await Promise.race([
+      call.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      limit,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -26,7 +32,14 @@ describe.each(['locmem', 'hybrid'] as const)('a hung getOrSetMany factory on %s'
     await expect(cache.getOrSetMany(['a', 'b'], never, 60, options)).rejects.toBeInstanceOf(CacheFactoryTimeoutError);
 
     const single = await settled(cache.getOrSet('a', () => 'a fresh', 60, options));
-    const many = await settled(cache.getOrSetMany(['b', 'c'], (missing) => Object.fromEntries(missing.map((key) => [key, `${key} fresh`])), 60, options));
+    const many = await settled(
+      cache.getOrSetMany(
+        ['b', 'c'],
+        (missing) => Object.fromEntries(missing.map((key) => [key, `${key} fresh`])),
+        60,
+        options,
+      ),
+    );
     expect(single).toEqual({ value: 'a fresh' });
     expect(many).toEqual({ value: { b: 'b fresh', c: 'c fresh' } });
   }, 30_000);
@@ -41,7 +54,11 @@ describe.each(['locmem', 'hybrid'] as const)('a hung getOrSetMany factory on %s'
     await computing;
     // Started while the hung call computes x and y: they join it instead of computing.
     const joinedSingle = settled(cache.getOrSet('x', () => 'x own', 60, { hardTimeoutMs: 20_000 }));
-    const joinedMany = settled(cache.getOrSetMany(['y', 'z'], (missing) => Object.fromEntries(missing.map((key) => [key, `${key} own`])), 60, { hardTimeoutMs: 20_000 }));
+    const joinedMany = settled(
+      cache.getOrSetMany(['y', 'z'], (missing) => Object.fromEntries(missing.map((key) => [key, `${key} own`])), 60, {
+        hardTimeoutMs: 20_000,
+      }),
+    );
     expect(await hung).toBeInstanceOf(CacheFactoryTimeoutError);
     const single = await joinedSingle;
     expect(single).not.toBe('pending');

@@ -38,7 +38,12 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('getOrSet policies on %s',
     // The 100 callers shared one computation, which answered stale once.
     expect(cache.getStats().getOrSet).toMatchObject({ factoryCalls: 2, factoryErrors: 1, staleServes: 1 });
     // The throttle never outlives grace.
-    await until(async () => (await fixture.raw.exists(':1:k')) === 0 && (backend !== 'locmem' || (await cache.exists('k')) === false), 'grace to end', 5000);
+    await until(
+      async () =>
+        (await fixture.raw.exists(':1:k')) === 0 && (backend !== 'locmem' || (await cache.exists('k')) === false),
+      'grace to end',
+      5000,
+    );
     await expect(cache.getOrSet('k', failing, 0.2, options)).rejects.toThrow('database down');
   });
 
@@ -48,7 +53,9 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('getOrSet policies on %s',
     await until(async () => (await cache.get('slow')) === undefined, 'the entry to turn stale');
     const factory = gate<string>();
     const started = performance.now();
-    expect(await cache.getOrSet('slow', () => factory.promise, 60, { grace: 60, softTimeoutMs: 50, hardTimeoutMs: 20_000 })).toBe('old');
+    expect(
+      await cache.getOrSet('slow', () => factory.promise, 60, { grace: 60, softTimeoutMs: 50, hardTimeoutMs: 20_000 }),
+    ).toBe('old');
     // Far below the hard timeout: it was the soft one that answered.
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(cache.getStats().getOrSet.softTimeouts).toBe(1);
@@ -70,7 +77,9 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('getOrSet policies on %s',
   it('a factory that hangs no longer holds its other callers forever: they are bounded by the hard timeout too', async () => {
     const cache = await cacheOn(backend);
     const never = new Promise<string>(() => undefined);
-    const callers = Array.from({ length: 10 }, () => cache.getOrSet('stuck', () => never, 60, { hardTimeoutMs: 100 }).catch((error: unknown) => error));
+    const callers = Array.from({ length: 10 }, () =>
+      cache.getOrSet('stuck', () => never, 60, { hardTimeoutMs: 100 }).catch((error: unknown) => error),
+    );
     for (const outcome of await Promise.all(callers)) expect(outcome).toBeInstanceOf(CacheFactoryTimeoutError);
   });
 
@@ -135,8 +144,18 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('getOrSet policies on %s',
   it('refuses bad options with a typed error before running the factory', async () => {
     const cache = await cacheOn(backend);
     const factory = jest.fn(() => 1);
-    for (const options of [{ grace: -1 }, { refreshAhead: 1 }, { hardTimeoutMs: 0 }, { softTimeoutMs: 1.5 }, { fleetLock: 'yes' }, { unknown: 1 }]) {
-      await expect(cache.getOrSet('opts', factory, 60, options as never)).rejects.toMatchObject({ name: 'CacheFactoryError', code: 'INVALID_OPTION' });
+    for (const options of [
+      { grace: -1 },
+      { refreshAhead: 1 },
+      { hardTimeoutMs: 0 },
+      { softTimeoutMs: 1.5 },
+      { fleetLock: 'yes' },
+      { unknown: 1 },
+    ]) {
+      await expect(cache.getOrSet('opts', factory, 60, options as never)).rejects.toMatchObject({
+        name: 'CacheFactoryError',
+        code: 'INVALID_OPTION',
+      });
     }
     expect(factory).not.toHaveBeenCalled();
   });
@@ -164,7 +183,9 @@ describe('entries with a logical expiry, as stored', () => {
     expect(await fixture.raw.exists(':1:stale')).toBe(1);
     expect(await cache.getMany(['stale'])).toEqual({});
     expect(await cache.ttl('stale')).toBeUndefined();
-    await expect(cache.getOrSet('stale', () => Promise.reject(new Error('down')), 60, { grace: 60 })).resolves.toBe('old');
+    await expect(cache.getOrSet('stale', () => Promise.reject(new Error('down')), 60, { grace: 60 })).resolves.toBe(
+      'old',
+    );
   });
 });
 
@@ -192,21 +213,26 @@ describe('getOrSetMany', () => {
     expect(after.mget - (before.mget ?? 0)).toBe(1);
     expect(after.set - (before.set ?? 0)).toBe(600);
     expect((after.evalsha ?? 0) - (before.evalsha ?? 0) + (after.eval ?? 0) - (before.eval ?? 0)).toBe(1);
-    const perKey = Object.fromEntries(await Promise.all(keys.map(async (key) => [key, await cache.getOrSet(key, () => computed(key), 300)] as const)));
+    const perKey = Object.fromEntries(
+      await Promise.all(keys.map(async (key) => [key, await cache.getOrSet(key, () => computed(key), 300)] as const)),
+    );
     expect(result).toEqual(perKey);
   });
 
-  it.each(['locmem', 'redis', 'hybrid'] as const)('on %s hands out copies: changing a result changes neither the cache nor another caller\'s result', async (backend) => {
-    const cache = await cacheOn(backend);
-    const produced = { a: { n: 1, list: [1] }, b: { n: 2, list: [2] } };
-    const first = await cache.getOrSetMany<{ n: number; list: number[] }>(['a', 'b'], () => produced, 60);
-    expect(first).toEqual(produced);
-    expect(first.a).not.toBe(produced.a);
-    first.a.n = 99;
-    first.b.list.push(99);
-    produced.a.list.push(42);
-    expect(await cache.getMany(['a', 'b'])).toEqual({ a: { n: 1, list: [1] }, b: { n: 2, list: [2] } });
-  });
+  it.each(['locmem', 'redis', 'hybrid'] as const)(
+    "on %s hands out copies: changing a result changes neither the cache nor another caller's result",
+    async (backend) => {
+      const cache = await cacheOn(backend);
+      const produced = { a: { n: 1, list: [1] }, b: { n: 2, list: [2] } };
+      const first = await cache.getOrSetMany<{ n: number; list: number[] }>(['a', 'b'], () => produced, 60);
+      expect(first).toEqual(produced);
+      expect(first.a).not.toBe(produced.a);
+      first.a.n = 99;
+      first.b.list.push(99);
+      produced.a.list.push(42);
+      expect(await cache.getMany(['a', 'b'])).toEqual({ a: { n: 1, list: [1] }, b: { n: 2, list: [2] } });
+    },
+  );
 
   it('two overlapping calls never compute a key twice in one process, and a key the factory leaves out is neither stored nor returned', async () => {
     const cache = await cacheOn('locmem');
@@ -231,5 +257,7 @@ describe('getOrSetMany', () => {
 
 async function commandCounts(): Promise<Record<string, number>> {
   const info = await fixture.raw.info('commandstats');
-  return Object.fromEntries([...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(([, name, calls]) => [name, Number(calls)]));
+  return Object.fromEntries(
+    [...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(([, name, calls]) => [name, Number(calls)]),
+  );
 }

@@ -39,7 +39,9 @@ describe('CacheManagerService.deleteIfEquals', () => {
     it('compares structured values as stored', async () => {
       const cache = await cacheOn(env());
       await cache.set('entry', { accessToken: 't1', expiresOn: '2030-01-01T00:00:00.000Z' });
-      expect(await cache.deleteIfEquals('entry', { accessToken: 't2', expiresOn: '2030-01-01T00:00:00.000Z' })).toBe(false);
+      expect(await cache.deleteIfEquals('entry', { accessToken: 't2', expiresOn: '2030-01-01T00:00:00.000Z' })).toBe(
+        false,
+      );
       const stored = await cache.get('entry');
       expect(await cache.deleteIfEquals('entry', stored)).toBe(true);
       expect(await cache.get('entry')).toBeUndefined();

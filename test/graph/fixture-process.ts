@@ -32,7 +32,11 @@ export interface FixtureOptions {
 }
 
 /** Runs test/graph/fixtures/token-once.ts in its own process and reports how that process ended. */
-export function runTokenProcess(env: Record<string, string>, msal: object, options: FixtureOptions): Promise<FixtureOutcome> {
+export function runTokenProcess(
+  env: Record<string, string>,
+  msal: object,
+  options: FixtureOptions,
+): Promise<FixtureOutcome> {
   const child = spawn(process.execPath, ['-r', REGISTER, FIXTURE], {
     cwd: ROOT,
     env: {

@@ -9,13 +9,17 @@ describe('GRAPH_AUTHORITY_HOST, checked at startup', () => {
     expect(problems[0]).toMatch(/^GRAPH_AUTHORITY_HOST="http:\/\/127\.0\.0\.1:8080" is invalid: https is required/);
     expect(problems[0]).toContain('authority_uri_insecure');
     // It points to the fix for a local fake endpoint, the usual reason for http here.
-    expect(problems[0]).toContain('set GRAPH_AUTHORITY_METADATA to an OpenID configuration whose token_endpoint is the http://127.0.0.1:<port>/... URL');
+    expect(problems[0]).toContain(
+      'set GRAPH_AUTHORITY_METADATA to an OpenID configuration whose token_endpoint is the http://127.0.0.1:<port>/... URL',
+    );
   });
 
   it('so does an http authorityHost given in code, naming the option and its variable', () => {
     const problems = problemsOf(() => resolveCacheOptions({ graph: { authorityHost: 'http://login.example.org' } }));
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^graph\.authorityHost \(GRAPH_AUTHORITY_HOST\)="http:\/\/login\.example\.org" is invalid: https is required/);
+    expect(problems[0]).toMatch(
+      /^graph\.authorityHost \(GRAPH_AUTHORITY_HOST\)="http:\/\/login\.example\.org" is invalid: https is required/,
+    );
   });
 
   it('the app does not start with it', async () => {
@@ -45,7 +49,9 @@ describe('GRAPH_AUTHORITY_HOST, checked at startup', () => {
     expect(problems).toHaveLength(1);
     // User info is never echoed: it may hold a password.
     const shown = text.replace('//user@', '//<hidden>@');
-    expect(problems[0]).toContain(`GRAPH_AUTHORITY_HOST=${JSON.stringify(shown)} is invalid: it must not have a user name, query or fragment`);
+    expect(problems[0]).toContain(
+      `GRAPH_AUTHORITY_HOST=${JSON.stringify(shown)} is invalid: it must not have a user name, query or fragment`,
+    );
   });
 
   it.each([

@@ -30,11 +30,28 @@ export function generateGraphCertificate(): GraphCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'ideagraph-graph-cert-'));
   const keyFile = join(dir, 'app.key');
   const certFile = join(dir, 'app.crt');
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=ideagraph-cache test app');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=ideagraph-cache test app',
+  );
   const certificatePem = readFileSync(certFile, 'utf8');
   const keyPem = readFileSync(keyFile, 'utf8');
   const pemFile = join(dir, 'app.pem');
   writeFileSync(pemFile, `${certificatePem}${keyPem}`);
-  const privateKeyBody = keyPem.split('\n').filter((line) => line && !line.startsWith('-----')).join('');
+  const privateKeyBody = keyPem
+    .split('\n')
+    .filter((line) => line && !line.startsWith('-----'))
+    .join('');
   return { pemFile, certificatePem, privateKeyBody, dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -63,7 +63,11 @@ describe('GRAPH_TOKEN_CACHE_KEY limits, checked at startup', () => {
       const length = longestAcceptedKeyLength();
       expect(length).toBeGreaterThan(MAX_KEY_LENGTH - 20);
       expect(length).toBeLessThan(MAX_KEY_LENGTH - 4);
-      const env = graphEnv({ ...(backend === 'redis' ? redis.env() : {}), GRAPH_TOKEN_CACHE_KEY: 'k'.repeat(length), GRAPH_TOKEN_TIMEOUT_MS: '500' });
+      const env = graphEnv({
+        ...(backend === 'redis' ? redis.env() : {}),
+        GRAPH_TOKEN_CACHE_KEY: 'k'.repeat(length),
+        GRAPH_TOKEN_TIMEOUT_MS: '500',
+      });
       const graph = await startGraphApp(env, endpoint);
       try {
         endpoint.answerNext({ kind: 'hang' });

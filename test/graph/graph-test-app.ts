@@ -1,7 +1,13 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { CacheConfigError, CacheManagerService, cacheOptionsFromConfig, GraphTokenService, IdeaGraphCacheModule } from '../../src';
+import {
+  CacheConfigError,
+  CacheManagerService,
+  cacheOptionsFromConfig,
+  GraphTokenService,
+  IdeaGraphCacheModule,
+} from '../../src';
 import type { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { envOnlyConfig } from '../helpers/test-app';
 
@@ -65,10 +71,21 @@ export async function startGraphApp(
 }
 
 function captureLogger(lines: string[]): LoggerService {
-  const record = (level: string) => (message: unknown, ...rest: unknown[]) => {
-    lines.push(`${level} ${[message, ...rest].map((part) => (part instanceof Error ? `${part.message} ${part.stack}` : String(part))).join(' ')}`);
+  const record =
+    (level: string) =>
+    (message: unknown, ...rest: unknown[]) => {
+      lines.push(
+        `${level} ${[message, ...rest].map((part) => (part instanceof Error ? `${part.message} ${part.stack}` : String(part))).join(' ')}`,
+      );
+    };
+  return {
+    log: record('log'),
+    error: record('error'),
+    warn: record('warn'),
+    debug: record('debug'),
+    verbose: record('verbose'),
+    fatal: record('fatal'),
   };
-  return { log: record('log'), error: record('error'), warn: record('warn'), debug: record('debug'), verbose: record('verbose'), fatal: record('fatal') };
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -53,7 +53,9 @@ describe('GraphTokenService against an endpoint that never answers', () => {
       // below "never", which is what an open socket to a hung endpoint means.
       exitBoundMs: 10_000,
     });
-    expect(outcome.lines.filter((line) => line.event === 'result').map((line) => line.code)).toEqual(Array(5).fill('TIMEOUT'));
+    expect(outcome.lines.filter((line) => line.event === 'result').map((line) => line.code)).toEqual(
+      Array(5).fill('TIMEOUT'),
+    );
     expect(outcome.lines.at(-1)?.event).toBe('closed');
     expect(outcome.exitedByItself).toBe(true);
     expect(outcome.exitCode).toBe(0);

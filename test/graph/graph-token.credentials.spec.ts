@@ -48,10 +48,17 @@ describe('GraphTokenService with certificate and assertion credentials', () => {
     expect(token).toMatch(/^fake-access-token-/);
     expect(endpoint.requests).toHaveLength(1);
     const [request] = endpoint.requests;
-    expect(request).toMatchObject({ hadSecret: false, clientAssertionType: JWT_BEARER, assertionValid: true, clientId: 'client-1' });
+    expect(request).toMatchObject({
+      hadSecret: false,
+      clientAssertionType: JWT_BEARER,
+      assertionValid: true,
+      clientId: 'client-1',
+    });
     // Named by the SHA-256 thumbprint (x5t#S256) of the certificate in the file.
     const header = JSON.parse(Buffer.from(request.clientAssertion!.split('.')[0], 'base64url').toString('utf8'));
-    expect(header['x5t#S256']).toBe(createHash('sha256').update(new X509Certificate(cert.certificatePem).raw).digest('base64url'));
+    expect(header['x5t#S256']).toBe(
+      createHash('sha256').update(new X509Certificate(cert.certificatePem).raw).digest('base64url'),
+    );
   });
 
   it('is refused by Entra ID when the certificate is not the one registered', async () => {
@@ -59,7 +66,11 @@ describe('GraphTokenService with certificate and assertion credentials', () => {
     try {
       endpoint.trustCertificate(other.certificatePem);
       graph = await startGraphApp(envWithoutSecret({ GRAPH_CLIENT_CERTIFICATE_FILE: cert.pemFile }), endpoint);
-      await expect(graph.tokens.getAccessToken()).rejects.toMatchObject({ name: 'GraphTokenError', code: 'REJECTED', status: 401 });
+      await expect(graph.tokens.getAccessToken()).rejects.toMatchObject({
+        name: 'GraphTokenError',
+        code: 'REJECTED',
+        status: 401,
+      });
       expect(endpoint.requests[0].assertionValid).toBe(false);
     } finally {
       other.remove();
@@ -76,7 +87,11 @@ describe('GraphTokenService with certificate and assertion credentials', () => {
     });
     expect(graph.tokens.status.configured).toBe(true);
     await expect(graph.tokens.getAccessToken()).resolves.toMatch(/^fake-access-token-/);
-    expect(endpoint.requests[0]).toMatchObject({ hadSecret: false, clientAssertion: assertion, clientAssertionType: JWT_BEARER });
+    expect(endpoint.requests[0]).toMatchObject({
+      hadSecret: false,
+      clientAssertion: assertion,
+      clientAssertionType: JWT_BEARER,
+    });
     expect(graph.logs.join('\n')).not.toContain(assertion);
   });
 
@@ -94,7 +109,9 @@ describe('GraphTokenService with certificate and assertion credentials', () => {
   });
 
   it('refuses two credentials at once at startup, naming both', async () => {
-    const failure = await startGraphApp(graphEnv({ GRAPH_CLIENT_CERTIFICATE_FILE: cert.pemFile }), endpoint).catch((e: unknown) => e);
+    const failure = await startGraphApp(graphEnv({ GRAPH_CLIENT_CERTIFICATE_FILE: cert.pemFile }), endpoint).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(CacheConfigError);
     expect((failure as Error).message).toMatch(/GRAPH_CLIENT_SECRET.*GRAPH_CLIENT_CERTIFICATE_FILE/);
     expect((failure as Error).message).not.toContain(CLIENT_SECRET);
@@ -110,16 +127,19 @@ describe('GraphTokenService with certificate and assertion credentials', () => {
   });
 
   it('refuses an unreadable certificate file, or one without a private key, at startup', async () => {
-    const missing = await startGraphApp(envWithoutSecret({ GRAPH_CLIENT_CERTIFICATE_FILE: `${cert.dir}/absent.pem` }), endpoint).catch(
-      (e: unknown) => e,
-    );
+    const missing = await startGraphApp(
+      envWithoutSecret({ GRAPH_CLIENT_CERTIFICATE_FILE: `${cert.dir}/absent.pem` }),
+      endpoint,
+    ).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(CacheConfigError);
     expect((missing as Error).message).toMatch(/GRAPH_CLIENT_CERTIFICATE_FILE.*cannot be read \(ENOENT\)/);
 
     const { writeFileSync } = await import('node:fs');
     const certOnly = `${cert.dir}/cert-only.pem`;
     writeFileSync(certOnly, cert.certificatePem);
-    const noKey = await startGraphApp(envWithoutSecret({ GRAPH_CLIENT_CERTIFICATE_FILE: certOnly }), endpoint).catch((e: unknown) => e);
+    const noKey = await startGraphApp(envWithoutSecret({ GRAPH_CLIENT_CERTIFICATE_FILE: certOnly }), endpoint).catch(
+      (e: unknown) => e,
+    );
     expect(noKey).toBeInstanceOf(CacheConfigError);
     expect((noKey as Error).message).toMatch(/GRAPH_CLIENT_CERTIFICATE_FILE.*private key/);
   });
@@ -159,7 +179,9 @@ describe('GraphTokenService with certificate and assertion credentials', () => {
     expect(outcome.stderr).not.toMatch(/ClientAuthError|Unhandled/);
     expect(outcome.exitedByItself).toBe(true);
     expect(outcome.exitCode).toBe(0);
-    const failures = outcome.lines.filter((line) => line.event === 'startup-failed' || (line.event === 'result' && !line.ok));
+    const failures = outcome.lines.filter(
+      (line) => line.event === 'startup-failed' || (line.event === 'result' && !line.ok),
+    );
     expect(failures.length).toBeGreaterThan(0);
     for (const failure of failures) expect(['CacheConfigError', 'GraphTokenError']).toContain(failure.name);
     expect(JSON.stringify(outcome.lines)).not.toContain(CLIENT_SECRET);

@@ -29,7 +29,12 @@ describe('GraphTokenService when Entra ID fails', () => {
 
   it('rejects on a 500 with the status and correlation id, then says msal-node holds the retry back', async () => {
     const error = await failingWith({ kind: 'status', status: 500 });
-    expect(error).toMatchObject({ code: 'SERVER_ERROR', status: 500, serverError: 'server_error', serverErrorNumber: '90000' });
+    expect(error).toMatchObject({
+      code: 'SERVER_ERROR',
+      status: 500,
+      serverError: 'server_error',
+      serverErrorNumber: '90000',
+    });
     expect(error.correlationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(graph!.tokens.status).toMatchObject({ networkFailures: 1, lastError: { code: 'SERVER_ERROR' } });
 
@@ -48,7 +53,12 @@ describe('GraphTokenService when Entra ID fails', () => {
 
   it('rejects invalid_client as REJECTED, with the AADSTS number', async () => {
     const error = await failingWith({ kind: 'invalidClient' });
-    expect(error).toMatchObject({ code: 'REJECTED', status: 401, serverError: 'invalid_client', serverErrorNumber: '7000215' });
+    expect(error).toMatchObject({
+      code: 'REJECTED',
+      status: 401,
+      serverError: 'invalid_client',
+      serverErrorNumber: '7000215',
+    });
     expect(error.message).toContain('AADSTS7000215');
   });
 
@@ -82,7 +92,9 @@ describe('GraphTokenService when Entra ID fails', () => {
     graph = await startGraphApp(graphEnv(), endpoint);
     endpoint.answerWith({ kind: 'status', status: 503 });
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => graph!.tokens.getAccessToken()));
-    expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as GraphTokenError).code === 'SERVER_ERROR')).toBe(true);
+    expect(
+      outcomes.every((o) => o.status === 'rejected' && (o.reason as GraphTokenError).code === 'SERVER_ERROR'),
+    ).toBe(true);
     expect(endpoint.count).toBe(1);
   });
 
@@ -114,6 +126,8 @@ describe('GraphTokenService when Entra ID fails', () => {
     await graph.tokens.invalidate();
     endpoint.answerWith({ kind: 'garbage' });
     await expect(graph.tokens.getAccessToken()).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
-    await expect(graph.tokens.getAccessToken({ forceRefresh: true })).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
+    await expect(graph.tokens.getAccessToken({ forceRefresh: true })).rejects.toMatchObject({
+      code: 'INVALID_RESPONSE',
+    });
   });
 });

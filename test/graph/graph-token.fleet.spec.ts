@@ -139,7 +139,8 @@ describe('GraphTokenService across processes sharing one Redis', () => {
     expect(endpoint.count).toBe(1);
     expect(redis.cli('EXISTS', `${KEY}:lock`)).toBe('0');
     const deadline = Date.now() + 3000;
-    while (endpoint.openHangingConnections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    while (endpoint.openHangingConnections > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     expect(endpoint.openHangingConnections).toBe(0);
   }, 60_000);
 
@@ -179,7 +180,9 @@ describe('GraphTokenService across processes sharing one Redis', () => {
       const token = await graph.tokens.getAccessToken();
       expect(token).toMatch(/^fake-access-token-/);
       expect(graph.tokens.status).toMatchObject({ source: 'network', lockWaits: 1 });
-      expect(graph.logs.some((line) => line.startsWith('warn') && line.includes('fetching a token here instead'))).toBe(true);
+      expect(graph.logs.some((line) => line.startsWith('warn') && line.includes('fetching a token here instead'))).toBe(
+        true,
+      );
       expect(endpoint.count).toBe(1);
       expect(JSON.parse(redis.cli('GET', `${KEY}:lock`))).toBe('stuck-owner');
     } finally {

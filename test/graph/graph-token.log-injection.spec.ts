@@ -36,7 +36,7 @@ describe('text planted in the shared token entries never reaches a log line or a
     expect(text).not.toContain('A'.repeat(500));
   }
 
-  it("a shared entry of another tenant whose tenantId holds a newline and a fake line: one escaped, shortened WARN line", async () => {
+  it('a shared entry of another tenant whose tenantId holds a newline and a fake line: one escaped, shortened WARN line', async () => {
     const now = Date.now();
     const planted = {
       accessToken: 'planted-token',
@@ -60,7 +60,9 @@ describe('text planted in the shared token entries never reaches a log line or a
     expect(warnings[0]).not.toMatch(/[\n\r\u2028]/);
     expect(warnings[0].length).toBeLessThan(800);
     expectNoForgedLine(graph.logs.join('\n'));
-    expect(graph.logs.some((line) => line.includes(TENANT) && line.startsWith('log') && line.includes('fetched'))).toBe(true);
+    expect(graph.logs.some((line) => line.includes(TENANT) && line.startsWith('log') && line.includes('fetched'))).toBe(
+      true,
+    );
   });
 
   it("a planted failure of a lock holder: the caller's error and the log carry its text escaped and shortened", async () => {
@@ -69,7 +71,13 @@ describe('text planted in the shared token entries never reaches a log line or a
     redis.cli(
       'SET',
       `${KEY}:failure`,
-      JSON.stringify({ owner: 'planted-owner', code: 'REJECTED', message: PLANTED, correlationId: `id\n${FORGED}`, serverError: 'invalid_client' }),
+      JSON.stringify({
+        owner: 'planted-owner',
+        code: 'REJECTED',
+        message: PLANTED,
+        correlationId: `id\n${FORGED}`,
+        serverError: 'invalid_client',
+      }),
       'PX',
       '20000',
     );
@@ -91,7 +99,13 @@ describe('text planted in the shared token entries never reaches a log line or a
 
   it('a planted failure with a code that is not one of ours is no failure at all: the waiter fetches a token itself', async () => {
     redis.cli('SET', `${KEY}:lock`, JSON.stringify('planted-owner'), 'PX', '1500');
-    redis.cli('SET', `${KEY}:failure`, JSON.stringify({ owner: 'planted-owner', code: `X\n${FORGED}`, message: 'boom' }), 'PX', '20000');
+    redis.cli(
+      'SET',
+      `${KEY}:failure`,
+      JSON.stringify({ owner: 'planted-owner', code: `X\n${FORGED}`, message: 'boom' }),
+      'PX',
+      '20000',
+    );
     expect(typeof (await graph.tokens.getAccessToken())).toBe('string');
     expectNoForgedLine(graph.logs.join('\n'));
   });

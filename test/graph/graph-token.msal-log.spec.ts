@@ -63,22 +63,34 @@ describe("msal-node's log lines in the Nest log", () => {
   });
 
   it('another msal-node warning in the same fetch still reaches the log, as a warning', async () => {
-    const network = new LocalDiscoveryNetwork({ tenant_discovery_endpoint: `${PRIVATE_AUTHORITY}/${TENANT}/v2.0/.well-known/openid-configuration`, metadata: [] });
+    const network = new LocalDiscoveryNetwork({
+      tenant_discovery_endpoint: `${PRIVATE_AUTHORITY}/${TENANT}/v2.0/.well-known/openid-configuration`,
+      metadata: [],
+    });
     const { tokens } = await startWithDiscovery(network);
     await expect(tokens.getAccessToken()).resolves.toMatch(/^fake-access-token-/);
     expect(network.discoveryRequests).toEqual(['https://login.microsoftonline.com/common/discovery/instance']);
     expect(msalLines('warn')).toEqual([
-      expect.stringContaining("Warning - The developer's authority was not found within the CloudInstanceDiscoveryMetadata"),
+      expect.stringContaining(
+        "Warning - The developer's authority was not found within the CloudInstanceDiscoveryMetadata",
+      ),
     ]);
     expect(graph!.logs.filter((line) => line.includes('No client info'))).toEqual([]);
   });
 
-  it("an msal-node error reaches the log at error level", async () => {
-    const network = new LocalDiscoveryNetwork({ error: 'invalid_instance', error_description: 'AADSTS50049: Unknown or invalid instance.' });
+  it('an msal-node error reaches the log at error level', async () => {
+    const network = new LocalDiscoveryNetwork({
+      error: 'invalid_instance',
+      error_description: 'AADSTS50049: Unknown or invalid instance.',
+    });
     const { tokens } = await startWithDiscovery(network);
     await expect(tokens.getAccessToken()).rejects.toMatchObject({ name: 'GraphTokenError' });
-    expect(msalLines('error')).toEqual([expect.stringContaining('Error - The CloudInstanceDiscoveryErrorResponse error is invalid_instance.')]);
-    expect(msalLines('warn')).toEqual([expect.stringContaining('Warning - A CloudInstanceDiscoveryErrorResponse was returned')]);
+    expect(msalLines('error')).toEqual([
+      expect.stringContaining('Error - The CloudInstanceDiscoveryErrorResponse error is invalid_instance.'),
+    ]);
+    expect(msalLines('warn')).toEqual([
+      expect.stringContaining('Warning - A CloudInstanceDiscoveryErrorResponse was returned'),
+    ]);
     expect(endpoint.count).toBe(0);
   });
 });

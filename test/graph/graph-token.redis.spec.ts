@@ -122,7 +122,10 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
   it('a lock holder that shuts down mid-request leaves the fetch to the process waiting for it', async () => {
     // Bounds far beyond the test: only the shutdown may end the holder's request, and only
     // a released lock lets the waiter go on this quickly.
-    const holder = await startGraphApp(graphEnv({ ...redis.env(), CACHE_BACKEND: backend, GRAPH_TOKEN_TIMEOUT_MS: '20000' }), endpoint);
+    const holder = await startGraphApp(
+      graphEnv({ ...redis.env(), CACHE_BACKEND: backend, GRAPH_TOKEN_TIMEOUT_MS: '20000' }),
+      endpoint,
+    );
     const waiter = await processOnRedis({ GRAPH_TOKEN_TIMEOUT_MS: '20000' });
     endpoint.answerNext({ kind: 'hang' });
     const held = holder.tokens.getAccessToken().catch((e: unknown) => e);

@@ -61,7 +61,10 @@ describe('a replayed older sealed token entry', () => {
     const sealed = redis.cli('GET', KEY);
     redis.cli('DEL', KEY);
     redis.cli('SET', ':1:other_token_cache', sealed, 'EX', '600');
-    const other = await startGraphApp(graphEnv({ ...redis.env(), GRAPH_TOKEN_ENCRYPTION_KEY: key, GRAPH_TOKEN_CACHE_KEY: 'other_token_cache' }), endpoint);
+    const other = await startGraphApp(
+      graphEnv({ ...redis.env(), GRAPH_TOKEN_ENCRYPTION_KEY: key, GRAPH_TOKEN_CACHE_KEY: 'other_token_cache' }),
+      endpoint,
+    );
     apps.push(other);
     const fetchesBefore = endpoint.count;
     await other.tokens.getAccessToken();

@@ -41,7 +41,13 @@ describe('GraphTokenService (one process, locmem cache)', () => {
     const second = await tokens.getAccessToken();
     expect(second).toBe(first);
     expect(endpoint.count).toBe(1);
-    expect(tokens.status).toMatchObject({ source: 'memory', memoryHits: 1, networkFetches: 1, cacheHits: 0, configured: true });
+    expect(tokens.status).toMatchObject({
+      source: 'memory',
+      memoryHits: 1,
+      networkFetches: 1,
+      cacheHits: 0,
+      configured: true,
+    });
   });
 
   it('reports operator details without the token or the secret', async () => {
@@ -50,7 +56,12 @@ describe('GraphTokenService (one process, locmem cache)', () => {
     const status = tokens.status;
     expect(status.expiresOn!.getTime()).toBeGreaterThan(Date.now() + MARGIN_MS);
     expect(status.refreshFrom!.getTime()).toBeLessThan(status.expiresOn!.getTime() - MARGIN_MS);
-    expect(status).toMatchObject({ tenantId: 'test-tenant', clientId: 'client-1', cacheKey: 'graph_token_cache', encrypted: false });
+    expect(status).toMatchObject({
+      tenantId: 'test-tenant',
+      clientId: 'client-1',
+      cacheKey: 'graph_token_cache',
+      encrypted: false,
+    });
     const text = JSON.stringify(status);
     expect(text).not.toContain(token);
     expect(text).not.toContain(CLIENT_SECRET);
@@ -147,7 +158,10 @@ describe('GraphTokenService (one process, locmem cache)', () => {
   it('forceRefresh goes to the network even with a valid token in memory and cache', async () => {
     const { tokens, cache } = await start();
     const first = await tokens.getAccessToken();
-    const [a, b] = await Promise.all([tokens.getAccessToken({ forceRefresh: true }), tokens.getAccessToken({ forceRefresh: true })]);
+    const [a, b] = await Promise.all([
+      tokens.getAccessToken({ forceRefresh: true }),
+      tokens.getAccessToken({ forceRefresh: true }),
+    ]);
     expect(a).toBe(b);
     expect(a).not.toBe(first);
     expect(endpoint.count).toBe(2);
@@ -165,7 +179,9 @@ describe('GraphTokenService (one process, locmem cache)', () => {
       code: 'MISSING_CONFIGURATION',
       missing: ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE'],
     });
-    expect((error as Error).message).toContain('GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE are not set');
+    expect((error as Error).message).toContain(
+      'GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE are not set',
+    );
     expect(endpoint.count).toBe(0);
   });
 
@@ -174,7 +190,10 @@ describe('GraphTokenService (one process, locmem cache)', () => {
     delete env.GRAPH_CLIENT_SECRET;
     graph = await startGraphApp(env, endpoint);
     const error = await graph.tokens.getAccessToken({ forceRefresh: true }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'MISSING_CONFIGURATION', missing: ['GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE'] });
+    expect(error).toMatchObject({
+      code: 'MISSING_CONFIGURATION',
+      missing: ['GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE'],
+    });
     expect((error as Error).message).toMatch(/GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_FILE is not set$/);
     expect(endpoint.count).toBe(0);
   });

@@ -39,7 +39,8 @@ describe('the shared token entry across processes', () => {
   function skewEntry(skewMs: number): void {
     const entry = JSON.parse(redis.cli('GET', KEY)) as Record<string, unknown>;
     for (const [field, value] of Object.entries(entry)) {
-      if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value)) entry[field] = new Date(Date.parse(value) + skewMs).toISOString();
+      if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value))
+        entry[field] = new Date(Date.parse(value) + skewMs).toISOString();
     }
     redis.cli('SET', KEY, JSON.stringify(entry), 'KEEPTTL');
   }
@@ -52,7 +53,10 @@ describe('the shared token entry across processes', () => {
       const oldSide = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: oldKey });
       const first = await oldSide.tokens.getAccessToken();
 
-      const newSide = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: newKey, GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS: oldKey });
+      const newSide = await processOnRedis({
+        GRAPH_TOKEN_ENCRYPTION_KEY: newKey,
+        GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS: oldKey,
+      });
       expect(await newSide.tokens.getAccessToken()).toBe(first);
       expect(newSide.tokens.status.source).toBe('cache');
       expect(endpoint.count).toBe(1);
@@ -63,7 +67,10 @@ describe('the shared token entry across processes', () => {
       expect(JSON.parse(decryptText(raw, Buffer.from(newKey, 'base64'), 'graph_token_cache')).accessToken).toBe(second);
 
       // A process staged ahead of the switch (old key current, new key accepted) reads it too.
-      const staged = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: oldKey, GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS: newKey });
+      const staged = await processOnRedis({
+        GRAPH_TOKEN_ENCRYPTION_KEY: oldKey,
+        GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS: newKey,
+      });
       expect(await staged.tokens.getAccessToken()).toBe(second);
       expect(staged.tokens.status.source).toBe('cache');
       expect(endpoint.count).toBe(2);
@@ -73,7 +80,10 @@ describe('the shared token entry across processes', () => {
     it('still treats an entry of a key it does not know as a miss', async () => {
       const writer = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
       await writer.tokens.getAccessToken();
-      const reader = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: newKey, GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS: oldKey });
+      const reader = await processOnRedis({
+        GRAPH_TOKEN_ENCRYPTION_KEY: newKey,
+        GRAPH_TOKEN_ENCRYPTION_KEY_PREVIOUS: oldKey,
+      });
       await reader.tokens.getAccessToken();
       expect(reader.tokens.status.source).toBe('network');
       expect(reader.logs.some((line) => line.startsWith('warn') && line.includes('cannot be decrypted'))).toBe(true);
@@ -153,7 +163,9 @@ describe('the shared token entry across processes', () => {
       expect(reader.tokens.status.source).toBe('cache');
       expect(endpoint.count).toBe(1);
       // Its idea of the expiry is the true one, within the TTL's 1 s resolution and some slack.
-      expect(Math.abs(reader.tokens.status.expiresOn!.getTime() - writer.tokens.status.expiresOn!.getTime())).toBeLessThan(3000);
+      expect(
+        Math.abs(reader.tokens.status.expiresOn!.getTime() - writer.tokens.status.expiresOn!.getTime()),
+      ).toBeLessThan(3000);
     });
   });
 });

@@ -3,7 +3,10 @@ import { decryptText, encryptText, isEncryptedText, TokenDecryptError } from '..
 
 describe('token encryption at rest (AES-256-GCM)', () => {
   const key = randomBytes(32);
-  const plain = JSON.stringify({ accessToken: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part', expiresOn: '2030-01-01T00:00:00.000Z' });
+  const plain = JSON.stringify({
+    accessToken: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part',
+    expiresOn: '2030-01-01T00:00:00.000Z',
+  });
 
   it('round-trips, with a fresh IV every time, and hides the plaintext', () => {
     const a = encryptText(plain, key, 'graph_token_cache');

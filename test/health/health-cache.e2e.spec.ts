@@ -62,7 +62,8 @@ describe('GET /health/cache', () => {
 
     it('CACHE_HEALTH_DETAILS=true adds the host, port, db and TLS flag, and never the password; they are opt-in', async () => {
       const plain = await request(app.getHttpServer()).get('/health/cache').expect(200);
-      for (const detail of ['backendClass', 'redisHost', 'redisPort', 'redisDb', 'redisNodes', 'redisTls']) expect(plain.body).not.toHaveProperty(detail);
+      for (const detail of ['backendClass', 'redisHost', 'redisPort', 'redisDb', 'redisNodes', 'redisTls'])
+        expect(plain.body).not.toHaveProperty(detail);
       const response = await request(detailed.getHttpServer()).get('/health/cache').expect(200);
       expect(response.body).toMatchObject({
         status: 'up',

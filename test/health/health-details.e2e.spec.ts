@@ -11,7 +11,12 @@ describe('health details on the hybrid backend', () => {
 
   beforeAll(async () => {
     server = await RedisTestServer.start();
-    app = await createCacheApp({ ...server.env(), CACHE_BACKEND: 'hybrid', CACHE_HEALTH_DETAILS: 'true', CACHE_HEALTH_CACHE_MS: '0' });
+    app = await createCacheApp({
+      ...server.env(),
+      CACHE_BACKEND: 'hybrid',
+      CACHE_HEALTH_DETAILS: 'true',
+      CACHE_HEALTH_CACHE_MS: '0',
+    });
     const cache = app.get(CacheManagerService);
     await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live');
   });

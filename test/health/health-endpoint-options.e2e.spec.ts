@@ -31,11 +31,15 @@ async function boot(imports: Array<DynamicModule | Promise<DynamicModule> | (new
   const logger = new CaptureLogger();
   const app = moduleRef.createNestApplication({ logger });
   await app.init();
-  const routes = logger.lines.filter((line) => line.context === 'RoutesResolver' || line.context === 'RouterExplorer').map((line) => line.text);
+  const routes = logger.lines
+    .filter((line) => line.context === 'RoutesResolver' || line.context === 'RouterExplorer')
+    .map((line) => line.text);
   return { app, routes };
 }
 
-async function startupError(imports: Array<DynamicModule | Promise<DynamicModule> | (new () => unknown)>): Promise<CacheConfigError> {
+async function startupError(
+  imports: Array<DynamicModule | Promise<DynamicModule> | (new () => unknown)>,
+): Promise<CacheConfigError> {
   const error = await boot(imports).then(
     async ({ app }) => {
       await app.close();
@@ -77,7 +81,10 @@ describe('where the health endpoint is mapped', () => {
   });
 
   it('forRoot({ health: { enabled: false } }): 404 and no route in the route log', async () => {
-    const { app, routes } = await started([IdeaGraphCacheModule.forRoot({ backend: 'locmem', health: { enabled: false } }), PingModule]);
+    const { app, routes } = await started([
+      IdeaGraphCacheModule.forRoot({ backend: 'locmem', health: { enabled: false } }),
+      PingModule,
+    ]);
     await request(app.getHttpServer()).get('/health/cache').expect(404);
     expect(routes).toEqual(['PingController {/ping}:', 'Mapped {/ping, GET} route']);
   });
@@ -95,7 +102,10 @@ describe('where the health endpoint is mapped', () => {
   it('forRootAsync({ health: { path } }) with a useFactory moves it, and wins over CACHE_HEALTH_PATH', async () => {
     process.env.CACHE_HEALTH_PATH = 'from-env/health';
     const { app } = await started([
-      IdeaGraphCacheModule.forRootAsync({ health: { path: 'from-code/health', details: true }, useFactory: () => ({ backend: 'dummy' }) }),
+      IdeaGraphCacheModule.forRootAsync({
+        health: { path: 'from-code/health', details: true },
+        useFactory: () => ({ backend: 'dummy' }),
+      }),
     ]);
     const response = await request(app.getHttpServer()).get('/from-code/health').expect(200);
     expect(response.body).toMatchObject({ status: 'up', backend: 'dummy', backendClass: 'DummyStore' });
@@ -109,7 +119,9 @@ describe('where the health endpoint is mapped', () => {
     @Module({ imports: [IdeaGraphCacheModule.forRootAsync()] })
     class OrdersModule {}
     const error = await startupError([processEnvConfig(), UsersModule, OrdersModule]);
-    expect(error.message).toContain('health.path (CACHE_HEALTH_PATH)="health/cache" is mounted by 2 imports of IdeaGraphCacheModule');
+    expect(error.message).toContain(
+      'health.path (CACHE_HEALTH_PATH)="health/cache" is mounted by 2 imports of IdeaGraphCacheModule',
+    );
     expect(error.message).toContain('health: { enabled: false }');
   });
 
@@ -129,8 +141,10 @@ describe('where the health endpoint is mapped', () => {
     expect((await request(app.getHttpServer()).get('/health/cache-dummy').expect(200)).body.backend).toBe('dummy');
   });
 
-  it('a global prefix applies, as to the app\'s own routes; other methods are not answered', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [IdeaGraphCacheModule.forRoot({ backend: 'locmem' }), PingModule] }).compile();
+  it("a global prefix applies, as to the app's own routes; other methods are not answered", async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [IdeaGraphCacheModule.forRoot({ backend: 'locmem' }), PingModule],
+    }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     app.setGlobalPrefix('api');
     await app.init();
@@ -144,23 +158,39 @@ describe('where the health endpoint is mapped', () => {
   });
 
   it('CACHE_HEALTH_PATH seen only by ConfigService, after the route was fixed: startup fails and says how to fix it', async () => {
-    const error = await startupError([envOnlyConfig({ CACHE_HEALTH_PATH: 'late/health' }), IdeaGraphCacheModule.forRootAsync()]);
+    const error = await startupError([
+      envOnlyConfig({ CACHE_HEALTH_PATH: 'late/health' }),
+      IdeaGraphCacheModule.forRootAsync(),
+    ]);
     expect(error.problems).toHaveLength(1);
-    expect(error.message).toContain('health.path (CACHE_HEALTH_PATH) is "late/health" in the options resolved at startup, but was "health/cache"');
+    expect(error.message).toContain(
+      'health.path (CACHE_HEALTH_PATH) is "late/health" in the options resolved at startup, but was "health/cache"',
+    );
     expect(error.message).toContain('pass health: { path } to forRootAsync');
   });
 
   it('bad CACHE_HEALTH_ENABLED and CACHE_HEALTH_PATH are listed once each, in one CacheConfigError with the other bad settings', async () => {
-    Object.assign(process.env, { CACHE_HEALTH_ENABLED: 'sometimes', CACHE_HEALTH_PATH: 'health/:check', REDIS_PORT: 'abc' });
+    Object.assign(process.env, {
+      CACHE_HEALTH_ENABLED: 'sometimes',
+      CACHE_HEALTH_PATH: 'health/:check',
+      REDIS_PORT: 'abc',
+    });
     const error = await startupError([processEnvConfig(), IdeaGraphCacheModule.forRootAsync()]);
     expect(error.problems).toHaveLength(3);
-    expect(error.message).toContain('CACHE_HEALTH_ENABLED="sometimes" is invalid: expected a boolean: true, false, 1, 0, yes, no, on, off (any case)');
+    expect(error.message).toContain(
+      'CACHE_HEALTH_ENABLED="sometimes" is invalid: expected a boolean: true, false, 1, 0, yes, no, on, off (any case)',
+    );
     expect(error.message).toContain('CACHE_HEALTH_PATH="health/:check" is invalid: expected a route path');
     expect(error.message).toContain('REDIS_PORT="abc" is invalid');
   });
 
   it('forRoot with a bad health option fails at startup, listing it once beside the other bad options', async () => {
-    const error = await startupError([IdeaGraphCacheModule.forRoot({ backend: 'memcached' as 'redis', health: { path: 'health cache', details: 'yes' as unknown as boolean } })]);
+    const error = await startupError([
+      IdeaGraphCacheModule.forRoot({
+        backend: 'memcached' as 'redis',
+        health: { path: 'health cache', details: 'yes' as unknown as boolean },
+      }),
+    ]);
     expect(error.problems).toHaveLength(3);
     expect(error.message).toContain('health.path (CACHE_HEALTH_PATH)="health cache" is invalid');
     expect(error.message).toContain('health.details (CACHE_HEALTH_DETAILS)="yes" is invalid');

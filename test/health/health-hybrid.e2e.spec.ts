@@ -15,7 +15,12 @@ describe('GET /health/cache on the hybrid backend', () => {
   beforeAll(async () => {
     server = await RedisTestServer.start();
     raw = new Redis(server.port, '127.0.0.1');
-    app = await createCacheApp({ ...server.env(), CACHE_BACKEND: 'hybrid', CACHE_HEALTH_CACHE_MS: '0', CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST });
+    app = await createCacheApp({
+      ...server.env(),
+      CACHE_BACKEND: 'hybrid',
+      CACHE_HEALTH_CACHE_MS: '0',
+      CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST,
+    });
     const cache = app.get(CacheManagerService);
     await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live');
   });
@@ -36,7 +41,12 @@ describe('GET /health/cache on the hybrid backend', () => {
       status: 'up',
       backend: 'hybrid',
       l1Entries: 1,
-      bus: { live: true, lastMessageAgeMs: expect.any(Number), mode: L1_MODE_UNDER_TEST, modeReason: expect.stringContaining(`CACHE_L1_INVALIDATION=${L1_INVALIDATION_UNDER_TEST}`) },
+      bus: {
+        live: true,
+        lastMessageAgeMs: expect.any(Number),
+        mode: L1_MODE_UNDER_TEST,
+        modeReason: expect.stringContaining(`CACHE_L1_INVALIDATION=${L1_INVALIDATION_UNDER_TEST}`),
+      },
       latencyMs: expect.any(Number),
     });
   });

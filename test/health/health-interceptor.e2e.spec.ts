@@ -26,17 +26,23 @@ class GlobalCacheInterceptorModule {}
 describe.each([
   ['registered first', 'first'],
   ['registered last', 'last'],
-] as const)('a global CacheInterceptor %s never caches the module\'s own routes', (_label, order) => {
+] as const)("a global CacheInterceptor %s never caches the module's own routes", (_label, order) => {
   let redis: RedisTestServer;
   let app: INestApplication;
 
   beforeAll(async () => {
     redis = await RedisTestServer.start();
     const cache = [
-      envOnlyConfig({ ...redis.env(), CACHE_BACKEND: 'hybrid', CACHE_METRICS_ENABLED: 'true', CACHE_HEALTH_CACHE_MS: '0' }),
+      envOnlyConfig({
+        ...redis.env(),
+        CACHE_BACKEND: 'hybrid',
+        CACHE_METRICS_ENABLED: 'true',
+        CACHE_HEALTH_CACHE_MS: '0',
+      }),
       IdeaGraphCacheModule.forRootAsync({ isGlobal: true }),
     ];
-    const imports = order === 'first' ? [GlobalCacheInterceptorModule, ...cache] : [...cache, GlobalCacheInterceptorModule];
+    const imports =
+      order === 'first' ? [GlobalCacheInterceptorModule, ...cache] : [...cache, GlobalCacheInterceptorModule];
     const moduleRef = await Test.createTestingModule({ imports, controllers: [ItemsController] }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
@@ -46,7 +52,7 @@ describe.each([
     await redis?.stop();
   });
 
-  it('the app\'s own GET is cached (the interceptor is active), /health/cache and /metrics are not', async () => {
+  it("the app's own GET is cached (the interceptor is active), /health/cache and /metrics are not", async () => {
     await request(app.getHttpServer()).get('/items').expect(200, { handled: 1 });
     const again = await request(app.getHttpServer()).get('/items').expect(200, { handled: 1 });
     expect(again.headers['x-cache']).toBe('HIT');
@@ -69,12 +75,20 @@ describe.each([
     try {
       // A cached answer would stay 200 for the L1 lifetime (60 s) or CACHE_DEFAULT_TIMEOUT (300 s).
       let last: request.Response | undefined;
-      await until(async () => (last = await request(app.getHttpServer()).get('/health/cache')).status === 503, 'a 503 from /health/cache', 15_000);
+      await until(
+        async () => (last = await request(app.getHttpServer()).get('/health/cache')).status === 503,
+        'a 503 from /health/cache',
+        15_000,
+      );
       expect(last!.body).toMatchObject({ status: 'down', backend: 'hybrid' });
       expect(last!.headers['x-cache']).toBeUndefined();
     } finally {
       await redis.restart();
     }
-    await until(async () => (await request(app.getHttpServer()).get('/health/cache')).status === 200, 'a 200 from /health/cache', 20_000);
+    await until(
+      async () => (await request(app.getHttpServer()).get('/health/cache')).status === 200,
+      'a 200 from /health/cache',
+      20_000,
+    );
   });
 });

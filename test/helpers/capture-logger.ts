@@ -37,7 +37,10 @@ export class CaptureLogger implements LoggerService {
 
   /** Lines of the cache module (any cache: context `IdeaGraphCache:<name>`) written at or after `since`. */
   cacheLines(since = 0): LogLine[] {
-    return this.lines.filter((line) => line.at >= since && (line.context === 'IdeaGraphCache' || line.context?.startsWith('IdeaGraphCache:') === true));
+    return this.lines.filter(
+      (line) =>
+        line.at >= since && (line.context === 'IdeaGraphCache' || line.context?.startsWith('IdeaGraphCache:') === true),
+    );
   }
 
   /** Every captured line, with its parameters, as one text. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 const PEER = join(__dirname, 'django_peer.py');
 
 const INSTALL_HINT =
-  'python3 is not installed: the django value-format tests use CPython\'s own pickle as their peer; install it with `sudo apt-get install python3` (Debian/Ubuntu) or `brew install python` (macOS)';
+  "python3 is not installed: the django value-format tests use CPython's own pickle as their peer; install it with `sudo apt-get install python3` (Debian/Ubuntu) or `brew install python` (macOS)";
 
 /** Fails with one line that says how to install Python, if it is missing. */
 export function assertPythonInstalled(): void {

@@ -112,7 +112,9 @@ export class FakeTokenEndpoint {
    * authority's host is "known", so msal skips instance discovery.
    */
   msalOptions(tenantId: string): { auth: { authorityMetadata: string; knownAuthorities: string[] } } {
-    return { auth: { authorityMetadata: this.authorityMetadata(tenantId), knownAuthorities: ['login.microsoftonline.com'] } };
+    return {
+      auth: { authorityMetadata: this.authorityMetadata(tenantId), knownAuthorities: ['login.microsoftonline.com'] },
+    };
   }
 
   /** The answer for every request that finds the queue empty. */
@@ -205,7 +207,12 @@ export class FakeTokenEndpoint {
         const token = `fake-access-token-${++this.issued}-${process.pid}`;
         record.accessToken = token;
         const send = () =>
-          json(res, 200, { token_type: 'Bearer', expires_in: answer.expiresIn ?? 3599, ext_expires_in: 3599, access_token: token });
+          json(res, 200, {
+            token_type: 'Bearer',
+            expires_in: answer.expiresIn ?? 3599,
+            ext_expires_in: 3599,
+            access_token: token,
+          });
         if (answer.delayMs) setTimeout(send, answer.delayMs);
         else send();
         return;
@@ -255,12 +262,21 @@ export class FakeTokenEndpoint {
       if (!cert) return false;
       const key =
         header.alg === 'PS256'
-          ? { key: cert.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+          ? {
+              key: cert.publicKey,
+              padding: constants.RSA_PKCS1_PSS_PADDING,
+              saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+            }
           : header.alg === 'RS256'
             ? cert.publicKey
             : undefined;
       if (!key) return false;
-      const signed = verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`), key, Buffer.from(signaturePart, 'base64url'));
+      const signed = verify(
+        'sha256',
+        Buffer.from(`${headerPart}.${payloadPart}`),
+        key,
+        Buffer.from(signaturePart, 'base64url'),
+      );
       const now = Date.now() / 1000;
       return (
         signed &&

@@ -1,6 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { type LifecycleCommand, type LifecycleReply, WORKER_ENV_VARIABLE, WORKER_INDEX_VARIABLE, type WithoutId } from './worker-ipc';
+import {
+  type LifecycleCommand,
+  type LifecycleReply,
+  WORKER_ENV_VARIABLE,
+  WORKER_INDEX_VARIABLE,
+  type WithoutId,
+} from './worker-ipc';
 
 const ROOT = join(__dirname, '..', '..');
 const REGISTER = join(__dirname, 'ts-register.js');
@@ -45,13 +51,18 @@ export abstract class ForkedWorker<Command extends { type: string }, Reply exten
     this.child = fork(options.script, [], {
       cwd: ROOT,
       execArgv: ['-r', REGISTER],
-      env: { ...process.env, [WORKER_ENV_VARIABLE]: JSON.stringify(options.env), [WORKER_INDEX_VARIABLE]: String(options.index) },
+      env: {
+        ...process.env,
+        [WORKER_ENV_VARIABLE]: JSON.stringify(options.env),
+        [WORKER_INDEX_VARIABLE]: String(options.index),
+      },
       stdio: ['ignore', options.stdout, 'pipe', 'ipc'],
     });
     this.child.stderr?.on('data', (chunk) => (this.stderr = (this.stderr + String(chunk)).slice(-STDERR_KEPT)));
     this.child.on('message', (message: Reply | LifecycleReply) => this.receive(message));
     this.child.on('exit', (code, signal) => {
-      for (const waiter of this.waiting.values()) waiter.reject(new Error(`worker ${this.index} exited (${code ?? signal}):\n${this.stderr}`));
+      for (const waiter of this.waiting.values())
+        waiter.reject(new Error(`worker ${this.index} exited (${code ?? signal}):\n${this.stderr}`));
       this.waiting.clear();
     });
     this.started = this.startup();
@@ -88,7 +99,11 @@ export abstract class ForkedWorker<Command extends { type: string }, Reply exten
   }
 
   /** Sends `body` and resolves with the answer, which must be of type `answer`; rejects after `boundMs`. */
-  protected async ask<T extends Reply['type']>(body: WithoutId<Command>, answer: T, boundMs: number): Promise<Extract<Reply, { type: T }>> {
+  protected async ask<T extends Reply['type']>(
+    body: WithoutId<Command>,
+    answer: T,
+    boundMs: number,
+  ): Promise<Extract<Reply, { type: T }>> {
     const { type } = body as { type: string };
     const reply = await this.request(type, body, boundMs);
     if (reply.type !== answer) throw new Error(`worker ${this.index} answered ${reply.type} to ${type}`);
@@ -134,7 +149,8 @@ export abstract class ForkedWorker<Command extends { type: string }, Reply exten
     }
     const waiter = this.waiting.get(message.id);
     this.waiting.delete(message.id);
-    if (message.type === 'failed') waiter?.reject(new Error(`worker ${this.index}: ${(message as { error: string }).error}`));
+    if (message.type === 'failed')
+      waiter?.reject(new Error(`worker ${this.index}: ${(message as { error: string }).error}`));
     else waiter?.resolve(message);
   }
 

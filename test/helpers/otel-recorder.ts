@@ -10,7 +10,12 @@ import {
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 
 /** One exported data point, flattened: its value (a number, or a histogram) and its attributes. */
 export interface Point {
@@ -26,8 +31,13 @@ export interface Point {
 export class OtelRecorder {
   private readonly spanExporter = new InMemorySpanExporter();
   private readonly metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  private readonly reader = new PeriodicExportingMetricReader({ exporter: this.metricExporter, exportIntervalMillis: 3_600_000 });
-  private readonly tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(this.spanExporter)] });
+  private readonly reader = new PeriodicExportingMetricReader({
+    exporter: this.metricExporter,
+    exportIntervalMillis: 3_600_000,
+  });
+  private readonly tracerProvider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(this.spanExporter)],
+  });
   private readonly meterProvider = new MeterProvider({ readers: [this.reader] });
   private readonly contextManager = new AsyncLocalStorageContextManager();
 
@@ -54,7 +64,8 @@ export class OtelRecorder {
     await this.reader.forceFlush();
     const byName = new Map<string, MetricData>();
     for (const resource of this.metricExporter.getMetrics()) {
-      for (const scope of resource.scopeMetrics) for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
+      for (const scope of resource.scopeMetrics)
+        for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
     }
     return byName;
   }
@@ -71,21 +82,30 @@ export class OtelRecorder {
 /** The points of `metric`, flattened. */
 export function pointsOf(metric: MetricData | undefined): Point[] {
   if (!metric) return [];
-  return (metric.dataPoints as DataPoint<number | Histogram>[]).map((point) => ({ value: point.value, attributes: { ...point.attributes } }));
+  return (metric.dataPoints as DataPoint<number | Histogram>[]).map((point) => ({
+    value: point.value,
+    attributes: { ...point.attributes },
+  }));
 }
 
 /** The value of the one point of `metric` whose attributes include `match`. */
 export function valueOf(metric: MetricData | undefined, match: Record<string, unknown> = {}): number | undefined {
-  const found = pointsOf(metric).filter((point) => Object.entries(match).every(([name, value]) => point.attributes[name] === value));
-  if (found.length > 1) throw new Error(`${found.length} points of ${metric?.descriptor.name} match ${JSON.stringify(match)}`);
+  const found = pointsOf(metric).filter((point) =>
+    Object.entries(match).every(([name, value]) => point.attributes[name] === value),
+  );
+  if (found.length > 1)
+    throw new Error(`${found.length} points of ${metric?.descriptor.name} match ${JSON.stringify(match)}`);
   const value = found[0]?.value;
   return typeof value === 'number' ? value : undefined;
 }
 
 /** Per `db.operation.name`, how many durations the histogram holds. */
 export function histogramCounts(metric: MetricData | undefined): Record<string, number> {
-  if (metric && metric.dataPointType !== DataPointType.HISTOGRAM) throw new Error(`${metric.descriptor.name} is not a histogram`);
-  return Object.fromEntries(pointsOf(metric).map((point) => [String(point.attributes['db.operation.name']), (point.value as Histogram).count]));
+  if (metric && metric.dataPointType !== DataPointType.HISTOGRAM)
+    throw new Error(`${metric.descriptor.name} is not a histogram`);
+  return Object.fromEntries(
+    pointsOf(metric).map((point) => [String(point.attributes['db.operation.name']), (point.value as Histogram).count]),
+  );
 }
 
 /** A span as the tests compare it: its name, its parent's name, attributes, and status when it failed. */

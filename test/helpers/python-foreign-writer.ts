@@ -24,7 +24,11 @@ export function pythonWithRedis(): string {
 }
 
 /** Runs `ops` (see foreign_writer.py) in a Python process with redis-py; resolves once it exited, every reply received. */
-export function pythonWrites(target: { host: string; port: number }, ops: (string | number)[][], options: { pickle?: boolean } = {}): Promise<string[]> {
+export function pythonWrites(
+  target: { host: string; port: number },
+  ops: (string | number)[][],
+  options: { pickle?: boolean } = {},
+): Promise<string[]> {
   const python = pythonWithRedis();
   return new Promise((resolve, reject) => {
     const child = execFile(python, [SCRIPT], { encoding: 'utf8' }, (error, stdout, stderr) => {
@@ -53,10 +57,15 @@ export function pythonBurst(
 ): Promise<PythonBurstRecord[]> {
   const python = pythonWithRedis();
   return new Promise((resolve, reject) => {
-    const child = execFile(python, [SCRIPT], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`foreign_writer.py failed: ${stderr || error.message}`));
-      else resolve(JSON.parse(stdout) as PythonBurstRecord[]);
-    });
+    const child = execFile(
+      python,
+      [SCRIPT],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`foreign_writer.py failed: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout) as PythonBurstRecord[]);
+      },
+    );
     child.stdin!.end(JSON.stringify({ host: target.host, port: target.port, burst }));
   });
 }

@@ -48,7 +48,13 @@ export function redisAppFixture(): RedisAppFixture {
       return raw;
     },
     async cacheOn(backend, env = {}) {
-      const app = await createCacheApp({ ...(backend === 'locmem' ? {} : redis.env()), CACHE_BACKEND: backend, REDIS_COMMAND_TIMEOUT_MS: '2000', CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST, ...env });
+      const app = await createCacheApp({
+        ...(backend === 'locmem' ? {} : redis.env()),
+        CACHE_BACKEND: backend,
+        REDIS_COMMAND_TIMEOUT_MS: '2000',
+        CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST,
+        ...env,
+      });
       apps.push(app);
       const cache = app.get(CacheManagerService);
       if (backend === 'hybrid') await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live');

@@ -28,20 +28,32 @@ export class RedisClusterTest {
         servers.push(
           await RedisTestServer.start({
             args: [
-              '--cluster-enabled', 'yes',
-              '--cluster-config-file', 'nodes.conf',
-              '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000),
+              '--cluster-enabled',
+              'yes',
+              '--cluster-config-file',
+              'nodes.conf',
+              '--cluster-node-timeout',
+              String(options.nodeTimeoutMs ?? 1000),
               // The default bus port is port + 10000, which can be taken or beyond 65535 for a random port.
-              '--cluster-port', String(await freePort()),
+              '--cluster-port',
+              String(await freePort()),
               // Redis waits 5 s before a diskless full sync to batch replicas; here there is one per master.
-              '--repl-diskless-sync-delay', '0',
+              '--repl-diskless-sync-delay',
+              '0',
             ],
           }),
         );
       }
       execFileSync(
         'redis-cli',
-        ['--cluster', 'create', ...servers.map((s) => `${s.host}:${s.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
+        [
+          '--cluster',
+          'create',
+          ...servers.map((s) => `${s.host}:${s.port}`),
+          '--cluster-replicas',
+          String(replicas),
+          '--cluster-yes',
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 },
       );
       await cluster.waitUntilHealthy(masters, replicas);
@@ -64,7 +76,9 @@ export class RedisClusterTest {
   /** The servers that are masters right now, as a live node sees them. */
   masters(): RedisTestServer[] {
     const table = this.nodesTable();
-    return this.servers.filter((s) => table.some((row) => row.port === s.port && row.flags.includes('master') && !row.flags.includes('fail')));
+    return this.servers.filter((s) =>
+      table.some((row) => row.port === s.port && row.flags.includes('master') && !row.flags.includes('fail')),
+    );
   }
 
   /** Waits until every slot is served by a master that answers, with `replicas` replicas each. */
@@ -76,7 +90,9 @@ export class RedisClusterTest {
         const live = this.servers.filter((s) => s.pid !== undefined);
         const states = live.map((s) => /cluster_state:(\w+)/.exec(s.cli('CLUSTER', 'INFO'))?.[1]);
         const table = this.nodesTable();
-        const liveMasters = table.filter((row) => row.flags.includes('master') && !row.flags.includes('fail') && row.slots);
+        const liveMasters = table.filter(
+          (row) => row.flags.includes('master') && !row.flags.includes('fail') && row.slots,
+        );
         const liveReplicas = table.filter((row) => row.flags.includes('slave') && !row.flags.includes('fail'));
         // A replica that has not finished its first sync cannot take over when its master dies.
         const synced = live.filter((s) => /master_link_status:up/.test(s.cli('INFO', 'replication'))).length;

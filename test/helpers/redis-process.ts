@@ -22,7 +22,8 @@ export class RedisProcess {
     const server = new RedisProcess(port, child, output);
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} on port ${port}:\n${output.text}`);
+      if (child.exitCode !== null)
+        throw new Error(`redis-server exited with code ${child.exitCode} on port ${port}:\n${output.text}`);
       if (await accepts(port)) return server;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -34,7 +34,9 @@ export class RedisSentinelTest {
       const syncNow = ['--repl-diskless-sync-delay', '0'];
       const master = await RedisTestServer.start({ args: syncNow });
       servers.push(master);
-      servers.push(await RedisTestServer.start({ args: [...syncNow, '--replicaof', master.host, String(master.port)] }));
+      servers.push(
+        await RedisTestServer.start({ args: [...syncNow, '--replicaof', master.host, String(master.port)] }),
+      );
       for (let i = 0; i < (options.sentinels ?? 3); i++) {
         const port = await freePort();
         const config = join(dir, `sentinel-${port}.conf`);
@@ -71,7 +73,9 @@ export class RedisSentinelTest {
 
   /** Runs redis-cli against the first Sentinel. */
   sentinelCli(...args: string[]): string {
-    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(this.sentinels[0].port), ...args], { encoding: 'utf8' }).trim();
+    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(this.sentinels[0].port), ...args], {
+      encoding: 'utf8',
+    }).trim();
   }
 
   /** The master as the Sentinels see it now. */
@@ -92,7 +96,9 @@ export class RedisSentinelTest {
         const replica = this.servers.find((s) => s !== master)!;
         const synced = /master_link_status:up/.test(replica.cli('INFO', 'replication'));
         const views = this.sentinels.map((s) =>
-          execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(s.port), 'SENTINEL', 'master', this.masterName], { encoding: 'utf8' }),
+          execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(s.port), 'SENTINEL', 'master', this.masterName], {
+            encoding: 'utf8',
+          }),
         );
         const field = (view: string, name: string) => new RegExp(`^${name}\\n(.*)$`, 'm').exec(view)?.[1];
         const ready = views.every(

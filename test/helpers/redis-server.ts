@@ -80,8 +80,11 @@ export class RedisTestServer {
   private pingAsync(): Promise<string> {
     const auth = this.options.password ? ['-a', this.options.password, '--no-auth-warning'] : [];
     return new Promise((resolve) => {
-      execFile('redis-cli', ['-h', this.host, '-p', String(this.port), ...auth, 'PING'], { encoding: 'utf8' }, (error, stdout) =>
-        resolve(error ? '' : stdout.trim()),
+      execFile(
+        'redis-cli',
+        ['-h', this.host, '-p', String(this.port), ...auth, 'PING'],
+        { encoding: 'utf8' },
+        (error, stdout) => resolve(error ? '' : stdout.trim()),
       );
     });
   }
@@ -120,12 +123,18 @@ export class RedisTestServer {
 
   private async launch(): Promise<void> {
     const args = [
-      '--port', String(this.port),
-      '--bind', '127.0.0.1',
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', this.dir,
-      '--loglevel', 'warning',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+      '--loglevel',
+      'warning',
       ...(this.options.password ? ['--requirepass', this.options.password] : []),
       ...(this.options.args ?? []),
     ];
@@ -133,7 +142,8 @@ export class RedisTestServer {
     this.process = child;
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} on port ${this.port}`);
+      if (child.exitCode !== null)
+        throw new Error(`redis-server exited with code ${child.exitCode} on port ${this.port}`);
       if ((await this.pingAsync()) === 'PONG') return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

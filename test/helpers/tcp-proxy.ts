@@ -224,7 +224,8 @@ export class TcpProxy {
       else held.shift();
     }
     // unref: bytes held for a connection nobody reads any more must not keep the test process alive.
-    if (held.length > 0) pair.heldTimer = setTimeout(() => this.release(pair, to), held[0].dueAt - performance.now()).unref();
+    if (held.length > 0)
+      pair.heldTimer = setTimeout(() => this.release(pair, to), held[0].dueAt - performance.now()).unref();
   }
 
   private sniff(pair: Pair, chunk: Buffer): void {

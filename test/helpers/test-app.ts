@@ -19,10 +19,7 @@ export function envOnlyConfig(env: Record<string, string>): Promise<DynamicModul
  */
 export async function createCacheApp(env: Record<string, string>): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      envOnlyConfig(env),
-      IdeaGraphCacheModule.forRootAsync(),
-    ],
+    imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync()],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();

@@ -10,12 +10,18 @@ const PROJECT = resolve(__dirname, '../..');
  */
 export function typeErrors(code: string, folder = 'test/types'): string[] {
   const configPath = join(PROJECT, 'tsconfig.spec.json');
-  const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+  const config = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  )!;
   const fileName = join(PROJECT, folder, '__snippet__.ts');
   const host = ts.createCompilerHost(config.options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, language, onError) =>
-    resolve(name) === fileName ? ts.createSourceFile(name, code, language, true) : getSourceFile(name, language, onError);
+    resolve(name) === fileName
+      ? ts.createSourceFile(name, code, language, true)
+      : getSourceFile(name, language, onError);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => resolve(name) === fileName || fileExists(name);
   const program = ts.createProgram({ rootNames: [fileName], options: { ...config.options, noEmit: true }, host });
@@ -24,4 +30,3 @@ export function typeErrors(code: string, folder = 'test/types'): string[] {
     ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
   );
 }
-

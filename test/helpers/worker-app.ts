@@ -8,7 +8,13 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CacheHealthService, CacheManagerService, IdeaGraphCacheModule } from '../../src';
 import { envOnlyConfig } from './test-app';
-import { type LifecycleCommand, type LifecycleReply, WORKER_ENV_VARIABLE, WORKER_INDEX_VARIABLE, type WithoutId } from './worker-ipc';
+import {
+  type LifecycleCommand,
+  type LifecycleReply,
+  WORKER_ENV_VARIABLE,
+  WORKER_INDEX_VARIABLE,
+  type WithoutId,
+} from './worker-ipc';
 
 /**
  * Nothing may start before the cache answers (a cluster client discovers its slots first)
@@ -54,7 +60,9 @@ export function notifyParent<Reply>(notice: Exclude<Reply, { id: number }>): voi
 }
 
 /** Runs the process: `handlerFor` is called once the cache answers, and its handler serves every command but 'close'. */
-export async function serveWorkerApp<Command extends { type: string }, Reply>(handlerFor: (worker: WorkerApp) => CommandHandler<Command, Reply>): Promise<void> {
+export async function serveWorkerApp<Command extends { type: string }, Reply>(
+  handlerFor: (worker: WorkerApp) => CommandHandler<Command, Reply>,
+): Promise<void> {
   const env = JSON.parse(process.env[WORKER_ENV_VARIABLE] ?? '{}') as Record<string, string>;
   const index = Number(process.env[WORKER_INDEX_VARIABLE] ?? 0);
   let app: INestApplication;
@@ -74,10 +82,12 @@ export async function serveWorkerApp<Command extends { type: string }, Reply>(ha
       return;
     }
     const { id } = command as { id: number };
-    const answer = async () => (command.type === 'close' ? app.close().then(() => ({ type: 'closed' })) : handle(command as Command));
+    const answer = async () =>
+      command.type === 'close' ? app.close().then(() => ({ type: 'closed' })) : handle(command as Command);
     answer().then(
       // After 'closed' is delivered, letting go of the channel ends the process.
-      (message) => reply({ ...(message as object), id }, command.type === 'close' ? () => process.disconnect() : undefined),
+      (message) =>
+        reply({ ...(message as object), id }, command.type === 'close' ? () => process.disconnect() : undefined),
       (error: unknown) => reply({ id, type: 'failed', error: String(error) } satisfies LifecycleReply),
     );
   });

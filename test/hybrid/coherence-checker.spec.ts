@@ -40,25 +40,39 @@ describe('checkCoherence', () => {
   });
 
   it('counts a stale read within the bound as stale, not as a violation', () => {
-    const report = checkCoherence([op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 30), op('get', 'k', A, 80, 81)], BOUND);
+    const report = checkCoherence(
+      [op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 30), op('get', 'k', A, 80, 81)],
+      BOUND,
+    );
     expect(report.violations).toBe(0);
     expect(report.stalenessMs).toEqual([50]);
   });
 
   it('does not judge a newer write that overlapped the one it would supersede', () => {
     // B was issued before A was acknowledged: either may have been applied last.
-    const report = checkCoherence([op('set', 'k', A, 0, 10), op('set', 'k', B, 5, 30), op('get', 'k', A, 500, 501)], BOUND);
+    const report = checkCoherence(
+      [op('set', 'k', A, 0, 10), op('set', 'k', B, 5, 30), op('get', 'k', A, 500, 501)],
+      BOUND,
+    );
     expect(report).toMatchObject({ violations: 0, stalenessMs: [] });
   });
 
   it('never counts a miss', () => {
-    const report = checkCoherence([op('set', 'k', A, 0, 10), op('delete', 'k', undefined, 20, 30), op('get', 'k', undefined, 500, 501)], BOUND);
+    const report = checkCoherence(
+      [op('set', 'k', A, 0, 10), op('delete', 'k', undefined, 20, 30), op('get', 'k', undefined, 500, 501)],
+      BOUND,
+    );
     expect(report).toMatchObject({ reads: 1, hits: 0, violations: 0 });
   });
 
   it('ignores a newer write that was not acknowledged', () => {
     const report = checkCoherence(
-      [op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 30, { acknowledged: false }), op('delete', 'k', undefined, 20, 30, { error: 'boom' }), op('get', 'k', A, 500, 501)],
+      [
+        op('set', 'k', A, 0, 10),
+        op('set', 'k', B, 20, 30, { acknowledged: false }),
+        op('delete', 'k', undefined, 20, 30, { error: 'boom' }),
+        op('get', 'k', A, 500, 501),
+      ],
       BOUND,
     );
     expect(report.violations).toBe(0);
@@ -73,14 +87,23 @@ describe('checkCoherence', () => {
   });
 
   it('counts a delete and a clear as newer writes', () => {
-    const deleted = checkCoherence([op('set', 'k', A, 0, 10), op('delete', 'k', undefined, 20, 30), op('get', 'k', A, 200, 201)], BOUND);
-    const cleared = checkCoherence([op('set', 'k', A, 0, 10), op('clear', undefined, undefined, 20, 30), op('get', 'k', A, 200, 201)], BOUND);
+    const deleted = checkCoherence(
+      [op('set', 'k', A, 0, 10), op('delete', 'k', undefined, 20, 30), op('get', 'k', A, 200, 201)],
+      BOUND,
+    );
+    const cleared = checkCoherence(
+      [op('set', 'k', A, 0, 10), op('clear', undefined, undefined, 20, 30), op('get', 'k', A, 200, 201)],
+      BOUND,
+    );
     expect(deleted.violations).toBe(1);
     expect(cleared.violations).toBe(1);
   });
 
   it('does not let a write on another key supersede', () => {
-    const report = checkCoherence([op('set', 'k', A, 0, 10), op('set', 'other', B, 20, 30), op('get', 'k', A, 500, 501)], BOUND);
+    const report = checkCoherence(
+      [op('set', 'k', A, 0, 10), op('set', 'other', B, 20, 30), op('get', 'k', A, 500, 501)],
+      BOUND,
+    );
     expect(report.violations).toBe(0);
   });
 
@@ -104,25 +127,38 @@ describe('checkCoherence', () => {
   it('measures staleness from the first acknowledgement among the newer writes', () => {
     // C was issued after B but acknowledged before it: A was known stale from C's ack on.
     const C = { w: 2, n: 1 };
-    const report = checkCoherence([op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 90), op('set', 'k', C, 30, 40), op('get', 'k', A, 150, 151)], BOUND);
+    const report = checkCoherence(
+      [op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 90), op('set', 'k', C, 30, 40), op('get', 'k', A, 150, 151)],
+      BOUND,
+    );
     expect(report.stalenessMs).toEqual([110]);
     expect(report.examples[0].supersededBy.value).toBe(JSON.stringify(C));
   });
 
   it('accepts the latest value however late it is read', () => {
-    const report = checkCoherence([op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 30), op('get', 'k', B, 10_000, 10_001)], BOUND);
+    const report = checkCoherence(
+      [op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 30), op('get', 'k', B, 10_000, 10_001)],
+      BOUND,
+    );
     expect(report).toMatchObject({ violations: 0, stalenessMs: [] });
   });
 
   it('gives each read its own bound when asked', () => {
-    const log = [op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 30), op('get', 'k', A, 500, 501, { worker: 1 }), op('get', 'k', A, 500, 501, { worker: 2 })];
+    const log = [
+      op('set', 'k', A, 0, 10),
+      op('set', 'k', B, 20, 30),
+      op('get', 'k', A, 500, 501, { worker: 1 }),
+      op('get', 'k', A, 500, 501, { worker: 2 }),
+    ];
     const report = checkCoherence(log, { boundMs: (read) => (read.worker === 1 ? 1000 : 100) });
     expect(report.violations).toBe(1);
     expect(report.examples[0].read.worker).toBe(2);
   });
 
   it('refuses a log in which two writes produced one value', () => {
-    expect(() => checkCoherence([op('set', 'k', A, 0, 10), op('set', 'k', A, 20, 30)], BOUND)).toThrow(/produced twice/);
+    expect(() => checkCoherence([op('set', 'k', A, 0, 10), op('set', 'k', A, 20, 30)], BOUND)).toThrow(
+      /produced twice/,
+    );
   });
 });
 
@@ -134,14 +170,26 @@ describe('checkCoherence: the dimensions', () => {
     expect(report.violations).toBe(1);
     expect(report.stalenessMs).toEqual([490]);
     // Another worker's overlapping write is not ordered by call order.
-    const apart = checkCoherence([op('set', 'k', A, 0, 20, { seq: 1 }), op('set', 'k', B, 0, 10, { worker: 1, seq: 2 }), op('get', 'k', A, 500, 501)], BOUND);
+    const apart = checkCoherence(
+      [
+        op('set', 'k', A, 0, 20, { seq: 1 }),
+        op('set', 'k', B, 0, 10, { worker: 1, seq: 2 }),
+        op('get', 'k', A, 500, 501),
+      ],
+      BOUND,
+    );
     expect(apart.violations).toBe(0);
   });
 
   it('counts a value read after its own expiry as stale from the expiry, and only that value', () => {
     const report = checkCoherence(
       // B overlapped A, so only A's expiry supersedes it; B, which never expires, is never stale.
-      [op('set', 'k', A, 0, 10, { expiresUs: 15_000 }), op('set', 'k', B, 5, 14), op('get', 'k', A, 300, 301), op('get', 'k', B, 900, 901)],
+      [
+        op('set', 'k', A, 0, 10, { expiresUs: 15_000 }),
+        op('set', 'k', B, 5, 14),
+        op('get', 'k', A, 300, 301),
+        op('get', 'k', B, 900, 901),
+      ],
       BOUND,
     );
     expect(report.stalenessMs).toEqual([285]);
@@ -161,22 +209,45 @@ describe('checkCoherence: the dimensions', () => {
   });
 
   it('does not judge a read a getOrSet failed as asked', () => {
-    const report = checkCoherence([op('set', 'k', A, 0, 10), op('set', 'k', B, 20, 30), op('get', 'k', A, 500, 501, { expectedError: 'CacheFactoryTimeoutError' })], BOUND);
+    const report = checkCoherence(
+      [
+        op('set', 'k', A, 0, 10),
+        op('set', 'k', B, 20, 30),
+        op('get', 'k', A, 500, 501, { expectedError: 'CacheFactoryTimeoutError' }),
+      ],
+      BOUND,
+    );
     expect(report).toMatchObject({ hits: 0, violations: 0 });
   });
 
   it('reports a value Redis still held after a later write of the same worker was acknowledged, and nothing else', () => {
-    const log = [op('set', 'k', A, 0, 20, { seq: 1 }), op('set', 'k', { w: 0, n: 2 }, 0, 10, { seq: 2 }), op('set', 'j', B, 0, 10, { worker: 1 })];
-    const report = checkCoherence(log, { ...BOUND, stored: [{ readUs: 100_000, stored: { k: JSON.stringify(A), j: JSON.stringify(B) } }] });
+    const log = [
+      op('set', 'k', A, 0, 20, { seq: 1 }),
+      op('set', 'k', { w: 0, n: 2 }, 0, 10, { seq: 2 }),
+      op('set', 'j', B, 0, 10, { worker: 1 }),
+    ];
+    const report = checkCoherence(log, {
+      ...BOUND,
+      stored: [{ readUs: 100_000, stored: { k: JSON.stringify(A), j: JSON.stringify(B) } }],
+    });
     expect(report.lostWrites).toHaveLength(1);
-    expect(report.lostWrites[0]).toMatchObject({ key: 'k', producedBy: { value: JSON.stringify(A) }, supersededBy: { seq: 2 } });
+    expect(report.lostWrites[0]).toMatchObject({
+      key: 'k',
+      producedBy: { value: JSON.stringify(A) },
+      supersededBy: { seq: 2 },
+    });
     // Nothing at all where the last call wrote a value is lost too; with a delete among the last writes it is not.
-    const absent = checkCoherence([op('delete', 'k', undefined, 0, 20, { seq: 1 }), op('set', 'k', A, 0, 10, { seq: 2 })], { ...BOUND, stored: [{ readUs: 100_000, stored: {} }] });
+    const absent = checkCoherence(
+      [op('delete', 'k', undefined, 0, 20, { seq: 1 }), op('set', 'k', A, 0, 10, { seq: 2 })],
+      { ...BOUND, stored: [{ readUs: 100_000, stored: {} }] },
+    );
     expect(absent.lostWrites).toMatchObject([{ key: 'k', producedBy: { seq: 2 } }]);
     const overlapping = [op('delete', 'k', undefined, 0, 20, { worker: 1 }), op('set', 'k', A, 0, 10)];
     expect(checkCoherence(overlapping, { ...BOUND, stored: [{ readUs: 100_000, stored: {} }] }).lostWrites).toEqual([]);
     // Read before the later write was acknowledged, the earlier value may still be there.
-    expect(checkCoherence(log, { ...BOUND, stored: [{ readUs: 5_000, stored: { k: JSON.stringify(A) } }] }).lostWrites).toEqual([]);
+    expect(
+      checkCoherence(log, { ...BOUND, stored: [{ readUs: 5_000, stored: { k: JSON.stringify(A) } }] }).lostWrites,
+    ).toEqual([]);
   });
 });
 

@@ -115,11 +115,16 @@ it('a process whose subscription delivers 5 s late for 16 s serves no read stale
       undelayedAtUs = monotonicNowUs();
     },
   });
-  const delayedRead = (read: OperationRecord) => read.worker === DELAYED_WORKER && read.issuedUs >= delayedAtUs && read.issuedUs < undelayedAtUs + DELAY_MS * 1000;
+  const delayedRead = (read: OperationRecord) =>
+    read.worker === DELAYED_WORKER && read.issuedUs >= delayedAtUs && read.issuedUs < undelayedAtUs + DELAY_MS * 1000;
   // As with a mute: an invalidation that comes late is the same as a lost one until the
   // lag is known, which must take no longer than BUS_STALENESS_BOUND_MS.
-  const boundMs = (read: OperationRecord) => (delayedRead(read) ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS);
-  const delayed = checkCoherence(result.records.filter((record) => record.kind !== 'get' || delayedRead(record)), { boundMs });
+  const boundMs = (read: OperationRecord) =>
+    delayedRead(read) ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS;
+  const delayed = checkCoherence(
+    result.records.filter((record) => record.kind !== 'get' || delayedRead(record)),
+    { boundMs },
+  );
   const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, one subscription delayed ${DELAY_MS} ms`, result, {
     boundMs,
     figures: {

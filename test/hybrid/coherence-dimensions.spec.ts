@@ -24,7 +24,14 @@ describe.each(Object.keys(RUNS) as DimensionName[])('3 processes on one Redis, %
     await rig.startFleet([0, 1, 2].map(() => rig.workerEnv()));
     const { keys, mix } = DIMENSIONS[name];
     const run = RUNS[name];
-    const result = await rig.runScenario({ keys, mix, bursts: run.bursts, operations: run.operations, ratePerSecond: run.ratePerSecond, seed: scenarioSeed(run.seed) });
+    const result = await rig.runScenario({
+      keys,
+      mix,
+      bursts: run.bursts,
+      operations: run.operations,
+      ratePerSecond: run.ratePerSecond,
+      seed: scenarioSeed(run.seed),
+    });
     const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, standalone Redis, ${name}`, result);
 
     expectCoherent(report, result);

@@ -40,18 +40,34 @@ it('3 processes on tracking beside a raw ioredis writer and a Python writer: no 
         const durationMs = (OPERATIONS / RATE) * 1000;
         const [raw, python] = await Promise.all([
           writer.run(100 + burst, durationMs, FOREIGN_RATE),
-          pythonBurst(rig.server, { prefix: STORE_PREFIX, keys: keys.valueKeys, worker: PYTHON_WORKER, seed: 200 + burst, durationMs, rate: FOREIGN_RATE }),
+          pythonBurst(rig.server, {
+            prefix: STORE_PREFIX,
+            keys: keys.valueKeys,
+            worker: PYTHON_WORKER,
+            seed: 200 + burst,
+            durationMs,
+            rate: FOREIGN_RATE,
+          }),
         ]);
         foreign.push(...raw, ...python.map((record) => ({ ...record, value: record.value ?? undefined })));
       },
     });
     result.records.push(...foreign);
-    const report = judgeScenario(`${BACKEND_UNDER_TEST} on tracking, 3 processes, a raw ioredis and a Python writer`, result, {
-      figures: { 'foreign writes': foreign.length },
-    });
+    const report = judgeScenario(
+      `${BACKEND_UNDER_TEST} on tracking, 3 processes, a raw ioredis and a Python writer`,
+      result,
+      {
+        figures: { 'foreign writes': foreign.length },
+      },
+    );
     // The foreign writer's values were read, so its writes were judged, not just made.
-    const foreignValues = new Set(foreign.filter((record) => record.value !== undefined).map((record) => `${record.key}=${record.value}`));
-    const readsOfForeign = result.records.filter((record) => record.kind === 'get' && record.worker !== FOREIGN_WORKER && foreignValues.has(`${record.key}=${record.value}`)).length;
+    const foreignValues = new Set(
+      foreign.filter((record) => record.value !== undefined).map((record) => `${record.key}=${record.value}`),
+    );
+    const readsOfForeign = result.records.filter(
+      (record) =>
+        record.kind === 'get' && record.worker !== FOREIGN_WORKER && foreignValues.has(`${record.key}=${record.value}`),
+    ).length;
     expect(foreign.length).toBeGreaterThan(1000);
     expect(foreign.filter((record) => record.worker === PYTHON_WORKER).length).toBeGreaterThan(500);
     expect(readsOfForeign).toBeGreaterThan(1000);

@@ -80,7 +80,11 @@ it('a process whose subscription lags (everything delivered, up to 5 s late) ser
         // Every worker subscribed again, the lagged one through the proxy: its bus is heard again.
         // With tracking each has a second subscriber, for Redis's reports.
         const subscribersPerWorker = L1_MODE_UNDER_TEST === 'tracking' ? 2 : 1;
-        await until(async () => (await pubsubClients()) === 3 * subscribersPerWorker, 'the subscribers to be back', 10_000);
+        await until(
+          async () => (await pubsubClients()) === 3 * subscribersPerWorker,
+          'the subscribers to be back',
+          10_000,
+        );
         await sleep(500);
         await lag(LAG_AFTER_REGAIN_MS);
       }
@@ -94,11 +98,16 @@ it('a process whose subscription lags (everything delivered, up to 5 s late) ser
       await sleep(LAG_MS + 500);
     },
   });
-  const laggedRead = (read: OperationRecord) => read.worker === LAGGED_WORKER && windows.some((w) => read.issuedUs >= w.fromUs && read.issuedUs < w.toUs);
+  const laggedRead = (read: OperationRecord) =>
+    read.worker === LAGGED_WORKER && windows.some((w) => read.issuedUs >= w.fromUs && read.issuedUs < w.toUs);
   // A late invalidation is served for at most BUS_STALENESS_BOUND_MS: by then the lag is
   // known and every read goes to Redis. It gets the same allowance for stalls as every other read.
-  const boundMs = (read: OperationRecord) => (laggedRead(read) ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS);
-  const lagged = checkCoherence(result.records.filter((record) => record.kind !== 'get' || laggedRead(record)), { boundMs });
+  const boundMs = (read: OperationRecord) =>
+    laggedRead(read) ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS;
+  const lagged = checkCoherence(
+    result.records.filter((record) => record.kind !== 'get' || laggedRead(record)),
+    { boundMs },
+  );
   const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, one subscription lagging`, result, {
     boundMs,
     figures: {

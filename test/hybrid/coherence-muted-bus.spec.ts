@@ -100,14 +100,18 @@ it('a process whose subscription silently stops delivering serves no stale read 
       unmutedAtUs = monotonicNowUs();
     },
   });
-  const mutedRead = (read: OperationRecord) => read.worker === MUTED_WORKER && read.issuedUs >= mutedAtUs && read.issuedUs < unmutedAtUs;
+  const mutedRead = (read: OperationRecord) =>
+    read.worker === MUTED_WORKER && read.issuedUs >= mutedAtUs && read.issuedUs < unmutedAtUs;
   // A lost invalidation is served for at most BUS_STALENESS_BOUND_MS, and once that much
   // has passed since the mute, the silence is known and every read goes to Redis. Both
   // get the same allowance for stalls as every other read.
   const silenceKnownUs = mutedAtUs + (BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS) * 1000;
   const boundMs = (read: OperationRecord) =>
     mutedRead(read) && read.issuedUs < silenceKnownUs ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS;
-  const muted = checkCoherence(result.records.filter((record) => record.kind !== 'get' || mutedRead(record)), { boundMs });
+  const muted = checkCoherence(
+    result.records.filter((record) => record.kind !== 'get' || mutedRead(record)),
+    { boundMs },
+  );
   const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, one subscription muted`, result, {
     boundMs,
     figures: {

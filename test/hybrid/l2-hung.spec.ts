@@ -74,12 +74,17 @@ it('Redis hung for 3 s under load: no call throws or outlasts the bound, warm ke
   }
   // Nothing writes any more: from here on the agreement must be exact and stay.
   await sleep(500);
-  const finalDivergences = findDivergences(await fleet.readAll(ALL), await readStoredValues(rig.raw, STORE_PREFIX, ALL));
+  const finalDivergences = findDivergences(
+    await fleet.readAll(ALL),
+    await readStoredValues(rig.raw, STORE_PREFIX, ALL),
+  );
 
   const records: OperationRecord[] = outcomes.flatMap((outcome) => outcome.records);
   const latencies = records.map((record) => (record.ackedUs - record.issuedUs) / 1000).sort((a, b) => a - b);
   const duringHang = (record: OperationRecord) => record.issuedUs >= hungAtUs && record.issuedUs < backAtUs;
-  const warmReadsDuringHang = records.filter((record) => record.kind === 'get' && WARM.includes(record.key!) && duringHang(record));
+  const warmReadsDuringHang = records.filter(
+    (record) => record.kind === 'get' && WARM.includes(record.key!) && duringHang(record),
+  );
   const writesDuringHang = records.filter((record) => record.kind === 'set' && duringHang(record));
   console.log(
     `${BACKEND_UNDER_TEST}, Redis hung ${HUNG_MS} ms: operations ${records.length}, during the hang ${records.filter(duringHang).length} ` +

@@ -39,7 +39,11 @@ describe.each(BACKENDS)('CacheInterceptor from @nestjs/cache-manager on %s', (ba
   beforeAll(async () => {
     redis = backend === 'locmem' ? undefined : await RedisTestServer.start();
     app = await createHostApp(
-      { ...(redis ? { ...redis.env(), CACHE_BACKEND: backend } : { CACHE_BACKEND: 'locmem' }), CACHE_KEY_PREFIX: 'shop', CACHE_VERSION: '3' },
+      {
+        ...(redis ? { ...redis.env(), CACHE_BACKEND: backend } : { CACHE_BACKEND: 'locmem' }),
+        CACHE_KEY_PREFIX: 'shop',
+        CACHE_VERSION: '3',
+      },
       { controllers: [ItemsController] },
     );
     items = app.get(ItemsController);
@@ -81,7 +85,7 @@ describe.each(BACKENDS)('CacheInterceptor from @nestjs/cache-manager on %s', (ba
     expect(ttl).toBeLessThanOrEqual(60);
   });
 
-  it('injects this module\'s cache under @nestjs/cache-manager\'s CACHE_MANAGER token', async () => {
+  it("injects this module's cache under @nestjs/cache-manager's CACHE_MANAGER token", async () => {
     const service = app.get(CacheManagerService);
     await items.cache.set('greeting', { text: 'hello' }, 30_000);
     expect(await service.get('greeting')).toEqual({ text: 'hello' });
@@ -117,7 +121,7 @@ describe.each(BACKENDS)('CacheInterceptor from @nestjs/cache-manager on %s', (ba
   });
 
   if (backend !== 'locmem') {
-    it('stores the interceptor\'s entries under prefix:version: in Redis', async () => {
+    it("stores the interceptor's entries under prefix:version: in Redis", async () => {
       await request(app.getHttpServer()).get('/items/7').expect(200);
       await request(app.getHttpServer()).get('/items/featured').expect(200);
       const keys = redis!.cli('--scan', '--pattern', '*').split('\n').sort();

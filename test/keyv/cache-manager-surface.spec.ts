@@ -41,7 +41,11 @@ async function stockCache(): Promise<Subject> {
 }
 
 async function ourCache(env: Record<string, string>): Promise<Subject> {
-  const app: INestApplication = await createHostApp({ ...env, CACHE_DEFAULT_TIMEOUT: '300', REDIS_COMMAND_TIMEOUT_MS: '2000' });
+  const app: INestApplication = await createHostApp({
+    ...env,
+    CACHE_DEFAULT_TIMEOUT: '300',
+    REDIS_COMMAND_TIMEOUT_MS: '2000',
+  });
   return { cache: app.get<Cache>(CACHE_MANAGER), stock: false, close: () => app.close() };
 }
 
@@ -90,7 +94,12 @@ describe.each([
     });
 
     it('keeps null, false, 0 and empty strings as values, not misses', async () => {
-      for (const [key, value] of [['null', null], ['false', false], ['zero', 0], ['empty', '']] as const) {
+      for (const [key, value] of [
+        ['null', null],
+        ['false', false],
+        ['zero', 0],
+        ['empty', ''],
+      ] as const) {
         await cache.set(key, value, 60_000);
         expect(await cache.get(key)).toBe(value);
       }
@@ -223,7 +232,10 @@ describe.each([
     it('on delivers set, get, del, mset, mdel and clear events; off stops them', async () => {
       const seen: Array<[string, unknown]> = [];
       const listeners = Object.fromEntries(
-        (['set', 'get', 'del', 'mset', 'mdel', 'clear'] as const).map((event) => [event, (data: unknown) => seen.push([event, data])]),
+        (['set', 'get', 'del', 'mset', 'mdel', 'clear'] as const).map((event) => [
+          event,
+          (data: unknown) => seen.push([event, data]),
+        ]),
       );
       for (const [event, listener] of Object.entries(listeners)) cache.on(event as 'set', listener);
       await cache.set('e', 1, 60_000);

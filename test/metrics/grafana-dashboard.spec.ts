@@ -22,11 +22,14 @@ interface Dashboard {
   templating: { list: Array<{ name: string; type: string; query?: { query: string } | string }> };
 }
 
-const dashboard = JSON.parse(readFileSync(join(__dirname, '../../dashboards/ideagraph-cache.json'), 'utf8')) as Dashboard;
+const dashboard = JSON.parse(
+  readFileSync(join(__dirname, '../../dashboards/ideagraph-cache.json'), 'utf8'),
+) as Dashboard;
 const panels = dashboard.panels.filter((panel) => panel.type !== 'row');
 const expressions = panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
 const cacheVariable = dashboard.templating.list.find((variable) => variable.name === 'cache');
-const variableQuery = typeof cacheVariable?.query === 'string' ? cacheVariable.query : (cacheVariable?.query?.query ?? '');
+const variableQuery =
+  typeof cacheVariable?.query === 'string' ? cacheVariable.query : (cacheVariable?.query?.query ?? '');
 
 /** Metric names a PromQL text uses (every name of this module starts with ideagraph_). */
 function metricNames(promql: string): string[] {

@@ -23,7 +23,9 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
     if (type) types.set(type[1], type[2]);
     const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!sample) continue;
-    const labels = Object.fromEntries([...(sample[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]));
+    const labels = Object.fromEntries(
+      [...(sample[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]),
+    );
     samples.push({ name: sample[1], labels, value: Number(sample[3]) });
   }
   return { samples, types };
@@ -42,7 +44,12 @@ describe('metrics and logs of two caches on one app', () => {
       imports: [
         envOnlyConfig({ ...redis.env(), CACHE_METRICS_ENABLED: 'true' }),
         IdeaGraphCacheModule.forRootAsync({ isGlobal: true }),
-        IdeaGraphCacheModule.forRoot({ name: 'reports', backend: 'redis', redis: { host: redis.host, port: redis.port, db: 1 }, keyPrefix: 'reports' }),
+        IdeaGraphCacheModule.forRoot({
+          name: 'reports',
+          backend: 'redis',
+          redis: { host: redis.host, port: redis.port, db: 1 },
+          keyPrefix: 'reports',
+        }),
       ],
     }).compile();
     logger = new CaptureLogger();
@@ -65,10 +72,14 @@ describe('metrics and logs of two caches on one app', () => {
     const response = await request(app.getHttpServer()).get('/metrics').expect(200);
     const { samples } = parseExposition(response.text);
     expect(samples.length).toBeGreaterThan(50);
-    for (const sample of samples) expect(sample.labels.cache === 'default' || sample.labels.cache === 'reports').toBe(true);
+    for (const sample of samples)
+      expect(sample.labels.cache === 'default' || sample.labels.cache === 'reports').toBe(true);
 
     const value = (name: string, labels: Record<string, string>) =>
-      samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value;
+      samples.find(
+        (sample) =>
+          sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
+      )?.value;
     expect(value('ideagraph_cache_hits_total', { cache: 'default', backend: 'redis' })).toBe(1);
     expect(value('ideagraph_cache_misses_total', { cache: 'default' })).toBe(0);
     expect(value('ideagraph_cache_misses_total', { cache: 'reports', backend: 'redis' })).toBe(3);
@@ -85,7 +96,12 @@ describe('metrics and logs of two caches on one app', () => {
 
     for (const cache of ['default', 'reports']) {
       const of = (suffix: string) =>
-        samples.filter((sample) => sample.name === `ideagraph_cache_operation_duration_seconds_${suffix}` && sample.labels.cache === cache && sample.labels.operation === 'get');
+        samples.filter(
+          (sample) =>
+            sample.name === `ideagraph_cache_operation_duration_seconds_${suffix}` &&
+            sample.labels.cache === cache &&
+            sample.labels.operation === 'get',
+        );
       const buckets = of('bucket');
       expect(buckets.map((bucket) => bucket.labels.le)).toEqual([...DURATION_BUCKETS_SECONDS.map(String), '+Inf']);
       const counts = buckets.map((bucket) => bucket.value);

@@ -6,11 +6,17 @@ import { createHostApp } from '../helpers/ecosystem-app';
 describe('Prometheus endpoint on the hybrid backend', () => {
   it('adds L1 and L2 hits, stale-if-error serves, the bus counters and whether the bus is live', async () => {
     const server = await RedisTestServer.start();
-    const app = await createHostApp({ ...server.env(), CACHE_BACKEND: 'hybrid', CACHE_METRICS_ENABLED: 'true', CACHE_L1_INVALIDATION: 'bus' });
+    const app = await createHostApp({
+      ...server.env(),
+      CACHE_BACKEND: 'hybrid',
+      CACHE_METRICS_ENABLED: 'true',
+      CACHE_L1_INVALIDATION: 'bus',
+    });
     try {
       const cache = app.get(CacheManagerService);
       const deadline = Date.now() + 5000;
-      while (!cache.getStats().tiers!.bus.live && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (!cache.getStats().tiers!.bus.live && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       await cache.set('a', 1);
       await cache.get('a');
       await cache.delete('a');
@@ -30,7 +36,9 @@ describe('Prometheus endpoint on the hybrid backend', () => {
           'ideagraph_cache_l1_entries{cache="default",backend="hybrid"} 1',
         ]),
       );
-      expect(response.text).toMatch(/^ideagraph_cache_bus_published_total\{cache="default",backend="hybrid"\} [1-9]\d*$/m);
+      expect(response.text).toMatch(
+        /^ideagraph_cache_bus_published_total\{cache="default",backend="hybrid"\} [1-9]\d*$/m,
+      );
       expect(response.text).toMatch(/^ideagraph_cache_bus_received_total\{cache="default",backend="hybrid"\} \d+$/m);
     } finally {
       await app.close();

@@ -23,26 +23,37 @@ describe('Prometheus endpoint', () => {
     }
   }
 
-  it.each(['*', 'users/:id', 'users/*', '(.*)'])('a path with a route wildcard or parameter (%p) is refused at startup, and takes over no route', async (path) => {
-    const started = createHostApp({ CACHE_BACKEND: 'locmem', CACHE_METRICS_ENABLED: 'true', CACHE_METRICS_PATH: path }, { controllers: [UsersController] });
-    const error = await started.then(
-      async (app) => {
-        // Before the check, the app started and its own route answered with the metrics text.
-        const answer = await request(app.getHttpServer()).get('/users/7');
-        await app.close();
-        return new Error(`started; /users/7 answered ${JSON.stringify(answer.text.slice(0, 60))}`);
-      },
-      (refused: unknown) => refused,
-    );
-    expect(error).toBeInstanceOf(CacheConfigError);
-    expect((error as Error).message).toMatch(/CACHE_METRICS_PATH=.* is invalid: expected a route path/);
-  });
+  it.each(['*', 'users/:id', 'users/*', '(.*)'])(
+    'a path with a route wildcard or parameter (%p) is refused at startup, and takes over no route',
+    async (path) => {
+      const started = createHostApp(
+        { CACHE_BACKEND: 'locmem', CACHE_METRICS_ENABLED: 'true', CACHE_METRICS_PATH: path },
+        { controllers: [UsersController] },
+      );
+      const error = await started.then(
+        async (app) => {
+          // Before the check, the app started and its own route answered with the metrics text.
+          const answer = await request(app.getHttpServer()).get('/users/7');
+          await app.close();
+          return new Error(`started; /users/7 answered ${JSON.stringify(answer.text.slice(0, 60))}`);
+        },
+        (refused: unknown) => refused,
+      );
+      expect(error).toBeInstanceOf(CacheConfigError);
+      expect((error as Error).message).toMatch(/CACHE_METRICS_PATH=.* is invalid: expected a route path/);
+    },
+  );
 
   it('a plain metrics path leaves the routes of the app alone', async () => {
-    const app = await createHostApp({ CACHE_BACKEND: 'locmem', CACHE_METRICS_ENABLED: 'true', CACHE_METRICS_PATH: '/users/metrics/' }, { controllers: [UsersController] });
+    const app = await createHostApp(
+      { CACHE_BACKEND: 'locmem', CACHE_METRICS_ENABLED: 'true', CACHE_METRICS_PATH: '/users/metrics/' },
+      { controllers: [UsersController] },
+    );
     try {
       expect((await request(app.getHttpServer()).get('/users/7').expect(200)).text).toBe('user 7');
-      expect((await request(app.getHttpServer()).get('/users/metrics').expect(200)).text).toContain('ideagraph_cache_hits_total');
+      expect((await request(app.getHttpServer()).get('/users/metrics').expect(200)).text).toContain(
+        'ideagraph_cache_hits_total',
+      );
     } finally {
       await app.close();
     }
@@ -94,9 +105,15 @@ describe('Prometheus endpoint', () => {
         ]),
       );
       expect(lines).toContain('# TYPE ideagraph_cache_operation_duration_seconds histogram');
-      expect(lines).toContain('ideagraph_cache_operation_duration_seconds_bucket{cache="default",backend="locmem",operation="get",le="+Inf"} 3');
-      expect(lines).toContain('ideagraph_cache_operation_duration_seconds_count{cache="default",backend="locmem",operation="get"} 3');
-      expect(response.text).toMatch(/^ideagraph_cache_operation_duration_seconds_sum\{cache="default",backend="locmem",operation="get"\} [0-9.e-]+$/m);
+      expect(lines).toContain(
+        'ideagraph_cache_operation_duration_seconds_bucket{cache="default",backend="locmem",operation="get",le="+Inf"} 3',
+      );
+      expect(lines).toContain(
+        'ideagraph_cache_operation_duration_seconds_count{cache="default",backend="locmem",operation="get"} 3',
+      );
+      expect(response.text).toMatch(
+        /^ideagraph_cache_operation_duration_seconds_sum\{cache="default",backend="locmem",operation="get"\} [0-9.e-]+$/m,
+      );
       expect(response.text).not.toContain('never-in-metrics');
     });
 
@@ -131,7 +148,12 @@ describe('Prometheus endpoint', () => {
           IdeaGraphCacheModule.forRoot({
             backend: 'locmem',
             metrics: { enabled: true },
-            graph: { tenantId: tenant, clientId: 'metrics-client', clientSecret: secret, msal: endpoint.msalOptions(tenant) },
+            graph: {
+              tenantId: tenant,
+              clientId: 'metrics-client',
+              clientSecret: secret,
+              msal: endpoint.msalOptions(tenant),
+            },
           }),
         ],
       }).compile();

@@ -1,7 +1,13 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { CacheConfigError, CacheManagerService, cacheOptionsFromConfig, cacheToken, IdeaGraphCacheModule } from '../../src';
+import {
+  CacheConfigError,
+  CacheManagerService,
+  cacheOptionsFromConfig,
+  cacheToken,
+  IdeaGraphCacheModule,
+} from '../../src';
 import { RedisTestServer } from '../helpers/redis-server';
 import { envOnlyConfig } from '../helpers/test-app';
 
@@ -22,10 +28,16 @@ describe('named caches from the environment (REDIS_URL with a password)', () => 
   });
 
   /** The default cache's environment: Redis through a URL that carries the password. */
-  const baseEnv = (): Record<string, string> => ({ CACHE_BACKEND: 'redis', REDIS_URL: redis.url, CACHE_DEFAULT_TIMEOUT: '120' });
+  const baseEnv = (): Record<string, string> => ({
+    CACHE_BACKEND: 'redis',
+    REDIS_URL: redis.url,
+    CACHE_DEFAULT_TIMEOUT: '120',
+  });
 
   async function boot(env: Record<string, string>, named: DynamicModule): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({ imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync({ isGlobal: true }), named] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync({ isGlobal: true }), named],
+    }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     apps.push(app);
     await app.init();
@@ -41,7 +53,7 @@ describe('named caches from the environment (REDIS_URL with a password)', () => 
     return error as CacheConfigError;
   }
 
-  it('forRootAsync({ name }) takes the default cache\'s settings, each overridden by CACHE_<NAME>_*', async () => {
+  it("forRootAsync({ name }) takes the default cache's settings, each overridden by CACHE_<NAME>_*", async () => {
     const app = await boot(
       { ...baseEnv(), CACHE_REPORTS_REDIS_DB: '2', CACHE_REPORTS_DEFAULT_TIMEOUT: '900' },
       IdeaGraphCacheModule.forRootAsync({ name: 'reports' }),
@@ -50,7 +62,12 @@ describe('named caches from the environment (REDIS_URL with a password)', () => 
     const main = app.get(CacheManagerService);
     // Authenticated with the URL's password, on its own database, with its own timeout and
     // (by default) its name as the key prefix; the rest is the default cache's.
-    expect(reports.getBackendInfo()).toMatchObject({ backend: 'redis', redisDb: 2, keyPrefix: 'reports', defaultTimeout: 900 });
+    expect(reports.getBackendInfo()).toMatchObject({
+      backend: 'redis',
+      redisDb: 2,
+      keyPrefix: 'reports',
+      defaultTimeout: 900,
+    });
     expect(main.getBackendInfo()).toMatchObject({ redisDb: 0, keyPrefix: '', defaultTimeout: 120 });
     expect(await reports.set('k', 'from reports')).toBe(true);
     expect(await main.set('k', 'from main')).toBe(true);
@@ -65,7 +82,10 @@ describe('named caches from the environment (REDIS_URL with a password)', () => 
       IdeaGraphCacheModule.forRootAsync({
         name: 'reports',
         inject: [ConfigService],
-        useFactory: (config: ConfigService) => ({ ...cacheOptionsFromConfig(config, 'reports'), getOrSet: { grace: 600 } }),
+        useFactory: (config: ConfigService) => ({
+          ...cacheOptionsFromConfig(config, 'reports'),
+          getOrSet: { grace: 600 },
+        }),
       }),
     );
     const reports = app.get<CacheManagerService>(cacheToken('reports'));
@@ -77,7 +97,9 @@ describe('named caches from the environment (REDIS_URL with a password)', () => 
   it('a db override beside a REDIS_URL that names another database is a CacheConfigError, not silence', async () => {
     const env = { ...baseEnv(), REDIS_URL: `${redis.url}/0`, CACHE_REPORTS_REDIS_DB: '1' };
     const error = await startupError(env, IdeaGraphCacheModule.forRootAsync({ name: 'reports' }));
-    expect(error.problems).toEqual([expect.stringContaining('CACHE_REPORTS_REDIS_DB (redis.db)=1 conflicts with the database 0 in REDIS_URL')]);
+    expect(error.problems).toEqual([
+      expect.stringContaining('CACHE_REPORTS_REDIS_DB (redis.db)=1 conflicts with the database 0 in REDIS_URL'),
+    ]);
     expect(error.message).not.toContain(PASSWORD);
   });
 
@@ -98,14 +120,20 @@ describe('named caches from the environment (REDIS_URL with a password)', () => 
   });
 
   it('an override the inherited REDIS_URL would beat (host, port) is a CacheConfigError that says what to set', async () => {
-    const error = await startupError({ ...baseEnv(), CACHE_REPORTS_REDIS_HOST: 'reports.internal' }, IdeaGraphCacheModule.forRootAsync({ name: 'reports' }));
+    const error = await startupError(
+      { ...baseEnv(), CACHE_REPORTS_REDIS_HOST: 'reports.internal' },
+      IdeaGraphCacheModule.forRootAsync({ name: 'reports' }),
+    );
     expect(error.problems).toEqual([
       'CACHE_REPORTS_REDIS_HOST is set, but REDIS_URL, which the cache "reports" takes from the default cache, wins over it: set CACHE_REPORTS_REDIS_URL instead',
     ]);
   });
 
   it('a bad override is reported under the variable that was read', async () => {
-    const error = await startupError({ ...baseEnv(), CACHE_REPORTS_DEFAULT_TIMEOUT: 'soon' }, IdeaGraphCacheModule.forRootAsync({ name: 'reports' }));
+    const error = await startupError(
+      { ...baseEnv(), CACHE_REPORTS_DEFAULT_TIMEOUT: 'soon' },
+      IdeaGraphCacheModule.forRootAsync({ name: 'reports' }),
+    );
     expect(error.problems).toEqual([expect.stringMatching(/^CACHE_REPORTS_DEFAULT_TIMEOUT="soon" is invalid/)]);
   });
 });

@@ -52,7 +52,12 @@ describe('named caches', () => {
         IdeaGraphCacheModule.forRootAsync({
           name: 'reports',
           isGlobal: true,
-          useFactory: () => ({ backend: 'redis', redis: { host: '127.0.0.1', port: redis.port, db: 1 }, keyPrefix: 'reports', defaultTimeout: 900 }),
+          useFactory: () => ({
+            backend: 'redis',
+            redis: { host: '127.0.0.1', port: redis.port, db: 1 },
+            keyPrefix: 'reports',
+            defaultTimeout: 900,
+          }),
         }),
         ReportsModule,
       ],
@@ -67,7 +72,12 @@ describe('named caches', () => {
   });
 
   it('@InjectCache(name) gives the named cache; @InjectCache() and injection by type give the default one', () => {
-    expect(service.reports.getBackendInfo()).toMatchObject({ backend: 'redis', redisDb: 1, keyPrefix: 'reports', defaultTimeout: 900 });
+    expect(service.reports.getBackendInfo()).toMatchObject({
+      backend: 'redis',
+      redisDb: 1,
+      keyPrefix: 'reports',
+      defaultTimeout: 900,
+    });
     expect(service.main.getBackendInfo().backend).toBe('locmem');
     expect(service.byType).toBe(service.main);
   });
@@ -97,7 +107,11 @@ describe('named caches', () => {
 
   it('/health/cache reports each cache, and answers 503 when one is down', async () => {
     const up = await request(app.getHttpServer()).get('/health/cache').expect(200);
-    expect(up.body).toMatchObject({ status: 'up', backend: 'locmem', caches: { reports: { status: 'up', backend: 'redis' } } });
+    expect(up.body).toMatchObject({
+      status: 'up',
+      backend: 'locmem',
+      caches: { reports: { status: 'up', backend: 'redis' } },
+    });
     await redis.kill();
     try {
       let down: request.Response | undefined;
@@ -106,7 +120,11 @@ describe('named caches', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(down?.status).toBe(503);
-      expect(down?.body).toMatchObject({ status: 'up', backend: 'locmem', caches: { reports: { status: 'down', backend: 'redis' } } });
+      expect(down?.body).toMatchObject({
+        status: 'up',
+        backend: 'locmem',
+        caches: { reports: { status: 'down', backend: 'redis' } },
+      });
     } finally {
       await redis.restart();
     }
@@ -122,7 +140,10 @@ describe('named cache definitions', () => {
     const redis = await RedisTestServer.start();
     const settings = { backend: 'redis' as const, redis: { host: '127.0.0.1', port: redis.port } };
     const moduleRef = await Test.createTestingModule({
-      imports: [IdeaGraphCacheModule.forRoot({ ...settings, keyPrefix: 'a' }), IdeaGraphCacheModule.forRoot({ ...settings, name: 'b', keyPrefix: 'b' })],
+      imports: [
+        IdeaGraphCacheModule.forRoot({ ...settings, keyPrefix: 'a' }),
+        IdeaGraphCacheModule.forRoot({ ...settings, name: 'b', keyPrefix: 'b' }),
+      ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();
@@ -133,7 +154,10 @@ describe('named cache definitions', () => {
       await a.set('k', 1);
       await b.set('k', 2);
       // One client connection for both (the bus of the redis backend opens none until a fleet lock waits).
-      const clients = redis.cli('CLIENT', 'LIST').split('\n').filter((line) => !line.includes('cmd=client'));
+      const clients = redis
+        .cli('CLIENT', 'LIST')
+        .split('\n')
+        .filter((line) => !line.includes('cmd=client'));
       expect(clients).toHaveLength(1);
       expect(await a.get('k')).toBe(1);
       expect(await b.get('k')).toBe(2);
@@ -145,31 +169,42 @@ describe('named cache definitions', () => {
 });
 
 describe('the default cache behind the class tokens', () => {
-  it.each([['after'], ['before']])('app.get(CacheManagerService) and the other public classes give the default cache, named caches imported %s it', async (order) => {
-    const named = (name: string) => IdeaGraphCacheModule.forRoot({ name, backend: 'locmem', keyPrefix: name, isGlobal: true });
-    const main = IdeaGraphCacheModule.forRoot({ backend: 'locmem', keyPrefix: 'main', isGlobal: true });
-    // Nest answers app.get(Class) with the last module that provides Class, so a named
-    // cache must not provide any of them.
-    const imports = order === 'after' ? [main, named('reports'), named('sessions')] : [named('reports'), named('sessions'), main];
-    const moduleRef = await Test.createTestingModule({ imports }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    try {
-      const main = app.get<CacheManagerService>(cacheToken());
-      expect(main.getBackendInfo().keyPrefix).toBe('main');
-      expect(app.get(CacheManagerService)).toBe(main);
-      expect(moduleRef.get(CacheManagerService, { strict: false })).toBe(main);
-      expect(app.get<CacheManagerService>(cacheToken('reports')).getBackendInfo().keyPrefix).toBe('reports');
-      expect(app.get(CacheHealthService).cacheName).toBe('default');
-      await app.get<Cache>(CACHE_MANAGER).set('via-facade', 1);
-      expect(await main.get('via-facade')).toBe(1);
-      // Every public class resolves to exactly one instance: the default cache's.
-      for (const token of [CacheManagerService, CacheHealthService, CacheHealthIndicator, GraphTokenService, CACHE_MANAGER]) {
-        expect(() => app.get(token, { strict: false, each: true } as never)).not.toThrow();
-        expect(app.get(token, { strict: false, each: true } as never)).toHaveLength(1);
+  it.each([['after'], ['before']])(
+    'app.get(CacheManagerService) and the other public classes give the default cache, named caches imported %s it',
+    async (order) => {
+      const named = (name: string) =>
+        IdeaGraphCacheModule.forRoot({ name, backend: 'locmem', keyPrefix: name, isGlobal: true });
+      const main = IdeaGraphCacheModule.forRoot({ backend: 'locmem', keyPrefix: 'main', isGlobal: true });
+      // Nest answers app.get(Class) with the last module that provides Class, so a named
+      // cache must not provide any of them.
+      const imports =
+        order === 'after' ? [main, named('reports'), named('sessions')] : [named('reports'), named('sessions'), main];
+      const moduleRef = await Test.createTestingModule({ imports }).compile();
+      const app = moduleRef.createNestApplication({ logger: false });
+      await app.init();
+      try {
+        const main = app.get<CacheManagerService>(cacheToken());
+        expect(main.getBackendInfo().keyPrefix).toBe('main');
+        expect(app.get(CacheManagerService)).toBe(main);
+        expect(moduleRef.get(CacheManagerService, { strict: false })).toBe(main);
+        expect(app.get<CacheManagerService>(cacheToken('reports')).getBackendInfo().keyPrefix).toBe('reports');
+        expect(app.get(CacheHealthService).cacheName).toBe('default');
+        await app.get<Cache>(CACHE_MANAGER).set('via-facade', 1);
+        expect(await main.get('via-facade')).toBe(1);
+        // Every public class resolves to exactly one instance: the default cache's.
+        for (const token of [
+          CacheManagerService,
+          CacheHealthService,
+          CacheHealthIndicator,
+          GraphTokenService,
+          CACHE_MANAGER,
+        ]) {
+          expect(() => app.get(token, { strict: false, each: true } as never)).not.toThrow();
+          expect(app.get(token, { strict: false, each: true } as never)).toHaveLength(1);
+        }
+      } finally {
+        await app.close();
       }
-    } finally {
-      await app.close();
-    }
-  });
+    },
+  );
 });

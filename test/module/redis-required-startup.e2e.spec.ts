@@ -33,13 +33,23 @@ function runMain(env: Record<string, string>, limitMs = 60_000): Promise<Run> {
 }
 
 describe('CACHE_REDIS_REQUIRED=true with no Redis', () => {
-  it('fails startup through Nest\'s logger with a typed error, not as a raw uncaught error', async () => {
+  it("fails startup through Nest's logger with a typed error, not as a raw uncaught error", async () => {
     const port = await freePort();
-    const run = await runMain({ CACHE_BACKEND: 'redis', REDIS_HOST: '127.0.0.1', REDIS_PORT: String(port), CACHE_REDIS_REQUIRED: 'true', PORT: '0' });
+    const run = await runMain({
+      CACHE_BACKEND: 'redis',
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: String(port),
+      CACHE_REDIS_REQUIRED: 'true',
+      PORT: '0',
+    });
     expect(run.code).toBe(1);
     const message = `CACHE_REDIS_REQUIRED=true but Redis at 127.0.0.1:${port} did not answer within 10 s (connection refused)`;
     // Nest's ExceptionHandler line: "[Nest] <pid> - <time> ERROR [ExceptionHandler] <name>: <message>".
-    expect(run.output).toMatch(new RegExp(`ERROR \\[ExceptionHandler\\] CacheRedisUnavailableError: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(run.output).toMatch(
+      new RegExp(
+        `ERROR \\[ExceptionHandler\\] CacheRedisUnavailableError: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+      ),
+    );
     // Node's report of an uncaught error: the source line with a caret under it, and the Node version.
     expect(run.output).not.toMatch(/^\s*\^+\s*$/m);
     expect(run.output).not.toMatch(/^Node\.js v\d+/m);

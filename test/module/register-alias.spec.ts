@@ -10,7 +10,7 @@ describe('register / registerAsync, as @nestjs/cache-manager names them', () => 
     expect(typeof IdeaGraphCacheModule.forRoot).toBe('function');
   });
 
-  it('are refused by TypeScript at the line a migration changes, and forRoot rejects cache-manager\'s ttl', () => {
+  it("are refused by TypeScript at the line a migration changes, and forRoot rejects cache-manager's ttl", () => {
     const errors = typeErrors(
       `
       import { IdeaGraphCacheModule } from '../../src';

@@ -77,7 +77,11 @@ describe('process-level shutdown', () => {
   let clientsBefore: number;
   // The three children start together: each takes seconds to transpile and boot.
   let runs: { redis: ChildRun; locmem: ChildRun; badSetting: ChildRun };
-  const clients = () => server.cli('CLIENT', 'LIST').split('\n').filter((line) => !line.includes('cmd=client')).length;
+  const clients = () =>
+    server
+      .cli('CLIENT', 'LIST')
+      .split('\n')
+      .filter((line) => !line.includes('cmd=client')).length;
 
   beforeAll(async () => {
     server = await RedisTestServer.start({ password: 'shutdown-secret' });

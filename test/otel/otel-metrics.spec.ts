@@ -78,12 +78,15 @@ describe('OpenTelemetry metrics (locmem)', () => {
     // getOrSet reads with get and stores with set: the guard sees backend calls, not API calls.
     const operations = { set: 1 + 3, get: 3 + 4, getMany: 1, delete: 1 };
     expect(histogramCounts(metrics.get('ideagraph.cache.operation.duration'))).toEqual(operations);
-    for (const [operation, count] of Object.entries(operations)) expect(value('ideagraph.cache.operations', { 'db.operation.name': operation })).toBe(count);
+    for (const [operation, count] of Object.entries(operations))
+      expect(value('ideagraph.cache.operations', { 'db.operation.name': operation })).toBe(count);
 
     // Each counter is the getStats field of the same name; nothing is counted twice.
     const stats = cache.getStats();
     for (const [name, read] of STAT_FIELDS) expect({ name, value: value(name) }).toEqual({ name, value: read(stats) });
-    expect(Object.fromEntries(Object.entries(stats.latency).map(([operation, summary]) => [operation, summary.count]))).toEqual(operations);
+    expect(
+      Object.fromEntries(Object.entries(stats.latency).map(([operation, summary]) => [operation, summary.count])),
+    ).toEqual(operations);
   });
 
   it('export the duration histogram in seconds, with bucket boundaries for microsecond to second calls', async () => {

@@ -46,7 +46,14 @@ describe('OpenTelemetry with named caches and decorators', () => {
     expect(await reports.report(7)).toBe('report 7');
     expect(await reports.report(7)).toBe('report 7');
 
-    expect(summarise(otel.spans()).map(({ name, parent, attributes }) => [name, parent, attributes['ideagraph.cache.name'], attributes['ideagraph.cache.hit']])).toEqual([
+    expect(
+      summarise(otel.spans()).map(({ name, parent, attributes }) => [
+        name,
+        parent,
+        attributes['ideagraph.cache.name'],
+        attributes['ideagraph.cache.hit'],
+      ]),
+    ).toEqual([
       ['cache get', null, 'default', false],
       ['cache factory', 'cache getOrSet', 'reports', undefined],
       ['cache getOrSet', null, 'reports', false],
@@ -57,6 +64,8 @@ describe('OpenTelemetry with named caches and decorators', () => {
     expect(valueOf(metrics.get('ideagraph.cache.misses'), { 'ideagraph.cache.name': 'reports' })).toBe(1);
     expect(valueOf(metrics.get('ideagraph.cache.hits'), { 'ideagraph.cache.name': 'reports' })).toBe(1);
     expect(valueOf(metrics.get('ideagraph.cache.factory_calls'), { 'ideagraph.cache.name': 'reports' })).toBe(1);
-    expect(valueOf(metrics.get('ideagraph.graph_token.network_fetches'), { 'ideagraph.cache.name': 'reports' })).toBe(0);
+    expect(valueOf(metrics.get('ideagraph.graph_token.network_fetches'), { 'ideagraph.cache.name': 'reports' })).toBe(
+      0,
+    );
   });
 });

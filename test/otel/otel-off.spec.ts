@@ -35,7 +35,9 @@ describe('OpenTelemetry switched on with no SDK registered', () => {
       expect(await cache.get('absent', 5)).toBe(5);
       expect(await cache.get('absent')).toBeUndefined();
       expect(await cache.getOrSet('g', () => 'v')).toBe('v');
-      expect(await cache.getOrSetMany(['g', 'h'], (missing) => Object.fromEntries(missing.map((key) => [key, key])))).toEqual({ g: 'v', h: 'h' });
+      expect(
+        await cache.getOrSetMany(['g', 'h'], (missing) => Object.fromEntries(missing.map((key) => [key, key]))),
+      ).toEqual({ g: 'v', h: 'h' });
       await expect(cache.get('')).rejects.toThrow('must not be empty');
       expect(cache.getStats().getOrSet.factoryCalls).toBe(2);
     } finally {

@@ -5,7 +5,9 @@ import { RedisTestServer } from '../helpers/redis-server';
 import { createCacheApp } from '../helpers/test-app';
 
 function operationCounts(cache: CacheManagerService): Record<string, number> {
-  return Object.fromEntries(Object.entries(cache.getStats().latency).map(([operation, summary]) => [operation, summary.count]));
+  return Object.fromEntries(
+    Object.entries(cache.getStats().latency).map(([operation, summary]) => [operation, summary.count]),
+  );
 }
 
 describe('OpenTelemetry on Redis', () => {
@@ -44,8 +46,16 @@ describe('OpenTelemetry on Redis', () => {
       const redisSpan = { 'ideagraph.cache.backend': 'redis', 'ideagraph.cache.name': 'default' };
       expect(summarise(otel.spans())).toEqual([
         { name: 'cache factory', parent: 'cache getOrSet', attributes: redisSpan },
-        { name: 'cache getOrSet', parent: null, attributes: { ...redisSpan, 'db.operation.name': 'getOrSet', 'ideagraph.cache.hit': false } },
-        { name: 'cache getOrSet', parent: null, attributes: { ...redisSpan, 'db.operation.name': 'getOrSet', 'ideagraph.cache.hit': true } },
+        {
+          name: 'cache getOrSet',
+          parent: null,
+          attributes: { ...redisSpan, 'db.operation.name': 'getOrSet', 'ideagraph.cache.hit': false },
+        },
+        {
+          name: 'cache getOrSet',
+          parent: null,
+          attributes: { ...redisSpan, 'db.operation.name': 'getOrSet', 'ideagraph.cache.hit': true },
+        },
       ]);
     });
 
@@ -56,7 +66,12 @@ describe('OpenTelemetry on Redis', () => {
       expect(operationCounts(cache)).toEqual(expected);
       expect(histogramCounts(metrics.get('ideagraph.cache.operation.duration'))).toEqual(expected);
       for (const [operation, count] of Object.entries(expected)) {
-        expect(valueOf(metrics.get('ideagraph.cache.operations'), { 'ideagraph.cache.backend': 'redis', 'db.operation.name': operation })).toBe(count);
+        expect(
+          valueOf(metrics.get('ideagraph.cache.operations'), {
+            'ideagraph.cache.backend': 'redis',
+            'db.operation.name': operation,
+          }),
+        ).toBe(count);
       }
       const stats = cache.getStats();
       expect({
@@ -76,7 +91,12 @@ describe('OpenTelemetry on Redis', () => {
     let cache: CacheManagerService;
 
     beforeAll(async () => {
-      app = await createCacheApp({ ...redis.env(), CACHE_BACKEND: 'hybrid', CACHE_KEY_PREFIX: 'otel-hybrid', CACHE_OTEL_ENABLED: 'true' });
+      app = await createCacheApp({
+        ...redis.env(),
+        CACHE_BACKEND: 'hybrid',
+        CACHE_KEY_PREFIX: 'otel-hybrid',
+        CACHE_OTEL_ENABLED: 'true',
+      });
       cache = app.get(CacheManagerService);
     });
 
@@ -97,7 +117,13 @@ describe('OpenTelemetry on Redis', () => {
         l1Entries: valueOf(metrics.get('ideagraph.cache.l1_entries'), hybrid),
         busPublished: valueOf(metrics.get('ideagraph.cache.bus_published'), hybrid),
         busLive: valueOf(metrics.get('ideagraph.cache.bus_live'), hybrid),
-      }).toEqual({ l1Hits: tiers.l1Hits, l2Hits: tiers.l2Hits, l1Entries: tiers.l1Entries, busPublished: tiers.bus.published, busLive: tiers.bus.live ? 1 : 0 });
+      }).toEqual({
+        l1Hits: tiers.l1Hits,
+        l2Hits: tiers.l2Hits,
+        l1Entries: tiers.l1Entries,
+        busPublished: tiers.bus.published,
+        busLive: tiers.bus.live ? 1 : 0,
+      });
       expect(tiers.l1Hits + tiers.l2Hits).toBe(2);
     });
   });

@@ -6,7 +6,11 @@ import { OtelRecorder, summarise } from '../helpers/otel-recorder';
 import { createCacheApp } from '../helpers/test-app';
 
 const LOCMEM = { 'ideagraph.cache.backend': 'locmem', 'ideagraph.cache.name': 'default' };
-const op = (name: string, extra: Record<string, unknown> = {}) => ({ name: `cache ${name}`, parent: null, attributes: { ...LOCMEM, 'db.operation.name': name, ...extra } });
+const op = (name: string, extra: Record<string, unknown> = {}) => ({
+  name: `cache ${name}`,
+  parent: null,
+  attributes: { ...LOCMEM, 'db.operation.name': name, ...extra },
+});
 
 describe('OpenTelemetry spans (locmem)', () => {
   let otel: OtelRecorder;
@@ -71,7 +75,11 @@ describe('OpenTelemetry spans (locmem)', () => {
       op('get', { 'ideagraph.cache.hit': false }),
       op('exists', { 'ideagraph.cache.hit': true }),
       op('exists', { 'ideagraph.cache.hit': false }),
-      op('getMany', { 'ideagraph.cache.key_count': 3, 'ideagraph.cache.hit_count': 2, 'ideagraph.cache.miss_count': 1 }),
+      op('getMany', {
+        'ideagraph.cache.key_count': 3,
+        'ideagraph.cache.hit_count': 2,
+        'ideagraph.cache.miss_count': 1,
+      }),
       op('setMany', { 'ideagraph.cache.key_count': 2 }),
       op('deleteMany', { 'ideagraph.cache.key_count': 3 }),
       op('add'),
@@ -87,7 +95,11 @@ describe('OpenTelemetry spans (locmem)', () => {
       op('invalidateTags', { 'ideagraph.cache.tag_count': 2 }),
       op('clear'),
     ]);
-    expect(otel.spans().every((span) => span.kind === SpanKind.INTERNAL && span.instrumentationScope.name === 'ideagraph-cache')).toBe(true);
+    expect(
+      otel
+        .spans()
+        .every((span) => span.kind === SpanKind.INTERNAL && span.instrumentationScope.name === 'ideagraph-cache'),
+    ).toBe(true);
   });
 
   it('getOrSet: a miss has one factory span under it; a hit has none', async () => {
@@ -114,7 +126,12 @@ describe('OpenTelemetry spans (locmem)', () => {
 
     const spans = summarise(otel.spans());
     expect(spans.filter((span) => span.name === 'cache factory')).toHaveLength(1);
-    expect(spans.filter((span) => span.name === 'cache getOrSet').map((span) => span.attributes['ideagraph.cache.hit']).sort()).toEqual([false, true]);
+    expect(
+      spans
+        .filter((span) => span.name === 'cache getOrSet')
+        .map((span) => span.attributes['ideagraph.cache.hit'])
+        .sort(),
+    ).toEqual([false, true]);
   });
 
   it('getOrSet: a failing factory marks both spans as errors, by error type only', async () => {
@@ -128,7 +145,12 @@ describe('OpenTelemetry spans (locmem)', () => {
     ).rejects.toThrow('database down');
 
     expect(summarise(otel.spans())).toEqual([
-      { name: 'cache factory', parent: 'cache getOrSet', attributes: { ...LOCMEM, 'error.type': 'ReportError' }, error: '' },
+      {
+        name: 'cache factory',
+        parent: 'cache getOrSet',
+        attributes: { ...LOCMEM, 'error.type': 'ReportError' },
+        error: '',
+      },
       { ...op('getOrSet', { 'ideagraph.cache.hit': false, 'error.type': 'ReportError' }), error: '' },
     ]);
     expect(otel.spans().every((span) => span.events.length === 0)).toBe(true);
@@ -172,7 +194,11 @@ describe('OpenTelemetry spans (locmem)', () => {
     expect(spans).toEqual(
       expect.arrayContaining([
         op('getOrSet', { 'ideagraph.cache.hit': true }),
-        { name: 'cache factory', parent: 'cache getOrSet', attributes: { ...LOCMEM, 'ideagraph.cache.factory.background': true } },
+        {
+          name: 'cache factory',
+          parent: 'cache getOrSet',
+          attributes: { ...LOCMEM, 'ideagraph.cache.factory.background': true },
+        },
       ]),
     );
   });
@@ -180,12 +206,22 @@ describe('OpenTelemetry spans (locmem)', () => {
   it('getOrSetMany: the keys its factory computes are the misses', async () => {
     await cache.set('k1', 'one');
     otel.resetSpans();
-    const result = await cache.getOrSetMany(['k1', 'k2', 'k3', 'k2'], (missing) => Object.fromEntries(missing.map((key) => [key, key.toUpperCase()])));
+    const result = await cache.getOrSetMany(['k1', 'k2', 'k3', 'k2'], (missing) =>
+      Object.fromEntries(missing.map((key) => [key, key.toUpperCase()])),
+    );
     expect(result).toEqual({ k1: 'one', k2: 'K2', k3: 'K3' });
 
     expect(summarise(otel.spans())).toEqual([
-      { name: 'cache factory', parent: 'cache getOrSetMany', attributes: { ...LOCMEM, 'ideagraph.cache.key_count': 2 } },
-      op('getOrSetMany', { 'ideagraph.cache.key_count': 3, 'ideagraph.cache.hit_count': 1, 'ideagraph.cache.miss_count': 2 }),
+      {
+        name: 'cache factory',
+        parent: 'cache getOrSetMany',
+        attributes: { ...LOCMEM, 'ideagraph.cache.key_count': 2 },
+      },
+      op('getOrSetMany', {
+        'ideagraph.cache.key_count': 3,
+        'ideagraph.cache.hit_count': 1,
+        'ideagraph.cache.miss_count': 2,
+      }),
     ]);
   });
 
@@ -202,10 +238,16 @@ describe('OpenTelemetry spans (locmem)', () => {
     await cache.set('user:alice@example.org', 1);
     await cache.get('user:alice@example.org');
     await cache.getMany(['user:alice@example.org']);
-    await cache.getOrSet('user:bob@example.org', () => {
-      throw new Error('no row for user:bob@example.org');
-    }).catch(() => undefined);
-    const exported = JSON.stringify(otel.spans().map((span) => ({ name: span.name, attributes: span.attributes, status: span.status, events: span.events })));
+    await cache
+      .getOrSet('user:bob@example.org', () => {
+        throw new Error('no row for user:bob@example.org');
+      })
+      .catch(() => undefined);
+    const exported = JSON.stringify(
+      otel
+        .spans()
+        .map((span) => ({ name: span.name, attributes: span.attributes, status: span.status, events: span.events })),
+    );
     expect(exported).not.toContain('alice');
     expect(exported).not.toContain('bob');
   });
@@ -213,10 +255,12 @@ describe('OpenTelemetry spans (locmem)', () => {
   it("nests under the caller's active span, and the factory's own spans nest under the factory span", async () => {
     const tracer = trace.getTracer('app');
     await tracer.startActiveSpan('GET /report', async (request) => {
-      await cache.getOrSet('nested', () => tracer.startActiveSpan('SELECT report', (query) => {
-        query.end();
-        return 'row';
-      }));
+      await cache.getOrSet('nested', () =>
+        tracer.startActiveSpan('SELECT report', (query) => {
+          query.end();
+          return 'row';
+        }),
+      );
       request.end();
     });
 
@@ -253,9 +297,22 @@ describe('OpenTelemetry spans with CACHE_OTEL_KEYS=true', () => {
 
     expect(summarise(otel.spans())).toEqual([
       op('set', { 'ideagraph.cache.key': 'user:1' }),
-      op('getMany', { 'ideagraph.cache.key_count': 2, 'ideagraph.cache.keys': ['user:1', 'user:2'], 'ideagraph.cache.hit_count': 1, 'ideagraph.cache.miss_count': 1 }),
-      { name: 'cache factory', parent: 'cache getOrSet', attributes: { ...LOCMEM, 'ideagraph.cache.key': 'user:3', 'error.type': 'Error' }, error: 'no row for user:3' },
-      { ...op('getOrSet', { 'ideagraph.cache.key': 'user:3', 'ideagraph.cache.hit': false, 'error.type': 'Error' }), error: 'no row for user:3' },
+      op('getMany', {
+        'ideagraph.cache.key_count': 2,
+        'ideagraph.cache.keys': ['user:1', 'user:2'],
+        'ideagraph.cache.hit_count': 1,
+        'ideagraph.cache.miss_count': 1,
+      }),
+      {
+        name: 'cache factory',
+        parent: 'cache getOrSet',
+        attributes: { ...LOCMEM, 'ideagraph.cache.key': 'user:3', 'error.type': 'Error' },
+        error: 'no row for user:3',
+      },
+      {
+        ...op('getOrSet', { 'ideagraph.cache.key': 'user:3', 'ideagraph.cache.hit': false, 'error.type': 'Error' }),
+        error: 'no row for user:3',
+      },
       op('invalidateTags', { 'ideagraph.cache.tag_count': 1, 'ideagraph.cache.tags': ['user:1'] }),
     ]);
     expect(otel.spans()[2].events.map((event) => event.name)).toEqual(['exception']);

@@ -31,17 +31,20 @@ interface Compose {
 
 /** Compose's variable interpolation: `$$`, `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR?error}`. */
 function interpolate(text: string, env: Record<string, string | undefined>): string {
-  return text.replace(/\$(?:\$|\{([A-Za-z_]\w*)(?:(:?)([-?])([^}]*))?\}|([A-Za-z_]\w*))/g, (match, braced?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
-    if (match === '$$') return '$';
-    const value = env[(braced ?? bare) as string];
-    const missing = value === undefined || (colon === ':' && value === '');
-    if (op === '-') return missing ? (arg ?? '') : (value as string);
-    if (op === '?') {
-      if (missing) throw new Error(`compose refuses: ${arg}`);
-      return value as string;
-    }
-    return value ?? '';
-  });
+  return text.replace(
+    /\$(?:\$|\{([A-Za-z_]\w*)(?:(:?)([-?])([^}]*))?\}|([A-Za-z_]\w*))/g,
+    (match, braced?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
+      if (match === '$$') return '$';
+      const value = env[(braced ?? bare) as string];
+      const missing = value === undefined || (colon === ':' && value === '');
+      if (op === '-') return missing ? (arg ?? '') : (value as string);
+      if (op === '?') {
+        if (missing) throw new Error(`compose refuses: ${arg}`);
+        return value as string;
+      }
+      return value ?? '';
+    },
+  );
 }
 
 /** Every string in a parsed YAML tree. */
@@ -77,7 +80,10 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       const lines = strings([service.command, service.entrypoint, service.healthcheck?.test]);
       expect({ name, leaks: lines.filter((line) => line.includes(PASSWORD)) }).toEqual({ name, leaks: [] });
-      expect({ name, requirepass: lines.filter((line) => line.includes('--requirepass')) }).toEqual({ name, requirepass: [] });
+      expect({ name, requirepass: lines.filter((line) => line.includes('--requirepass')) }).toEqual({
+        name,
+        requirepass: [],
+      });
     }
   });
 
@@ -143,7 +149,8 @@ describe('docker-compose.yml', () => {
       server.stderr?.on('data', (chunk: Buffer) => (serverOutput += chunk.toString()));
       const deadline = Date.now() + 10_000;
       while ((await cli(['PING'], PASSWORD)) !== 'PONG') {
-        if (server.exitCode !== null || Date.now() > deadline) throw new Error(`the start script did not bring up Redis:\n${serverOutput}`);
+        if (server.exitCode !== null || Date.now() > deadline)
+          throw new Error(`the start script did not bring up Redis:\n${serverOutput}`);
         await new Promise((resolveWait) => setTimeout(resolveWait, 50));
       }
     });
@@ -173,7 +180,12 @@ describe('docker-compose.yml', () => {
     it('runs Redis as a cache: no persistence, least recently used keys evicted at 256 MB', async () => {
       const settings = (await cli(['CONFIG', 'GET', '*'], PASSWORD)).split('\n');
       const get = (name: string) => settings[settings.indexOf(name) + 1];
-      expect({ save: get('save'), appendonly: get('appendonly'), maxmemory: get('maxmemory'), policy: get('maxmemory-policy') }).toEqual({
+      expect({
+        save: get('save'),
+        appendonly: get('appendonly'),
+        maxmemory: get('maxmemory'),
+        policy: get('maxmemory-policy'),
+      }).toEqual({
         save: '',
         appendonly: 'no',
         maxmemory: String(256 * 1024 * 1024),
@@ -194,7 +206,10 @@ describe('docker-compose.yml', () => {
     it('refuses to start Redis on an empty password, which would switch authentication off', async () => {
       const emptyFile = join(dir, 'empty_password');
       writeFileSync(emptyFile, '\n');
-      const outcome = await run('sh', ['-c', script()], { env: { ...env(), REDIS_PASSWORD_FILE: emptyFile }, timeout: 10_000 }).then(
+      const outcome = await run('sh', ['-c', script()], {
+        env: { ...env(), REDIS_PASSWORD_FILE: emptyFile },
+        timeout: 10_000,
+      }).then(
         () => ({ code: 0, stderr: '' }),
         (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
       );

@@ -11,7 +11,9 @@ export interface BrokenLink {
 export function relativeLinks(markdown: string): string[] {
   // Code blocks and spans hold examples, not links.
   const prose = markdown.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
-  return [...prose.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((match) => match[1]).filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && !target.startsWith('#'));
+  return [...prose.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
+    .map((match) => match[1])
+    .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && !target.startsWith('#'));
 }
 
 /** GitHub's heading anchors: lower case, punctuation other than `-` and `_` dropped, spaces to `-`. */
@@ -41,7 +43,11 @@ export function brokenLinks(root: string, files: string[], shipped: Set<string>)
       const target = path === '' ? file : normalize(join(dirname(file), decodeURIComponent(path))).replace(/\\/g, '/');
       if (!shipped.has(target) || !existsSync(join(root, target))) {
         broken.push({ file, link, why: `${target} is not in the package` });
-      } else if (anchor && target.endsWith('.md') && !headingAnchors(readFileSync(join(root, target), 'utf8')).has(anchor)) {
+      } else if (
+        anchor &&
+        target.endsWith('.md') &&
+        !headingAnchors(readFileSync(join(root, target), 'utf8')).has(anchor)
+      ) {
         broken.push({ file, link, why: `${target} has no heading #${anchor}` });
       }
     }

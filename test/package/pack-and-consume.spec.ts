@@ -14,7 +14,15 @@ const run = promisify(execFile);
 const PROJECT = resolve(__dirname, '../..');
 const CONSUMER_FIXTURE = join(__dirname, 'consumer');
 /** Peers a plain Nest app has anyway; @nestjs/terminus, @nestjs/cache-manager, prom-client and @opentelemetry/api stay out on purpose. */
-const HOST_PACKAGES = ['@nestjs/common', '@nestjs/core', '@nestjs/config', '@nestjs/platform-express', 'reflect-metadata', 'rxjs', '@types/node'];
+const HOST_PACKAGES = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/config',
+  '@nestjs/platform-express',
+  'reflect-metadata',
+  'rxjs',
+  '@types/node',
+];
 /** The build alone takes over a minute on a busy two-core machine. */
 const PACK_TIMEOUT_MS = 6 * 60_000;
 
@@ -25,13 +33,25 @@ interface PackResult {
 
 /** The exact version installed in this project, so the consumer is built against what the tests ran on. */
 function installedVersion(name: string): string {
-  return (JSON.parse(readFileSync(join(PROJECT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(PROJECT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 /** Runs a command; on failure the error carries its output, so a compile error reads in the test report. */
-async function exec(command: string, args: string[], cwd: string, timeout = 0, env: Record<string, string> = {}): Promise<string> {
+async function exec(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeout = 0,
+  env: Record<string, string> = {},
+): Promise<string> {
   try {
-    const { stdout } = await run(command, args, { cwd, timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false', ...env } });
+    const { stdout } = await run(command, args, {
+      cwd,
+      timeout,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, npm_config_update_notifier: 'false', ...env },
+    });
     return stdout;
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
@@ -42,7 +62,8 @@ async function exec(command: string, args: string[], cwd: string, timeout = 0, e
 const npm = (cwd: string, args: string[]) => exec('npm', args, cwd);
 
 /** npm's codes for "the registry could not be reached", as opposed to a resolution conflict. */
-const NETWORK_FAILURE = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ENOTCACHED|CERT_[A-Z_]+|UNABLE_TO_[A-Z_]+)\b/;
+const NETWORK_FAILURE =
+  /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ENOTCACHED|CERT_[A-Z_]+|UNABLE_TO_[A-Z_]+)\b/;
 
 /**
  * `npm install`; a failure to reach the registry says so instead of surfacing as a dependency
@@ -56,11 +77,14 @@ async function npmInstall(cwd: string, specs: string[], what: string): Promise<v
     const network = NETWORK_FAILURE.exec(output);
     if (!network) throw error;
     const registry = (await npm(cwd, ['config', 'get', 'registry']).catch(() => 'the configured registry')).trim();
-    throw new Error(`npm install could not reach the npm registry (${registry}): ${network[1]}. This test installs ${what} from the registry.\n${output}`);
+    throw new Error(
+      `npm install could not reach the npm registry (${registry}): ${network[1]}. This test installs ${what} from the registry.\n${output}`,
+    );
   }
 }
 
-const tsc = (cwd: string, project: string) => exec(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], cwd);
+const tsc = (cwd: string, project: string) =>
+  exec(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], cwd);
 
 /**
  * A Node.js binary of the given major from the registry's `node` package, whose install script
@@ -107,7 +131,10 @@ describe('the npm package', () => {
     // `npm pack` runs the prepack script, which builds dist/ first.
     packed = (JSON.parse(await npm(PROJECT, ['pack', '--json', '--pack-destination', workDir])) as PackResult[])[0];
 
-    writeFileSync(join(workDir, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }));
+    writeFileSync(
+      join(workDir, 'package.json'),
+      JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }),
+    );
     copyFileSync(join(CONSUMER_FIXTURE, 'main.ts.txt'), join(workDir, 'main.ts'));
     copyFileSync(join(CONSUMER_FIXTURE, 'tsconfig.json'), join(workDir, 'tsconfig.json'));
     copyFileSync(join(CONSUMER_FIXTURE, 'tsconfig.declarations.json'), join(workDir, 'tsconfig.declarations.json'));
@@ -115,9 +142,17 @@ describe('the npm package', () => {
     // Pin the package's own dependencies and the host's packages to what this project has
     // installed. The install resolves them from the registry, as a consumer's would: npm ci
     // caches tarballs but not the metadata an offline resolve needs, so a cold cache cannot serve it.
-    const manifest = JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    const pins = [...Object.keys(manifest.dependencies), ...HOST_PACKAGES].map((name) => `${name}@${installedVersion(name)}`);
-    await npmInstall(workDir, [join(workDir, packed.filename), ...pins], 'the packed module and its pinned dependencies');
+    const manifest = JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const pins = [...Object.keys(manifest.dependencies), ...HOST_PACKAGES].map(
+      (name) => `${name}@${installedVersion(name)}`,
+    );
+    await npmInstall(
+      workDir,
+      [join(workDir, packed.filename), ...pins],
+      'the packed module and its pinned dependencies',
+    );
 
     // Resolution through the exports map (node16), as a Nest 11 app compiles.
     await tsc(workDir, 'tsconfig.json');
@@ -148,7 +183,9 @@ describe('the npm package', () => {
 
   it('ships the library entry, its type declarations and source maps', () => {
     const paths = packed.files.map((file) => file.path);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map']),
+    );
     expect(paths).toEqual(expect.arrayContaining(['dist/service/cache-manager.service.js.map']));
   });
 

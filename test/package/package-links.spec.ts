@@ -26,7 +26,9 @@ describe('the links of the npm package', () => {
   };
 
   it('ships the README, every docs/ page, .env.example and the Grafana dashboard', () => {
-    expect(markdown).toEqual(expect.arrayContaining(['README.md', 'docs/named-caches.md', 'docs/decorators.md', 'docs/faults.md']));
+    expect(markdown).toEqual(
+      expect.arrayContaining(['README.md', 'docs/named-caches.md', 'docs/decorators.md', 'docs/faults.md']),
+    );
     expect(files).toEqual(expect.arrayContaining(['.env.example', 'dashboards/ideagraph-cache.json']));
   });
 
@@ -42,6 +44,7 @@ describe('the links of the npm package', () => {
     expect(manifest.bugs?.url).toBe('https://github.com/ideagraph/ideagraph-cache/issues');
     // Absolute links to the repository's files use the same address.
     const readme = readFileSync(join(PROJECT, 'README.md'), 'utf8');
-    for (const [url] of readme.matchAll(/https:\/\/github\.com\/[^\s)]+/g)) expect(url.startsWith('https://github.com/ideagraph/ideagraph-cache/')).toBe(true);
+    for (const [url] of readme.matchAll(/https:\/\/github\.com\/[^\s)]+/g))
+      expect(url.startsWith('https://github.com/ideagraph/ideagraph-cache/')).toBe(true);
   });
 });

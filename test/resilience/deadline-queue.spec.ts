@@ -41,7 +41,11 @@ describe('DeadlineQueue', () => {
     expect(outcome).not.toHaveBeenCalled();
     await advance(2);
     expect(outcome).toHaveBeenCalledWith(expect.any(CacheTimeoutError));
-    expect(outcome.mock.calls[0][0]).toMatchObject({ code: 'ETIMEDOUT', boundMs: 200, message: 'no answer within 200 ms' });
+    expect(outcome.mock.calls[0][0]).toMatchObject({
+      code: 'ETIMEDOUT',
+      boundMs: 200,
+      message: 'no answer within 200 ms',
+    });
   });
 
   it('expires calls started at different times each at their own deadline', async () => {
@@ -91,19 +95,37 @@ describe('DeadlineQueue', () => {
 
   it('maps the outcome through the handlers, and rejects when a handler throws', async () => {
     const queue = new DeadlineQueue(100);
-    await expect(queue.settle(Promise.resolve(2), (n: number) => n * 10, () => -1)).resolves.toBe(20);
-    await expect(queue.settle(Promise.reject(new Error('x')), () => 0, () => -1)).resolves.toBe(-1);
+    await expect(
+      queue.settle(
+        Promise.resolve(2),
+        (n: number) => n * 10,
+        () => -1,
+      ),
+    ).resolves.toBe(20);
+    await expect(
+      queue.settle(
+        Promise.reject(new Error('x')),
+        () => 0,
+        () => -1,
+      ),
+    ).resolves.toBe(-1);
     const mistake = new TypeError('caller mistake');
     await expect(
-      queue.settle(Promise.reject(new Error('x')), () => 0, () => {
-        throw mistake;
-      }),
+      queue.settle(
+        Promise.reject(new Error('x')),
+        () => 0,
+        () => {
+          throw mistake;
+        },
+      ),
     ).rejects.toBe(mistake);
   });
 
   it('expireAll settles every call still waiting as timed out', async () => {
     const queue = new DeadlineQueue(10_000);
-    const pending = [queue.settle(never(), pass, rethrow), queue.settle(never(), pass, rethrow)].map((p) => p.catch((e: unknown) => e));
+    const pending = [queue.settle(never(), pass, rethrow), queue.settle(never(), pass, rethrow)].map((p) =>
+      p.catch((e: unknown) => e),
+    );
     queue.expireAll();
     const settled = await Promise.all(pending);
     expect(settled.every((e) => e instanceof CacheTimeoutError)).toBe(true);

@@ -95,7 +95,11 @@ describe('FaultLog', () => {
   it('writes every fault as one line, whatever the upstream error text held', () => {
     const out = new Lines();
     const log = new FaultLog(out, [], 5000);
-    log.fault('reply ERR', () => `redis cache get failed: the server refused the command (ERR bad\n2026-12-07 ERROR forged ${'z'.repeat(5000)})`);
+    log.fault(
+      'reply ERR',
+      () =>
+        `redis cache get failed: the server refused the command (ERR bad\n2026-12-07 ERROR forged ${'z'.repeat(5000)})`,
+    );
     expect(out.lines).toHaveLength(1);
     expect(out.lines[0].text).not.toContain('\n');
     expect(out.lines[0].text).toContain('ERR bad\\u000a2026-12-07 ERROR forged');

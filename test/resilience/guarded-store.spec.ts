@@ -28,7 +28,8 @@ class ControlledBackend {
         if (property === 'remote') return true;
         if (property === 'reset') return () => this.resets++;
         if (property === 'close') return async () => void (this.closed = true);
-        if (property === 'onBackgroundError') return (listener: (error: unknown) => void) => (this.backgroundError = listener);
+        if (property === 'onBackgroundError')
+          return (listener: (error: unknown) => void) => (this.backgroundError = listener);
         if (property === 'onReady' || property === 'describe') return Reflect.get(target, property, receiver);
         const member = Reflect.get(target, property, receiver);
         if (typeof member !== 'function') return member;
@@ -61,7 +62,18 @@ class Lines implements LoggerService {
 }
 
 function guarded(backend: ControlledBackend, out = new Lines()): GuardedStore {
-  return new GuardedStore(backend.store, { backend: 'redis', commandTimeoutMs: 200, failureThreshold: 5, cooldownMs: 500, recoveryMaxKeys: 100, scopePrefix: ':1:' }, new FaultLog(out, ['pw-secret']));
+  return new GuardedStore(
+    backend.store,
+    {
+      backend: 'redis',
+      commandTimeoutMs: 200,
+      failureThreshold: 5,
+      cooldownMs: 500,
+      recoveryMaxKeys: 100,
+      scopePrefix: ':1:',
+    },
+    new FaultLog(out, ['pw-secret']),
+  );
 }
 
 function replyError(message: string): Error {
@@ -122,7 +134,10 @@ describe('GuardedStore', () => {
     const out = new Lines();
     const backend = new ControlledBackend();
     const guard = guarded(backend, out);
-    backend.behaviour = { kind: 'fail', error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) };
+    backend.behaviour = {
+      kind: 'fail',
+      error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+    };
     for (let i = 0; i < 5; i++) await get(guard);
     expect(guard.breakerState).toBe('open');
     const callsWhenOpened = backend.calls;
@@ -180,16 +195,17 @@ describe('GuardedStore', () => {
     expect(out.lines.filter((line) => line.startsWith('error:'))).toHaveLength(1);
   });
 
-  it.each([['LOADING Redis is loading the dataset in memory'], ['READONLY You can\'t write against a read only replica.'], ['NOAUTH Authentication required.']])(
-    'a server-wide error reply (%s) counts towards the breaker',
-    async (message) => {
-      const backend = new ControlledBackend();
-      const guard = guarded(backend);
-      backend.behaviour = { kind: 'fail', error: replyError(message) };
-      for (let i = 0; i < 5; i++) await get(guard);
-      expect(guard.breakerState).toBe('open');
-    },
-  );
+  it.each([
+    ['LOADING Redis is loading the dataset in memory'],
+    ["READONLY You can't write against a read only replica."],
+    ['NOAUTH Authentication required.'],
+  ])('a server-wide error reply (%s) counts towards the breaker', async (message) => {
+    const backend = new ControlledBackend();
+    const guard = guarded(backend);
+    backend.behaviour = { kind: 'fail', error: replyError(message) };
+    for (let i = 0; i < 5; i++) await get(guard);
+    expect(guard.breakerState).toBe('open');
+  });
 
   it('a batch gets a bound that grows with its size, and a slow batch never opens the breaker for single keys', async () => {
     const backend = new ControlledBackend();
@@ -197,7 +213,9 @@ describe('GuardedStore', () => {
     expect(guard.batchBoundMs(1)).toBe(200);
     expect(guard.batchBoundMs(100_000)).toBe(200 * 101);
     backend.behaviour = { kind: 'hang' };
-    const batches = Array.from({ length: 8 }, () => guard.run('getMany', undefined, (store) => store.getMany(['a', 'b']), 'fallback', guard.batchBoundMs(100_000)));
+    const batches = Array.from({ length: 8 }, () =>
+      guard.run('getMany', undefined, (store) => store.getMany(['a', 'b']), 'fallback', guard.batchBoundMs(100_000)),
+    );
     await advance(200 * 101 + 1);
     await expect(Promise.all(batches)).resolves.toEqual(Array(8).fill('fallback'));
     expect(guard.counters.timeouts).toBe(8);
@@ -208,14 +226,17 @@ describe('GuardedStore', () => {
     const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
 
     async function openWithStaleKeys(guard: GuardedStore, backend: ControlledBackend): Promise<void> {
-      for (const key of ['a', 'b', 'c', 'untouched']) await guard.run('set', key, (store) => store.set(key, `old-${key}`, null), 'not written');
+      for (const key of ['a', 'b', 'c', 'untouched'])
+        await guard.run('set', key, (store) => store.set(key, `old-${key}`, null), 'not written');
       backend.behaviour = { kind: 'fail', error: refused() };
       await expect(guard.write('delete', 'a', (store) => store.delete('a'), 'a')).resolves.toBe(false);
       await expect(guard.write('set', 'b', (store) => store.set('b', 'new', null), 'b')).resolves.toBe(false);
       for (let i = 0; i < 5; i++) await get(guard);
       expect(guard.breakerState).toBe('open');
       // Held back by the open breaker: remembered too.
-      await expect(guard.write('setMany', undefined, (store) => store.setMany([['c', 'new']], null), ['c'])).resolves.toBe(false);
+      await expect(
+        guard.write('setMany', undefined, (store) => store.setMany([['c', 'new']], null), ['c']),
+      ).resolves.toBe(false);
     }
 
     it('remembers every key a failed or held-back write meant to change, and deletes them before any other call once the backend answers', async () => {
@@ -227,8 +248,11 @@ describe('GuardedStore', () => {
       await advance(501);
       // The very first read after the outage must not see the value the failed delete meant to remove.
       await expect(guard.run('get', 'a', (store) => store.get('a'), 'fallback')).resolves.toBeUndefined();
-      for (const key of ['b', 'c']) await expect(guard.run('get', key, (store) => store.get(key), 'fallback')).resolves.toBeUndefined();
-      await expect(guard.run('get', 'untouched', (store) => store.get('untouched'), 'fallback')).resolves.toBe('old-untouched');
+      for (const key of ['b', 'c'])
+        await expect(guard.run('get', key, (store) => store.get(key), 'fallback')).resolves.toBeUndefined();
+      await expect(guard.run('get', 'untouched', (store) => store.get('untouched'), 'fallback')).resolves.toBe(
+        'old-untouched',
+      );
       expect(guard.recoveryStats).toEqual({ queued: 3, madeGood: 3, overflowed: 0, pending: 0 });
       expect(guard.breakerState).toBe('closed');
     });
@@ -245,21 +269,24 @@ describe('GuardedStore', () => {
       await advance(201);
       await expect(probe).resolves.toBe('fallback');
       expect(guard.breakerState).toBe('closed');
-      await expect(guard.run('get', 'untouched', (store) => store.get('untouched'), 'fallback')).resolves.toBe('old-untouched');
+      await expect(guard.run('get', 'untouched', (store) => store.get('untouched'), 'fallback')).resolves.toBe(
+        'old-untouched',
+      );
     });
 
     it('a failed clear is carried out after recovery, within its own prefix only', async () => {
       const backend = new ControlledBackend();
       const guard = guarded(backend);
-      for (const key of [':1:x', ':1:y', 'other:1:x']) await guard.run('set', key, (store) => store.set(key, 'old', null), 'not written');
+      for (const key of [':1:x', ':1:y', 'other:1:x'])
+        await guard.run('set', key, (store) => store.set(key, 'old', null), 'not written');
       backend.behaviour = { kind: 'fail', error: refused() };
-      await expect(guard.write('clear', undefined, (store) => store.clear(':1:'), { clearPrefix: ':1:' })).resolves.toBe(false);
+      await expect(
+        guard.write('clear', undefined, (store) => store.clear(':1:'), { clearPrefix: ':1:' }),
+      ).resolves.toBe(false);
       backend.behaviour = { kind: 'answer' };
-      await expect(guard.run('getMany', undefined, (store) => store.getMany([':1:x', ':1:y', 'other:1:x']), 'fallback')).resolves.toEqual([
-        undefined,
-        undefined,
-        'old',
-      ]);
+      await expect(
+        guard.run('getMany', undefined, (store) => store.getMany([':1:x', ':1:y', 'other:1:x']), 'fallback'),
+      ).resolves.toEqual([undefined, undefined, 'old']);
       expect(guard.recoveryStats).toMatchObject({ queued: 1, madeGood: 1, pending: 0 });
     });
 
@@ -268,21 +295,28 @@ describe('GuardedStore', () => {
       const backend = new ControlledBackend();
       const guard = new GuardedStore(
         backend.store,
-        { backend: 'redis', commandTimeoutMs: 200, failureThreshold: 5, cooldownMs: 500, recoveryMaxKeys: 3, scopePrefix: ':1:' },
+        {
+          backend: 'redis',
+          commandTimeoutMs: 200,
+          failureThreshold: 5,
+          cooldownMs: 500,
+          recoveryMaxKeys: 3,
+          scopePrefix: ':1:',
+        },
         new FaultLog(out, []),
       );
-      for (const key of [':1:a', ':1:b', 'other:1:a']) await guard.run('set', key, (store) => store.set(key, 'old', null), 'not written');
+      for (const key of [':1:a', ':1:b', 'other:1:a'])
+        await guard.run('set', key, (store) => store.set(key, 'old', null), 'not written');
       backend.behaviour = { kind: 'fail', error: refused() };
-      for (let i = 0; i < 10; i++) await guard.write('delete', undefined, (store) => store.delete(`:1:k${i}`), `:1:k${i}`);
+      for (let i = 0; i < 10; i++)
+        await guard.write('delete', undefined, (store) => store.delete(`:1:k${i}`), `:1:k${i}`);
       expect(guard.recoveryStats).toMatchObject({ overflowed: 1, pending: 1 });
       expect(out.lines.filter((line) => line.includes('CACHE_RECOVERY_MAX_KEYS'))).toHaveLength(1);
       backend.behaviour = { kind: 'answer' };
       await advance(501);
-      await expect(guard.run('getMany', undefined, (store) => store.getMany([':1:a', ':1:b', 'other:1:a']), 'fallback')).resolves.toEqual([
-        undefined,
-        undefined,
-        'old',
-      ]);
+      await expect(
+        guard.run('getMany', undefined, (store) => store.getMany([':1:a', ':1:b', 'other:1:a']), 'fallback'),
+      ).resolves.toEqual([undefined, undefined, 'old']);
       expect(guard.recoveryStats).toMatchObject({ overflowed: 1, pending: 0 });
     });
 
@@ -303,7 +337,8 @@ describe('GuardedStore', () => {
     it('a stuck drain holds up only the calls that touch a remembered key, and those for one bound at most', async () => {
       const backend = new ControlledBackend();
       const guard = guarded(backend);
-      for (const key of ['a', 'other']) await guard.run('set', key, (store) => store.set(key, `old-${key}`, null), 'not written');
+      for (const key of ['a', 'other'])
+        await guard.run('set', key, (store) => store.set(key, `old-${key}`, null), 'not written');
       backend.behaviour = { kind: 'fail', error: refused() };
       await guard.write('delete', 'a', (store) => store.delete('a'), 'a');
       backend.behaviour = { kind: 'answer' };
@@ -357,7 +392,10 @@ describe('GuardedStore', () => {
     const backend = new ControlledBackend();
     const guard = guarded(backend, out);
     backend.emitBackgroundError(new Error('WRONGPASS invalid username-password pair or user is disabled.'));
-    backend.behaviour = { kind: 'fail', error: new Error("Stream isn't writeable and enableOfflineQueue options is false") };
+    backend.behaviour = {
+      kind: 'fail',
+      error: new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+    };
     await get(guard);
     expect(guard.lastFault).toBe('authentication failed');
     expect(out.lines).toHaveLength(1);
@@ -367,7 +405,9 @@ describe('GuardedStore', () => {
     const backend = new ControlledBackend();
     const guard = guarded(backend);
     backend.behaviour = { kind: 'fail', error: new NotAnIntegerError('stored value is not an integer') };
-    await expect(guard.run('incr', 'k', (store) => store.incrBy('k', 1), null)).rejects.toBeInstanceOf(NotAnIntegerError);
+    await expect(guard.run('incr', 'k', (store) => store.incrBy('k', 1), null)).rejects.toBeInstanceOf(
+      NotAnIntegerError,
+    );
     expect(guard.counters.errors).toBe(0);
     expect(guard.breakerState).toBe('closed');
   });

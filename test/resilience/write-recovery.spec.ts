@@ -3,7 +3,10 @@ import { FaultLog } from '../../src/resilience/fault-log';
 import { WriteRecovery, type RecoveryChannel } from '../../src/resilience/write-recovery';
 
 function recovery(): WriteRecovery {
-  return new WriteRecovery({ maxKeys: 100, scopePrefix: 'app:1:', backend: 'redis' }, new FaultLog(new Logger('test'), []));
+  return new WriteRecovery(
+    { maxKeys: 100, scopePrefix: 'app:1:', backend: 'redis' },
+    new FaultLog(new Logger('test'), []),
+  );
 }
 
 /** A channel that records what it was asked to delete. */

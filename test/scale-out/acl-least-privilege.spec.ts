@@ -34,7 +34,9 @@ async function everyKindOfCall(cache: CacheManagerService): Promise<void> {
   await cache.deleteMany(['x', 'y']);
   expect(await cache.getOrSet('g', async () => 5, 10, { tags: ['t1'] })).toBe(5);
   expect(await cache.invalidateTags(['t1'])).toBe(true);
-  expect(await cache.getOrSetMany(['m1', 'm2'], async (keys) => Object.fromEntries(keys.map((key) => [key, 1])), 10)).toEqual({ m1: 1, m2: 1 });
+  expect(
+    await cache.getOrSetMany(['m1', 'm2'], async (keys) => Object.fromEntries(keys.map((key) => [key, 1])), 10),
+  ).toEqual({ m1: 1, m2: 1 });
   await cache.clear();
   expect(cache.getStats().errors).toBe(0);
 }
@@ -52,7 +54,11 @@ it('the documented least-privilege user runs both backends, hybrid with tracking
     // A write by another client is reported through this user's tracking.
     await hybrid.set('seen', 'old', 60);
     await fixture.raw.set('shop:1:seen', JSON.stringify('new'));
-    await until(async () => (await hybrid.get('seen')) === 'new', 'the foreign write to be seen', BUS_STALENESS_BOUND_MS + 1000);
+    await until(
+      async () => (await hybrid.get('seen')) === 'new',
+      'the foreign write to be seen',
+      BUS_STALENESS_BOUND_MS + 1000,
+    );
     // Heartbeats and probes ran meanwhile too.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(await fixture.raw.call('ACL', 'LOG')).toEqual([]);

@@ -15,7 +15,10 @@ export interface LoadResult {
  * loop yields to the event loop between calls: with an open breaker every call answers
  * at once, and a loop of resolved promises would starve the timers of the test itself.
  */
-export function runLoad(cache: CacheManagerService, options: { workers: number; keys: number }): { stop(): Promise<LoadResult> } {
+export function runLoad(
+  cache: CacheManagerService,
+  options: { workers: number; keys: number },
+): { stop(): Promise<LoadResult> } {
   const result: LoadResult = { latencies: [], fallbacks: 0, exceptions: [] };
   let running = true;
   const timed = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
@@ -48,8 +51,15 @@ export function runLoad(cache: CacheManagerService, options: { workers: number; 
   };
 }
 
-export function summarize(result: LoadResult): { calls: number; fallbacks: number; p50: number; p99: number; max: number } {
+export function summarize(result: LoadResult): {
+  calls: number;
+  fallbacks: number;
+  p50: number;
+  p99: number;
+  max: number;
+} {
   const sorted = [...result.latencies].sort((a, b) => a - b);
-  const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
+  const at = (q: number) =>
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
   return { calls: sorted.length, fallbacks: result.fallbacks, p50: at(0.5), p99: at(0.99), max: at(1) };
 }

@@ -1,6 +1,17 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
-import { CUT_MS, deleteTen, expectClearedOnOverflow, expectLoadsMadeGood, expectOverflowedOnce, old, OwnKeyLoad, PartitionTestbed, pendingWrites, pollUntilMadeGood } from '../faults/support/partition-load';
+import {
+  CUT_MS,
+  deleteTen,
+  expectClearedOnOverflow,
+  expectLoadsMadeGood,
+  expectOverflowedOnce,
+  old,
+  OwnKeyLoad,
+  PartitionTestbed,
+  pendingWrites,
+  pollUntilMadeGood,
+} from '../faults/support/partition-load';
 import { sleep, waitFor } from '../faults/support/timing';
 import { rawClusterClient, RedisClusterTest } from '../helpers/redis-cluster';
 import { type CutMode, TcpProxy } from '../helpers/tcp-proxy';
@@ -54,7 +65,9 @@ describe(`a network partition (${MODE}) between the app and every node of a Redi
     return {
       CACHE_BACKEND: 'redis',
       REDIS_CLUSTER_NODES: proxies.map((proxy) => proxy.address).join(','),
-      REDIS_CLUSTER_NAT_MAP: cluster.servers.map((server, i) => `${server.host}:${server.port}=${proxies[i].address}`).join(','),
+      REDIS_CLUSTER_NAT_MAP: cluster.servers
+        .map((server, i) => `${server.host}:${server.port}=${proxies[i].address}`)
+        .join(','),
       CACHE_KEY_PREFIX: prefix,
       ...extra,
     };
@@ -93,11 +106,27 @@ describe(`a network partition (${MODE}) between the app and every node of a Redi
       clearedByB: Array.from({ length: 30 }, (_, i) => `cb:1:b-${i}`),
     };
     const full = (keys: string[]) => keys.map((key) => `ca:1:${key}`);
-    const untouched = [...full(many('keep')), ...Array.from({ length: 12 }, (_, i) => `cb:2:b-${i}`), ...Array.from({ length: 12 }, (_, i) => `cc:1:c-${i}`)];
-    const allTargets = [...full(target.deleted), ...full(target.overwritten), ...full(target.setMany), ...full(target.deleteMany), ...target.clearedByB];
+    const untouched = [
+      ...full(many('keep')),
+      ...Array.from({ length: 12 }, (_, i) => `cb:2:b-${i}`),
+      ...Array.from({ length: 12 }, (_, i) => `cc:1:c-${i}`),
+    ];
+    const allTargets = [
+      ...full(target.deleted),
+      ...full(target.overwritten),
+      ...full(target.setMany),
+      ...full(target.deleteMany),
+      ...target.clearedByB,
+    ];
     await seed([...allTargets, ...untouched]);
     // The repair must reach every master, so the keys of each kind live on all of them.
-    for (const keys of [full(target.deleted), full(target.overwritten), full(target.setMany), full(target.deleteMany), target.clearedByB]) {
+    for (const keys of [
+      full(target.deleted),
+      full(target.overwritten),
+      full(target.setMany),
+      full(target.deleteMany),
+      target.clearedByB,
+    ]) {
       expect(mastersOf(keys)).toBe(3);
     }
     expect(await a.cache.get(target.overwritten[0])).toBe(JSON.parse(old(`ca:1:${target.overwritten[0]}`)));
@@ -119,7 +148,14 @@ describe(`a network partition (${MODE}) between the app and every node of a Redi
       clear: await b.cache.clear(),
     };
     const none = new Array(12).fill(false);
-    expect(results).toEqual({ breakerOfBOpened: true, deletes: none, sets: none, setMany: false, deleteMany: false, clear: false });
+    expect(results).toEqual({
+      breakerOfBOpened: true,
+      deletes: none,
+      sets: none,
+      setMany: false,
+      deleteMany: false,
+      clear: false,
+    });
     await sleep(Math.max(0, CUT_MS - (Date.now() - cutAt)));
 
     await healAll();
@@ -131,17 +167,24 @@ describe(`a network partition (${MODE}) between the app and every node of a Redi
       const gone = [...full(target.deleted), ...full(target.deleteMany), ...target.clearedByB];
       (await values(gone)).forEach((value, i) => value !== null && problems.push(`${gone[i]} still holds ${value}`));
       const replaced = [...full(target.overwritten), ...full(target.setMany)];
-      (await values(replaced)).forEach((value, i) => value === old(replaced[i]) && problems.push(`${replaced[i]} still holds its value from before the cut`));
+      (await values(replaced)).forEach(
+        (value, i) =>
+          value === old(replaced[i]) && problems.push(`${replaced[i]} still holds its value from before the cut`),
+      );
       problems.push(...pendingWrites({ A: a.cache, B: b.cache }));
       return problems;
     });
     const recoveredAt = Date.now();
-    console.log(`cluster partition (${MODE}): failed writes made good ${made.elapsedMs} ms after healing; A recovery ${JSON.stringify(a.cache.getStats().recovery)}`);
+    console.log(
+      `cluster partition (${MODE}): failed writes made good ${made.elapsedMs} ms after healing; A recovery ${JSON.stringify(a.cache.getStats().recovery)}`,
+    );
     expect(made).toEqual({ ok: true, elapsedMs: made.elapsedMs, problems: [], within: true });
 
     const oldValues = full([...target.overwritten, ...target.deleted]).map((key) => JSON.parse(old(key)));
     expect(readsAfterHeal.filter((value) => oldValues.includes(value))).toEqual([]);
-    expect(Object.values(await a.cache.getMany(target.overwritten))).not.toContain(JSON.parse(old(`ca:1:${target.overwritten[0]}`)));
+    expect(Object.values(await a.cache.getMany(target.overwritten))).not.toContain(
+      JSON.parse(old(`ca:1:${target.overwritten[0]}`)),
+    );
     expect(await a.cache.getMany(target.deleted)).toEqual({});
     expect(await changed(untouched)).toEqual([]);
     const stats = a.cache.getStats().recovery;
@@ -149,14 +192,24 @@ describe(`a network partition (${MODE}) between the app and every node of a Redi
     expect(stats).toMatchObject({ pending: 0, overflowed: 0 });
     expect(b.cache.getStats().recovery).toMatchObject({ pending: 0, overflowed: 0 });
 
-    await expectLoadsMadeGood([{ load: loadA, prefix: 'ca' }, { load: loadB, prefix: 'cb' }], values, recoveredAt);
+    await expectLoadsMadeGood(
+      [
+        { load: loadA, prefix: 'ca' },
+        { load: loadB, prefix: 'cb' },
+      ],
+      values,
+      recoveredAt,
+    );
     expect(await changed(untouched)).toEqual([]);
   }, 40_000);
 
   it('more failed writes than CACHE_RECOVERY_MAX_KEYS: every master is cleared of this cache (prefix and version) once, with one warning', async () => {
     const d = await bed.start(envFor('cd', { CACHE_RECOVERY_MAX_KEYS: '5' }));
     const own = Array.from({ length: 30 }, (_, i) => `cd:1:key-${i}`);
-    const others = [...Array.from({ length: 12 }, (_, i) => `cd:2:key-${i}`), ...Array.from({ length: 12 }, (_, i) => `ce:1:key-${i}`)];
+    const others = [
+      ...Array.from({ length: 12 }, (_, i) => `cd:2:key-${i}`),
+      ...Array.from({ length: 12 }, (_, i) => `ce:1:key-${i}`),
+    ];
     await seed([...own, ...others]);
     expect(mastersOf(own)).toBe(3);
     expect(mastersOf(others)).toBe(3);
@@ -167,7 +220,8 @@ describe(`a network partition (${MODE}) between the app and every node of a Redi
     await sleep(CUT_MS);
     await healAll();
 
-    const stillThere = async () => (await values(own)).flatMap((value, i) => (value === null ? [] : [`${own[i]} is still there`]));
+    const stillThere = async () =>
+      (await values(own)).flatMap((value, i) => (value === null ? [] : [`${own[i]} is still there`]));
     await expectClearedOnOverflow(d, stillThere, `cluster partition (${MODE})`);
 
     expect(await changed(others)).toEqual([]);

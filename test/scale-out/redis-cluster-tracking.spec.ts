@@ -20,13 +20,21 @@ it('auto: the bus is in force, and getStats and getBackendInfo say why', async (
   try {
     const cache = app.get(CacheManagerService);
     await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live', 10_000);
-    expect(cache.getStats().tiers!.bus).toMatchObject({ mode: 'bus', modeReason: expect.stringContaining('Redis Cluster') });
-    expect(cache.getBackendInfo()).toMatchObject({ l1Invalidation: 'bus', l1InvalidationReason: expect.stringContaining('auto fell back to the bus') });
+    expect(cache.getStats().tiers!.bus).toMatchObject({
+      mode: 'bus',
+      modeReason: expect.stringContaining('Redis Cluster'),
+    });
+    expect(cache.getBackendInfo()).toMatchObject({
+      l1Invalidation: 'bus',
+      l1InvalidationReason: expect.stringContaining('auto fell back to the bus'),
+    });
   } finally {
     await app.close();
   }
 });
 
 it('tracking refuses to start, saying why', async () => {
-  await expect(createCacheApp({ ...cluster.env(), CACHE_BACKEND: 'hybrid', CACHE_L1_INVALIDATION: 'tracking' })).rejects.toThrow(/CACHE_L1_INVALIDATION=tracking, but Redis Cluster/);
+  await expect(
+    createCacheApp({ ...cluster.env(), CACHE_BACKEND: 'hybrid', CACHE_L1_INVALIDATION: 'tracking' }),
+  ).rejects.toThrow(/CACHE_L1_INVALIDATION=tracking, but Redis Cluster/);
 });

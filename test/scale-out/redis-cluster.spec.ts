@@ -22,7 +22,9 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describeCacheConformance('redis cluster', async () => clientTarget(cluster.env(), await rawClusterClient(cluster.seeds)));
+describeCacheConformance('redis cluster', async () =>
+  clientTarget(cluster.env(), await rawClusterClient(cluster.seeds)),
+);
 
 describe('GraphTokenService on a Redis Cluster', () => {
   let endpoint: FakeTokenEndpoint;
@@ -36,7 +38,11 @@ describe('GraphTokenService on a Redis Cluster', () => {
   it('3 cold processes cause exactly 1 token request', async () => {
     // A slow answer keeps the first request open while the other processes arrive.
     endpoint.answerWith({ kind: 'token', delayMs: 300 });
-    const results = await runTokenFleet(3, graphEnv({ ...cluster.env(), CACHE_KEY_PREFIX: 'fleet' }), endpoint.msalOptions(TENANT));
+    const results = await runTokenFleet(
+      3,
+      graphEnv({ ...cluster.env(), CACHE_KEY_PREFIX: 'fleet' }),
+      endpoint.msalOptions(TENANT),
+    );
 
     expect(results.map((result) => result.error)).toEqual([undefined, undefined, undefined]);
     expect(new Set(results.map((result) => result.token)).size).toBe(1);
@@ -52,7 +58,12 @@ describe('CACHE_VALUE_FORMAT=django on a Redis Cluster', () => {
   let raw: Cluster;
 
   beforeAll(async () => {
-    app = await createCacheApp({ ...cluster.env(), CACHE_KEY_PREFIX: 'pickled', CACHE_VALUE_FORMAT: 'django', REDIS_COMMAND_TIMEOUT_MS: '2000' });
+    app = await createCacheApp({
+      ...cluster.env(),
+      CACHE_KEY_PREFIX: 'pickled',
+      CACHE_VALUE_FORMAT: 'django',
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+    });
     cache = app.get(CacheManagerService);
     raw = await rawClusterClient(cluster.seeds);
   });
@@ -62,7 +73,9 @@ describe('CACHE_VALUE_FORMAT=django on a Redis Cluster', () => {
   });
 
   it('setMany and getMany carry pickle bytes unchanged over keys in many slots, with and without a timeout', async () => {
-    const entries = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`bin:${i}`, { i, raw: Buffer.from([0x80, 0xff, i]), text: `ü${i}` }]));
+    const entries = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [`bin:${i}`, { i, raw: Buffer.from([0x80, 0xff, i]), text: `ü${i}` }]),
+    );
     for (const timeout of [null, 60]) {
       expect(await cache.setMany(entries, timeout)).toBe(true);
       expect(await cache.getMany(Object.keys(entries))).toStrictEqual(entries);
@@ -115,7 +128,9 @@ describe('ideagraph-cache on a Redis Cluster', () => {
       .masters()
       .map((master) => Number(/cmdstat_mget:calls=(\d+)/.exec(master.cli('INFO', 'commandstats'))?.[1] ?? 0))
       .reduce((a, b) => a + b, 0);
-    const askedSlots = new Set([...keys, 'many-absent', 'many-forever-b'].map((key) => calculateSlot(`scale:1:${key}`)));
+    const askedSlots = new Set(
+      [...keys, 'many-absent', 'many-forever-b'].map((key) => calculateSlot(`scale:1:${key}`)),
+    );
     expect(mgetCalls).toBe(askedSlots.size);
 
     expect(await cache.deleteMany([...keys, 'many-forever-a'])).toBe(true);
@@ -127,7 +142,11 @@ describe('ideagraph-cache on a Redis Cluster', () => {
   it('clear() removes this cache’s keys from every master and leaves foreign keys alone', async () => {
     const own = Array.from({ length: 60 }, (_, i) => `clear-${i}`);
     expect(await cache.setMany(Object.fromEntries(own.map((key) => [key, key])), 60)).toBe(true);
-    const foreign = Array.from({ length: 60 }, (_, i) => [`foreign:1:clear-${i}`, `scale:2:clear-${i}`, `scalex:1:clear-${i}`]).flat();
+    const foreign = Array.from({ length: 60 }, (_, i) => [
+      `foreign:1:clear-${i}`,
+      `scale:2:clear-${i}`,
+      `scalex:1:clear-${i}`,
+    ]).flat();
     await Promise.all(foreign.map((key) => raw.set(key, 'theirs')));
     // Both kinds of keys really live on every master.
     expect(new Set(own.map((key) => ownerOf(`scale:1:${key}`))).size).toBe(3);
@@ -171,17 +190,29 @@ describe('ideagraph-cache on a Redis Cluster', () => {
       if ((body.nodes as { total?: number } | undefined)?.total === 6) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    expect(body).toStrictEqual({ status: 'up', backend: 'redis', nodes: { up: 6, total: 6 }, masters: { up: 3, total: 3 }, latencyMs: expect.any(Number) });
+    expect(body).toStrictEqual({
+      status: 'up',
+      backend: 'redis',
+      nodes: { up: 6, total: 6 },
+      masters: { up: 3, total: 3 },
+      latencyMs: expect.any(Number),
+    });
   }, 20_000);
 
   it('killing one master under load: every call ends within its time bound, none throws, and its slots come back on the replica', async () => {
-    const loadApp = await createCacheApp({ ...cluster.env(), CACHE_KEY_PREFIX: 'kill', REDIS_COMMAND_TIMEOUT_MS: '200' });
+    const loadApp = await createCacheApp({
+      ...cluster.env(),
+      CACHE_KEY_PREFIX: 'kill',
+      REDIS_COMMAND_TIMEOUT_MS: '200',
+    });
     try {
       const loadCache = loadApp.get(CacheManagerService);
       const victim = cluster.masters()[0];
       const victimAddress = `${victim.host}:${victim.port}`;
       // Outside the load's key space, so only the recovery probe writes it.
-      const victimKey = Array.from({ length: 100 }, (_, i) => `probe-${i}`).find((key) => ownerOf(`kill:1:${key}`) === victimAddress);
+      const victimKey = Array.from({ length: 100 }, (_, i) => `probe-${i}`).find(
+        (key) => ownerOf(`kill:1:${key}`) === victimAddress,
+      );
       expect(victimKey).toBeDefined();
 
       const load = runLoad(loadCache, { workers: 16, keys: 2000 });
@@ -228,7 +259,10 @@ describe('ideagraph-cache on a Redis Cluster', () => {
         up = await health();
         if (up.status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      expect(up).toMatchObject({ status: 200, body: { status: 'up', masters: { up: 3, total: 3 }, nodes: { up: 5, total: 5 } } });
+      expect(up).toMatchObject({
+        status: 200,
+        body: { status: 'up', masters: { up: 3, total: 3 }, nodes: { up: 5, total: 5 } },
+      });
     } finally {
       await loadApp.close();
     }

@@ -19,7 +19,13 @@ const BOUND_MS = BUS_STALENESS_BOUND_MS + 1000;
 
 beforeAll(async () => {
   group = await RedisSentinelTest.start({ sentinels: 3 });
-  app = await createCacheApp({ ...group.env(), CACHE_BACKEND: 'hybrid', CACHE_L1_INVALIDATION: 'tracking', CACHE_KEY_PREFIX: 'st', REDIS_COMMAND_TIMEOUT_MS: '500' });
+  app = await createCacheApp({
+    ...group.env(),
+    CACHE_BACKEND: 'hybrid',
+    CACHE_L1_INVALIDATION: 'tracking',
+    CACHE_KEY_PREFIX: 'st',
+    REDIS_COMMAND_TIMEOUT_MS: '500',
+  });
   cache = app.get(CacheManagerService);
   for (const server of group.servers) servers.set(server.port, new Redis({ host: server.host, port: server.port }));
 }, 60_000);
@@ -36,10 +42,14 @@ function master(): Redis {
 async function holding(key: string, value: unknown): Promise<void> {
   await master().set(`st:1:${key}`, JSON.stringify(value), 'EX', 300);
   // The write's own report may land after a first read filled L1 and drop it again: read until it is an L1 hit.
-  await until(async () => {
-    const hits = cache.getStats().tiers!.l1Hits;
-    return (await cache.get(key)) === value && cache.getStats().tiers!.l1Hits === hits + 1;
-  }, `${key} to be held in L1`, 10_000);
+  await until(
+    async () => {
+      const hits = cache.getStats().tiers!.l1Hits;
+      return (await cache.get(key)) === value && cache.getStats().tiers!.l1Hits === hits + 1;
+    },
+    `${key} to be held in L1`,
+    10_000,
+  );
 }
 
 it('tracks on the master: a foreign write there reaches L1 within the bound', async () => {
@@ -57,9 +67,17 @@ it('after SENTINEL FAILOVER, tracking is set up on the new master and proven, an
   group.sentinelCli('SENTINEL', 'FAILOVER', group.masterName);
   await until(() => group.masterServer().port !== oldMaster, 'the Sentinels to name a new master', 30_000);
   // The old master's clients are killed by the Sentinels: the path is lost, then proven on the new master.
-  await until(() => cache.getStats().tiers!.bus.tracking!.outages > outages && cache.getStats().tiers!.bus.live, 'the path to be proven again', 30_000);
+  await until(
+    () => cache.getStats().tiers!.bus.tracking!.outages > outages && cache.getStats().tiers!.bus.live,
+    'the path to be proven again',
+    30_000,
+  );
   const newMaster = group.masterServer().port;
-  await until(async () => (await servers.get(newMaster)!.call('ROLE') as unknown[])[0] === 'master', 'the new master to take writes', 30_000);
+  await until(
+    async () => ((await servers.get(newMaster)!.call('ROLE')) as unknown[])[0] === 'master',
+    'the new master to take writes',
+    30_000,
+  );
   await holding('g', 'old');
   await servers.get(newMaster)!.set('st:1:g', JSON.stringify('new on the new master'), 'KEEPTTL');
   await until(async () => (await cache.get('g')) === 'new on the new master', 'the foreign write to be seen', BOUND_MS);

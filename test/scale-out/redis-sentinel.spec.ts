@@ -18,19 +18,28 @@ afterAll(async () => {
 });
 
 function rawSentinelClient(): Redis {
-  const sentinels = group.addresses.split(',').map((address) => ({ host: '127.0.0.1', port: Number(address.split(':')[1]) }));
+  const sentinels = group.addresses
+    .split(',')
+    .map((address) => ({ host: '127.0.0.1', port: Number(address.split(':')[1]) }));
   return new Redis({ sentinels, name: group.masterName, maxRetriesPerRequest: 1 });
 }
 
 describeCacheConformance('redis sentinel', () => clientTarget(group.env(), rawSentinelClient()));
-describeCacheConformance('hybrid on redis sentinel', () => clientTarget({ ...group.env(), CACHE_BACKEND: 'hybrid' }, rawSentinelClient()));
+describeCacheConformance('hybrid on redis sentinel', () =>
+  clientTarget({ ...group.env(), CACHE_BACKEND: 'hybrid' }, rawSentinelClient()),
+);
 
 describe('ideagraph-cache with Redis Sentinel', () => {
   let app: INestApplication;
   let cache: CacheManagerService;
 
   beforeAll(async () => {
-    app = await createCacheApp({ ...group.env(), CACHE_KEY_PREFIX: 'sentinel', REDIS_COMMAND_TIMEOUT_MS: '200', CACHE_HEALTH_DETAILS: 'true' });
+    app = await createCacheApp({
+      ...group.env(),
+      CACHE_KEY_PREFIX: 'sentinel',
+      REDIS_COMMAND_TIMEOUT_MS: '200',
+      CACHE_HEALTH_DETAILS: 'true',
+    });
     cache = app.get(CacheManagerService);
   });
   afterAll(async () => {
@@ -44,7 +53,11 @@ describe('ideagraph-cache with Redis Sentinel', () => {
 
   it('getBackendInfo and /health/cache report the sentinel mode, never a password', async () => {
     const info = cache.getBackendInfo();
-    expect(info).toMatchObject({ redisMode: 'sentinel', redisSentinelMaster: group.masterName, redisNodes: group.addresses.split(',') });
+    expect(info).toMatchObject({
+      redisMode: 'sentinel',
+      redisSentinelMaster: group.masterName,
+      redisNodes: group.addresses.split(','),
+    });
     const response = await request(app.getHttpServer()).get('/health/cache').expect(200);
     expect(response.body).toMatchObject({ status: 'up', redisMode: 'sentinel' });
   });
@@ -53,8 +66,14 @@ describe('ideagraph-cache with Redis Sentinel', () => {
     // Checks during the load go through async clients: a redis-cli child process would
     // block this event loop and show up as latency of the calls being measured.
     const sentinel = new Redis({ host: '127.0.0.1', port: group.sentinels[0].port, lazyConnect: true });
-    const servers = new Map(group.servers.map((server) => [server.port, new Redis({ host: server.host, port: server.port, lazyConnect: true })]));
-    const masterPort = async () => Number(((await sentinel.call('SENTINEL', 'get-master-addr-by-name', group.masterName)) as string[])[1]);
+    const servers = new Map(
+      group.servers.map((server) => [
+        server.port,
+        new Redis({ host: server.host, port: server.port, lazyConnect: true }),
+      ]),
+    );
+    const masterPort = async () =>
+      Number(((await sentinel.call('SENTINEL', 'get-master-addr-by-name', group.masterName)) as string[])[1]);
     try {
       const oldMasterPort = await masterPort();
       const load = runLoad(cache, { workers: 16, keys: 500 });
@@ -70,7 +89,10 @@ describe('ideagraph-cache with Redis Sentinel', () => {
         const value = `after-${n}`;
         if (await cache.set('failover-probe', value)) {
           const port = await masterPort();
-          if (port !== oldMasterPort && (await servers.get(port)?.get('sentinel:1:failover-probe')) === JSON.stringify(value)) {
+          if (
+            port !== oldMasterPort &&
+            (await servers.get(port)?.get('sentinel:1:failover-probe')) === JSON.stringify(value)
+          ) {
             resumedAfterMs = performance.now() - startedAt;
             newMasterPort = port;
             break;

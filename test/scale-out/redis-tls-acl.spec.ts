@@ -25,18 +25,28 @@ function url(password = USER.password): string {
 }
 
 /** Polls /health/cache until it answers `status`; returns the last body. */
-async function healthUntil(app: INestApplication, status: number): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+async function healthUntil(
+  app: INestApplication,
+  status: number,
+): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const response = await request(app.getHttpServer()).get('/health/cache');
-    if (response.status === status || Date.now() > deadline) return { status: response.status, body: response.body, text: response.text };
+    if (response.status === status || Date.now() > deadline)
+      return { status: response.status, body: response.body, text: response.text };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 describe('TLS and an ACL user', () => {
   it('connects with rediss://user:password@host:port and REDIS_TLS_CA_FILE', async () => {
-    const app = await createCacheApp({ CACHE_BACKEND: 'redis', REDIS_URL: url(), REDIS_TLS_CA_FILE: certs.caFile, CACHE_KEY_PREFIX: 'tls', CACHE_HEALTH_DETAILS: 'true' });
+    const app = await createCacheApp({
+      CACHE_BACKEND: 'redis',
+      REDIS_URL: url(),
+      REDIS_TLS_CA_FILE: certs.caFile,
+      CACHE_KEY_PREFIX: 'tls',
+      CACHE_HEALTH_DETAILS: 'true',
+    });
     try {
       const cache = app.get(CacheManagerService);
       expect(await cache.set('secured', { ok: true })).toBe(true);
@@ -46,7 +56,13 @@ describe('TLS and an ACL user', () => {
 
       const health = await healthUntil(app, 200);
       expect(health.status).toBe(200);
-      expect(health.body).toMatchObject({ status: 'up', redisMode: 'standalone', redisTls: true, redisHost: '127.0.0.1', redisPort: server.port });
+      expect(health.body).toMatchObject({
+        status: 'up',
+        redisMode: 'standalone',
+        redisTls: true,
+        redisHost: '127.0.0.1',
+        redisPort: server.port,
+      });
       expect(JSON.stringify(cache.getBackendInfo())).not.toContain(USER.password);
       expect(health.text).not.toContain(USER.password);
     } finally {
@@ -55,7 +71,12 @@ describe('TLS and an ACL user', () => {
   });
 
   it('hybrid: L2 and its bus both connect over TLS with the ACL user, and a write in one process reaches the other L1', async () => {
-    const env = { CACHE_BACKEND: 'hybrid', REDIS_URL: url(), REDIS_TLS_CA_FILE: certs.caFile, CACHE_KEY_PREFIX: 'tls-hybrid' };
+    const env = {
+      CACHE_BACKEND: 'hybrid',
+      REDIS_URL: url(),
+      REDIS_TLS_CA_FILE: certs.caFile,
+      CACHE_KEY_PREFIX: 'tls-hybrid',
+    };
     const [a, b] = [await createCacheApp(env), await createCacheApp(env)];
     try {
       const [cacheA, cacheB] = [a.get(CacheManagerService), b.get(CacheManagerService)];
@@ -107,14 +128,21 @@ describe('TLS and an ACL user', () => {
     });
     try {
       expect(await app.get(CacheManagerService).set('url-wins', 1)).toBe(true);
-      expect(app.get(CacheManagerService).getBackendInfo()).toMatchObject({ redisHost: '127.0.0.1', redisPort: server.port });
+      expect(app.get(CacheManagerService).getBackendInfo()).toMatchObject({
+        redisHost: '127.0.0.1',
+        redisPort: server.port,
+      });
     } finally {
       await app.close();
     }
   });
 
   it('a CA that did not sign the server certificate gives a clear 503 and no crash', async () => {
-    const app = await createCacheApp({ CACHE_BACKEND: 'redis', REDIS_URL: url(), REDIS_TLS_CA_FILE: certs.otherCaFile });
+    const app = await createCacheApp({
+      CACHE_BACKEND: 'redis',
+      REDIS_URL: url(),
+      REDIS_TLS_CA_FILE: certs.otherCaFile,
+    });
     try {
       const cache = app.get(CacheManagerService);
       expect(await cache.set('untrusted', 1)).toBe(false);
@@ -144,7 +172,11 @@ describe('TLS and an ACL user', () => {
 
   it('a wrong password gives a clear 503 and no crash, and the password shows nowhere, logs included', async () => {
     const wrong = 'wrong-Pa55word-x';
-    const { app, cache, logs, close } = await startGraphApp({ CACHE_BACKEND: 'redis', REDIS_URL: url(wrong), REDIS_TLS_CA_FILE: certs.caFile });
+    const { app, cache, logs, close } = await startGraphApp({
+      CACHE_BACKEND: 'redis',
+      REDIS_URL: url(wrong),
+      REDIS_TLS_CA_FILE: certs.caFile,
+    });
     try {
       expect(await cache.set('denied', 1)).toBe(false);
       const health = await healthUntil(app, 503);

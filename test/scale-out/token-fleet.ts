@@ -18,7 +18,12 @@ export interface TokenWorkerResult {
  * Starts `size` app processes, waits until all are ready, releases them at once and
  * returns what each one got. Every process is gone when this resolves or rejects.
  */
-export async function runTokenFleet(size: number, env: Record<string, string>, msal: object, timeoutMs = 60_000): Promise<TokenWorkerResult[]> {
+export async function runTokenFleet(
+  size: number,
+  env: Record<string, string>,
+  msal: object,
+  timeoutMs = 60_000,
+): Promise<TokenWorkerResult[]> {
   const children: ChildProcess[] = [];
   try {
     const workers = Array.from({ length: size }, () => {
@@ -58,7 +63,10 @@ function watch(child: ChildProcess, timeoutMs: number): { ready: Promise<void>; 
   });
   ready.catch(() => undefined);
   result.catch(() => undefined);
-  const timer = setTimeout(() => fail(new Error(`token worker gave no result within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+  const timer = setTimeout(
+    () => fail(new Error(`token worker gave no result within ${timeoutMs} ms: ${stderr}`)),
+    timeoutMs,
+  );
   timer.unref();
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
   child.on('exit', (code, signal) => {

@@ -76,19 +76,32 @@ function valueTable(): [string, unknown][] {
     ['nested object', nested],
     ['object with ~ keys', { '~t': 'date', v: '2024-01-01T00:00:00.000Z' }],
     ['object with ~ keys beside a Date', { '~t': 'bigint', '~~t': 1, '~': 2, v: '1', when: new Date(0) }],
-    ['object shaped like a rich tag inside a Map', new Map<unknown, unknown>([[{ '~t': 'set', v: [] }, { '~t': 'undefined' }]])],
+    [
+      'object shaped like a rich tag inside a Map',
+      new Map<unknown, unknown>([[{ '~t': 'set', v: [] }, { '~t': 'undefined' }]]),
+    ],
     ['Date', new Date('2024-05-06T07:08:09.123Z')],
     ['invalid Date', new Date(Number.NaN)],
     ['BigInt', 12345678901234567890123456789n],
     ['negative BigInt', -1n],
-    ['Map', new Map<unknown, unknown>([['a', 1], [2, { b: [3] }], [null, new Date(5)]])],
+    [
+      'Map',
+      new Map<unknown, unknown>([
+        ['a', 1],
+        [2, { b: [3] }],
+        [null, new Date(5)],
+      ]),
+    ],
     ['Set', new Set<unknown>([1, 'a', null, 2n])],
     ['Buffer', Buffer.from([0, 1, 2, 254, 255])],
     ['empty Buffer', Buffer.alloc(0)],
     ['Uint8Array', new Uint8Array([9, 8, 7])],
     ['undefined inside an array', [1, undefined, 3]],
     ['undefined inside an object', { a: undefined, b: 1 }],
-    ['mixed rich structure', { when: new Date(1), ids: new Set([1n]), raw: Buffer.from('x'), list: [new Map([['k', -0]])] }],
+    [
+      'mixed rich structure',
+      { when: new Date(1), ids: new Set([1n]), raw: Buffer.from('x'), list: [new Map([['k', -0]])] },
+    ],
   ];
 }
 
@@ -258,13 +271,16 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         expectSameValue(await cache.get(k), value);
       });
 
-      it.each([[1.5], [Number.NaN], [Number.POSITIVE_INFINITY], [2 ** 60]])('a delta of %p throws CacheValueError', async (delta) => {
-        const k = key();
-        await cache.set(k, 1);
-        await expect(cache.incr(k, delta)).rejects.toThrow(CacheValueError);
-        await expect(cache.decr(k, delta)).rejects.toThrow(CacheValueError);
-        expect(await cache.get(k)).toBe(1);
-      });
+      it.each([[1.5], [Number.NaN], [Number.POSITIVE_INFINITY], [2 ** 60]])(
+        'a delta of %p throws CacheValueError',
+        async (delta) => {
+          const k = key();
+          await cache.set(k, 1);
+          await expect(cache.incr(k, delta)).rejects.toThrow(CacheValueError);
+          await expect(cache.decr(k, delta)).rejects.toThrow(CacheValueError);
+          expect(await cache.get(k)).toBe(1);
+        },
+      );
 
       it('incr past the safe integer range throws CacheValueError and leaves the value as it was', async () => {
         const [top, bottom] = [key('top'), key('bottom')];
@@ -387,22 +403,28 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         expect(await cache.exists(k)).toBe(false);
       });
 
-      it.each([[2_147_483_648], [1e16], [Number.MAX_VALUE]])('a timeout of %p s, past the documented maximum, is a CacheValueError INVALID_TIMEOUT everywhere and writes nothing', async (timeout) => {
-        const k = key();
-        const calls: [string, () => Promise<unknown>][] = [
-          ['set', () => cache.set(k, 1, timeout)],
-          ['add', () => cache.add(k, 1, timeout)],
-          ['setMany', () => cache.setMany({ [k]: 1 }, timeout)],
-          ['touch', () => cache.touch(k, timeout)],
-          ['getOrSet', () => cache.getOrSet(k, () => 1, timeout)],
-        ];
-        for (const [name, call] of calls) {
-          await expect(call().then(() => `${name} resolved`)).rejects.toMatchObject({ name: 'CacheValueError', code: 'INVALID_TIMEOUT' });
-        }
-        expect(await cache.exists(k)).toBe(false);
-        expect(await cache.set(k, 1, 2_147_483_647)).toBe(true);
-        expect(await cache.ttl(k)).toBeGreaterThan(2_147_483_000);
-      });
+      it.each([[2_147_483_648], [1e16], [Number.MAX_VALUE]])(
+        'a timeout of %p s, past the documented maximum, is a CacheValueError INVALID_TIMEOUT everywhere and writes nothing',
+        async (timeout) => {
+          const k = key();
+          const calls: [string, () => Promise<unknown>][] = [
+            ['set', () => cache.set(k, 1, timeout)],
+            ['add', () => cache.add(k, 1, timeout)],
+            ['setMany', () => cache.setMany({ [k]: 1 }, timeout)],
+            ['touch', () => cache.touch(k, timeout)],
+            ['getOrSet', () => cache.getOrSet(k, () => 1, timeout)],
+          ];
+          for (const [name, call] of calls) {
+            await expect(call().then(() => `${name} resolved`)).rejects.toMatchObject({
+              name: 'CacheValueError',
+              code: 'INVALID_TIMEOUT',
+            });
+          }
+          expect(await cache.exists(k)).toBe(false);
+          expect(await cache.set(k, 1, 2_147_483_647)).toBe(true);
+          expect(await cache.ttl(k)).toBeGreaterThan(2_147_483_000);
+        },
+      );
 
       it('a non-positive timeout on add never overwrites a present key', async () => {
         const k = key();
@@ -411,16 +433,22 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         expect(await cache.get(k)).toBe('kept');
       });
 
-      it.each([[Number.NaN], [Number.POSITIVE_INFINITY], ['10'], [{}]])('a timeout of %p throws CacheValueError and writes nothing', async (timeout) => {
-        const k = key();
-        const bad = timeout as unknown as number;
-        await expect(cache.set(k, 1, bad)).rejects.toMatchObject({ name: 'CacheValueError', code: 'INVALID_TIMEOUT' });
-        await expect(cache.add(k, 1, bad)).rejects.toThrow(CacheValueError);
-        await expect(cache.setMany({ [k]: 1 }, bad)).rejects.toThrow(CacheValueError);
-        await expect(cache.touch(k, bad)).rejects.toThrow(CacheValueError);
-        await expect(cache.getOrSet(k, () => 1, bad)).rejects.toThrow(CacheValueError);
-        expect(await cache.exists(k)).toBe(false);
-      });
+      it.each([[Number.NaN], [Number.POSITIVE_INFINITY], ['10'], [{}]])(
+        'a timeout of %p throws CacheValueError and writes nothing',
+        async (timeout) => {
+          const k = key();
+          const bad = timeout as unknown as number;
+          await expect(cache.set(k, 1, bad)).rejects.toMatchObject({
+            name: 'CacheValueError',
+            code: 'INVALID_TIMEOUT',
+          });
+          await expect(cache.add(k, 1, bad)).rejects.toThrow(CacheValueError);
+          await expect(cache.setMany({ [k]: 1 }, bad)).rejects.toThrow(CacheValueError);
+          await expect(cache.touch(k, bad)).rejects.toThrow(CacheValueError);
+          await expect(cache.getOrSet(k, () => 1, bad)).rejects.toThrow(CacheValueError);
+          expect(await cache.exists(k)).toBe(false);
+        },
+      );
 
       it('an entry with a short timeout expires (set, add, setMany, touch)', async () => {
         const [viaSet, viaAdd, viaSetMany, viaTouch] = [key('set'), key('add'), key('setMany'), key('touch')];
@@ -513,7 +541,8 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         await expect(cache.setMany({ [counter]: 1, [fresh]: value })).rejects.toThrow(CacheValueError);
         // getOrSet awaits what its factory returns, so a Promise there is a value, not a bug; an
         // undefined result is stored as null, as Django's get_or_set stores None (get-or-set-undefined.spec.ts).
-        if (!(value instanceof Promise) && value !== undefined) await expect(cache.getOrSet(fresh, () => value)).rejects.toThrow(CacheValueError);
+        if (!(value instanceof Promise) && value !== undefined)
+          await expect(cache.getOrSet(fresh, () => value)).rejects.toThrow(CacheValueError);
         expect(await cache.exists(fresh)).toBe(false);
         expect(await cache.exists(counter)).toBe(false);
         expect(await cache.get(existing)).toBe('kept');
@@ -546,7 +575,16 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
           ['exists', () => cache.exists(k)],
           ['delete', () => cache.delete(k)],
           ['getMany', () => cache.getMany([good, k])],
-          ['setMany', () => cache.setMany(new Map<string, unknown>([[good, 1], [k, 1]]))],
+          [
+            'setMany',
+            () =>
+              cache.setMany(
+                new Map<string, unknown>([
+                  [good, 1],
+                  [k, 1],
+                ]),
+              ),
+          ],
           ['deleteMany', () => cache.deleteMany([good, k])],
           ['incr', () => cache.incr(k)],
           ['decr', () => cache.decr(k)],
@@ -839,24 +877,27 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
         expect(await cache.incr(k, 10)).toBe(60);
       });
 
-      onlyWithRaw('tagged text that does not decode to a storable value is a miss: the default wins and getOrSet runs its factory', async () => {
-        const hostile = [
-          '~ig1:{"~t":"undefined"}',
-          '~ig1:{"~t":"nosuchtag","v":1}',
-          '~ig1:{"~t":"bigint","v":"12abc"}',
-          '~ig1:{"~t":"map","v":5}',
-          '~ig1:{"~t":"number","v":"7"}',
-          '~ig1:{"~t":"date","v":"2024","extra":1}',
-          '~ig1:not json',
-        ];
-        for (const text of hostile) {
-          const k = key('hostile');
-          await raw().set(fullKey(k), text);
-          expect(await cache.get(k, 'DEF')).toBe('DEF');
-          expect(await cache.getMany([k])).toStrictEqual({});
-          expect(await cache.getOrSet(k, () => 'from factory')).toBe('from factory');
-        }
-      });
+      onlyWithRaw(
+        'tagged text that does not decode to a storable value is a miss: the default wins and getOrSet runs its factory',
+        async () => {
+          const hostile = [
+            '~ig1:{"~t":"undefined"}',
+            '~ig1:{"~t":"nosuchtag","v":1}',
+            '~ig1:{"~t":"bigint","v":"12abc"}',
+            '~ig1:{"~t":"map","v":5}',
+            '~ig1:{"~t":"number","v":"7"}',
+            '~ig1:{"~t":"date","v":"2024","extra":1}',
+            '~ig1:not json',
+          ];
+          for (const text of hostile) {
+            const k = key('hostile');
+            await raw().set(fullKey(k), text);
+            expect(await cache.get(k, 'DEF')).toBe('DEF');
+            expect(await cache.getMany([k])).toStrictEqual({});
+            expect(await cache.getOrSet(k, () => 'from factory')).toBe('from factory');
+          }
+        },
+      );
 
       onlyWithRaw('values written by another client are read back', async () => {
         const [json, plain] = [key('json'), key('plain')];
@@ -896,7 +937,10 @@ export function describeCacheConformance(label: string, setup: () => Promise<Con
           `no-prefix-${suffix}`,
           `${info.keyPrefix}${info.version}${suffix}`,
           // What the prefix would match as an unescaped SCAN pattern: `a*` must not take `aX`.
-          `${info.keyPrefix.replace(/\*/g, 'X').replace(/\?/g, 'Y').replace(/\[(.)[^\]]*\]/g, '$1')}:${info.version}:${suffix}`,
+          `${info.keyPrefix
+            .replace(/\*/g, 'X')
+            .replace(/\?/g, 'Y')
+            .replace(/\[(.)[^\]]*\]/g, '$1')}:${info.version}:${suffix}`,
         ].filter((k) => k !== fullKey(suffix));
         for (const k of foreign) await raw().set(k, 'foreign');
         const own = key('own');

@@ -46,7 +46,9 @@ describe('CacheManagerService.getStats', () => {
     });
 
     it('counts every call per operation in the latency summaries', () => {
-      const counts = Object.fromEntries(Object.entries(stats.latency).map(([operation, summary]) => [operation, summary.count]));
+      const counts = Object.fromEntries(
+        Object.entries(stats.latency).map(([operation, summary]) => [operation, summary.count]),
+      );
       expect(counts).toEqual({ set: 3, get: 4, getMany: 1, add: 2, setMany: 1, delete: 1, deleteMany: 1 });
     });
 

@@ -18,7 +18,9 @@ export function siblingCache(app: INestApplication): CacheManagerService {
 }
 
 /** A locmem app configured from `env`, ready for the conformance suite. */
-export async function locmemTarget(env: Record<string, string> = {}): Promise<ConformanceTarget & { app: INestApplication }> {
+export async function locmemTarget(
+  env: Record<string, string> = {},
+): Promise<ConformanceTarget & { app: INestApplication }> {
   const app = await createCacheApp({ CACHE_BACKEND: 'locmem', ...env });
   return { app, cache: app.get(CacheManagerService), sibling: siblingCache(app), close: () => app.close() };
 }
@@ -38,7 +40,10 @@ export async function startRedisTarget(): Promise<RedisTarget> {
 }
 
 /** A Redis app and a plain ioredis client on the same server, for the conformance suite. */
-export async function redisTarget(redis: RedisTarget, env: Record<string, string> = {}): Promise<ConformanceTarget & { app: INestApplication }> {
+export async function redisTarget(
+  redis: RedisTarget,
+  env: Record<string, string> = {},
+): Promise<ConformanceTarget & { app: INestApplication }> {
   const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await client.connect();
   return clientTarget({ ...redis.env, ...env }, client);

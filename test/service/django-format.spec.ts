@@ -15,7 +15,12 @@ describe.each(['locmem', 'redis'])('CacheManagerService with CACHE_VALUE_FORMAT=
 
   beforeAll(async () => {
     redis = backend === 'redis' ? await RedisTestServer.start() : undefined;
-    app = await createCacheApp({ ...redis?.env(), CACHE_BACKEND: backend, CACHE_VALUE_FORMAT: 'django', CACHE_MAX_VALUE_BYTES: '1000' });
+    app = await createCacheApp({
+      ...redis?.env(),
+      CACHE_BACKEND: backend,
+      CACHE_VALUE_FORMAT: 'django',
+      CACHE_MAX_VALUE_BYTES: '1000',
+    });
     cache = app.get(CacheManagerService);
   });
 
@@ -28,7 +33,10 @@ describe.each(['locmem', 'redis'])('CacheManagerService with CACHE_VALUE_FORMAT=
     // 980 bytes of 0xff pickle to 998 bytes (UTF-8 would have made them 1960).
     expect(await cache.set('fits', Buffer.alloc(980, 0xff))).toBe(true);
     expect(await cache.get('fits')).toStrictEqual(Buffer.alloc(980, 0xff));
-    await expect(cache.set('too-big', Buffer.alloc(990, 0xff))).rejects.toMatchObject({ name: 'CacheValueError', code: 'TOO_LARGE' });
+    await expect(cache.set('too-big', Buffer.alloc(990, 0xff))).rejects.toMatchObject({
+      name: 'CacheValueError',
+      code: 'TOO_LARGE',
+    });
     expect(await cache.exists('too-big')).toBe(false);
   });
 
@@ -43,7 +51,14 @@ describe.each(['locmem', 'redis'])('CacheManagerService with CACHE_VALUE_FORMAT=
     ['an Int16Array', new Int16Array([1]), 'UNSUPPORTED_TYPE'],
     ['a Map with an array key (unhashable in Python)', new Map([[[1], 'x']]), 'UNSUPPORTED_TYPE'],
     ['a Set with an object in it', new Set([{ a: 1 }]), 'UNSUPPORTED_TYPE'],
-    ['a Map whose keys 1 and true are one key in Python', new Map<unknown, string>([[1, 'a'], [true, 'b']]), 'UNSUPPORTED_TYPE'],
+    [
+      'a Map whose keys 1 and true are one key in Python',
+      new Map<unknown, string>([
+        [1, 'a'],
+        [true, 'b'],
+      ]),
+      'UNSUPPORTED_TYPE',
+    ],
     ['a Set with 2 and 2n', new Set<unknown>([2, 2n]), 'UNSUPPORTED_TYPE'],
     ['an invalid Date', new Date(Number.NaN), 'UNSUPPORTED_TYPE'],
     ['a Date in year 10000', new Date('+010000-01-01T00:00:00Z'), 'UNSUPPORTED_TYPE'],
@@ -78,8 +93,14 @@ describe.each(['locmem', 'redis'])('CacheManagerService with CACHE_VALUE_FORMAT=
   it('getOrSet with grace and refresh-ahead works (its entries are Nest-only)', async () => {
     let calls = 0;
     const factory = () => ({ calls: ++calls, at: new Date(0) });
-    expect(await cache.getOrSet('fresh', factory, 60, { grace: 30, refreshAhead: 0.5 })).toStrictEqual({ calls: 1, at: new Date(0) });
-    expect(await cache.getOrSet('fresh', factory, 60, { grace: 30, refreshAhead: 0.5 })).toStrictEqual({ calls: 1, at: new Date(0) });
+    expect(await cache.getOrSet('fresh', factory, 60, { grace: 30, refreshAhead: 0.5 })).toStrictEqual({
+      calls: 1,
+      at: new Date(0),
+    });
+    expect(await cache.getOrSet('fresh', factory, 60, { grace: 30, refreshAhead: 0.5 })).toStrictEqual({
+      calls: 1,
+      at: new Date(0),
+    });
     expect(await cache.ttl('fresh')).toBeGreaterThan(50);
   });
 

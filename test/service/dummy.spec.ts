@@ -53,7 +53,12 @@ describe('dummy backend: stores nothing, like Django DummyCache', () => {
   });
 
   it('reports itself as dummy, and /health/cache answers 200', async () => {
-    expect(cache.getBackendInfo()).toMatchObject({ backend: 'dummy', backendClass: 'DummyStore', version: 1, keyPrefix: '' });
+    expect(cache.getBackendInfo()).toMatchObject({
+      backend: 'dummy',
+      backendClass: 'DummyStore',
+      version: 1,
+      keyPrefix: '',
+    });
     const response = await request(app.getHttpServer()).get('/health/cache').expect(200);
     expect(response.body).toMatchObject({ status: 'up', backend: 'dummy' });
   });

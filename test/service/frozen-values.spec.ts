@@ -11,7 +11,11 @@ interface Profile {
   address: { city: string; lines: string[] };
 }
 
-const profile = (): Profile => ({ name: 'Ada', roles: ['admin'], address: { city: 'London', lines: ['12 St James Sq'] } });
+const profile = (): Profile => ({
+  name: 'Ada',
+  roles: ['admin'],
+  address: { city: 'London', lines: ['12 St James Sq'] },
+});
 
 @Injectable()
 class ProfileService {
@@ -27,7 +31,9 @@ class ProfileService {
 async function appWith(env: Record<string, string>): Promise<INestApplication> {
   @Module({ providers: [ProfileService] })
   class ProfileModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync({ isGlobal: true }), ProfileModule] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync({ isGlobal: true }), ProfileModule],
+  }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
   return app;
@@ -69,10 +75,16 @@ describe.each(['locmem', 'hybrid', 'redis'] as const)('CACHE_L1_VALUES=frozen on
     redis = backend === 'locmem' ? undefined : await RedisTestServer.start();
   });
   beforeEach(async () => {
-    app = await appWith({ ...(redis ? redis.env() : {}), CACHE_BACKEND: backend, CACHE_L1_VALUES: 'frozen', REDIS_COMMAND_TIMEOUT_MS: '2000' });
+    app = await appWith({
+      ...(redis ? redis.env() : {}),
+      CACHE_BACKEND: backend,
+      CACHE_L1_VALUES: 'frozen',
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+    });
     cache = app.get(CacheManagerService);
     const deadline = Date.now() + 5000;
-    while (backend === 'hybrid' && !cache.getStats().tiers!.bus.live && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (backend === 'hybrid' && !cache.getStats().tiers!.bus.live && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
   });
   afterEach(async () => {
     await app.close();
@@ -110,7 +122,11 @@ describe.each(['locmem', 'hybrid', 'redis'] as const)('CACHE_L1_VALUES=frozen on
   });
 
   it('getOrSetMany: the values cannot be changed', async () => {
-    const produced = await cache.getOrSetMany<Profile>(['m1', 'm2'], async (keys) => Object.fromEntries(keys.map((key) => [key, profile()])), 60);
+    const produced = await cache.getOrSetMany<Profile>(
+      ['m1', 'm2'],
+      async (keys) => Object.fromEntries(keys.map((key) => [key, profile()])),
+      60,
+    );
     expectUnchangeable(produced.m1);
     expectUnchangeable((await cache.getOrSetMany<Profile>(['m1'], async () => ({}), 60)).m1);
   });

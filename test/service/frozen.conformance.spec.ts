@@ -10,7 +10,10 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describeCacheConformance('locmem, CACHE_L1_VALUES=frozen', async () => ({ ...(await locmemTarget({ CACHE_L1_VALUES: 'frozen' })), frozenValues: true }));
+describeCacheConformance('locmem, CACHE_L1_VALUES=frozen', async () => ({
+  ...(await locmemTarget({ CACHE_L1_VALUES: 'frozen' })),
+  frozenValues: true,
+}));
 describeCacheConformance('hybrid, CACHE_L1_VALUES=frozen', async () => ({
   ...(await redisTarget(redis, { CACHE_BACKEND: 'hybrid', CACHE_L1_VALUES: 'frozen' })),
   frozenValues: true,

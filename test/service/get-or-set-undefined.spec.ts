@@ -45,7 +45,9 @@ describe.each(['locmem', 'redis'] as const)('an undefined factory result on %s',
   beforeAll(async () => {
     redis = backend === 'redis' ? await RedisTestServer.start() : undefined;
     const moduleRef = await Test.createTestingModule({
-      imports: [IdeaGraphCacheModule.forRoot(redis ? { backend, redis: { host: redis.host, port: redis.port } } : { backend })],
+      imports: [
+        IdeaGraphCacheModule.forRoot(redis ? { backend, redis: { host: redis.host, port: redis.port } } : { backend }),
+      ],
       providers: [RowService],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
@@ -124,6 +126,8 @@ describe('the types say what runtime does', () => {
         @Cacheable({ key: 'row:{0}' }) async find(id: number): Promise<Row | undefined> { return findRow(id); }
       }
     `);
-    expect(errors.join('\n')).toContain('the method may resolve undefined, which is cached and answered as null; return null for "nothing"');
+    expect(errors.join('\n')).toContain(
+      'the method may resolve undefined, which is cached and answered as null; return null for "nothing"',
+    );
   });
 });

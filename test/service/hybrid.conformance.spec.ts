@@ -12,5 +12,11 @@ afterAll(async () => {
 
 describeCacheConformance('hybrid', () => redisTarget(redis, { CACHE_BACKEND: 'hybrid' }));
 describeCacheConformance('hybrid with CACHE_KEY_PREFIX=app, CACHE_VERSION=7, CACHE_L1_TIMEOUT=1', () =>
-  redisTarget(redis, { CACHE_BACKEND: 'hybrid', CACHE_KEY_PREFIX: 'app', CACHE_VERSION: '7', CACHE_DEFAULT_TIMEOUT: '120', CACHE_L1_TIMEOUT: '1' }),
+  redisTarget(redis, {
+    CACHE_BACKEND: 'hybrid',
+    CACHE_KEY_PREFIX: 'app',
+    CACHE_VERSION: '7',
+    CACHE_DEFAULT_TIMEOUT: '120',
+    CACHE_L1_TIMEOUT: '1',
+  }),
 );

@@ -14,4 +14,6 @@ describeCacheConformance('redis', () => redisTarget(redis));
 describeCacheConformance('redis with CACHE_KEY_PREFIX=app, CACHE_VERSION=7', () =>
   redisTarget(redis, { CACHE_KEY_PREFIX: 'app', CACHE_VERSION: '7', CACHE_DEFAULT_TIMEOUT: '120' }),
 );
-describeCacheConformance('redis with glob characters in CACHE_KEY_PREFIX', () => redisTarget(redis, { CACHE_KEY_PREFIX: 'ig*[1]?' }));
+describeCacheConformance('redis with glob characters in CACHE_KEY_PREFIX', () =>
+  redisTarget(redis, { CACHE_KEY_PREFIX: 'ig*[1]?' }),
+);

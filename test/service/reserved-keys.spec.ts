@@ -35,18 +35,21 @@ function publicCalls(cache: CacheManagerService, key: string): [string, () => Pr
 }
 
 describe.each(['locmem', 'redis', 'hybrid'] as const)('reserved keys on %s', (backend) => {
-  it.each(RESERVED)('every public call refuses %p with a typed CacheKeyError (code RESERVED), and stores nothing', async (key) => {
-    const cache = await cacheOn(backend);
-    for (const [name, call] of publicCalls(cache, key)) {
-      const error = await call().then(
-        () => new Error(`${name} accepted ${key}`),
-        (refused: unknown) => refused,
-      );
-      expect([name, error]).toEqual([name, expect.any(CacheKeyError)]);
-      expect([name, (error as CacheKeyError).code]).toEqual([name, 'RESERVED']);
-    }
-    if (backend !== 'locmem') expect(await fixture.raw.keys('*')).toEqual([]);
-  });
+  it.each(RESERVED)(
+    'every public call refuses %p with a typed CacheKeyError (code RESERVED), and stores nothing',
+    async (key) => {
+      const cache = await cacheOn(backend);
+      for (const [name, call] of publicCalls(cache, key)) {
+        const error = await call().then(
+          () => new Error(`${name} accepted ${key}`),
+          (refused: unknown) => refused,
+        );
+        expect([name, error]).toEqual([name, expect.any(CacheKeyError)]);
+        expect([name, (error as CacheKeyError).code]).toEqual([name, 'RESERVED']);
+      }
+      if (backend !== 'locmem') expect(await fixture.raw.keys('*')).toEqual([]);
+    },
+  );
 
   it('the cache still uses its own reserved keys: tags and the fleet lock work', async () => {
     const cache = await cacheOn(backend);
@@ -66,7 +69,10 @@ describe.each(['redis', 'hybrid'] as const)('an old tag version written back on 
     expect(await cache.invalidateTags(['orders'])).toBe(true);
     expect(await cache.get('order:1')).toBeUndefined();
 
-    await expect(cache.set('~tag:orders', oldVersion, null)).rejects.toMatchObject({ name: 'CacheKeyError', code: 'RESERVED' });
+    await expect(cache.set('~tag:orders', oldVersion, null)).rejects.toMatchObject({
+      name: 'CacheKeyError',
+      code: 'RESERVED',
+    });
     await expect(cache.setMany({ '~tag:orders': oldVersion }, null)).rejects.toMatchObject({ code: 'RESERVED' });
     expect(await cache.get('order:1')).toBeUndefined();
     expect(JSON.parse((await fixture.raw.get(':1:~tag:orders'))!)).not.toBe(oldVersion);

@@ -9,7 +9,9 @@ describe('a stale value served by getOrSet', () => {
   let cache: CacheManagerService;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [IdeaGraphCacheModule.forRoot({ backend: 'locmem' })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [IdeaGraphCacheModule.forRoot({ backend: 'locmem' })],
+    }).compile();
     logger = new CaptureLogger();
     app = moduleRef.createNestApplication({ logger });
     // Debug on, as `NestFactory.create(App, { logger: ['log', 'error', 'warn', 'debug'] })` does.
@@ -32,7 +34,11 @@ describe('a stale value served by getOrSet', () => {
     expect(cache.getStats().getOrSet.staleServes).toBe(1);
     const lines = logger.cacheLines(since).filter((line) => line.text.includes('stale'));
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'debug', context: 'IdeaGraphCache:default', text: 'getOrSet served a stale value of "report:1": the factory failed (fail-safe)' }),
+      expect.objectContaining({
+        level: 'debug',
+        context: 'IdeaGraphCache:default',
+        text: 'getOrSet served a stale value of "report:1": the factory failed (fail-safe)',
+      }),
     ]);
   });
 });

@@ -60,7 +60,9 @@ describe('CACHE_MAX_BYTES at startup', () => {
 
   it.each(['0', '-1', 'lots', '1.5'])('refuses CACHE_MAX_BYTES=%p', (text) => {
     expect(() => parseCacheEnv({ CACHE_MAX_BYTES: text })).toThrow(CacheConfigError);
-    expect(() => parseCacheEnv({ CACHE_MAX_BYTES: text })).toThrow(`CACHE_MAX_BYTES=${JSON.stringify(text)} is invalid: expected an integer >= 1`);
+    expect(() => parseCacheEnv({ CACHE_MAX_BYTES: text })).toThrow(
+      `CACHE_MAX_BYTES=${JSON.stringify(text)} is invalid: expected an integer >= 1`,
+    );
   });
 
   it('refuses a locmem whose largest accepted value could never be stored, naming both variables and the minimum', () => {
@@ -73,29 +75,48 @@ describe('CACHE_MAX_BYTES at startup', () => {
     expect(error).toBeInstanceOf(CacheConfigError);
     const { problems } = error as CacheConfigError;
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^CACHE_MAX_VALUE_BYTES \(maxValueBytes\)=1000000 does not fit in CACHE_MAX_BYTES \(maxBytes\)=1000000/);
+    expect(problems[0]).toMatch(
+      /^CACHE_MAX_VALUE_BYTES \(maxValueBytes\)=1000000 does not fit in CACHE_MAX_BYTES \(maxBytes\)=1000000/,
+    );
     const minimum = Number(/at least (\d+)/.exec(problems[0])?.[1]);
     expect(minimum).toBeGreaterThan(2_000_000);
     // The minimum it names is enough.
-    expect(parseCacheEnv({ CACHE_MAX_BYTES: String(minimum), CACHE_MAX_VALUE_BYTES: '1000000' }).maxBytes).toBe(minimum);
-    expect(() => resolveCacheOptions({ maxBytes: minimum - 1, maxValueBytes: 1_000_000 })).toThrow(/does not fit in CACHE_MAX_BYTES/);
+    expect(parseCacheEnv({ CACHE_MAX_BYTES: String(minimum), CACHE_MAX_VALUE_BYTES: '1000000' }).maxBytes).toBe(
+      minimum,
+    );
+    expect(() => resolveCacheOptions({ maxBytes: minimum - 1, maxValueBytes: 1_000_000 })).toThrow(
+      /does not fit in CACHE_MAX_BYTES/,
+    );
   });
 
-  it("refuses a hybrid whose L1 could never hold the largest accepted value, naming CACHE_L1_MAX_BYTES", () => {
+  it('refuses a hybrid whose L1 could never hold the largest accepted value, naming CACHE_L1_MAX_BYTES', () => {
     let error: unknown;
     try {
-      parseCacheEnv({ CACHE_BACKEND: 'hybrid', CACHE_L1_MAX_BYTES: '1000000', CACHE_MAX_VALUE_BYTES: '1000000', CACHE_MAX_BYTES: '1000' });
+      parseCacheEnv({
+        CACHE_BACKEND: 'hybrid',
+        CACHE_L1_MAX_BYTES: '1000000',
+        CACHE_MAX_VALUE_BYTES: '1000000',
+        CACHE_MAX_BYTES: '1000',
+      });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(CacheConfigError);
     const { problems } = error as CacheConfigError;
-    expect(problems).toEqual([expect.stringMatching(/^CACHE_MAX_VALUE_BYTES \(maxValueBytes\)=1000000 does not fit in CACHE_L1_MAX_BYTES \(l1.maxBytes\)=1000000: the L1 of hybrid .* set CACHE_L1_MAX_BYTES to at least \d+/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^CACHE_MAX_VALUE_BYTES \(maxValueBytes\)=1000000 does not fit in CACHE_L1_MAX_BYTES \(l1.maxBytes\)=1000000: the L1 of hybrid .* set CACHE_L1_MAX_BYTES to at least \d+/,
+      ),
+    ]);
   });
 
   it('does not apply the byte bound to backends that keep nothing in the process', () => {
     for (const backend of ['redis', 'dummy']) {
-      const options = parseCacheEnv({ CACHE_BACKEND: backend, CACHE_MAX_BYTES: '1000', CACHE_MAX_VALUE_BYTES: '536870912' });
+      const options = parseCacheEnv({
+        CACHE_BACKEND: backend,
+        CACHE_MAX_BYTES: '1000',
+        CACHE_MAX_VALUE_BYTES: '536870912',
+      });
       expect(options.maxValueBytes).toBe(536_870_912);
     }
   });

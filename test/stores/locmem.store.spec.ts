@@ -3,12 +3,15 @@ import { entryBytes } from '../../src/config/locmem-bounds';
 import { LocmemStore } from '../../src/stores/locmem.store';
 
 describe('LocmemStore', () => {
-  it.each(['007', '-0', '+5', ' 5', '5 ', '1e3', '0x10', '"5"', ''])('refuses to increment %p, as Redis INCRBY does', async (text) => {
-    const store = new LocmemStore({ maxEntries: 10, maxBytes: 1_000_000 });
-    await store.set('k', text, null);
-    await expect(store.incrBy('k', 1)).rejects.toThrow(NotAnIntegerError);
-    expect(await store.get('k')).toBe(text);
-  });
+  it.each(['007', '-0', '+5', ' 5', '5 ', '1e3', '0x10', '"5"', ''])(
+    'refuses to increment %p, as Redis INCRBY does',
+    async (text) => {
+      const store = new LocmemStore({ maxEntries: 10, maxBytes: 1_000_000 });
+      await store.set('k', text, null);
+      await expect(store.incrBy('k', 1)).rejects.toThrow(NotAnIntegerError);
+      expect(await store.get('k')).toBe(text);
+    },
+  );
 
   it.each([
     ['0', 1, 1],
@@ -28,15 +31,23 @@ describe('LocmemStore', () => {
     expect(await store.get('k')).toBe('9007199254740991');
   });
 
-  it.each([0, -1, NaN])('an entry given a TTL of %p is gone at once, never kept for ever (lru-cache reads 0 as "never expires")', async (ttlMs) => {
-    const store = new LocmemStore({ maxEntries: 10, maxBytes: 1_000_000 });
-    store.put('old', 'v', 60_000);
-    expect(store.put('old', 'w', ttlMs)).toBe(false);
-    expect(store.put('new', 'v', ttlMs)).toBe(false);
-    store.put('retimed', 'v', 60_000);
-    expect(store.retime('retimed', ttlMs)).toBe(true);
-    expect([store.peek('old'), store.peek('new'), store.peek('retimed'), store.size]).toEqual([undefined, undefined, undefined, 0]);
-  });
+  it.each([0, -1, NaN])(
+    'an entry given a TTL of %p is gone at once, never kept for ever (lru-cache reads 0 as "never expires")',
+    async (ttlMs) => {
+      const store = new LocmemStore({ maxEntries: 10, maxBytes: 1_000_000 });
+      store.put('old', 'v', 60_000);
+      expect(store.put('old', 'w', ttlMs)).toBe(false);
+      expect(store.put('new', 'v', ttlMs)).toBe(false);
+      store.put('retimed', 'v', 60_000);
+      expect(store.retime('retimed', ttlMs)).toBe(true);
+      expect([store.peek('old'), store.peek('new'), store.peek('retimed'), store.size]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        0,
+      ]);
+    },
+  );
 
   it('the health probe leaves a full store untouched', async () => {
     const store = new LocmemStore({ maxEntries: 2, maxBytes: 1_000_000 });
@@ -126,7 +137,13 @@ describe('LocmemStore', () => {
       expect(await store.get('other')).toBe('kept');
       expect(await store.add('big', value(5000), null)).toBe(false);
       expect(await store.exists('big')).toBe(false);
-      await store.setMany([['big', value(5000)], ['small', 's']], null);
+      await store.setMany(
+        [
+          ['big', value(5000)],
+          ['small', 's'],
+        ],
+        null,
+      );
       expect(await store.getMany(['big', 'small', 'other'])).toEqual([undefined, 's', 'kept']);
       expect(store.describe().bytes).toBe(entryBytes('other', 'kept') + entryBytes('small', 's'));
     });
@@ -150,7 +167,9 @@ describe('LocmemStore', () => {
 
     it('refuses bounds that are not positive integers, with a typed error', () => {
       expect(() => new LocmemStore({ maxEntries: 0, maxBytes: 10 })).toThrow(RangeError);
-      expect(() => new LocmemStore({ maxEntries: 10, maxBytes: 1.5 })).toThrow(/maxBytes must be a positive integer, got 1.5/);
+      expect(() => new LocmemStore({ maxEntries: 10, maxBytes: 1.5 })).toThrow(
+        /maxBytes must be a positive integer, got 1.5/,
+      );
     });
   });
 });

@@ -82,7 +82,11 @@ describe.each([
 
   beforeEach(() => logs.forEach((log) => log.clear()));
 
-  async function executed(): Promise<{ largest: (name: string) => number; keysOf: (name: string) => number; sentByClient: (name: string) => number }> {
+  async function executed(): Promise<{
+    largest: (name: string) => number;
+    keysOf: (name: string) => number;
+    sentByClient: (name: string) => number;
+  }> {
     await Promise.all(logs.map((log) => log.settle()));
     const commands = logs.flatMap((log) => log.commands);
     return {
@@ -110,7 +114,8 @@ describe.each([
     expect(log.keysOf('mset')).toBe(BATCH);
     expect(log.keysOf('mget')).toBe(asked.length + BATCH);
     expect(log.keysOf('del') + log.keysOf('unlink')).toBe(BATCH + 1);
-    for (const name of ['mset', 'mget', 'del', 'unlink']) expect(log.largest(name)).toBeLessThanOrEqual(MAX_KEYS_PER_COMMAND);
+    for (const name of ['mset', 'mget', 'del', 'unlink'])
+      expect(log.largest(name)).toBeLessThanOrEqual(MAX_KEYS_PER_COMMAND);
   }, 60_000);
 
   it('setMany of 100k keys with an expiry stores every value with it', async () => {
@@ -128,7 +133,8 @@ describe.each([
     }
     expect(await store.deleteMany(keys)).toBe(BATCH);
     const log = await executed();
-    for (const name of ['mget', 'del', 'unlink', 'script']) expect(log.largest(name)).toBeLessThanOrEqual(MAX_KEYS_PER_COMMAND);
+    for (const name of ['mget', 'del', 'unlink', 'script'])
+      expect(log.largest(name)).toBeLessThanOrEqual(MAX_KEYS_PER_COMMAND);
     // One command per piece (a slot group of at most 1000 keys): a script, or a plain SET PX
     // where the piece is a single key; never a SET PX per key of a larger piece.
     const pieces = piecesOf(keys, topology.masters.length > 1);

@@ -39,27 +39,105 @@ function bigBatch(key: string, value: unknown): Record<string, unknown> {
   return entries;
 }
 
-type Mix = [name: string, prepare: (cache: CacheManagerService, key: string) => Promise<unknown>, mix: (cache: CacheManagerService, key: string) => Promise<unknown>[], expected: unknown, answers: unknown[] | null];
+type Mix = [
+  name: string,
+  prepare: (cache: CacheManagerService, key: string) => Promise<unknown>,
+  mix: (cache: CacheManagerService, key: string) => Promise<unknown>[],
+  expected: unknown,
+  answers: unknown[] | null,
+];
 
 const none = async () => undefined;
 const present = (cache: CacheManagerService, key: string) => cache.set(key, 'before', 60);
 
 const mixes: Mix[] = [
-  ['set, then setMany', none, (c, k) => [c.set(k, 'first', 60), c.setMany({ [k]: 'second', [`${k}:x`]: 1 }, 60)], 'second', null],
-  ['set, then setMany without a timeout', none, (c, k) => [c.set(k, 'first', 60), c.setMany({ [k]: 'second', [`${k}:x`]: 1 }, null)], 'second', null],
-  ['delete, then setMany', present, (c, k) => [c.delete(k), c.setMany({ [k]: 'third', [`${k}:x`]: 1 }, 60)], 'third', null],
-  ['setMany, then set', none, (c, k) => [c.setMany({ [k]: 'second', [`${k}:x`]: 1 }, 60), c.set(k, 'third', 60)], 'third', null],
-  ['setMany, then delete', none, (c, k) => [c.setMany({ [k]: 'second', [`${k}:x`]: 1 }, 60), c.delete(k)], undefined, null],
+  [
+    'set, then setMany',
+    none,
+    (c, k) => [c.set(k, 'first', 60), c.setMany({ [k]: 'second', [`${k}:x`]: 1 }, 60)],
+    'second',
+    null,
+  ],
+  [
+    'set, then setMany without a timeout',
+    none,
+    (c, k) => [c.set(k, 'first', 60), c.setMany({ [k]: 'second', [`${k}:x`]: 1 }, null)],
+    'second',
+    null,
+  ],
+  [
+    'delete, then setMany',
+    present,
+    (c, k) => [c.delete(k), c.setMany({ [k]: 'third', [`${k}:x`]: 1 }, 60)],
+    'third',
+    null,
+  ],
+  [
+    'setMany, then set',
+    none,
+    (c, k) => [c.setMany({ [k]: 'second', [`${k}:x`]: 1 }, 60), c.set(k, 'third', 60)],
+    'third',
+    null,
+  ],
+  [
+    'setMany, then delete',
+    none,
+    (c, k) => [c.setMany({ [k]: 'second', [`${k}:x`]: 1 }, 60), c.delete(k)],
+    undefined,
+    null,
+  ],
   ['deleteMany, then set', present, (c, k) => [c.deleteMany([k, `${k}:x`]), c.set(k, 'after', 60)], 'after', null],
   ['set, then deleteMany', none, (c, k) => [c.set(k, 'first', 60), c.deleteMany([k, `${k}:x`])], undefined, null],
-  ['deleteMany, then add', present, (c, k) => [c.deleteMany([k, `${k}:x`]), c.add(k, 'added', 60)], 'added', [true, true]],
-  ['setMany, then add', none, (c, k) => [c.setMany({ [k]: 'many', [`${k}:x`]: 1 }, 60), c.add(k, 'added', 60)], 'many', [true, false]],
+  [
+    'deleteMany, then add',
+    present,
+    (c, k) => [c.deleteMany([k, `${k}:x`]), c.add(k, 'added', 60)],
+    'added',
+    [true, true],
+  ],
+  [
+    'setMany, then add',
+    none,
+    (c, k) => [c.setMany({ [k]: 'many', [`${k}:x`]: 1 }, 60), c.add(k, 'added', 60)],
+    'many',
+    [true, false],
+  ],
   ['setMany, then incr', none, (c, k) => [c.setMany({ [k]: 1, [`${k}:x`]: 1 }, 60), c.incr(k, 2)], 3, [true, 3]],
-  ['set, then a setMany of 1501 keys', none, (c, k) => [c.set(k, 'first', 60), c.setMany(bigBatch(k, 'second'), 60)], 'second', null],
-  ['a setMany of 1501 keys, then set', none, (c, k) => [c.setMany(bigBatch(k, 'second'), 60), c.set(k, 'third', 60)], 'third', null],
-  ['a setMany of 1501 keys without a timeout, then set', none, (c, k) => [c.setMany(bigBatch(k, 'second'), null), c.set(k, 'third', 60)], 'third', null],
-  ['a deleteMany of 1501 keys, then set', present, (c, k) => [c.deleteMany(Object.keys(bigBatch(k, 0))), c.set(k, 'after', 60)], 'after', null],
-  ['set, then a deleteMany of 1501 keys', none, (c, k) => [c.set(k, 'first', 60), c.deleteMany(Object.keys(bigBatch(k, 0)))], undefined, null],
+  [
+    'set, then a setMany of 1501 keys',
+    none,
+    (c, k) => [c.set(k, 'first', 60), c.setMany(bigBatch(k, 'second'), 60)],
+    'second',
+    null,
+  ],
+  [
+    'a setMany of 1501 keys, then set',
+    none,
+    (c, k) => [c.setMany(bigBatch(k, 'second'), 60), c.set(k, 'third', 60)],
+    'third',
+    null,
+  ],
+  [
+    'a setMany of 1501 keys without a timeout, then set',
+    none,
+    (c, k) => [c.setMany(bigBatch(k, 'second'), null), c.set(k, 'third', 60)],
+    'third',
+    null,
+  ],
+  [
+    'a deleteMany of 1501 keys, then set',
+    present,
+    (c, k) => [c.deleteMany(Object.keys(bigBatch(k, 0))), c.set(k, 'after', 60)],
+    'after',
+    null,
+  ],
+  [
+    'set, then a deleteMany of 1501 keys',
+    none,
+    (c, k) => [c.set(k, 'first', 60), c.deleteMany(Object.keys(bigBatch(k, 0)))],
+    undefined,
+    null,
+  ],
 ];
 
 /** Each mix runs this many times, on fresh keys. */

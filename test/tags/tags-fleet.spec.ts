@@ -26,7 +26,9 @@ const CLOCK_SLACK_MS = 50;
 const classes = classifyKeys(PROCESSES);
 const allKeys = [...classes.gone, ...classes.keptTagged, ...classes.untagged];
 const keptKeys = [...classes.keptTagged, ...classes.untagged];
-const allTags = [...new Set(Array.from({ length: PROCESSES }, (_, worker) => writesOf(worker).flatMap((write) => write.tags)).flat())];
+const allTags = [
+  ...new Set(Array.from({ length: PROCESSES }, (_, worker) => writesOf(worker).flatMap((write) => write.tags)).flat()),
+];
 
 type Topology = 'standalone' | 'cluster';
 let redis: RedisTestServer;
@@ -37,7 +39,11 @@ let fleet: TagFleet;
 
 beforeAll(async () => {
   // No replicas: nothing here fails over, and three fewer servers leave the cores to the workers.
-  [redis, cluster, fleet] = await Promise.all([RedisTestServer.start(), RedisClusterTest.start({ masters: 3, replicasPerMaster: 0 }), TagFleet.start(PROCESSES)]);
+  [redis, cluster, fleet] = await Promise.all([
+    RedisTestServer.start(),
+    RedisClusterTest.start({ masters: 3, replicasPerMaster: 0 }),
+    TagFleet.start(PROCESSES),
+  ]);
   raw.standalone = new Redis(redis.port, redis.host);
   raw.cluster = await rawClusterClient(cluster.seeds);
 }, 120_000);
@@ -52,7 +58,12 @@ function connection(topology: Topology): Record<string, string> {
   return topology === 'standalone' ? redis.env() : cluster.env();
 }
 
-function fleetEnv(topology: Topology, backend: string, keyPrefix: string, l1TimeoutSeconds: number): Record<string, string> {
+function fleetEnv(
+  topology: Topology,
+  backend: string,
+  keyPrefix: string,
+  l1TimeoutSeconds: number,
+): Record<string, string> {
   return {
     ...connection(topology),
     CACHE_BACKEND: backend,
@@ -104,10 +115,14 @@ describe.each([
     await writeAndWarm(fleet);
     const before = await readStoredTexts(client, storeKeys);
 
-    const { outcomes, invalidation } = await fleet.watchAround(watchFor(BUS_BOUND_MS), () => fleet.workers[1].invalidate(INVALIDATED_TAGS));
+    const { outcomes, invalidation } = await fleet.watchAround(watchFor(BUS_BOUND_MS), () =>
+      fleet.workers[1].invalidate(INVALIDATED_TAGS),
+    );
 
     expect(invalidation.ok).toBe(true);
-    const seenAfter = outcomes.map((outcome) => (outcome.allMissedAt === null ? Number.POSITIVE_INFINITY : outcome.allMissedAt - invalidation.returnedAt));
+    const seenAfter = outcomes.map((outcome) =>
+      outcome.allMissedAt === null ? Number.POSITIVE_INFINITY : outcome.allMissedAt - invalidation.returnedAt,
+    );
     const lastOldSent = outcomes.map((outcome) => (outcome.lastServedSentAt ?? Number.NaN) - invalidation.returnedAt);
     console.log(
       `invalidateTags (${backend} on ${topology}, ${PROCESSES} processes): invalidateTags took ${ms(invalidation.returnedAt - invalidation.startedAt)} ms; ` +
@@ -118,7 +133,10 @@ describe.each([
     for (const outcome of outcomes) {
       // Watching already: a process that started late would measure the delay of its start.
       expect(outcome.firstReadAt).toBeLessThan(invalidation.startedAt);
-      expect({ keptWrong: outcome.keptWrong, example: outcome.keptWrongExample }).toEqual({ keptWrong: 0, example: undefined });
+      expect({ keptWrong: outcome.keptWrong, example: outcome.keptWrongExample }).toEqual({
+        keptWrong: 0,
+        example: undefined,
+      });
     }
     expect(Math.max(...seenAfter)).toBeLessThanOrEqual(BUS_BOUND_MS);
     // Without an L1 every read asks Redis, which has the new versions once invalidateTags returns.
@@ -136,14 +154,19 @@ describe.each([
     for (const worker of fleet.workers) {
       for (const via of ['get', 'getMany', 'getOrSet'] as const) {
         const outcome = await worker.read(allKeys, via);
-        expect({ worker: worker.index, via, readings: outcome.readings }).toEqual({ worker: worker.index, via, readings: writtenValues(classes, keptKeys) });
+        expect({ worker: worker.index, via, readings: outcome.readings }).toEqual({
+          worker: worker.index,
+          via,
+          readings: writtenValues(classes, keptKeys),
+        });
         if (via === 'getOrSet') expect(outcome.factoryRuns.sort()).toEqual([...classes.gone].sort());
       }
     }
 
     // In Redis: no entry was rewritten or deleted, untagged values are the plain JSON written, and only the invalidated tags' versions changed.
     const after = await readStoredTexts(client, storeKeys);
-    for (const key of allKeys) expect({ key, text: after[storePrefix + key] }).toEqual({ key, text: before[storePrefix + key] });
+    for (const key of allKeys)
+      expect({ key, text: after[storePrefix + key] }).toEqual({ key, text: before[storePrefix + key] });
     for (const key of classes.untagged) expect(after[storePrefix + key]).toBe(classes.written[key]);
     for (const tag of allTags) {
       const key = versionKey(storePrefix, tag);
@@ -156,51 +179,66 @@ describe.each([
     // values once the write's own bus message has dropped the invalidated copies from its L1.
     const recomputed = await fleet.workers[2].recompute(classes.gone, INVALIDATED_TAGS, TIMEOUT_SECONDS);
     const recomputedAt = wallClockMs();
-    expect(Object.values(recomputed).map((text) => (JSON.parse(text) as { recomputedBy: number }).recomputedBy)).toEqual(classes.gone.map(() => 2));
+    expect(
+      Object.values(recomputed).map((text) => (JSON.parse(text) as { recomputedBy: number }).recomputedBy),
+    ).toEqual(classes.gone.map(() => 2));
     const reread = await fleet.readUntil(classes.gone, recomputed, BUS_BOUND_MS);
-    console.log(`written again (${backend} on ${topology}): every process read the ${classes.gone.length} new values ${ms(wallClockMs() - recomputedAt)} ms after the write returned, in ${reread.rounds} rounds`);
+    console.log(
+      `written again (${backend} on ${topology}): every process read the ${classes.gone.length} new values ${ms(wallClockMs() - recomputedAt)} ms after the write returned, in ${reread.rounds} rounds`,
+    );
     for (const outcome of reread.outcomes) expect(outcome.readings).toEqual(recomputed);
   }, 60_000);
 });
 
-describe.each(['standalone', 'cluster'] as const)(`new versions written around the bus: hybrid on %s Redis, CACHE_L1_TIMEOUT=${SHORT_L1_TIMEOUT_SECONDS}`, (topology) => {
-  const keyPrefix = `tags-around-bus-${topology}`;
-  const storePrefix = `${keyPrefix}:1:`;
+describe.each(['standalone', 'cluster'] as const)(
+  `new versions written around the bus: hybrid on %s Redis, CACHE_L1_TIMEOUT=${SHORT_L1_TIMEOUT_SECONDS}`,
+  (topology) => {
+    const keyPrefix = `tags-around-bus-${topology}`;
+    const storePrefix = `${keyPrefix}:1:`;
 
-  beforeAll(async () => {
-    // On the bus alone: with tracking (CACHE_L1_INVALIDATION=auto on standalone), Redis reports writes made around the module.
-    await fleet.boot({ ...fleetEnv(topology, 'hybrid', keyPrefix, SHORT_L1_TIMEOUT_SECONDS), CACHE_L1_INVALIDATION: 'bus' });
-  }, 30_000);
+    beforeAll(async () => {
+      // On the bus alone: with tracking (CACHE_L1_INVALIDATION=auto on standalone), Redis reports writes made around the module.
+      await fleet.boot({
+        ...fleetEnv(topology, 'hybrid', keyPrefix, SHORT_L1_TIMEOUT_SECONDS),
+        CACHE_L1_INVALIDATION: 'bus',
+      });
+    }, 30_000);
 
-  it('every L1 keeps serving the invalidated entries until CACHE_L1_TIMEOUT: the fleet test above depends on the bus', async () => {
-    const l1TimeoutMs = SHORT_L1_TIMEOUT_SECONDS * 1000;
-    const writesStartedAt = wallClockMs();
-    await writeAndWarm(fleet);
-    const warmedAt = wallClockMs();
+    it('every L1 keeps serving the invalidated entries until CACHE_L1_TIMEOUT: the fleet test above depends on the bus', async () => {
+      const l1TimeoutMs = SHORT_L1_TIMEOUT_SECONDS * 1000;
+      const writesStartedAt = wallClockMs();
+      await writeAndWarm(fleet);
+      const warmedAt = wallClockMs();
 
-    const { outcomes, invalidation } = await fleet.watchAround(watchFor(l1TimeoutMs + BUS_BOUND_MS), async () => {
-      const startedAt = wallClockMs();
-      await renewVersionsAroundBus(raw[topology]!, storePrefix, INVALIDATED_TAGS);
-      return { startedAt, returnedAt: wallClockMs() };
-    });
+      const { outcomes, invalidation } = await fleet.watchAround(watchFor(l1TimeoutMs + BUS_BOUND_MS), async () => {
+        const startedAt = wallClockMs();
+        await renewVersionsAroundBus(raw[topology]!, storePrefix, INVALIDATED_TAGS);
+        return { startedAt, returnedAt: wallClockMs() };
+      });
 
-    const servedFor = outcomes.map((outcome) => (outcome.lastServedSentAt ?? Number.NaN) - invalidation.returnedAt);
-    const missedAfter = outcomes.map((outcome) => (outcome.allMissedAt ?? Number.POSITIVE_INFINITY) - invalidation.returnedAt);
-    console.log(
-      `versions written around the bus (hybrid on ${topology}, CACHE_L1_TIMEOUT=${SHORT_L1_TIMEOUT_SECONDS}): ` +
-        `the last read that found an old tagged entry was sent ${servedFor.map(ms).join(' / ')} ms after the write, the first that missed one ` +
-        `${outcomes.map((outcome) => ms((outcome.firstMissSentAt ?? Number.NaN) - invalidation.returnedAt)).join(' / ')} ms; all missed by ${missedAfter.map(ms).join(' / ')} ms ` +
-        `(the L1s were filled ${ms(invalidation.returnedAt - warmedAt)}..${ms(invalidation.returnedAt - writesStartedAt)} ms before the write)`,
-    );
-    for (const outcome of outcomes) {
-      expect(outcome.firstReadAt).toBeLessThan(invalidation.startedAt);
-      expect({ keptWrong: outcome.keptWrong, example: outcome.keptWrongExample }).toEqual({ keptWrong: 0, example: undefined });
-      // Served from L1 for as long as L1 keeps the old versions, which it filled after writesStartedAt and keeps for the L1 timeout:
-      // no read sent before then missed.
-      expect(outcome.firstMissSentAt).toBeGreaterThanOrEqual(writesStartedAt + l1TimeoutMs - CLOCK_SLACK_MS);
-      // And then no longer: the versions read again from Redis are the new ones.
-      expect(outcome.allMissedAt).not.toBeNull();
-      expect(outcome.allMissedAt!).toBeLessThanOrEqual(warmedAt + l1TimeoutMs + BUS_BOUND_MS);
-    }
-  }, 60_000);
-});
+      const servedFor = outcomes.map((outcome) => (outcome.lastServedSentAt ?? Number.NaN) - invalidation.returnedAt);
+      const missedAfter = outcomes.map(
+        (outcome) => (outcome.allMissedAt ?? Number.POSITIVE_INFINITY) - invalidation.returnedAt,
+      );
+      console.log(
+        `versions written around the bus (hybrid on ${topology}, CACHE_L1_TIMEOUT=${SHORT_L1_TIMEOUT_SECONDS}): ` +
+          `the last read that found an old tagged entry was sent ${servedFor.map(ms).join(' / ')} ms after the write, the first that missed one ` +
+          `${outcomes.map((outcome) => ms((outcome.firstMissSentAt ?? Number.NaN) - invalidation.returnedAt)).join(' / ')} ms; all missed by ${missedAfter.map(ms).join(' / ')} ms ` +
+          `(the L1s were filled ${ms(invalidation.returnedAt - warmedAt)}..${ms(invalidation.returnedAt - writesStartedAt)} ms before the write)`,
+      );
+      for (const outcome of outcomes) {
+        expect(outcome.firstReadAt).toBeLessThan(invalidation.startedAt);
+        expect({ keptWrong: outcome.keptWrong, example: outcome.keptWrongExample }).toEqual({
+          keptWrong: 0,
+          example: undefined,
+        });
+        // Served from L1 for as long as L1 keeps the old versions, which it filled after writesStartedAt and keeps for the L1 timeout:
+        // no read sent before then missed.
+        expect(outcome.firstMissSentAt).toBeGreaterThanOrEqual(writesStartedAt + l1TimeoutMs - CLOCK_SLACK_MS);
+        // And then no longer: the versions read again from Redis are the new ones.
+        expect(outcome.allMissedAt).not.toBeNull();
+        expect(outcome.allMissedAt!).toBeLessThanOrEqual(warmedAt + l1TimeoutMs + BUS_BOUND_MS);
+      }
+    }, 60_000);
+  },
+);

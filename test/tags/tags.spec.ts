@@ -13,7 +13,9 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('tags on %s', (backend) =>
     await cache.set('user:42:avatar', 'png', 60, { tags: ['user:42', 'images'] });
     await cache.set('untagged', 'stays');
     await cache.getOrSet('user:42:report', () => 'r', 60, { tags: ['user:42'] });
-    expect(await cache.getMany(['user:42:profile', 'user:42:orders', 'user:42:avatar', 'untagged', 'user:42:report'])).toEqual({
+    expect(
+      await cache.getMany(['user:42:profile', 'user:42:orders', 'user:42:avatar', 'untagged', 'user:42:report']),
+    ).toEqual({
       'user:42:profile': { name: 'Ada' },
       'user:42:orders': [1, 2],
       'user:42:avatar': 'png',
@@ -24,7 +26,11 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('tags on %s', (backend) =>
     expect(await cache.get('user:42:profile')).toBeUndefined();
     expect(await cache.get('user:42:avatar')).toBeUndefined();
     expect(await cache.ttl('user:42:profile')).toBeUndefined();
-    expect(await cache.getMany(['user:42:profile', 'user:42:orders', 'user:7:orders', 'untagged'])).toEqual({ 'user:42:orders': [1, 2], 'user:7:orders': [3], untagged: 'stays' });
+    expect(await cache.getMany(['user:42:profile', 'user:42:orders', 'user:7:orders', 'untagged'])).toEqual({
+      'user:42:orders': [1, 2],
+      'user:7:orders': [3],
+      untagged: 'stays',
+    });
     expect(await cache.getOrSet('user:42:report', () => 'recomputed', 60, { tags: ['user:42'] })).toBe('recomputed');
     // Written again after the invalidation: valid again.
     await cache.set('user:42:profile', { name: 'Ada L.' }, 60, { tags: ['user:42'] });
@@ -37,7 +43,9 @@ describe.each(['locmem', 'redis', 'hybrid'] as const)('tags on %s', (backend) =>
     await cache.getOrSet('k', () => 'old', 60, { tags: ['t'], grace: 60 });
     await cache.invalidateTags(['t']);
     expect(await cache.get('k')).toBeUndefined();
-    expect(await cache.getOrSet('k', () => Promise.reject(new Error('down')), 60, { tags: ['t'], grace: 60 })).toBe('old');
+    expect(await cache.getOrSet('k', () => Promise.reject(new Error('down')), 60, { tags: ['t'], grace: 60 })).toBe(
+      'old',
+    );
   });
 
   it('refuses bad tags with a typed error before anything is written', async () => {
@@ -60,7 +68,12 @@ describe('tags as stored', () => {
     const stored = (await fixture.raw.get(':1:tagged'))!;
     const [header, value] = stored.slice('~ige:'.length).split('\n');
     expect(stored.startsWith('~ige:')).toBe(true);
-    expect(JSON.parse(header)).toEqual({ b: expect.any(Number), f: expect.any(Number), s: expect.any(Number), t: { x: version } });
+    expect(JSON.parse(header)).toEqual({
+      b: expect.any(Number),
+      f: expect.any(Number),
+      s: expect.any(Number),
+      t: { x: version },
+    });
     expect(value).toBe('{"a":2}');
   });
 
@@ -138,7 +151,12 @@ describe('tagged reads on redis', () => {
   it('a stored tag name that could not be a tag (hostile text in Redis) reads as a miss, not as an error', async () => {
     const cache = await cacheOn('redis');
     await cache.set('fine', 'v', 60, { tags: ['t'] });
-    const header = JSON.stringify({ b: Date.now(), f: Date.now() + 60_000, s: Date.now() + 60_000, t: { '\u0001bad': 'x' } });
+    const header = JSON.stringify({
+      b: Date.now(),
+      f: Date.now() + 60_000,
+      s: Date.now() + 60_000,
+      t: { '\u0001bad': 'x' },
+    });
     await fixture.raw.set(':1:hostile', `~ige:${header}\n"v"`);
     expect(await cache.get('hostile')).toBeUndefined();
     expect(await Promise.all([cache.get('hostile'), cache.get('fine')])).toEqual([undefined, 'v']);

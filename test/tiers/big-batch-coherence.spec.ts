@@ -75,7 +75,11 @@ describe.each([
   });
 
   /** Runs `write` while both processes watch the last keys for `stale`; the rounds of each, and when the write returned. */
-  async function watchedWrite(stale: string, write: () => Promise<{ ok: boolean; returnedAt: number }>, last = watched) {
+  async function watchedWrite(
+    stale: string,
+    write: () => Promise<{ ok: boolean; returnedAt: number }>,
+    last = watched,
+  ) {
     await Promise.all([writer.watch(last, stale), reader.watch(last, stale)]);
     // Both loops have filled their L1 with the stale values and run at full speed.
     await sleep(300);
@@ -84,7 +88,9 @@ describe.each([
     await sleep(Math.max(0, returnedAt + BUS_STALENESS_BOUND_MS + WATCH_PAST_BOUND_MS - Date.now()));
     const [writerRounds, readerRounds] = await Promise.all([writer.unwatch(), reader.unwatch()]);
     // Not vacuous: both read the keys again and again after the bound.
-    expect(readerRounds.filter(([startedAt]) => startedAt > returnedAt + BUS_STALENESS_BOUND_MS).length).toBeGreaterThan(3);
+    expect(
+      readerRounds.filter(([startedAt]) => startedAt > returnedAt + BUS_STALENESS_BOUND_MS).length,
+    ).toBeGreaterThan(3);
     expect(writerRounds.filter(([startedAt]) => startedAt > returnedAt).length).toBeGreaterThan(3);
     return { writerRounds, readerRounds, returnedAt };
   }
@@ -92,22 +98,28 @@ describe.each([
   it.each([
     ['with a timeout (one script per 1000 keys)', 300],
     ['without a timeout (MSET)', null],
-  ] as const)('setMany %s: no process serves an old value once the bound has passed', async (_case, timeoutSeconds) => {
-    for (const [round, [before, after]] of [
-      ['a', 'b'],
-      ['b', 'c'],
-    ].entries()) {
-      const first = await writer.setMany(keys, `${before}${round}`, timeoutSeconds);
-      expect(first.ok).toBe(true);
-      const { writerRounds, readerRounds, returnedAt } = await watchedWrite(`${before}${round}`, () => writer.setMany(keys, `${after}${round}`, timeoutSeconds));
-      expect(staleAfter(writerRounds, returnedAt)).toEqual({ rounds: 0 });
-      expect(staleAfter(readerRounds, returnedAt + BUS_STALENESS_BOUND_MS)).toEqual({ rounds: 0 });
-      for (const worker of [writer, reader]) {
-        const values = await worker.read(keys);
-        expect(values.filter((value) => value !== `${after}${round}`).length).toBe(0);
+  ] as const)(
+    'setMany %s: no process serves an old value once the bound has passed',
+    async (_case, timeoutSeconds) => {
+      for (const [round, [before, after]] of [
+        ['a', 'b'],
+        ['b', 'c'],
+      ].entries()) {
+        const first = await writer.setMany(keys, `${before}${round}`, timeoutSeconds);
+        expect(first.ok).toBe(true);
+        const { writerRounds, readerRounds, returnedAt } = await watchedWrite(`${before}${round}`, () =>
+          writer.setMany(keys, `${after}${round}`, timeoutSeconds),
+        );
+        expect(staleAfter(writerRounds, returnedAt)).toEqual({ rounds: 0 });
+        expect(staleAfter(readerRounds, returnedAt + BUS_STALENESS_BOUND_MS)).toEqual({ rounds: 0 });
+        for (const worker of [writer, reader]) {
+          const values = await worker.read(keys);
+          expect(values.filter((value) => value !== `${after}${round}`).length).toBe(0);
+        }
       }
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it('deleteMany: no process serves a deleted value once the bound has passed, the writer not even at once', async () => {
     for (const round of [0, 1]) {
@@ -127,10 +139,15 @@ describe.each([
     const many = batchKeys(12_000);
     const last = many.slice(many.length - WATCHED);
     expect((await writer.setMany(many, 'old', 300)).ok).toBe(true);
-    const { writerRounds, readerRounds, returnedAt } = await watchedWrite('old', () => writer.setMany(many, 'new', 300), last);
+    const { writerRounds, readerRounds, returnedAt } = await watchedWrite(
+      'old',
+      () => writer.setMany(many, 'new', 300),
+      last,
+    );
     expect(staleAfter(writerRounds, returnedAt)).toEqual({ rounds: 0 });
     expect(staleAfter(readerRounds, returnedAt + BUS_STALENESS_BOUND_MS)).toEqual({ rounds: 0 });
-    for (const worker of [writer, reader]) expect((await worker.read(last)).filter((value) => value !== 'new').length).toBe(0);
+    for (const worker of [writer, reader])
+      expect((await worker.read(last)).filter((value) => value !== 'new').length).toBe(0);
   }, 120_000);
 
   it('invalidateTags of 2500 tags: no process serves an entry of the last tags once the bound has passed', async () => {
@@ -141,7 +158,11 @@ describe.each([
     // Every tag gets a version first, so the invalidation renews all 2500.
     expect((await writer.invalidateTags(tags)).ok).toBe(true);
     expect((await writer.setTagged(entries, 'tagged')).ok).toBe(true);
-    const { writerRounds, readerRounds, returnedAt } = await watchedWrite('tagged', () => writer.invalidateTags(tags), tagged);
+    const { writerRounds, readerRounds, returnedAt } = await watchedWrite(
+      'tagged',
+      () => writer.invalidateTags(tags),
+      tagged,
+    );
     expect(staleAfter(writerRounds, returnedAt)).toEqual({ rounds: 0 });
     expect(staleAfter(readerRounds, returnedAt + BUS_STALENESS_BOUND_MS)).toEqual({ rounds: 0 });
   }, 120_000);

@@ -13,7 +13,9 @@ const hybrid = (env: Record<string, string> = {}) => fixture.cacheOn('hybrid', e
 /** Calls Redis executed, by command name, from INFO commandstats. */
 async function commandCounts(): Promise<Record<string, number>> {
   const info = await fixture.raw.info('commandstats');
-  return Object.fromEntries([...info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map(([, name, calls]) => [name, Number(calls)]));
+  return Object.fromEntries(
+    [...info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map(([, name, calls]) => [name, Number(calls)]),
+  );
 }
 
 /** Commands run between two counts, without the heartbeats' PUBLISH and the INFO that counts. */
@@ -32,7 +34,12 @@ function heard(cache: CacheManagerService, count: number): Promise<void> {
 }
 
 /** Two processes: the first writes `key`, the second heard of it and read it once, so its L1 holds it. */
-async function heldByTheOther(key: string, value: unknown, timeout: number, readerEnv: Record<string, string> = {}): Promise<[CacheManagerService, CacheManagerService]> {
+async function heldByTheOther(
+  key: string,
+  value: unknown,
+  timeout: number,
+  readerEnv: Record<string, string> = {},
+): Promise<[CacheManagerService, CacheManagerService]> {
   const writer = await hybrid();
   const reader = await hybrid(readerEnv);
   await writer.set(key, value, timeout);
@@ -175,7 +182,11 @@ describe('hybrid backend, one process', () => {
     } finally {
       await fixture.redis.restart();
     }
-    await until(() => a.getStats().recovery.pending === 0 && a.getStats().tiers!.bus.live && b.getStats().tiers!.bus.live, 'recovery and both buses', 10_000);
+    await until(
+      () => a.getStats().recovery.pending === 0 && a.getStats().tiers!.bus.live && b.getStats().tiers!.bus.live,
+      'recovery and both buses',
+      10_000,
+    );
     // Redis kept nothing (no persistence); the recovery delete and the fresh L1s agree on a miss.
     expect(await b.get('written')).toBeUndefined();
     expect(await b.get('kept')).toBeUndefined();

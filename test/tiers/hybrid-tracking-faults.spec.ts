@@ -11,7 +11,8 @@ import { until } from '../helpers/until';
  * real redis-server, real connections killed by CLIENT KILL, a real ACL user.
  */
 const fixture = redisAppFixture();
-const tracking = (env: Record<string, string> = {}) => fixture.cacheOn('hybrid', { CACHE_L1_INVALIDATION: 'tracking', ...env });
+const tracking = (env: Record<string, string> = {}) =>
+  fixture.cacheOn('hybrid', { CACHE_L1_INVALIDATION: 'tracking', ...env });
 const BOUND_MS = BUS_STALENESS_BOUND_MS + 1000;
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -26,10 +27,14 @@ async function trackingClients(): Promise<{ id: string; redir: string }[]> {
 async function holding(cache: CacheManagerService, key: string, value: unknown): Promise<void> {
   await fixture.raw.set(`:1:${key}`, json(value), 'EX', 300);
   // The write's own report may land after a first read filled L1 and drop it again: read until it is an L1 hit.
-  await until(async () => {
-    const hits = cache.getStats().tiers!.l1Hits;
-    return (await cache.get(key)) === value && cache.getStats().tiers!.l1Hits === hits + 1;
-  }, `${key} to be held in L1`, 10_000);
+  await until(
+    async () => {
+      const hits = cache.getStats().tiers!.l1Hits;
+      return (await cache.get(key)) === value && cache.getStats().tiers!.l1Hits === hits + 1;
+    },
+    `${key} to be held in L1`,
+    10_000,
+  );
 }
 
 /**
@@ -37,7 +42,11 @@ async function holding(cache: CacheManagerService, key: string, value: unknown):
  * since `changedAt()` (when the foreign write was acknowledged); returns the values read
  * once that bound had passed.
  */
-async function readsPastTheBound(cache: CacheManagerService, key: string, changedAt: () => number | undefined): Promise<unknown[]> {
+async function readsPastTheBound(
+  cache: CacheManagerService,
+  key: string,
+  changedAt: () => number | undefined,
+): Promise<unknown[]> {
   const seen: unknown[] = [];
   const deadline = Date.now() + 15_000;
   let liveAgain = false;
@@ -85,7 +94,11 @@ it('Redis restarted: the path is lost, then set up on the new server and proven;
   const cache = await tracking({ REDIS_COMMAND_TIMEOUT_MS: '300' });
   await holding(cache, 'k', 'old');
   await fixture.redis.restart();
-  await until(() => cache.getStats().tiers!.bus.tracking!.outages === 1 && cache.getStats().tiers!.bus.live, 'the path to be proven again', 15_000);
+  await until(
+    () => cache.getStats().tiers!.bus.tracking!.outages === 1 && cache.getStats().tiers!.bus.live,
+    'the path to be proven again',
+    15_000,
+  );
   // The restarted server kept nothing; a foreign write there is seen.
   expect(await cache.get('k')).toBeUndefined();
   await fixture.raw.set(':1:k', json('after restart'));
@@ -108,7 +121,13 @@ describe('where the ACL user may not use CLIENT', () => {
   async function start(mode: string, logger: CaptureLogger) {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        envOnlyConfig({ ...fixture.redis.env(), CACHE_BACKEND: 'hybrid', REDIS_USERNAME: USER, REDIS_PASSWORD: PASSWORD, CACHE_L1_INVALIDATION: mode }),
+        envOnlyConfig({
+          ...fixture.redis.env(),
+          CACHE_BACKEND: 'hybrid',
+          REDIS_USERNAME: USER,
+          REDIS_PASSWORD: PASSWORD,
+          CACHE_L1_INVALIDATION: mode,
+        }),
         IdeaGraphCacheModule.forRootAsync(),
       ],
     }).compile();
@@ -123,14 +142,19 @@ describe('where the ACL user may not use CLIENT', () => {
     try {
       const cache = app.get(CacheManagerService);
       await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live');
-      expect(cache.getStats().tiers!.bus).toMatchObject({ mode: 'bus', modeReason: expect.stringMatching(/auto fell back to the bus: .*NOPERM.*client\|id/) });
+      expect(cache.getStats().tiers!.bus).toMatchObject({
+        mode: 'bus',
+        modeReason: expect.stringMatching(/auto fell back to the bus: .*NOPERM.*client\|id/),
+      });
       expect(cache.getBackendInfo().l1Invalidation).toBe('bus');
       await cache.set('k', 1);
       expect(await cache.get('k')).toBe(1);
       const hits = cache.getStats().tiers!.l1Hits;
       expect(await cache.get('k')).toBe(1);
       expect(cache.getStats().tiers!.l1Hits).toBe(hits + 1);
-      const warnings = logger.cacheLines().filter((line) => line.level === 'warn' && line.text.includes('CACHE_L1_INVALIDATION=auto'));
+      const warnings = logger
+        .cacheLines()
+        .filter((line) => line.level === 'warn' && line.text.includes('CACHE_L1_INVALIDATION=auto'));
       expect(warnings).toHaveLength(1);
       expect(warnings[0].text).toMatch(/client\|id/);
       expect(logger.lines.map((line) => line.text).join('\n')).not.toContain(PASSWORD);
@@ -141,7 +165,9 @@ describe('where the ACL user may not use CLIENT', () => {
 
   it('tracking refuses to start, naming the missing permission', async () => {
     const logger = new CaptureLogger();
-    await expect(start('tracking', logger)).rejects.toThrow(/CACHE_L1_INVALIDATION=tracking, but Redis refused server-assisted invalidation: NOPERM.*client\|id/);
+    await expect(start('tracking', logger)).rejects.toThrow(
+      /CACHE_L1_INVALIDATION=tracking, but Redis refused server-assisted invalidation: NOPERM.*client\|id/,
+    );
   });
 
   it('bus starts on the bus without a word about tracking', async () => {

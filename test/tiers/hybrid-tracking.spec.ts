@@ -10,7 +10,8 @@ import { until } from '../helpers/until';
  * own reports. Process faults are test/tiers/hybrid-tracking-faults.spec.ts.
  */
 const fixture = redisAppFixture();
-const tracking = (env: Record<string, string> = {}) => fixture.cacheOn('hybrid', { CACHE_L1_INVALIDATION: 'tracking', ...env });
+const tracking = (env: Record<string, string> = {}) =>
+  fixture.cacheOn('hybrid', { CACHE_L1_INVALIDATION: 'tracking', ...env });
 
 /** The documented worst case, plus the allowance for a stalled event loop every coherence test gives (test/hybrid). */
 const BOUND_MS = BUS_STALENESS_BOUND_MS + 1000;
@@ -24,17 +25,29 @@ async function twoHolding(keys: string[]): Promise<CacheManagerService[]> {
   for (const cache of caches) {
     for (const key of keys) {
       // The write's own report may land after a first read filled L1 and drop it again: read until it is an L1 hit.
-      await until(async () => {
-        const hits = cache.getStats().tiers!.l1Hits;
-        return (await cache.get(key)) === 'old' && cache.getStats().tiers!.l1Hits === hits + 1;
-      }, `${key} to be held in L1`, 10_000);
+      await until(
+        async () => {
+          const hits = cache.getStats().tiers!.l1Hits;
+          return (await cache.get(key)) === 'old' && cache.getStats().tiers!.l1Hits === hits + 1;
+        },
+        `${key} to be held in L1`,
+        10_000,
+      );
     }
   }
   return caches;
 }
 
 async function seenByAll(caches: CacheManagerService[], key: string, expected: unknown): Promise<void> {
-  await Promise.all(caches.map((cache, i) => until(async () => (await cache.get(key)) === expected, `process ${i} to see ${String(expected)} for ${key}`, BOUND_MS)));
+  await Promise.all(
+    caches.map((cache, i) =>
+      until(
+        async () => (await cache.get(key)) === expected,
+        `process ${i} to see ${String(expected)} for ${key}`,
+        BOUND_MS,
+      ),
+    ),
+  );
 }
 
 describe('a writer that does not use this module is seen by every hybrid process within the bound', () => {

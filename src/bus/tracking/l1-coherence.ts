@@ -108,8 +108,17 @@ export class L1Coherence {
   }
 
   state(): L1CoherenceState {
-    const tracking = this.tracking && this.mode !== 'bus' ? { ...this.tracking.counters, live: this.tracking.live, lastReportAgeMs: this.tracking.lastReportAgeMs() } : undefined;
-    return { ...this.bus.state(), live: this.live, mode: this.mode, modeReason: this.reason, ...(tracking ? { tracking } : {}) };
+    const tracking =
+      this.tracking && this.mode !== 'bus'
+        ? { ...this.tracking.counters, live: this.tracking.live, lastReportAgeMs: this.tracking.lastReportAgeMs() }
+        : undefined;
+    return {
+      ...this.bus.state(),
+      live: this.live,
+      mode: this.mode,
+      modeReason: this.reason,
+      ...(tracking ? { tracking } : {}),
+    };
   }
 
   /**
@@ -118,10 +127,15 @@ export class L1Coherence {
    */
   async verifyStartup(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.decision, new Promise<void>((resolve) => (timer = setTimeout(resolve, DECISION_WAIT_MS).unref()))]);
+    await Promise.race([
+      this.decision,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, DECISION_WAIT_MS).unref())),
+    ]);
     clearTimeout(timer);
     if (this.setting === 'tracking' && this.refusal !== undefined) {
-      throw new L1InvalidationUnavailableError(`CACHE_L1_INVALIDATION=tracking, but ${this.refusal}. Allow it (docs/scale-out.md#acl), or set CACHE_L1_INVALIDATION=auto or bus`);
+      throw new L1InvalidationUnavailableError(
+        `CACHE_L1_INVALIDATION=tracking, but ${this.refusal}. Allow it (docs/scale-out.md#acl), or set CACHE_L1_INVALIDATION=auto or bus`,
+      );
     }
   }
 

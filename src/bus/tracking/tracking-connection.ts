@@ -56,10 +56,17 @@ export class RedisTrackingConnection {
     if (this.closed || this.subscriber) return;
     this.handlers = handlers;
     if (this.source instanceof Cluster) {
-      handlers.refused('Redis Cluster: each master tracks only its own slots, and this version tracks on one connection');
+      handlers.refused(
+        'Redis Cluster: each master tracks only its own slots, and this version tracks on one connection',
+      );
       return;
     }
-    const subscriber = this.source.duplicate({ protocol: 2, autoResubscribe: false, lazyConnect: true, enableAutoPipelining: false });
+    const subscriber = this.source.duplicate({
+      protocol: 2,
+      autoResubscribe: false,
+      lazyConnect: true,
+      enableAutoPipelining: false,
+    });
     const tracker = this.source.duplicate({ lazyConnect: true, enableAutoPipelining: false });
     this.subscriber = subscriber;
     this.tracker = tracker;
@@ -145,7 +152,15 @@ export class RedisTrackingConnection {
       // Off first: a tracking connection that survived the subscriber's reconnect still
       // reports to the old, dead id, and Redis refuses to change a BCAST client's options in place.
       await tracker.call('CLIENT', 'TRACKING', 'OFF');
-      await tracker.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', ...this.prefixes.flatMap((prefix) => ['PREFIX', prefix]));
+      await tracker.call(
+        'CLIENT',
+        'TRACKING',
+        'ON',
+        'REDIRECT',
+        String(id),
+        'BCAST',
+        ...this.prefixes.flatMap((prefix) => ['PREFIX', prefix]),
+      );
     } catch (error) {
       this.refuseOn(error);
       return;

@@ -121,7 +121,9 @@ export class TrackingPath {
     const roundTripMs = this.judge.received(seq, now);
     if (roundTripMs === undefined) return;
     if (roundTripMs > BUS_SILENCE_LIMIT_MS) {
-      this.loseAndRestart(`a probe came back ${Math.round(roundTripMs)} ms after it was written, past ${BUS_SILENCE_LIMIT_MS} ms`);
+      this.loseAndRestart(
+        `a probe came back ${Math.round(roundTripMs)} ms after it was written, past ${BUS_SILENCE_LIMIT_MS} ms`,
+      );
       return;
     }
     if (this.live || seq < this.liveFrom) return;

@@ -10,7 +10,12 @@ import { type AllowedGlobalName, PyGlobal, PyTimedelta, PyTimezone } from './pyt
  * `builtins.eval`, a model class, `builtins.set` of old protocols, is refused before it
  * could be looked up: nothing is ever imported or called.
  */
-const ALLOWED: ReadonlySet<string> = new Set<AllowedGlobalName>(['datetime.datetime', 'datetime.date', 'datetime.timezone', 'datetime.timedelta']);
+const ALLOWED: ReadonlySet<string> = new Set<AllowedGlobalName>([
+  'datetime.datetime',
+  'datetime.date',
+  'datetime.timezone',
+  'datetime.timedelta',
+]);
 
 export function globalNamed(module: string, name: string): PyGlobal {
   const qualified = `${module}.${name}`;
@@ -26,7 +31,8 @@ export function constructAllowed(name: AllowedGlobalName, args: unknown[]): unkn
     case 'datetime.datetime': {
       // datetime(state) or, aware, datetime(state, tzinfo): the two forms datetime.__reduce_ex__ returns.
       const [state, tz] = args;
-      if (!Buffer.isBuffer(state) || args.length > 2 || (args.length === 2 && !(tz instanceof PyTimezone))) refuse('a malformed datetime');
+      if (!Buffer.isBuffer(state) || args.length > 2 || (args.length === 2 && !(tz instanceof PyTimezone)))
+        refuse('a malformed datetime');
       return dateFromDatetimeState(state, tz instanceof PyTimezone ? tz.offsetMicroseconds : 0n);
     }
     case 'datetime.date': {
@@ -43,8 +49,10 @@ export function constructAllowed(name: AllowedGlobalName, args: unknown[]): unkn
     case 'datetime.timezone': {
       // timezone(offset) or timezone(offset, name); Python requires |offset| < 24 h.
       const [offset, zoneName] = args;
-      if (!(offset instanceof PyTimedelta) || args.length > 2 || (args.length === 2 && typeof zoneName !== 'string')) refuse('a malformed timezone');
-      if (offset.totalMicroseconds <= -DAY_MICROS || offset.totalMicroseconds >= DAY_MICROS) refuse('a malformed timezone');
+      if (!(offset instanceof PyTimedelta) || args.length > 2 || (args.length === 2 && typeof zoneName !== 'string'))
+        refuse('a malformed timezone');
+      if (offset.totalMicroseconds <= -DAY_MICROS || offset.totalMicroseconds >= DAY_MICROS)
+        refuse('a malformed timezone');
       return new PyTimezone(offset.totalMicroseconds);
     }
   }

@@ -39,7 +39,8 @@ export class DjangoValueFormat implements ValueFormat {
   }
 
   encode(value: unknown): string {
-    if (value === undefined) throw new CacheValueError('undefined cannot be cached; store null for "no value"', 'UNSUPPORTED_TYPE');
+    if (value === undefined)
+      throw new CacheValueError('undefined cannot be cached; store null for "no value"', 'UNSUPPORTED_TYPE');
     if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
     if (typeof value === 'bigint') {
       const text = value.toString();

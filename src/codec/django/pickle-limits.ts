@@ -36,14 +36,20 @@ export interface ReadLimits {
 
 /** The limits of a cache whose CACHE_MAX_VALUE_BYTES is `maxValueBytes`. */
 export function readLimitsFor(maxValueBytes: number): ReadLimits {
-  return { maxExpandedSize: MAX_EXPANSION * maxValueBytes, heapBudget: (length) => READ_HEAP_ALLOWANCE + READ_HEAP_PER_BYTE * length };
+  return {
+    maxExpandedSize: MAX_EXPANSION * maxValueBytes,
+    heapBudget: (length) => READ_HEAP_ALLOWANCE + READ_HEAP_PER_BYTE * length,
+  };
 }
 
 /** CACHE_MAX_VALUE_BYTES' default (1 MiB), for reads outside a configured cache (tests, tools). */
 export const DEFAULT_READ_LIMITS: ReadLimits = readLimitsFor(1024 * 1024);
 
 /** For reading back what our own writer just wrote (a copy): no foreign input, nothing to bound. */
-export const TRUSTED_READ_LIMITS: ReadLimits = { maxExpandedSize: Number.POSITIVE_INFINITY, heapBudget: () => Number.POSITIVE_INFINITY };
+export const TRUSTED_READ_LIMITS: ReadLimits = {
+  maxExpandedSize: Number.POSITIVE_INFINITY,
+  heapBudget: () => Number.POSITIVE_INFINITY,
+};
 
 /**
  * Estimated heap bytes of what each opcode builds (measured on Node 20 with 1,000,000 of

@@ -28,7 +28,8 @@ export abstract class PickleOutput {
 
   /** CPython ends a frame that reached its target size before it saves the next object. */
   protected objectBoundary(): void {
-    if (this.frameStart !== -1 && this.len - this.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) this.commitFrame();
+    if (this.frameStart !== -1 && this.len - this.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET)
+      this.commitFrame();
   }
 
   /** Most cached strings: one byte per character, copied here; Buffer.write's own overhead was a quarter of a write. */

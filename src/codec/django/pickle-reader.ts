@@ -5,7 +5,17 @@ import { refuse } from './pickle-refusal';
 import { PickleStack } from './pickle-stack';
 import { decodeLong, fromPythonInt, readBinFloat } from './python-int';
 import { decodePythonStr } from './python-str';
-import { PyContainer, PyDict, PyGlobal, PyList, PyLong, PySet, PyTimedelta, PyTimezone, PyTuple } from './python-values';
+import {
+  PyContainer,
+  PyDict,
+  PyGlobal,
+  PyList,
+  PyLong,
+  PySet,
+  PyTimedelta,
+  PyTimezone,
+  PyTuple,
+} from './python-values';
 import { ValueBuilder } from './value-builder';
 
 /** A GLOBAL line longer than this cannot name an allowed global ("datetime" and "timedelta"). */
@@ -154,7 +164,8 @@ class PickleMachine {
         const count = this.stack.countToMark();
         if (count % 2 !== 0) refuse('a malformed pickle');
         const dict = this.build.unplaced(this.stack.belowMark(), PyDict);
-        for (let i = 0; i < count; i += 2) this.build.setItem(dict, this.stack.aboveMark(i), this.stack.aboveMark(i + 1));
+        for (let i = 0; i < count; i += 2)
+          this.build.setItem(dict, this.stack.aboveMark(i), this.stack.aboveMark(i + 1));
         return this.stack.dropToMark();
       }
       case OP.EMPTY_SET:
@@ -208,13 +219,18 @@ class PickleMachine {
       }
       default: {
         const name = PICKLE_REFUSED_OPCODES[op];
-        return refuse(name ? `the opcode ${name}, which this reader does not allow` : `an unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
+        return refuse(
+          name
+            ? `the opcode ${name}, which this reader does not allow`
+            : `an unknown opcode 0x${op.toString(16).padStart(2, '0')}`,
+        );
       }
     }
   }
 
   private scalar(value: unknown): unknown {
-    if (value instanceof PyGlobal || value instanceof PyTimedelta || value instanceof PyTimezone) refuse('a type that is not a cache value');
+    if (value instanceof PyGlobal || value instanceof PyTimedelta || value instanceof PyTimezone)
+      refuse('a type that is not a cache value');
     return value instanceof PyLong ? value.value : value;
   }
 
@@ -293,7 +309,8 @@ class PickleMachine {
     for (;;) {
       const byte = this.u8();
       if (byte === 0x0a) return text;
-      if (text.length >= MAX_GLOBAL_LINE || byte < 0x20 || byte > 0x7e) refuse('a global other than the datetime types');
+      if (text.length >= MAX_GLOBAL_LINE || byte < 0x20 || byte > 0x7e)
+        refuse('a global other than the datetime types');
       text += String.fromCharCode(byte);
     }
   }

@@ -63,7 +63,10 @@ class PickleWriter extends PickleOutput {
     if (value instanceof Date) return this.saveDatetime(value);
     if (value instanceof Uint8Array) return this.saveBytes(value);
     if (depth >= MAX_NESTING) {
-      throw new CacheValueError(`a value nested deeper than ${MAX_NESTING} levels cannot be stored for Django`, 'UNSUPPORTED_TYPE');
+      throw new CacheValueError(
+        `a value nested deeper than ${MAX_NESTING} levels cannot be stored for Django`,
+        'UNSUPPORTED_TYPE',
+      );
     }
     if (this.open.has(value)) throw new CacheValueError('a circular structure cannot be cached', 'CIRCULAR');
     this.open.add(value);
@@ -87,7 +90,8 @@ class PickleWriter extends PickleOutput {
   private saveInt(value: number): void {
     if (value >= 0 && value <= 0xff) return this.write(OP.BININT1, value);
     if (value >= 0 && value <= 0xffff) return this.write(OP.BININT2, value & 0xff, value >> 8);
-    if (value >= INT32_MIN && value <= INT32_MAX) return this.write(OP.BININT, value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff, (value >>> 24) & 0xff);
+    if (value >= INT32_MIN && value <= INT32_MAX)
+      return this.write(OP.BININT, value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff, (value >>> 24) & 0xff);
     this.saveLong(BigInt(value));
   }
 
@@ -112,7 +116,8 @@ class PickleWriter extends PickleOutput {
 
   private saveStr(value: string): void {
     if (value.length < 256 && isAscii(value)) this.writeShortAscii(value);
-    else if (hasLoneSurrogate(value)) this.writeSized(encodePythonStr(value), OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8);
+    else if (hasLoneSurrogate(value))
+      this.writeSized(encodePythonStr(value), OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8);
     else this.writeSized(value, OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8);
     this.memoize();
   }
@@ -172,7 +177,11 @@ class PickleWriter extends PickleOutput {
   }
 
   private saveDict(entries: [unknown, unknown][], depth: number, anyKeys: boolean): void {
-    if (anyKeys) assertDistinctKeys(entries.map(([key]) => key), 'keys of a Map');
+    if (anyKeys)
+      assertDistinctKeys(
+        entries.map(([key]) => key),
+        'keys of a Map',
+      );
     this.write(OP.EMPTY_DICT);
     this.memoize();
     if (entries.length === 1) {

@@ -59,7 +59,12 @@ export function dateFromDatetimeState(state: Buffer, offsetMicros = 0n): Date {
   const year = date.getUTCFullYear();
   if (year < 1 || year > 9999) refuse('a datetime outside the years 1 to 9999 in UTC');
   if (remainder !== 0) {
-    Object.defineProperty(date, SUB_MILLISECOND_MICROS, { value: remainder, enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(date, SUB_MILLISECOND_MICROS, {
+      value: remainder,
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
   }
   return date;
 }
@@ -71,7 +76,8 @@ export function dateFromDateState(state: Buffer): Date {
 }
 
 function utcDayStart(year: number, month: number, day: number): number {
-  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) refuse('a malformed datetime');
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+    refuse('a malformed datetime');
   // Date.UTC reads years 0 to 99 as 1900 to 1999: those take setUTCFullYear.
   if (year >= 100) return Date.UTC(year, month - 1, day);
   const date = new Date(0);

@@ -10,7 +10,11 @@ export function assertDistinctKeys(keys: unknown[], what: string): void {
   for (const key of keys) {
     const identity = pythonIdentity(key, what);
     if (identity === undefined) continue;
-    if (seen.has(identity)) throw new CacheValueError(`two ${what} are the same key in Python (${identity}); it cannot be stored for Django`, 'UNSUPPORTED_TYPE');
+    if (seen.has(identity))
+      throw new CacheValueError(
+        `two ${what} are the same key in Python (${identity}); it cannot be stored for Django`,
+        'UNSUPPORTED_TYPE',
+      );
     seen.add(identity);
   }
 }
@@ -30,7 +34,11 @@ function pythonIdentity(key: unknown, what: string): string | undefined {
     case 'object':
       if (key === null) return 'None';
       if (key instanceof Date) return `datetime ${Number.isNaN(key.getTime()) ? 'invalid' : key.toISOString()}`;
-      if (key instanceof Uint8Array) return `bytes ${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')}`;
+      if (key instanceof Uint8Array)
+        return `bytes ${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')}`;
   }
-  throw new CacheValueError(`the ${what} must be hashable in Python: strings, numbers, BigInts, booleans, null, Dates or Buffers`, 'UNSUPPORTED_TYPE');
+  throw new CacheValueError(
+    `the ${what} must be hashable in Python: strings, numbers, BigInts, booleans, null, Dates or Buffers`,
+    'UNSUPPORTED_TYPE',
+  );
 }

@@ -25,7 +25,8 @@ export function encodePythonStr(text: string): Buffer {
     if (code < 0x80) bytes.push(code);
     else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
     else if (code < 0x10000) bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
-    else bytes.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+    else
+      bytes.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
   }
   return Buffer.from(bytes);
 }
@@ -85,7 +86,8 @@ function decodeWithSurrogates(bytes: Uint8Array): string {
       code = (code << 6) | (next & 0x3f);
     }
     // Overlong forms and code points past U+10FFFF are invalid even with surrogatepass.
-    if ((size === 3 && code < 0x800) || (size === 4 && (code < 0x10000 || code > 0x10ffff))) refuse('a str that is not UTF-8');
+    if ((size === 3 && code < 0x800) || (size === 4 && (code < 0x10000 || code > 0x10ffff)))
+      refuse('a str that is not UTF-8');
     out += String.fromCodePoint(code);
     i += size;
   }

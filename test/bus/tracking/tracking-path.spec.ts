@@ -55,13 +55,19 @@ describe('TrackingPath', () => {
     jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick'] });
     redis = new FakeRedis();
     log = [];
-    path = new TrackingPath(redis, SCOPE, PROBES, {
-      invalidate: (keys) => log.push(`invalidate ${keys.join(',')}`),
-      clear: (prefix) => log.push(`clear '${prefix}'`),
-      lost: () => log.push('lost'),
-      regained: () => log.push('regained'),
-      refused: (reason) => log.push(`refused ${reason}`),
-    }, () => undefined);
+    path = new TrackingPath(
+      redis,
+      SCOPE,
+      PROBES,
+      {
+        invalidate: (keys) => log.push(`invalidate ${keys.join(',')}`),
+        clear: (prefix) => log.push(`clear '${prefix}'`),
+        lost: () => log.push('lost'),
+        regained: () => log.push('regained'),
+        refused: (reason) => log.push(`refused ${reason}`),
+      },
+      () => undefined,
+    );
     path.start();
   });
   afterEach(async () => {

@@ -12,7 +12,11 @@ import { envOnlyConfig } from '../../helpers/test-app';
 
 /** Bytes from pieces: numbers are bytes, strings latin1 text. */
 function bytes(...parts: (number | string | Buffer)[]): Buffer {
-  return Buffer.concat(parts.map((part) => (typeof part === 'number' ? Buffer.from([part]) : typeof part === 'string' ? Buffer.from(part, 'latin1') : part)));
+  return Buffer.concat(
+    parts.map((part) =>
+      typeof part === 'number' ? Buffer.from([part]) : typeof part === 'string' ? Buffer.from(part, 'latin1') : part,
+    ),
+  );
 }
 
 const u32 = (n: number) => {
@@ -60,9 +64,28 @@ describe('hostile values under CACHE_VALUE_FORMAT=django: every one is a miss, n
       ['OBJ on an allowed global', bytes(0x80, 2, '(cdatetime\ndatetime\no.')],
       ['NEWOBJ on datetime', bytes(0x80, 4, 0x8c, 8, 'datetime', 0x8c, 8, 'datetime', 0x93, ')', 0x81, '.')],
       ['NEWOBJ_EX', bytes(0x80, 4, 0x8c, 8, 'datetime', 0x8c, 8, 'datetime', 0x93, ')', '}', 0x92, '.')],
-      ['BUILD on a datetime', bytes(0x80, 3, 'cdatetime\ndatetime\n', 'C', 10, datetimeState, 0x85, 'R', '}', 'b', '.')],
-      ['REDUCE on datetime with a str (Python 2 state)', bytes(0x80, 3, 'cdatetime\ndatetime\n', 'X', u32(10), Buffer.from('07000102030405000006', 'hex'), 0x85, 'R', '.')],
-      ['REDUCE on datetime with three ints', bytes(0x80, 3, 'cdatetime\ndatetime\n', 'M', u32(2026).subarray(0, 2), 'K', 1, 'K', 1, 0x87, 'R', '.')],
+      [
+        'BUILD on a datetime',
+        bytes(0x80, 3, 'cdatetime\ndatetime\n', 'C', 10, datetimeState, 0x85, 'R', '}', 'b', '.'),
+      ],
+      [
+        'REDUCE on datetime with a str (Python 2 state)',
+        bytes(
+          0x80,
+          3,
+          'cdatetime\ndatetime\n',
+          'X',
+          u32(10),
+          Buffer.from('07000102030405000006', 'hex'),
+          0x85,
+          'R',
+          '.',
+        ),
+      ],
+      [
+        'REDUCE on datetime with three ints',
+        bytes(0x80, 3, 'cdatetime\ndatetime\n', 'M', u32(2026).subarray(0, 2), 'K', 1, 'K', 1, 0x87, 'R', '.'),
+      ],
       ['REDUCE on something that is not a global', bytes(0x80, 5, ']', ')', 'R', '.')],
       ['a timedelta on its own', bytes(0x80, 3, 'cdatetime\ntimedelta\n', 'K', 1, 'K', 0, 'K', 0, 0x87, 'R', '.')],
       ['a GLOBAL line that never ends', bytes(0x80, 2, 'c', 'd'.repeat(5000))],
@@ -89,16 +112,50 @@ describe('hostile values under CACHE_VALUE_FORMAT=django: every one is a miss, n
       ['Python 2 str (SHORT_BINSTRING)', bytes(0x80, 2, 'U', 1, 'x', '.')],
       ['DUP', bytes(0x80, 5, 'N', '2', '.')],
       ['a str that is not UTF-8', bytes(0x80, 5, 0x8c, 2, 0xc3, 0x28, '.')],
-      ['a datetime on February 30', bytes(0x80, 3, 'cdatetime\ndatetime\n', 'C', 10, Buffer.from('07ea021e000000000000', 'hex'), 0x85, 'R', '.')],
-      ['a timezone offset of 24 hours', bytes(0x80, 3, 'cdatetime\ndatetime\n', 'C', 10, datetimeState, 'cdatetime\ntimezone\n', 'cdatetime\ntimedelta\n', 'K', 1, 'K', 0, 'K', 0, 0x87, 'R', 0x85, 'R', 0x86, 'R', '.')],
+      [
+        'a datetime on February 30',
+        bytes(0x80, 3, 'cdatetime\ndatetime\n', 'C', 10, Buffer.from('07ea021e000000000000', 'hex'), 0x85, 'R', '.'),
+      ],
+      [
+        'a timezone offset of 24 hours',
+        bytes(
+          0x80,
+          3,
+          'cdatetime\ndatetime\n',
+          'C',
+          10,
+          datetimeState,
+          'cdatetime\ntimezone\n',
+          'cdatetime\ntimedelta\n',
+          'K',
+          1,
+          'K',
+          0,
+          'K',
+          0,
+          0x87,
+          'R',
+          0x85,
+          'R',
+          0x86,
+          'R',
+          '.',
+        ),
+      ],
       ['~ig1: look-alike of a tagged value', bytes('~ig1:{"~t":"date","v":"2024-01-01T00:00:00.000Z"}')],
-      ['~ige: entry header around os.system', bytes('~ige:1:9999999999999:9999999999999:', Buffer.from(fromPython['os.system through REDUCE'], 'hex'))],
+      [
+        '~ige: entry header around os.system',
+        bytes('~ige:1:9999999999999:9999999999999:', Buffer.from(fromPython['os.system through REDUCE'], 'hex')),
+      ],
       ['~ige: header that is malformed', bytes('~ige:9:1:1:', 'N.')],
       ['JSON a json-format process wrote', bytes('{"accessToken":"x","expiresOn":"2026-01-01T00:00:00.000Z"}')],
       ['text with a NUL and high bytes', bytes(0, 0xff, 0xfe, 'x')],
     ];
     const moduleRef = await Test.createTestingModule({
-      imports: [envOnlyConfig({ ...redis.env(), CACHE_VALUE_FORMAT: 'django', CACHE_KEY_PREFIX: 'app', CACHE_VERSION: '3' }), IdeaGraphCacheModule.forRootAsync()],
+      imports: [
+        envOnlyConfig({ ...redis.env(), CACHE_VALUE_FORMAT: 'django', CACHE_KEY_PREFIX: 'app', CACHE_VERSION: '3' }),
+        IdeaGraphCacheModule.forRootAsync(),
+      ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: capture(logs) });
     await app.init();
@@ -140,7 +197,9 @@ describe('hostile values under CACHE_VALUE_FORMAT=django: every one is a miss, n
     const warnings = logs.filter((line) => line.startsWith('warn') && line.includes('was not read'));
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings.length).toBeLessThan(table.length / 4);
-    expect(warnings[0]).toMatch(/a value under "app:3:" was not read \(.+\); it counts as a miss \(CACHE_VALUE_FORMAT=django\)/);
+    expect(warnings[0]).toMatch(
+      /a value under "app:3:" was not read \(.+\); it counts as a miss \(CACHE_VALUE_FORMAT=django\)/,
+    );
     for (const line of warnings) {
       expect(line).not.toContain('hostile:');
       expect(line).not.toContain(marker);
@@ -151,5 +210,12 @@ describe('hostile values under CACHE_VALUE_FORMAT=django: every one is a miss, n
 
 function capture(lines: string[]): LoggerService {
   const record = (level: string) => (message: unknown) => lines.push(`${level} ${String(message)}`);
-  return { log: record('log'), error: record('error'), warn: record('warn'), debug: record('debug'), verbose: record('verbose'), fatal: record('fatal') };
+  return {
+    log: record('log'),
+    error: record('error'),
+    warn: record('warn'),
+    debug: record('debug'),
+    verbose: record('verbose'),
+    fatal: record('fatal'),
+  };
 }

@@ -2,7 +2,11 @@ import { writePickle } from '../../../src/codec/django/pickle-writer';
 
 /** Bytes from pieces: numbers are bytes, strings latin1 text. */
 export function bytes(...parts: (number | string | Buffer)[]): Buffer {
-  return Buffer.concat(parts.map((part) => (typeof part === 'number' ? Buffer.from([part]) : typeof part === 'string' ? Buffer.from(part, 'latin1') : part)));
+  return Buffer.concat(
+    parts.map((part) =>
+      typeof part === 'number' ? Buffer.from([part]) : typeof part === 'string' ? Buffer.from(part, 'latin1') : part,
+    ),
+  );
 }
 
 const u32 = (n: number): Buffer => {
@@ -30,7 +34,10 @@ const DATETIME_STATE = Buffer.from('07ea0102030405000006', 'hex');
  * Pickles of about `size` bytes that make a reader spend, one opcode family at a time:
  * what costs most per byte of each. Each is a row of the read-budget table.
  */
-export function hostileShapes(size: number, fromPython: [family: string, shape: string, input: Buffer][] = []): [family: string, shape: string, input: Buffer][] {
+export function hostileShapes(
+  size: number,
+  fromPython: [family: string, shape: string, input: Buffer][] = [],
+): [family: string, shape: string, input: Buffer][] {
   const deep = bytes(']'.repeat(100), 'a'.repeat(99));
   return [
     ['containers', 'EMPTY_SET flood in a list', inList(bytes(0x8f), size)],
@@ -49,8 +56,16 @@ export function hostileShapes(size: number, fromPython: [family: string, shape: 
     ['memo', 'BINGET of one list, in a list', bytes(PROTO, ']', '(', ']', 0x94, fill(bytes('h', 0), size), 'e', '.')],
     ['strings', 'one-character str flood in a list', inList(bytes(0x8c, 1, 'x'), size)],
     ['strings', 'one ASCII str', bytes(PROTO, 'X', u32(size), 'a'.repeat(size), '.')],
-    ['strings', 'one UTF-8 str', bytes(PROTO, 'X', u32(size - (size % 3)), fill(Buffer.from('€'), size - (size % 3)), '.')],
-    ['strings', 'one str of lone surrogates', bytes(PROTO, 'X', u32(size - (size % 3)), fill(Buffer.from('eda080', 'hex'), size - (size % 3)), '.')],
+    [
+      'strings',
+      'one UTF-8 str',
+      bytes(PROTO, 'X', u32(size - (size % 3)), fill(Buffer.from('€'), size - (size % 3)), '.'),
+    ],
+    [
+      'strings',
+      'one str of lone surrogates',
+      bytes(PROTO, 'X', u32(size - (size % 3)), fill(Buffer.from('eda080', 'hex'), size - (size % 3)), '.'),
+    ],
     ['bytes', 'empty bytes flood in a list', inList(bytes('C', 0), size)],
     ['bytes', 'one BINBYTES', bytes(PROTO, 'B', u32(size), Buffer.alloc(size, 7), '.')],
     ['ints', 'BININT flood in a list', inList(bytes('J', u32(0x40000000)), size)],
@@ -58,13 +73,49 @@ export function hostileShapes(size: number, fromPython: [family: string, shape: 
     ['ints', 'one LONG4 of the whole size', bytes(PROTO, 0x8b, u32(size), Buffer.alloc(size, 0x35), '.')],
     ['ints', 'BINFLOAT flood in a list', inList(bytes('G', Buffer.alloc(8, 0x40)), size)],
     ['frames', 'FRAME flood', bytes(PROTO, fill(bytes(0x95, Buffer.alloc(8)), size), 'N.')],
-    ['globals', 'STACK_GLOBAL flood (memoized names)', bytes(PROTO, 0x8c, 8, 'datetime', 0x94, onStack(bytes('h', 0, 'h', 0, 0x93), size).subarray(2))],
+    [
+      'globals',
+      'STACK_GLOBAL flood (memoized names)',
+      bytes(PROTO, 0x8c, 8, 'datetime', 0x94, onStack(bytes('h', 0, 'h', 0, 0x93), size).subarray(2)),
+    ],
     ['globals', 'GLOBAL flood', onStack(bytes('cdatetime\ndate\n'), size)],
-    ['globals', 'datetimes through REDUCE, in a list', bytes(PROTO, ']', '(', 0x8c, 8, 'datetime', 0x94, 'h', 0, 0x93, 0x94, 'C', 10, DATETIME_STATE, 0x85, 'R', fill(bytes('h', 1, 'C', 10, DATETIME_STATE, 0x85, 'R'), size), 'e', '.')],
+    [
+      'globals',
+      'datetimes through REDUCE, in a list',
+      bytes(
+        PROTO,
+        ']',
+        '(',
+        0x8c,
+        8,
+        'datetime',
+        0x94,
+        'h',
+        0,
+        0x93,
+        0x94,
+        'C',
+        10,
+        DATETIME_STATE,
+        0x85,
+        'R',
+        fill(bytes('h', 1, 'C', 10, DATETIME_STATE, 0x85, 'R'), size),
+        'e',
+        '.',
+      ),
+    ],
     ['nesting', 'lists nested 100 deep, in a list', inList(deep, size)],
     ['nesting', 'memo references to a chain 5,882 deep', deepThroughMemo()],
-    ['sharing', 'tuples doubling through memo (2^60 nodes)', bytes(PROTO, ']', 0x94, ...Array.from({ length: 60 }, (_, level) => bytes('h', level, 0x86, 0x94)), '.')],
-    ['sharing', 'one 64 KB str referenced in a list', bytes(PROTO, 'X', u32(65_536), 'a'.repeat(65_536), 0x94, ']', '(', fill(bytes('h', 0), size), 'e', '.')],
+    [
+      'sharing',
+      'tuples doubling through memo (2^60 nodes)',
+      bytes(PROTO, ']', 0x94, ...Array.from({ length: 60 }, (_, level) => bytes('h', level, 0x86, 0x94)), '.'),
+    ],
+    [
+      'sharing',
+      'one 64 KB str referenced in a list',
+      bytes(PROTO, 'X', u32(65_536), 'a'.repeat(65_536), 0x94, ']', '(', fill(bytes('h', 0), size), 'e', '.'),
+    ],
     ...fromPython,
     ['reference', 'a list of records, as CPython writes it', writePickle(records(size))],
   ];
@@ -100,6 +151,7 @@ function scatteredPuts(size: number): Buffer {
 /** Rows like a Django queryset's .values(): a dict per row, a few fields each. */
 function records(size: number): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
-  for (let i = 0; rows.length * 40 < size; i++) rows.push({ id: i, name: `user ${i}`, active: i % 2 === 0, score: i / 7 });
+  for (let i = 0; rows.length * 40 < size; i++)
+    rows.push({ id: i, name: `user ${i}`, active: i % 2 === 0, score: i / 7 });
   return rows;
 }

@@ -19,7 +19,11 @@ describe('django value format against CPython', () => {
   const django = (expr: string) => stored.get(expr)!;
 
   beforeAll(() => {
-    const exprs = [...new Set([...BOTH_WAYS, ...PYTHON_TO_JS].map((c) => c.python).concat('datetime.datetime(2026, 1, 2, 3, 4, 5, 123456)'))];
+    const exprs = [
+      ...new Set(
+        [...BOTH_WAYS, ...PYTHON_TO_JS].map((c) => c.python).concat('datetime.datetime(2026, 1, 2, 3, 4, 5, 123456)'),
+      ),
+    ];
     djangoPeer<string[]>({ command: 'dumps', exprs }).forEach((data, i) => stored.set(exprs[i], data));
   });
 
@@ -40,16 +44,21 @@ describe('django value format against CPython', () => {
   });
 
   it('our pickles name no global but datetime.datetime (seen through find_class)', () => {
-    const pickles = [...BOTH_WAYS, ...JS_TO_PYTHON].map((c) => format.encode(c.js)).filter((text) => text.charCodeAt(0) === 0x80);
+    const pickles = [...BOTH_WAYS, ...JS_TO_PYTHON]
+      .map((c) => format.encode(c.js))
+      .filter((text) => text.charCodeAt(0) === 0x80);
     const named = djangoPeer<string[][]>({ command: 'globals', pickles: pickles.map(hex) });
     expect([...new Set(named.flat())]).toEqual(['datetime.datetime']);
   });
 
-  it.each([...BOTH_WAYS, ...PYTHON_TO_JS].map((c) => [c.name, c] as const))('%s: what Django stores reads as the JS value', (_name, c) => {
-    const read = format.decode(fromHex(django(c.python)));
-    expect(refusals).toEqual([]);
-    expectExactly(read, c.js);
-  });
+  it.each([...BOTH_WAYS, ...PYTHON_TO_JS].map((c) => [c.name, c] as const))(
+    '%s: what Django stores reads as the JS value',
+    (_name, c) => {
+      const read = format.decode(fromHex(django(c.python)));
+      expect(refusals).toEqual([]);
+      expectExactly(read, c.js);
+    },
+  );
 
   it.each(JS_TO_PYTHON.map((c) => [c.name, c] as const))('%s, and reads back as documented', (_name, c) => {
     expectExactly(format.decode(format.encode(c.js)), c.readBack);
@@ -67,15 +76,23 @@ describe('django value format against CPython', () => {
     expect(format.decode('-0')).toBe(0);
     expect(format.decode('123456789012345678901234567890')).toBe(123456789012345678901234567890n);
     expect(refusals).toEqual([]);
-    for (const text of ['1__0', '_1', '0x10', '', ' ', '1.5', '9'.repeat(4301)]) expect(format.decode(text)).toBe(NOT_STORABLE);
+    for (const text of ['1__0', '_1', '0x10', '', ' ', '1.5', '9'.repeat(4301)])
+      expect(format.decode(text)).toBe(NOT_STORABLE);
     expect(refusals).toHaveLength(7);
   });
 
   describe('older protocols, as Python 3 writes them', () => {
-    const pickled = (expr: string, protocol: number) => fromHex(djangoPeer<string[]>({ command: 'pickle-dumps', exprs: [expr], protocol })[0]);
+    const pickled = (expr: string, protocol: number) =>
+      fromHex(djangoPeer<string[]>({ command: 'pickle-dumps', exprs: [expr], protocol })[0]);
 
     it.each([2, 3, 4])('protocol %i: lists, tuples, dicts, str and big ints read', (protocol) => {
-      expect(format.decode(pickled("[1, 'a', {'b': (2**80, None)}, 1.5, True]", protocol))).toStrictEqual([1, 'a', { b: [2n ** 80n, null] }, 1.5, true]);
+      expect(format.decode(pickled("[1, 'a', {'b': (2**80, None)}, 1.5, True]", protocol))).toStrictEqual([
+        1,
+        'a',
+        { b: [2n ** 80n, null] },
+        1.5,
+        true,
+      ]);
     });
 
     it.each([
@@ -88,10 +105,14 @@ describe('django value format against CPython', () => {
     });
 
     it('protocol 3 datetimes (GLOBAL instead of STACK_GLOBAL) read', () => {
-      expect(format.decode(pickled('datetime.datetime(2026, 1, 1, 12)', 3))).toStrictEqual(new Date('2026-01-01T12:00:00Z'));
-      expect(format.decode(pickled("datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=1), 'CET'))", 3))).toStrictEqual(
-        new Date('2025-12-31T23:00:00Z'),
+      expect(format.decode(pickled('datetime.datetime(2026, 1, 1, 12)', 3))).toStrictEqual(
+        new Date('2026-01-01T12:00:00Z'),
       );
+      expect(
+        format.decode(
+          pickled("datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=1), 'CET'))", 3),
+        ),
+      ).toStrictEqual(new Date('2025-12-31T23:00:00Z'));
     });
   });
 });
@@ -101,6 +122,8 @@ function expectExactly(actual: unknown, expected: unknown): void {
   expect(actual).toStrictEqual(expected);
   if (expected instanceof Uint8Array) expect(Buffer.isBuffer(actual)).toBe(Buffer.isBuffer(expected));
   if (expected instanceof Date) {
-    expect((actual as Record<symbol, unknown>)[SUB_MILLISECOND_MICROS]).toBe((expected as unknown as Record<symbol, unknown>)[SUB_MILLISECOND_MICROS]);
+    expect((actual as Record<symbol, unknown>)[SUB_MILLISECOND_MICROS]).toBe(
+      (expected as unknown as Record<symbol, unknown>)[SUB_MILLISECOND_MICROS],
+    );
   }
 }

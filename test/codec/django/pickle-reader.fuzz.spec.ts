@@ -19,13 +19,15 @@ const PYTHON_PICKLES = [
   '8003284b014b024b034b044b05857100297471012e',
 ].map((hex) => Buffer.from(hex, 'hex'));
 
-
 describe('pickle reader fuzz', () => {
   const next = seededRandom(SEED);
   const int = (below: number) => Math.floor(next() * below);
   const corpus = [
     ...PYTHON_PICKLES,
-    ...[...BOTH_WAYS, ...JS_TO_PYTHON].map((c) => c.js).filter((js) => typeof js !== 'string' || js.length < 1000).map((js) => writePickle(js)),
+    ...[...BOTH_WAYS, ...JS_TO_PYTHON]
+      .map((c) => c.js)
+      .filter((js) => typeof js !== 'string' || js.length < 1000)
+      .map((js) => writePickle(js)),
   ];
 
   function mutate(source: Buffer): Buffer {
@@ -88,7 +90,10 @@ describe('pickle reader fuzz', () => {
         readPickle(input);
       } catch (error) {
         if (error instanceof PickleRefusal) refused++;
-        else unexpected.push(`${(error as Error).name}: ${(error as Error).message} for ${input.toString('hex').slice(0, 120)}`);
+        else
+          unexpected.push(
+            `${(error as Error).name}: ${(error as Error).message} for ${input.toString('hex').slice(0, 120)}`,
+          );
       }
       slowest = Math.max(slowest, performance.now() - begin);
     }

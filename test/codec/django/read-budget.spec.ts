@@ -95,7 +95,9 @@ describe('the pickle reader spends at most a few times what JSON.parse does on a
     const shared = "['A'*50000]*50000";
     const [sharedPickle] = djangoPeer<string[]>({ command: 'pickle-dumps', exprs: [shared], protocol: 5 });
     let slowestBaseline = 0;
-    for (const [family, shape, input] of hostileShapes(SIZE, [['sharing', `${shared}, from CPython`, Buffer.from(sharedPickle, 'hex')]])) {
+    for (const [family, shape, input] of hostileShapes(SIZE, [
+      ['sharing', `${shared}, from CPython`, Buffer.from(sharedPickle, 'hex')],
+    ])) {
       // Measured next to each row, so both see the same load.
       const baseline = baselineMs(json);
       slowestBaseline = Math.max(slowestBaseline, baseline);
@@ -117,7 +119,8 @@ describe('the pickle reader spends at most a few times what JSON.parse does on a
           `${ratio.toFixed(1).padStart(5)}x JSON.parse ${(read.heapBytes / MB).toFixed(1).padStart(6)} MB heap ${heapPerByte.toFixed(1).padStart(6)} B/B  ${read.outcome}`,
       );
       if (ratio > MAX_TIME_RATIO) failures.push(`${shape}: ${ratio.toFixed(1)} times JSON.parse`);
-      if (heapPerByte > MAX_HEAP_PER_BYTE && input.length * heapPerByte > 16 * MB) failures.push(`${shape}: ${heapPerByte.toFixed(0)} heap bytes per byte`);
+      if (heapPerByte > MAX_HEAP_PER_BYTE && input.length * heapPerByte > 16 * MB)
+        failures.push(`${shape}: ${heapPerByte.toFixed(0)} heap bytes per byte`);
       if (family === 'reference' && read.outcome !== 'read') failures.push(`${shape} was not read: ${read.outcome}`);
     }
     process.stdout.write(

@@ -7,7 +7,9 @@ import { deepThroughMemo } from './hostile-shapes';
 
 /** What CPython's pickle.dumps(expr, 5) writes, as the latin1 text a store hands back. */
 function fromPython(...exprs: string[]): string[] {
-  return djangoPeer<string[]>({ command: 'pickle-dumps', exprs, protocol: 5 }).map((hex) => Buffer.from(hex, 'hex').toString('latin1'));
+  return djangoPeer<string[]>({ command: 'pickle-dumps', exprs, protocol: 5 }).map((hex) =>
+    Buffer.from(hex, 'hex').toString('latin1'),
+  );
 }
 
 function refusal(read: () => unknown): string {
@@ -94,7 +96,11 @@ describe('the pickle reader reads big containers, and refuses what only a hostil
 
   it("MEMOIZE stores at Python's len(memo), however scattered the slots BINPUT wrote", () => {
     // None put at slot 1000, then 7 memoized: len(memo) is 1, so BINGET 1 is 7.
-    const pickle = Buffer.concat([Buffer.from([0x80, 4, 0x4e, 0x72]), Buffer.from([0xe8, 3, 0, 0]), Buffer.from([0x4b, 7, 0x94, 0x86, 0x68, 1, 0x86, 0x2e])]);
+    const pickle = Buffer.concat([
+      Buffer.from([0x80, 4, 0x4e, 0x72]),
+      Buffer.from([0xe8, 3, 0, 0]),
+      Buffer.from([0x4b, 7, 0x94, 0x86, 0x68, 1, 0x86, 0x2e]),
+    ]);
     expect(readPickle(pickle)).toEqual([[null, 7], 7]);
   });
 
@@ -115,14 +121,23 @@ describe('aware datetimes at the ends of the range', () => {
   const tz = (offset: string) => `datetime.timezone(datetime.timedelta(${offset}))`;
 
   it('datetime.max at -23:59 (year 10000 in UTC) and datetime.min at +23:59 (year 0) are refused on read, as the writer refuses them', () => {
-    const [max, min] = fromPython(`datetime.datetime.max.replace(tzinfo=${tz('hours=-23, minutes=-59')})`, `datetime.datetime.min.replace(tzinfo=${tz('hours=23, minutes=59')})`);
+    const [max, min] = fromPython(
+      `datetime.datetime.max.replace(tzinfo=${tz('hours=-23, minutes=-59')})`,
+      `datetime.datetime.min.replace(tzinfo=${tz('hours=23, minutes=59')})`,
+    );
     expect(format.decode(max)).toBe(NOT_STORABLE);
     expect(format.decode(min)).toBe(NOT_STORABLE);
-    expect(refusals).toEqual(['a datetime outside the years 1 to 9999 in UTC', 'a datetime outside the years 1 to 9999 in UTC']);
+    expect(refusals).toEqual([
+      'a datetime outside the years 1 to 9999 in UTC',
+      'a datetime outside the years 1 to 9999 in UTC',
+    ]);
   });
 
   it('the same ends with offsets that keep them within years 1 to 9999 read, and write back', () => {
-    const [max, min] = fromPython(`datetime.datetime.max.replace(tzinfo=${tz('hours=23, minutes=59')})`, `datetime.datetime.min.replace(tzinfo=${tz('hours=-23, minutes=-59')})`);
+    const [max, min] = fromPython(
+      `datetime.datetime.max.replace(tzinfo=${tz('hours=23, minutes=59')})`,
+      `datetime.datetime.min.replace(tzinfo=${tz('hours=-23, minutes=-59')})`,
+    );
     const maxRead = format.decode<Date>(max) as Date;
     const minRead = format.decode<Date>(min) as Date;
     expect(maxRead.toISOString()).toBe('9999-12-31T00:00:59.999Z');

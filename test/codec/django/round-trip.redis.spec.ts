@@ -34,7 +34,11 @@ describe.each(['redis', 'hybrid'])('django values through Redis (%s backend)', (
   const fromPython = [...BOTH_WAYS, ...PYTHON_TO_JS];
 
   it('Python writes every value of the table; get and getMany read the JS value', async () => {
-    djangoPeer({ command: 'redis-write', port: redis.port, items: fromPython.map((c, i) => ({ key: `:1:py:${i}`, expr: c.python, timeout: 300 })) });
+    djangoPeer({
+      command: 'redis-write',
+      port: redis.port,
+      items: fromPython.map((c, i) => ({ key: `:1:py:${i}`, expr: c.python, timeout: 300 })),
+    });
     const many = await cache.getMany(fromPython.map((_, i) => `py:${i}`));
     for (const [i, c] of fromPython.entries()) {
       const value = await cache.get(`py:${i}`);
@@ -52,15 +56,23 @@ describe.each(['redis', 'hybrid'])('django values through Redis (%s backend)', (
       { key: `:1:many:${i}`, expr: c.python },
     ]);
     const checks = djangoPeer<PeerCheck[]>({ command: 'redis-check', port: redis.port, items });
-    expect(checks.map((check, i) => ({ ...check, key: items[i].key, expr: items[i].expr })).filter((check) => !check.ok)).toEqual([]);
+    expect(
+      checks.map((check, i) => ({ ...check, key: items[i].key, expr: items[i].expr })).filter((check) => !check.ok),
+    ).toEqual([]);
   });
 
   it('bytes 0x80 to 0xff are stored as themselves: Redis holds the pickle Python writes, byte for byte', async () => {
-    const entry = { token: 'tök€n', expires_at: new Date('2026-05-06T07:08:09.123Z'), raw: Buffer.from([0x80, 0xff, 0x00]) };
+    const entry = {
+      token: 'tök€n',
+      expires_at: new Date('2026-05-06T07:08:09.123Z'),
+      raw: Buffer.from([0x80, 0xff, 0x00]),
+    };
     await cache.set('bytes', entry);
     const [python] = djangoPeer<string[]>({
       command: 'dumps',
-      exprs: ["{'token': 'tök€n', 'expires_at': datetime.datetime(2026, 5, 6, 7, 8, 9, 123000), 'raw': b'\\x80\\xff\\x00'}"],
+      exprs: [
+        "{'token': 'tök€n', 'expires_at': datetime.datetime(2026, 5, 6, 7, 8, 9, 123000), 'raw': b'\\x80\\xff\\x00'}",
+      ],
     });
     expect((await raw.getBuffer(':1:bytes'))!.toString('hex')).toBe(python);
   });
@@ -69,19 +81,30 @@ describe.each(['redis', 'hybrid'])('django values through Redis (%s backend)', (
     djangoPeer({ command: 'redis-write', port: redis.port, items: [{ key: ':1:counter', expr: '41' }] });
     expect(await raw.get(':1:counter')).toBe('41');
     expect(await cache.incr('counter')).toBe(42);
-    expect(djangoPeer<PeerCheck[]>({ command: 'redis-check', port: redis.port, items: [{ key: ':1:counter', expr: '42' }] })[0].ok).toBe(true);
+    expect(
+      djangoPeer<PeerCheck[]>({
+        command: 'redis-check',
+        port: redis.port,
+        items: [{ key: ':1:counter', expr: '42' }],
+      })[0].ok,
+    ).toBe(true);
     await cache.set('ours', 7);
     expect(await raw.get(':1:ours')).toBe('7');
     expect(await raw.incrby(':1:ours', 3)).toBe(10);
     // (On hybrid, this process's L1 may still answer 7: a write outside the module sends no invalidation.)
-    expect(djangoPeer<PeerCheck[]>({ command: 'redis-check', port: redis.port, items: [{ key: ':1:ours', expr: '10' }] })[0].ok).toBe(true);
+    expect(
+      djangoPeer<PeerCheck[]>({ command: 'redis-check', port: redis.port, items: [{ key: ':1:ours', expr: '10' }] })[0]
+        .ok,
+    ).toBe(true);
   });
 
   it('deleteIfEquals compares as stored, and matches what Django stored', async () => {
     const expr = "{'token': 'abc', 'expires_at': datetime.datetime(2026, 1, 2, 3, 4, 5, 678901)}";
     djangoPeer({ command: 'redis-write', port: redis.port, items: [{ key: ':1:django-entry', expr }] });
     const read = await cache.get('django-entry');
-    expect(await cache.deleteIfEquals('django-entry', { token: 'abc', expires_at: new Date('2026-01-02T03:04:05.678Z') })).toBe(false);
+    expect(
+      await cache.deleteIfEquals('django-entry', { token: 'abc', expires_at: new Date('2026-01-02T03:04:05.678Z') }),
+    ).toBe(false);
     expect(await cache.deleteIfEquals('django-entry', read)).toBe(true);
     expect(await raw.exists(':1:django-entry')).toBe(0);
   });
@@ -96,11 +119,21 @@ describe.each(['redis', 'hybrid'])('django values through Redis (%s backend)', (
   it('getOrSet entries with grace are Nest-only: we read them, Django cannot', async () => {
     expect(await cache.getOrSet('graceful', () => ({ n: 1 }), 60, { grace: 60 })).toEqual({ n: 1 });
     expect(await cache.get('graceful')).toEqual({ n: 1 });
-    const [check] = djangoPeer<PeerCheck[]>({ command: 'redis-check', port: redis.port, items: [{ key: ':1:graceful', expr: "{'n': 1}" }] });
+    const [check] = djangoPeer<PeerCheck[]>({
+      command: 'redis-check',
+      port: redis.port,
+      items: [{ key: ':1:graceful', expr: "{'n': 1}" }],
+    });
     expect(check).toEqual({ ok: false, got: expect.stringMatching(/^UnpicklingError/) });
     // Without grace or refresh-ahead, getOrSet stores what set stores.
     await cache.getOrSet('plain', () => ({ n: 2 }), 60);
-    expect(djangoPeer<PeerCheck[]>({ command: 'redis-check', port: redis.port, items: [{ key: ':1:plain', expr: "{'n': 2}" }] })[0].ok).toBe(true);
+    expect(
+      djangoPeer<PeerCheck[]>({
+        command: 'redis-check',
+        port: redis.port,
+        items: [{ key: ':1:plain', expr: "{'n': 2}" }],
+      })[0].ok,
+    ).toBe(true);
   });
 });
 
@@ -108,7 +141,10 @@ function expectExactly(actual: unknown, expected: unknown, name: string): void {
   try {
     expect(actual).toStrictEqual(expected);
     if (expected instanceof Uint8Array) expect(Buffer.isBuffer(actual)).toBe(Buffer.isBuffer(expected));
-    if (expected instanceof Date) expect((actual as Record<symbol, unknown>)[SUB_MILLISECOND_MICROS]).toBe((expected as unknown as Record<symbol, unknown>)[SUB_MILLISECOND_MICROS]);
+    if (expected instanceof Date)
+      expect((actual as Record<symbol, unknown>)[SUB_MILLISECOND_MICROS]).toBe(
+        (expected as unknown as Record<symbol, unknown>)[SUB_MILLISECOND_MICROS],
+      );
   } catch (error) {
     throw new Error(`${name}: ${(error as Error).message}`);
   }

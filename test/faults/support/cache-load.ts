@@ -70,7 +70,16 @@ export class CacheLoad {
         outcome = 'exception';
       }
       const latencyMs = performance.now() - t0;
-      this.samples.push({ op: write ? 'set' : 'get', key, value, startedAt, endedAt: startedAt + latencyMs, latencyMs, breakerOpen, outcome });
+      this.samples.push({
+        op: write ? 'set' : 'get',
+        key,
+        value,
+        startedAt,
+        endedAt: startedAt + latencyMs,
+        latencyMs,
+        breakerOpen,
+        outcome,
+      });
       await new Promise((resolve) => setTimeout(resolve, 1 + (index % 3)));
     }
   }

@@ -15,10 +15,7 @@ export interface FaultApp {
 /** Boots the module from `env` alone, the way a host app would, with `logger` receiving all Nest log output. */
 export async function startFaultApp(env: Record<string, string>, logger: LoggerService): Promise<FaultApp> {
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      envOnlyConfig(env),
-      IdeaGraphCacheModule.forRootAsync(),
-    ],
+    imports: [envOnlyConfig(env), IdeaGraphCacheModule.forRootAsync()],
   }).compile();
   const app = moduleRef.createNestApplication({ logger });
   await app.init();

@@ -69,14 +69,20 @@ export class OwnKeyLoad {
    *
    * `read` gives Redis's values of the full keys, in order, read past the app; `prefix` is the app's CACHE_KEY_PREFIX.
    */
-  async problems(read: (keys: string[]) => Promise<(string | null)[]>, prefix: string, recoveredAt: number): Promise<string[]> {
+  async problems(
+    read: (keys: string[]) => Promise<(string | null)[]>,
+    prefix: string,
+    recoveredAt: number,
+  ): Promise<string[]> {
     const entries = [...this.lastSet.entries()];
     const values = await read(entries.map(([key]) => `${prefix}:1:${key}`));
     return entries.flatMap(([key, last], i) => {
       const stored = values[i];
-      if (stored !== null && stored !== JSON.stringify(last.value)) return [`${key}: last write ${last.value}, Redis still has ${stored}`];
+      if (stored !== null && stored !== JSON.stringify(last.value))
+        return [`${key}: last write ${last.value}, Redis still has ${stored}`];
       const cleanSince = (this.lastFailedAt.get(key) ?? 0) < recoveredAt;
-      if (stored === null && last.stored && last.at >= recoveredAt && cleanSince) return [`${key}: ${last.value} confirmed after recovery, but gone`];
+      if (stored === null && last.stored && last.at >= recoveredAt && cleanSince)
+        return [`${key}: ${last.value} confirmed after recovery, but gone`];
       return [];
     });
   }
@@ -195,7 +201,11 @@ export async function deleteTen(cache: CacheManagerService): Promise<boolean[]> 
  * holds, one line each) and nothing is pending, and reads of key-0 through the app missed
  * from the first moment. `label` starts the log line.
  */
-export async function expectClearedOnOverflow(d: FaultApp, stillThere: () => Promise<string[]>, label: string): Promise<void> {
+export async function expectClearedOnOverflow(
+  d: FaultApp,
+  stillThere: () => Promise<string[]>,
+  label: string,
+): Promise<void> {
   // This instance has no load of its own: its reads are what give the recovery its turn.
   const readsAfterHeal: unknown[] = [];
   const made = await pollUntilMadeGood(async () => {
@@ -204,7 +214,9 @@ export async function expectClearedOnOverflow(d: FaultApp, stillThere: () => Pro
     const pending = d.cache.getStats().recovery.pending;
     return [...left, ...(pending === 0 ? [] : [`${pending} pending`])];
   });
-  console.log(`${label}, overflow: cache cleared ${made.elapsedMs} ms after healing; recovery ${JSON.stringify(d.cache.getStats().recovery)}`);
+  console.log(
+    `${label}, overflow: cache cleared ${made.elapsedMs} ms after healing; recovery ${JSON.stringify(d.cache.getStats().recovery)}`,
+  );
   expect(made).toEqual({ ok: true, elapsedMs: made.elapsedMs, problems: [], within: true });
   expect(readsAfterHeal.filter((value) => value !== undefined)).toEqual([]);
 }

@@ -53,12 +53,16 @@ export function measureScenario(
     calls: samples.length,
     exceptions: extra.exceptions,
     maxLatencyMs: latencies[latencies.length - 1] ?? 0,
-    maxLatencyOutsideStallsMs: Math.max(0, ...samples.map((s) => s.latencyMs - extra.stalls.stalledWithin(s.startedAt, s.endedAt))),
+    maxLatencyOutsideStallsMs: Math.max(
+      0,
+      ...samples.map((s) => s.latencyMs - extra.stalls.stalledWithin(s.startedAt, s.endedAt)),
+    ),
     p99LatencyMs: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
     openCalls: open.length,
     fastShareOpen: open.length === 0 ? 0 : open.filter((s) => s.latencyMs < 1).length / open.length,
     recoveryMs: recovered ? recovered.endedAt - window.backAt : Number.POSITIVE_INFINITY,
-    dishonestWrites: samples.filter((s) => s.op === 'set' && s.outcome === 'written' && extra.writeImpossible(s)).length,
+    dishonestWrites: samples.filter((s) => s.op === 'set' && s.outcome === 'written' && extra.writeImpossible(s))
+      .length,
     unhandledRejections: extra.unhandledRejections,
     cacheLogLines: extra.logLines.length,
     maxStallMs: extra.stalls.maxStallMs,
@@ -92,7 +96,9 @@ export function logDisciplineProblems(
   // of the fault, less the time the process was not scheduled (1009 ms were seen with a
   // 951 ms stall on a loaded 2-core machine).
   else if (errors[0].at - faultAt - stalledWithin(faultAt, errors[0].at) > 1000) {
-    problems.push(`first fault logged ${errors[0].at - faultAt} ms after the fault (${stalledWithin(faultAt, errors[0].at)} ms of it stalled)`);
+    problems.push(
+      `first fault logged ${errors[0].at - faultAt} ms after the fault (${stalledWithin(faultAt, errors[0].at)} ms of it stalled)`,
+    );
   }
   const lastByKind = new Map<string, number>();
   for (const line of errors) {

@@ -13,7 +13,12 @@ export interface FactoryControl {
  * and reports what they got. The factory counts its own invocations, so the parent can sum
  * them over the fleet without trusting the counters under test.
  */
-export async function runCallerBurst(cache: CacheManagerService, worker: number, burst: CallerBurst, control: FactoryControl): Promise<BurstOutcome> {
+export async function runCallerBurst(
+  cache: CacheManagerService,
+  worker: number,
+  burst: CallerBurst,
+  control: FactoryControl,
+): Promise<BurstOutcome> {
   await sleep(Math.max(0, burst.startAt - Date.now()));
   const before = cache.getStats().getOrSet;
   let factoryCalls = 0;
@@ -56,7 +61,10 @@ export async function runCallerBurst(cache: CacheManagerService, worker: number,
     errors: [...errors].slice(0, 5),
     values: [...values],
     factoryCalls,
-    stats: { factoryCalls: after.factoryCalls - before.factoryCalls, fleetLockWaits: after.fleetLockWaits - before.fleetLockWaits },
+    stats: {
+      factoryCalls: after.factoryCalls - before.factoryCalls,
+      fleetLockWaits: after.fleetLockWaits - before.fleetLockWaits,
+    },
     firstAnswerAt,
     lastAnswerAt,
     lastSettledAt,

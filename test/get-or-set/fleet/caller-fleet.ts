@@ -20,9 +20,15 @@ export class CallerFleet {
   }
 
   /** The same burst in every process of `workers` (all by default), starting at one moment; one settled result per worker (a killed worker's is rejected). */
-  burst(burst: Omit<CallerBurst, 'startAt'>, workers = this.workers): { startAt: number; outcomes: Promise<PromiseSettledResult<BurstOutcome>[]> } {
+  burst(
+    burst: Omit<CallerBurst, 'startAt'>,
+    workers = this.workers,
+  ): { startAt: number; outcomes: Promise<PromiseSettledResult<BurstOutcome>[]> } {
     const startAt = Date.now() + START_LEAD_MS;
-    return { startAt, outcomes: Promise.allSettled(workers.map((worker) => worker.burst({ ...burst, startAt }, BURST_BOUND_MS))) };
+    return {
+      startAt,
+      outcomes: Promise.allSettled(workers.map((worker) => worker.burst({ ...burst, startAt }, BURST_BOUND_MS))),
+    };
   }
 
   async stop(): Promise<void> {

@@ -28,7 +28,10 @@ export class BurstRunner {
     process.on('unhandledRejection', (reason) => {
       this.unhandledRejections++;
       // The first few reasons go to the test output (the worker shares its stdout): the reader of a failed run needs them.
-      if (this.unhandledRejections <= 3) console.log(`worker ${worker}: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+      if (this.unhandledRejections <= 3)
+        console.log(
+          `worker ${worker}: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`,
+        );
     });
     this.recorder = new CallRecorder(worker);
     this.dimensions = new DimensionOperations(cache, this.recorder);
@@ -66,10 +69,20 @@ export class BurstRunner {
     const records = recorder.records;
     // delete answers false both for an absent key and for a fault; with no fault at all in
     // the burst, every false was an absent key, which is a confirmed delete as well.
-    if (backendFaults === 0) for (const record of records) if (record.kind === 'delete' && !record.error) record.acknowledged = true;
+    if (backendFaults === 0)
+      for (const record of records) if (record.kind === 'delete' && !record.error) record.acknowledged = true;
     // A getOrSet answers its factory's value whether or not the store took it: only a burst without a fault confirms it.
-    if (backendFaults > 0) for (const record of records) if (record.kind === 'set' && (record.via === 'getOrSet' || record.via === 'getOrSetMany')) record.acknowledged = false;
-    return { records, unhandledRejections: this.unhandledRejections - rejectionsBefore, backendFaults, overdue, calls: { ...recorder.calls } };
+    if (backendFaults > 0)
+      for (const record of records)
+        if (record.kind === 'set' && (record.via === 'getOrSet' || record.via === 'getOrSetMany'))
+          record.acknowledged = false;
+    return {
+      records,
+      unhandledRejections: this.unhandledRejections - rejectionsBefore,
+      backendFaults,
+      overdue,
+      calls: { ...recorder.calls },
+    };
   }
 
   private async perform(operation: PlannedOperation): Promise<void> {
@@ -78,22 +91,44 @@ export class BurstRunner {
     switch (operation.kind) {
       case 'get': {
         const { key } = operation;
-        await recorder.call('get', [key], () => cache.get(key), (found) => ({ value: found === undefined ? undefined : JSON.stringify(found), acknowledged: true }));
+        await recorder.call(
+          'get',
+          [key],
+          () => cache.get(key),
+          (found) => ({ value: found === undefined ? undefined : JSON.stringify(found), acknowledged: true }),
+        );
         return;
       }
       case 'set': {
         const { key } = operation;
         const value = recorder.nextValue();
-        await recorder.call('set', [key], () => cache.set(key, value), (stored) => ({ value: JSON.stringify(value), acknowledged: stored }), { seq: recorder.nextSeq() });
+        await recorder.call(
+          'set',
+          [key],
+          () => cache.set(key, value),
+          (stored) => ({ value: JSON.stringify(value), acknowledged: stored }),
+          { seq: recorder.nextSeq() },
+        );
         return;
       }
       case 'delete': {
         const { key } = operation;
-        await recorder.call('delete', [key], () => cache.delete(key), (deleted) => ({ acknowledged: deleted }), { seq: recorder.nextSeq() });
+        await recorder.call(
+          'delete',
+          [key],
+          () => cache.delete(key),
+          (deleted) => ({ acknowledged: deleted }),
+          { seq: recorder.nextSeq() },
+        );
         return;
       }
       case 'clear':
-        await recorder.call('clear', [undefined], () => cache.clear(), (cleared) => ({ acknowledged: cleared }));
+        await recorder.call(
+          'clear',
+          [undefined],
+          () => cache.clear(),
+          (cleared) => ({ acknowledged: cleared }),
+        );
         return;
       case 'incr':
         await this.increment(operation.key);
@@ -114,7 +149,13 @@ export class BurstRunner {
     const first = await incr();
     if (typeof first === 'number') return;
     const base = (this.worker * 1_000_000 + ++this.counterAttempts) * 1_000_000;
-    await recorder.call('add', [key], () => this.cache.add(key, base), (added) => ({ value: JSON.stringify(base), acknowledged: added }), { seq: recorder.nextSeq() });
+    await recorder.call(
+      'add',
+      [key],
+      () => this.cache.add(key, base),
+      (added) => ({ value: JSON.stringify(base), acknowledged: added }),
+      { seq: recorder.nextSeq() },
+    );
     await incr();
   }
 

@@ -50,13 +50,32 @@ export class CallRecorder {
       const result = await run();
       const ackedUs = monotonicNowUs();
       const expiresUs = ttlMs === undefined ? undefined : ackedUs + (ttlMs + EXPIRY_MARGIN_MS) * 1000;
-      for (const key of keys) this.records.push({ worker: this.worker, kind, key, issuedUs, ackedUs, ...extra, ...(expiresUs ? { expiresUs } : {}), ...outcome(result, key) });
+      for (const key of keys)
+        this.records.push({
+          worker: this.worker,
+          kind,
+          key,
+          issuedUs,
+          ackedUs,
+          ...extra,
+          ...(expiresUs ? { expiresUs } : {}),
+          ...outcome(result, key),
+        });
       return result;
     } catch (error) {
       const ackedUs = monotonicNowUs();
-      for (const key of keys) this.records.push({ worker: this.worker, kind, key, issuedUs, ackedUs, ...extra, acknowledged: false, error: String(error) });
+      for (const key of keys)
+        this.records.push({
+          worker: this.worker,
+          kind,
+          key,
+          issuedUs,
+          ackedUs,
+          ...extra,
+          acknowledged: false,
+          error: String(error),
+        });
       return undefined;
     }
   }
 }
-

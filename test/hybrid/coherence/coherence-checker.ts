@@ -150,7 +150,9 @@ class Supersession {
     const tagsReadUs = write.snapshotUs ?? write.ackedUs;
     const first = earliest(
       this.onKey.get(write.key!)?.firstAcknowledgedAfter(write.ackedUs),
-      write.seq === undefined ? undefined : this.inCallOrder.get(`${write.worker} ${write.key}`)?.firstAcknowledgedAfter(write.seq),
+      write.seq === undefined
+        ? undefined
+        : this.inCallOrder.get(`${write.worker} ${write.key}`)?.firstAcknowledgedAfter(write.seq),
       this.clears.firstAcknowledgedAfter(write.ackedUs),
       ...(write.tags ?? []).map((tag) => this.onTag.get(tag)?.firstAcknowledgedAfter(tagsReadUs)),
       write.expiresUs === undefined ? undefined : expiryOf(write),
@@ -162,7 +164,15 @@ class Supersession {
 
 /** A value's expiry as a delete that Redis itself made. */
 function expiryOf(write: OperationRecord): OperationRecord {
-  return { worker: write.worker, kind: 'delete', via: 'expiry', key: write.key, issuedUs: write.expiresUs!, ackedUs: write.expiresUs!, acknowledged: true };
+  return {
+    worker: write.worker,
+    kind: 'delete',
+    via: 'expiry',
+    key: write.key,
+    issuedUs: write.expiresUs!,
+    ackedUs: write.expiresUs!,
+    acknowledged: true,
+  };
 }
 
 /**
@@ -174,7 +184,13 @@ function expiryOf(write: OperationRecord): OperationRecord {
  * such a write may have happened at any time, or not at all.
  */
 export function checkCoherence(records: OperationRecord[], options: CheckerOptions): CoherenceReport {
-  const boundFor = typeof options.boundMs === 'number' ? ((bound: number) => () => bound)(options.boundMs) : options.boundMs;
+  const boundFor =
+    typeof options.boundMs === 'number'
+      ? (
+          (bound: number) => () =>
+            bound
+        )(options.boundMs)
+      : options.boundMs;
   const keptExamples = options.examples ?? 5;
   const writes: OperationRecord[] = [];
   const producers = new Map<string, Map<string, OperationRecord>>();
@@ -184,12 +200,24 @@ export function checkCoherence(records: OperationRecord[], options: CheckerOptio
     if (record.value === undefined || record.key === undefined) continue;
     let byValue = producers.get(record.key);
     if (!byValue) producers.set(record.key, (byValue = new Map()));
-    if (byValue.has(record.value)) throw new Error(`value ${record.value} of ${record.key} was produced twice: the workload must make every value unique`);
+    if (byValue.has(record.value))
+      throw new Error(
+        `value ${record.value} of ${record.key} was produced twice: the workload must make every value unique`,
+      );
     byValue.set(record.value, record);
   }
   const supersession = new Supersession(writes);
 
-  const report: CoherenceReport = { operations: records.length, reads: 0, hits: 0, unattributed: 0, stalenessMs: [], violations: 0, examples: [], lostWrites: [] };
+  const report: CoherenceReport = {
+    operations: records.length,
+    reads: 0,
+    hits: 0,
+    unattributed: 0,
+    stalenessMs: [],
+    violations: 0,
+    examples: [],
+    lostWrites: [],
+  };
   for (const read of records) {
     if (read.kind !== 'get') continue;
     report.reads++;
@@ -207,21 +235,33 @@ export function checkCoherence(records: OperationRecord[], options: CheckerOptio
     const boundMs = boundFor(read);
     if (stalenessMs <= boundMs) continue;
     report.violations++;
-    if (report.examples.length < keptExamples) report.examples.push({ read, producedBy, supersededBy, stalenessMs, boundMs });
+    if (report.examples.length < keptExamples)
+      report.examples.push({ read, producedBy, supersededBy, stalenessMs, boundMs });
   }
   report.stalenessMs.sort((a, b) => a - b);
-  const unsure = new Set(records.filter((record) => WRITE_KINDS.has(record.kind) && (!record.acknowledged || record.error)).map((record) => record.key));
+  const unsure = new Set(
+    records
+      .filter((record) => WRITE_KINDS.has(record.kind) && (!record.acknowledged || record.error))
+      .map((record) => record.key),
+  );
   for (const { readUs, stored } of options.stored ?? []) {
     for (const [key, value] of Object.entries(stored)) {
       const producedBy = producers.get(key)?.get(value);
       const supersededBy = producedBy && supersession.of(producedBy);
-      if (producedBy && supersededBy && supersededBy.ackedUs < readUs) report.lostWrites.push({ key, producedBy, supersededBy, readUs });
+      if (producedBy && supersededBy && supersededBy.ackedUs < readUs)
+        report.lostWrites.push({ key, producedBy, supersededBy, readUs });
     }
     if (unsure.has(undefined)) continue;
     for (const [key, writes] of supersession.writesByKey) {
       if (stored[key] !== undefined || unsure.has(key)) continue;
       const lost = lostToAbsence(writes, supersession, readUs);
-      if (lost) report.lostWrites.push({ key, producedBy: lost, supersededBy: { ...lost, kind: 'delete', value: undefined, via: undefined }, readUs });
+      if (lost)
+        report.lostWrites.push({
+          key,
+          producedBy: lost,
+          supersededBy: { ...lost, kind: 'delete', value: undefined, via: undefined },
+          readUs,
+        });
     }
   }
   return report;
@@ -234,8 +274,14 @@ export function checkCoherence(records: OperationRecord[], options: CheckerOptio
  * after one of them. The value answered is
  * the newest of them; `supersededBy` then stands for the absence.
  */
-function lostToAbsence(writes: OperationRecord[], supersession: Supersession, readUs: number): OperationRecord | undefined {
-  const last = writes.filter((write) => write.issuedUs < readUs && !((supersession.of(write)?.ackedUs ?? Infinity) < readUs));
+function lostToAbsence(
+  writes: OperationRecord[],
+  supersession: Supersession,
+  readUs: number,
+): OperationRecord | undefined {
+  const last = writes.filter(
+    (write) => write.issuedUs < readUs && !((supersession.of(write)?.ackedUs ?? Infinity) < readUs),
+  );
   if (!last.some((write) => write.ackedUs < readUs)) return undefined;
   if (last.some((write) => write.value === undefined || write.expiresUs !== undefined || write.tags)) return undefined;
   const earliestIssue = Math.min(...last.map((write) => write.issuedUs));

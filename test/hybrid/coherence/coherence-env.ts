@@ -10,8 +10,19 @@ export const STORE_PREFIX = `${KEY_PREFIX}:1:`;
  * out now and then, and a read that times out may be answered from L1 (stale-if-error),
  * which is the fault behaviour, not the coherence under test here.
  */
-export function workerEnv(connection: Record<string, string>, backend: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...connection, CACHE_BACKEND: backend, CACHE_KEY_PREFIX: KEY_PREFIX, REDIS_COMMAND_TIMEOUT_MS: '2000', CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST, ...extra };
+export function workerEnv(
+  connection: Record<string, string>,
+  backend: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...connection,
+    CACHE_BACKEND: backend,
+    CACHE_KEY_PREFIX: KEY_PREFIX,
+    REDIS_COMMAND_TIMEOUT_MS: '2000',
+    CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST,
+    ...extra,
+  };
 }
 
 /** The backend these tests are about. */

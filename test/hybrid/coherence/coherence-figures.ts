@@ -8,7 +8,11 @@ export function quantile(sorted: number[], q: number): number {
 }
 
 /** One line of figures per scenario: what a reader of the test output compares across runs. */
-export function coherenceFiguresLine(scenario: string, report: CoherenceReport, extra: Record<string, string | number> = {}): string {
+export function coherenceFiguresLine(
+  scenario: string,
+  report: CoherenceReport,
+  extra: Record<string, string | number> = {},
+): string {
   const delays = report.stalenessMs;
   const fields: Record<string, string | number> = {
     operations: report.operations,
@@ -21,7 +25,9 @@ export function coherenceFiguresLine(scenario: string, report: CoherenceReport, 
     violations: report.violations,
     ...extra,
   };
-  return `${scenario}: ${Object.entries(fields).map(([name, value]) => `${name} ${value}`).join(', ')}`;
+  return `${scenario}: ${Object.entries(fields)
+    .map(([name, value]) => `${name} ${value}`)
+    .join(', ')}`;
 }
 
 function describer(originUs: number): (record: OperationRecord) => string {
@@ -35,13 +41,18 @@ function describer(originUs: number): (record: OperationRecord) => string {
 /** Values Redis still held although a definitely later write replaced them, in words. */
 export function describeLostWrites(lost: LostWrite[], originUs: number): string {
   const op = describer(originUs);
-  return lost.map((l) => `Redis held ${l.key} = ${l.producedBy.value} of ${op(l.producedBy)}, replaced by ${op(l.supersededBy)}`).join('\n');
+  return lost
+    .map((l) => `Redis held ${l.key} = ${l.producedBy.value} of ${op(l.producedBy)}, replaced by ${op(l.supersededBy)}`)
+    .join('\n');
 }
 
 /** A few violations in words, times relative to the first operation of the log. */
 export function describeViolations(examples: StaleRead[], originUs: number): string {
   const op = describer(originUs);
   return examples
-    .map((e) => `read ${op(e.read)} returned the value of ${op(e.producedBy)}, superseded by ${op(e.supersededBy)}: ${e.stalenessMs.toFixed(1)} ms stale (bound ${e.boundMs} ms)`)
+    .map(
+      (e) =>
+        `read ${op(e.read)} returned the value of ${op(e.producedBy)}, superseded by ${op(e.supersededBy)}: ${e.stalenessMs.toFixed(1)} ms stale (bound ${e.boundMs} ms)`,
+    )
     .join('\n');
 }

@@ -16,7 +16,10 @@ export class CoherenceFleet {
 
   /** One worker per environment, started in parallel. */
   static async start(envs: Record<string, string>[]): Promise<CoherenceFleet> {
-    const workers = await startAll(envs.map((env, index) => WorkerProcess.start(index, env)), (worker) => worker.stop());
+    const workers = await startAll(
+      envs.map((env, index) => WorkerProcess.start(index, env)),
+      (worker) => worker.stop(),
+    );
     return new CoherenceFleet(workers);
   }
 

@@ -71,7 +71,18 @@ function seedOf(seed: number, burst: number, worker: number): number {
  * must return what Redis holds, or miss.
  */
 export async function runCoherenceScenario(scenario: CoherenceScenario): Promise<ScenarioResult> {
-  const result: ScenarioResult = { records: [], divergences: [], thrown: [], unhandledRejections: 0, backendFaults: 0, stored: [], overdue: [], calls: {}, seed: scenario.seed, seconds: { bursts: [], checks: [] } };
+  const result: ScenarioResult = {
+    records: [],
+    divergences: [],
+    thrown: [],
+    unhandledRejections: 0,
+    backendFaults: 0,
+    stored: [],
+    overdue: [],
+    calls: {},
+    seed: scenario.seed,
+    seconds: { bursts: [], checks: [] },
+  };
   const keys = allKeys(scenario.keys);
   for (let burst = 0; burst < scenario.bursts; burst++) {
     const burstStarted = performance.now();

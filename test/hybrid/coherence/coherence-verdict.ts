@@ -16,7 +16,9 @@ export function judgeScenario(
       divergences: result.divergences.length,
       'lost writes': report.lostWrites.length,
       'hung calls': result.overdue.length,
-      calls: Object.entries(result.calls).map(([call, count]) => `${call} ${count}`).join(' '),
+      calls: Object.entries(result.calls)
+        .map(([call, count]) => `${call} ${count}`)
+        .join(' '),
       'seconds per burst': result.seconds.bursts.map((s) => s.toFixed(1)).join(' '),
       'per convergence check': result.seconds.checks.map((s) => s.toFixed(1)).join(' '),
       seed: result.seed,

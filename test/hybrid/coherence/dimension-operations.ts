@@ -39,7 +39,13 @@ export class DimensionOperations {
     switch (operation.kind) {
       case 'getMany': {
         const { keys } = operation;
-        await recorder.call('get', keys, () => cache.getMany<unknown>(keys), (found, key) => ({ value: jsonOf(found, key!), acknowledged: true }), { via: 'getMany' });
+        await recorder.call(
+          'get',
+          keys,
+          () => cache.getMany<unknown>(keys),
+          (found, key) => ({ value: jsonOf(found, key!), acknowledged: true }),
+          { via: 'getMany' },
+        );
         return;
       }
       case 'setMany':
@@ -47,25 +53,51 @@ export class DimensionOperations {
         return;
       case 'deleteMany': {
         const { keys } = operation;
-        await recorder.call('delete', keys, () => cache.deleteMany(keys), (deleted) => ({ acknowledged: deleted }), { via: 'deleteMany', seq: recorder.nextSeq() });
+        await recorder.call(
+          'delete',
+          keys,
+          () => cache.deleteMany(keys),
+          (deleted) => ({ acknowledged: deleted }),
+          { via: 'deleteMany', seq: recorder.nextSeq() },
+        );
         return;
       }
       case 'setWithTimeout': {
         const { key, ttlMs } = operation;
         const value = recorder.nextValue();
-        await recorder.call('set', [key], () => cache.set(key, value, ttlMs / 1000), (stored) => ({ value: JSON.stringify(value), acknowledged: stored }), { seq: recorder.nextSeq() }, ttlMs);
+        await recorder.call(
+          'set',
+          [key],
+          () => cache.set(key, value, ttlMs / 1000),
+          (stored) => ({ value: JSON.stringify(value), acknowledged: stored }),
+          { seq: recorder.nextSeq() },
+          ttlMs,
+        );
         return;
       }
       case 'setTagged': {
         // Not in the call order: a tagged set reads its tags' versions before it writes.
         const { key, tags } = operation;
         const value = recorder.nextValue();
-        await recorder.call('set', [key], () => cache.set(key, value, undefined, { tags }), (stored) => ({ value: JSON.stringify(value), acknowledged: stored }), { tags });
+        await recorder.call(
+          'set',
+          [key],
+          () => cache.set(key, value, undefined, { tags }),
+          (stored) => ({ value: JSON.stringify(value), acknowledged: stored }),
+          { tags },
+        );
         return;
       }
       case 'invalidateTags': {
         const { tags } = operation;
-        const invalidate = () => recorder.call('invalidateTags', [undefined], () => cache.invalidateTags(tags), (done) => ({ acknowledged: done }), { tags });
+        const invalidate = () =>
+          recorder.call(
+            'invalidateTags',
+            [undefined],
+            () => cache.invalidateTags(tags),
+            (done) => ({ acknowledged: done }),
+            { tags },
+          );
         await invalidate();
         this.track(sleep(operation.againAfterMs).then(invalidate));
         return;
@@ -92,11 +124,22 @@ export class DimensionOperations {
     return overdue;
   }
 
-  private setMany(keys: string[], ttlMs: number | undefined, via: OperationRecord['via'] = 'setMany'): Promise<unknown> {
+  private setMany(
+    keys: string[],
+    ttlMs: number | undefined,
+    via: OperationRecord['via'] = 'setMany',
+  ): Promise<unknown> {
     const value = this.recorder.nextValue();
     const text = JSON.stringify(value);
     const entries = Object.fromEntries(keys.map((key) => [key, value]));
-    return this.recorder.call('set', keys, () => this.cache.setMany(entries, ttlMs === undefined ? undefined : ttlMs / 1000), (stored) => ({ value: text, acknowledged: stored }), { via, seq: this.recorder.nextSeq() }, ttlMs);
+    return this.recorder.call(
+      'set',
+      keys,
+      () => this.cache.setMany(entries, ttlMs === undefined ? undefined : ttlMs / 1000),
+      (stored) => ({ value: text, acknowledged: stored }),
+      { via, seq: this.recorder.nextSeq() },
+      ttlMs,
+    );
   }
 
   /** Issued without a wait: every step of a tick starts before any answers. */
@@ -105,14 +148,32 @@ export class DimensionOperations {
     switch (step.call) {
       case 'set': {
         const value = recorder.nextValue();
-        return recorder.call('set', [step.key], () => cache.set(step.key, value), (stored) => ({ value: JSON.stringify(value), acknowledged: stored }), { via: 'tick', seq: recorder.nextSeq() });
+        return recorder.call(
+          'set',
+          [step.key],
+          () => cache.set(step.key, value),
+          (stored) => ({ value: JSON.stringify(value), acknowledged: stored }),
+          { via: 'tick', seq: recorder.nextSeq() },
+        );
       }
       case 'delete':
-        return recorder.call('delete', [step.key], () => cache.delete(step.key), (deleted) => ({ acknowledged: deleted }), { via: 'tick', seq: recorder.nextSeq() });
+        return recorder.call(
+          'delete',
+          [step.key],
+          () => cache.delete(step.key),
+          (deleted) => ({ acknowledged: deleted }),
+          { via: 'tick', seq: recorder.nextSeq() },
+        );
       case 'setMany':
         return this.setMany(step.keys, undefined, 'tick');
       case 'deleteMany':
-        return recorder.call('delete', step.keys, () => cache.deleteMany(step.keys), (deleted) => ({ acknowledged: deleted }), { via: 'tick', seq: recorder.nextSeq() });
+        return recorder.call(
+          'delete',
+          step.keys,
+          () => cache.deleteMany(step.keys),
+          (deleted) => ({ acknowledged: deleted }),
+          { via: 'tick', seq: recorder.nextSeq() },
+        );
     }
   }
 
@@ -121,7 +182,15 @@ export class DimensionOperations {
     const value = this.recorder.nextValue();
     const factory = () => this.runFactory(plan, trace, value);
     const options = { hardTimeoutMs: plan.hardTimeoutMs, tags };
-    await this.factoryCall('getOrSet', [key], plan, () => this.cache.getOrSet(key, factory, undefined, options), (result) => ({ [key]: result }), trace, tags);
+    await this.factoryCall(
+      'getOrSet',
+      [key],
+      plan,
+      () => this.cache.getOrSet(key, factory, undefined, options),
+      (result) => ({ [key]: result }),
+      trace,
+      tags,
+    );
   }
 
   private async getOrSetMany(keys: string[], plan: FactoryPlan, tags: string[] | undefined): Promise<void> {
@@ -132,7 +201,15 @@ export class DimensionOperations {
       return Object.fromEntries(missing.map((key) => [key, produced]));
     };
     const options = { hardTimeoutMs: plan.hardTimeoutMs, ...(tags ? { tags } : {}) };
-    await this.factoryCall('getOrSetMany', keys, plan, () => this.cache.getOrSetMany(keys, factory, undefined, options), (result) => result, trace, tags);
+    await this.factoryCall(
+      'getOrSetMany',
+      keys,
+      plan,
+      () => this.cache.getOrSetMany(keys, factory, undefined, options),
+      (result) => result,
+      trace,
+      tags,
+    );
   }
 
   /** The planned factory: its value after delayMs, or a failure (a hang fails only after its long delay). */
@@ -140,7 +217,8 @@ export class DimensionOperations {
     trace.calledUs = monotonicNowUs();
     const done = (async () => {
       if (plan.delayMs > 0) await sleep(plan.delayMs);
-      if (plan.behaviour === 'throws' || plan.behaviour === 'hangs') throw new Error(`${PLANNED_FAILURE} (${plan.behaviour})`);
+      if (plan.behaviour === 'throws' || plan.behaviour === 'hangs')
+        throw new Error(`${PLANNED_FAILURE} (${plan.behaviour})`);
       trace.resolvedUs = monotonicNowUs();
       trace.produced = JSON.stringify(value);
       return value;
@@ -174,18 +252,34 @@ export class DimensionOperations {
     this.track(settled);
     const boundMs = plan.hardTimeoutMs + FACTORY_SETTLE_ALLOWANCE_MS;
     let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([settled, new Promise<'overdue'>((resolve) => (timer = setTimeout(() => resolve('overdue'), boundMs)))]);
+    const outcome = await Promise.race([
+      settled,
+      new Promise<'overdue'>((resolve) => (timer = setTimeout(() => resolve('overdue'), boundMs))),
+    ]);
     clearTimeout(timer);
     const ackedUs = monotonicNowUs();
     const base = { worker: recorder.worker, issuedUs, ackedUs, via: call };
     if (outcome === 'overdue') {
-      this.overdue.push({ worker: recorder.worker, call: `${call} (factory ${plan.behaviour})`, keys: keys.slice(0, 5), hardTimeoutMs: plan.hardTimeoutMs, pendingMs: (ackedUs - issuedUs) / 1000 });
+      this.overdue.push({
+        worker: recorder.worker,
+        call: `${call} (factory ${plan.behaviour})`,
+        keys: keys.slice(0, 5),
+        hardTimeoutMs: plan.hardTimeoutMs,
+        pendingMs: (ackedUs - issuedUs) / 1000,
+      });
       return;
     }
     if ('error' in outcome) {
       const text = String(outcome.error);
       const expected = outcome.error instanceof CacheFactoryTimeoutError || text.includes(PLANNED_FAILURE);
-      for (const key of keys) recorder.records.push({ ...base, kind: 'get', key, acknowledged: false, ...(expected ? { expectedError: text } : { error: text }) });
+      for (const key of keys)
+        recorder.records.push({
+          ...base,
+          kind: 'get',
+          key,
+          acknowledged: false,
+          ...(expected ? { expectedError: text } : { error: text }),
+        });
       return;
     }
     const found = answers(outcome.result);
@@ -193,7 +287,15 @@ export class DimensionOperations {
       if (!Object.prototype.hasOwnProperty.call(found, key)) continue;
       const text = JSON.stringify(found[key]);
       if (trace.produced !== undefined && text === trace.produced) {
-        recorder.records.push({ ...base, kind: 'set', key, value: text, acknowledged: true, issuedUs: trace.resolvedUs!, ...(tags ? { tags, snapshotUs: trace.calledUs } : {}) });
+        recorder.records.push({
+          ...base,
+          kind: 'set',
+          key,
+          value: text,
+          acknowledged: true,
+          issuedUs: trace.resolvedUs!,
+          ...(tags ? { tags, snapshotUs: trace.calledUs } : {}),
+        });
       } else {
         recorder.records.push({ ...base, kind: 'get', key, value: text, acknowledged: true });
       }

@@ -74,7 +74,13 @@ export const SLOW_HARD_TIMEOUT_MS = 1000;
 export const INVALIDATE_AGAIN_MS = { min: 20, max: 200 } as const;
 
 /** `batch` keys b0.. for batches, `expiring` keys e0.., `factory` keys f0.. with `tags` tags t0.., `tick` keys x0.. */
-export function dimensionKeys(sizes: { batch?: number; expiring?: number; factory?: number; tags?: number; tick?: number }): Partial<KeySpace> {
+export function dimensionKeys(sizes: {
+  batch?: number;
+  expiring?: number;
+  factory?: number;
+  tags?: number;
+  tick?: number;
+}): Partial<KeySpace> {
   const named = (prefix: string, count = 0) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
   return {
     batchKeys: named('b', sizes.batch),
@@ -96,13 +102,17 @@ export function planDimension(kind: DimensionKind, keys: KeySpace, choose: Choos
     if (!list || list.length === 0) throw new Error(`the mix asks for ${kind}, but the key space has no ${what}`);
     return list;
   };
-  const shortTimeout = () => SHORT_TIMEOUT_MS.min + Math.floor(random() * (SHORT_TIMEOUT_MS.max - SHORT_TIMEOUT_MS.min + 1));
+  const shortTimeout = () =>
+    SHORT_TIMEOUT_MS.min + Math.floor(random() * (SHORT_TIMEOUT_MS.max - SHORT_TIMEOUT_MS.min + 1));
   const window = (): string[] => {
     const batch = need(keys.batchKeys, 'batch keys');
     const most = Math.min(MAX_BATCH, batch.length);
     // Half of any size, log-uniform (as many of 1-10 keys as of 1000-5000); half over
     // WAVE_KEYS, which a store sends in several waves.
-    const size = random() < 0.5 || most <= WAVE_KEYS ? choose.logUniform(1, most) : WAVE_KEYS + 1 + Math.floor(random() * (most - WAVE_KEYS));
+    const size =
+      random() < 0.5 || most <= WAVE_KEYS
+        ? choose.logUniform(1, most)
+        : WAVE_KEYS + 1 + Math.floor(random() * (most - WAVE_KEYS));
     const start = Math.floor(random() * (batch.length - size + 1));
     return batch.slice(start, start + size);
   };
@@ -110,9 +120,18 @@ export function planDimension(kind: DimensionKind, keys: KeySpace, choose: Choos
     const roll = random();
     const hardTimeoutMs = FACTORY_HARD_TIMEOUT_MS;
     if (roll < 0.5) return { behaviour: 'fast', delayMs: Math.floor(random() * 3), hardTimeoutMs };
-    if (roll < 0.75) return { behaviour: 'slow', delayMs: SLOW_MS.min + Math.floor(random() * (SLOW_MS.max - SLOW_MS.min)), hardTimeoutMs: SLOW_HARD_TIMEOUT_MS };
+    if (roll < 0.75)
+      return {
+        behaviour: 'slow',
+        delayMs: SLOW_MS.min + Math.floor(random() * (SLOW_MS.max - SLOW_MS.min)),
+        hardTimeoutMs: SLOW_HARD_TIMEOUT_MS,
+      };
     if (roll < 0.9) return { behaviour: 'throws', delayMs: Math.floor(random() * 5), hardTimeoutMs };
-    return { behaviour: 'hangs', delayMs: HANG_MS.min + Math.floor(random() * (HANG_MS.max - HANG_MS.min)), hardTimeoutMs };
+    return {
+      behaviour: 'hangs',
+      delayMs: HANG_MS.min + Math.floor(random() * (HANG_MS.max - HANG_MS.min)),
+      hardTimeoutMs,
+    };
   };
   const factoryKeys = () => need(keys.factoryKeys, 'factory keys');
   const tags = () => need(keys.tags, 'tags');
@@ -141,7 +160,12 @@ export function planDimension(kind: DimensionKind, keys: KeySpace, choose: Choos
       const size = 1 + Math.floor(random() * Math.min(8, all.length));
       const start = Math.floor(random() * (all.length - size + 1));
       const chosen = all.slice(start, start + size);
-      return { kind: 'getOrSetMany', keys: chosen, factory: factory(), tags: [...new Set(chosen.map((key) => tagOf(key, tags())))] };
+      return {
+        kind: 'getOrSetMany',
+        keys: chosen,
+        factory: factory(),
+        tags: [...new Set(chosen.map((key) => tagOf(key, tags())))],
+      };
     }
     case 'getFactoryKey':
       return { kind: 'get', key: pick(factoryKeys()) };
@@ -152,7 +176,12 @@ export function planDimension(kind: DimensionKind, keys: KeySpace, choose: Choos
     case 'deleteFactoryKey':
       return { kind: 'delete', key: pickSkewed(factoryKeys()) };
     case 'invalidateTags':
-      return { kind, tags: [pick(tags())], againAfterMs: INVALIDATE_AGAIN_MS.min + Math.floor(random() * (INVALIDATE_AGAIN_MS.max - INVALIDATE_AGAIN_MS.min)) };
+      return {
+        kind,
+        tags: [pick(tags())],
+        againAfterMs:
+          INVALIDATE_AGAIN_MS.min + Math.floor(random() * (INVALIDATE_AGAIN_MS.max - INVALIDATE_AGAIN_MS.min)),
+      };
     case 'tick':
       return { kind, steps: tickSteps(need(keys.tickKeys, 'tick keys'), choose) };
     case 'getTickKey':
@@ -167,7 +196,8 @@ export function planDimension(kind: DimensionKind, keys: KeySpace, choose: Choos
  */
 function tickSteps(writable: string[], { random, pick }: Chooser): TickStep[] {
   const key = pick(writable);
-  const others = () => Array.from({ length: Math.floor(random() * 3) }, () => pick(writable)).filter((other) => other !== key);
+  const others = () =>
+    Array.from({ length: Math.floor(random() * 3) }, () => pick(writable)).filter((other) => other !== key);
   const count = 2 + Math.floor(random() * 3);
   return Array.from({ length: count }, (): TickStep => {
     const roll = random();

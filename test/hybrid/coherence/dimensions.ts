@@ -28,7 +28,19 @@ export const DIMENSIONS = {
   // Each tag invalidated (twice in a row) about every 2 s; every factory key asked for about 20 times a second.
   factories: {
     keys: { ...PLAIN, ...dimensionKeys({ factory: 32, tags: 4 }) },
-    mix: { get: 8, set: 2, delete: 1, incr: 1, clear: 0, getOrSet: 50, getOrSetManyTagged: 8, getFactoryKey: 20, setTagged: 0.5, deleteFactoryKey: 1, invalidateTags: 0.06 },
+    mix: {
+      get: 8,
+      set: 2,
+      delete: 1,
+      incr: 1,
+      clear: 0,
+      getOrSet: 50,
+      getOrSetManyTagged: 8,
+      getFactoryKey: 20,
+      setTagged: 0.5,
+      deleteFactoryKey: 1,
+      invalidateTags: 0.06,
+    },
   },
   ticks: {
     keys: { ...PLAIN, ...dimensionKeys({ tick: 64 }) },

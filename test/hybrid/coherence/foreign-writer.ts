@@ -37,7 +37,9 @@ export class ForeignWriter {
       if (waitMs >= 1) await sleep(waitMs);
       const operation = OPERATIONS[Math.floor(random() * OPERATIONS.length)];
       const [a, b] = [pick(), pick()];
-      records.push(...(await this.perform(operation, a, b === a ? this.keys[(this.keys.indexOf(a) + 1) % this.keys.length] : b)));
+      records.push(
+        ...(await this.perform(operation, a, b === a ? this.keys[(this.keys.indexOf(a) + 1) % this.keys.length] : b)),
+      );
     }
     return records;
   }
@@ -50,7 +52,15 @@ export class ForeignWriter {
     const [keyA, keyB] = [this.prefix + a, this.prefix + b];
     const [valueA, valueB] = [this.value(), this.value()];
     const issuedUs = monotonicNowUs();
-    const record = (key: string, kind: 'set' | 'delete', value?: string): OperationRecord => ({ worker: FOREIGN_WORKER, kind, key, issuedUs, ackedUs: 0, value, acknowledged: true });
+    const record = (key: string, kind: 'set' | 'delete', value?: string): OperationRecord => ({
+      worker: FOREIGN_WORKER,
+      kind,
+      key,
+      issuedUs,
+      ackedUs: 0,
+      value,
+      acknowledged: true,
+    });
     let written: OperationRecord[];
     switch (operation) {
       case 'SET':

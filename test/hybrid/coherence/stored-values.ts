@@ -15,14 +15,22 @@ const TAG_KEY_PREFIX = '~tag:';
  * written with, as the cache reads it. One GET per key: a cluster client refuses a
  * multi-key command across slots.
  */
-export async function readStoredValues(client: Redis | Cluster, storePrefix: string, keys: string[]): Promise<KeyReadings> {
+export async function readStoredValues(
+  client: Redis | Cluster,
+  storePrefix: string,
+  keys: string[],
+): Promise<KeyReadings> {
   const texts = await Promise.all(keys.map((key) => client.get(storePrefix + key)));
   const entries = keys.map((key, i) => {
     const text = texts[i];
     return text === null ? NOT_STORABLE : readStoredText<unknown>(text, JSON_FORMAT);
   });
-  const tags = [...new Set(entries.flatMap((entry) => (entry === NOT_STORABLE ? [] : Object.keys(entry.meta?.tags ?? {}))))];
-  const versions = new Map(await Promise.all(tags.map(async (tag) => [tag, await client.get(storePrefix + TAG_KEY_PREFIX + tag)] as const)));
+  const tags = [
+    ...new Set(entries.flatMap((entry) => (entry === NOT_STORABLE ? [] : Object.keys(entry.meta?.tags ?? {})))),
+  ];
+  const versions = new Map(
+    await Promise.all(tags.map(async (tag) => [tag, await client.get(storePrefix + TAG_KEY_PREFIX + tag)] as const)),
+  );
   const stored: KeyReadings = {};
   keys.forEach((key, i) => {
     const entry = entries[i];

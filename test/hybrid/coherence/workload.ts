@@ -33,9 +33,7 @@ export interface OperationMix extends Partial<Record<DimensionKind, number>> {
 }
 
 export type PlannedOperation =
-  | { kind: 'get' | 'set' | 'delete' | 'incr'; key: string }
-  | { kind: 'clear' }
-  | DimensionOperation;
+  { kind: 'get' | 'set' | 'delete' | 'incr'; key: string } | { kind: 'clear' } | DimensionOperation;
 
 /** How much less often each key is written than the one before it. */
 const WRITE_SKEW = 0.7;
@@ -59,7 +57,14 @@ export function smallKeySpace(values: number, counters: number): KeySpace {
 
 /** Every key a burst may touch: what the convergence check reads. */
 export function allKeys(keys: KeySpace): string[] {
-  return [...keys.valueKeys, ...keys.counterKeys, ...(keys.batchKeys ?? []), ...(keys.expiringKeys ?? []), ...(keys.factoryKeys ?? []), ...(keys.tickKeys ?? [])];
+  return [
+    ...keys.valueKeys,
+    ...keys.counterKeys,
+    ...(keys.batchKeys ?? []),
+    ...(keys.expiringKeys ?? []),
+    ...(keys.factoryKeys ?? []),
+    ...(keys.tickKeys ?? []),
+  ];
 }
 
 /** The random choices a plan is made of, shared with the dimensions' planners. */
@@ -91,7 +96,8 @@ export function chooser(seed: number): Chooser {
       }
       return items[items.length - 1];
     },
-    logUniform: (low, high) => Math.min(high, Math.floor(Math.exp(Math.log(low) + random() * (Math.log(high + 1) - Math.log(low))))),
+    logUniform: (low, high) =>
+      Math.min(high, Math.floor(Math.exp(Math.log(low) + random() * (Math.log(high + 1) - Math.log(low))))),
   };
 }
 
@@ -110,7 +116,8 @@ export function planOperations(seed: number, mix: OperationMix, keys: KeySpace, 
     ['incr', keys.counterKeys.length > 0 ? mix.incr : 0],
     ['clear', mix.clear],
   ];
-  for (const [kind, weight] of Object.entries(mix)) if (!weights.some(([known]) => known === kind)) weights.push([kind as DimensionKind, weight ?? 0]);
+  for (const [kind, weight] of Object.entries(mix))
+    if (!weights.some(([known]) => known === kind)) weights.push([kind as DimensionKind, weight ?? 0]);
   const total = weights.reduce((sum, [, weight]) => sum + weight, 0);
   const keyFor = (kind: 'get' | 'set' | 'delete' | 'incr'): string => {
     if (kind === 'get') return pick(readable);
@@ -132,7 +139,8 @@ export function planOperations(seed: number, mix: OperationMix, keys: KeySpace, 
       roll -= weight;
     }
     if (kind === 'clear') plan.push({ kind });
-    else if (kind === 'get' || kind === 'set' || kind === 'delete' || kind === 'incr') plan.push({ kind, key: keyFor(kind) });
+    else if (kind === 'get' || kind === 'set' || kind === 'delete' || kind === 'incr')
+      plan.push({ kind, key: keyFor(kind) });
     else plan.push(planDimension(kind, keys, choose));
   }
   return plan;

@@ -46,7 +46,9 @@ export class CommandLog {
 
   /** Most keys any logged command of `name` carried; 0 if none ran. */
   largest(name: string): number {
-    return this.commands.filter((command) => command.name === name).reduce((most, command) => Math.max(most, command.keys), 0);
+    return this.commands
+      .filter((command) => command.name === name)
+      .reduce((most, command) => Math.max(most, command.keys), 0);
   }
 
   count(name: string): number {

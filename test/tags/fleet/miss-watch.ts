@@ -9,9 +9,21 @@ import { wallClockMs } from './wall-clock';
  * (more once the new versions are read from Redis): that is the resolution of the
  * figures. The pause between rounds leaves the cores to the others and to the bus.
  */
-export async function watchForMisses(cache: CacheManagerService, worker: number, watch: MissWatch): Promise<MissWatchOutcome> {
+export async function watchForMisses(
+  cache: CacheManagerService,
+  worker: number,
+  watch: MissWatch,
+): Promise<MissWatchOutcome> {
   const keys = [...watch.gone, ...Object.keys(watch.kept)];
-  const outcome: MissWatchOutcome = { worker, firstReadAt: wallClockMs(), allMissedAt: null, firstMissSentAt: null, lastServedSentAt: null, rounds: 0, keptWrong: 0 };
+  const outcome: MissWatchOutcome = {
+    worker,
+    firstReadAt: wallClockMs(),
+    allMissedAt: null,
+    firstMissSentAt: null,
+    lastServedSentAt: null,
+    rounds: 0,
+    keptWrong: 0,
+  };
   const deadline = outcome.firstReadAt + watch.boundMs;
   for (;;) {
     const singlesSentAt = wallClockMs();
@@ -21,7 +33,12 @@ export async function watchForMisses(cache: CacheManagerService, worker: number,
     const at = wallClockMs();
     outcome.rounds++;
     // What get and getMany found for each key, as JSON text (undefined: a miss).
-    const texts = new Map(keys.map((key, i) => [key, [singles[i], many[key]].map((value) => (value === undefined ? undefined : JSON.stringify(value)))]));
+    const texts = new Map(
+      keys.map((key, i) => [
+        key,
+        [singles[i], many[key]].map((value) => (value === undefined ? undefined : JSON.stringify(value))),
+      ]),
+    );
     const wrong = Object.entries(watch.kept).filter(([key, text]) => texts.get(key)!.some((found) => found !== text));
     if (wrong.length > 0) {
       outcome.keptWrong++;

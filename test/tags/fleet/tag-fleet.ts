@@ -34,7 +34,10 @@ export class TagFleet {
   }
 
   /** Every process watches (`watch`, its bound counted from `invalidate`) while `invalidate` runs, from WATCH_LEAD_MS before it. */
-  async watchAround<T>(watch: MissWatch, invalidate: () => Promise<T>): Promise<{ outcomes: MissWatchOutcome[]; invalidation: T }> {
+  async watchAround<T>(
+    watch: MissWatch,
+    invalidate: () => Promise<T>,
+  ): Promise<{ outcomes: MissWatchOutcome[]; invalidation: T }> {
     const watching = this.each((worker) => worker.watch({ ...watch, boundMs: WATCH_LEAD_MS + watch.boundMs }));
     await sleep(WATCH_LEAD_MS);
     const invalidation = await invalidate();
@@ -42,11 +45,19 @@ export class TagFleet {
   }
 
   /** Reads `keys` with get in every process, round after round, until each reads `expected` or `boundMs` passes; the last round. */
-  async readUntil(keys: string[], expected: Record<string, string>, boundMs: number): Promise<{ rounds: number; outcomes: ReadOutcome[] }> {
+  async readUntil(
+    keys: string[],
+    expected: Record<string, string>,
+    boundMs: number,
+  ): Promise<{ rounds: number; outcomes: ReadOutcome[] }> {
     const deadline = wallClockMs() + boundMs;
     for (let rounds = 1; ; rounds++) {
       const outcomes = await this.each((worker) => worker.read(keys, 'get'));
-      if (outcomes.every((outcome) => JSON.stringify(outcome.readings) === JSON.stringify(expected)) || wallClockMs() > deadline) return { rounds, outcomes };
+      if (
+        outcomes.every((outcome) => JSON.stringify(outcome.readings) === JSON.stringify(expected)) ||
+        wallClockMs() > deadline
+      )
+        return { rounds, outcomes };
       await sleep(5);
     }
   }

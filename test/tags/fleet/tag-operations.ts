@@ -11,7 +11,10 @@ export async function writeAll(cache: CacheManagerService, writes: TaggedWrite[]
     if (write.via === 'setMany') results.push(await cache.setMany(write.entries, timeout, options));
     for (const [key, value] of entries) {
       if (write.via === 'set') results.push(await cache.set(key, value, timeout, options));
-      if (write.via === 'getOrSet') results.push(JSON.stringify(await cache.getOrSet(key, () => value, timeout, options)) === JSON.stringify(value));
+      if (write.via === 'getOrSet')
+        results.push(
+          JSON.stringify(await cache.getOrSet(key, () => value, timeout, options)) === JSON.stringify(value),
+        );
     }
   }
   return results;
@@ -34,16 +37,25 @@ export async function readAll(cache: CacheManagerService, keys: string[], via: R
     }
   }
   const after = cache.getStats().tiers;
-  const tiers = before && after ? { l1Hits: after.l1Hits - before.l1Hits, l2Hits: after.l2Hits - before.l2Hits } : undefined;
+  const tiers =
+    before && after ? { l1Hits: after.l1Hits - before.l1Hits, l2Hits: after.l2Hits - before.l2Hits } : undefined;
   return { readings, factoryRuns, ...(tiers ? { tiers } : {}) };
 }
 
-async function getOrSetWithoutStoring(cache: CacheManagerService, key: string, factoryRuns: string[]): Promise<unknown> {
+async function getOrSetWithoutStoring(
+  cache: CacheManagerService,
+  key: string,
+  factoryRuns: string[],
+): Promise<unknown> {
   try {
-    return await cache.getOrSet(key, () => {
-      factoryRuns.push(key);
-      throw new Error('the check stores nothing');
-    }, 60);
+    return await cache.getOrSet(
+      key,
+      () => {
+        factoryRuns.push(key);
+        throw new Error('the check stores nothing');
+      },
+      60,
+    );
   } catch (error) {
     if (factoryRuns.at(-1) !== key) throw error;
     return undefined;
@@ -51,8 +63,15 @@ async function getOrSetWithoutStoring(cache: CacheManagerService, key: string, f
 }
 
 /** getOrSet of each key with a factory that names this process: the entries are written again, under the tags' new versions. */
-export async function recompute(cache: CacheManagerService, worker: number, keys: string[], tags: string[], timeout: number): Promise<Readings> {
+export async function recompute(
+  cache: CacheManagerService,
+  worker: number,
+  keys: string[],
+  tags: string[],
+  timeout: number,
+): Promise<Readings> {
   const values: Readings = {};
-  for (const key of keys) values[key] = JSON.stringify(await cache.getOrSet(key, () => ({ key, recomputedBy: worker }), timeout, { tags }));
+  for (const key of keys)
+    values[key] = JSON.stringify(await cache.getOrSet(key, () => ({ key, recomputedBy: worker }), timeout, { tags }));
   return values;
 }

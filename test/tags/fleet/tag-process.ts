@@ -1,6 +1,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import type { MissWatch, MissWatchOutcome, Readings, ReadOutcome, ReadVia, TagCommand, TagReply } from './tag-fleet-protocol';
+import type {
+  MissWatch,
+  MissWatchOutcome,
+  Readings,
+  ReadOutcome,
+  ReadVia,
+  TagCommand,
+  TagReply,
+} from './tag-fleet-protocol';
 import { WORKER_INDEX_VARIABLE } from './tag-fleet-protocol';
 import type { TaggedWrite } from './tagged-workload';
 
@@ -36,7 +44,8 @@ export class TagProcess {
       else waiter?.resolve(message);
     });
     child.on('exit', (code, signal) => {
-      for (const waiter of this.waiting.values()) waiter.reject(new Error(`worker ${index} exited (${code ?? signal}):\n${this.stderr}`));
+      for (const waiter of this.waiting.values())
+        waiter.reject(new Error(`worker ${index} exited (${code ?? signal}):\n${this.stderr}`));
       this.waiting.clear();
     });
   }

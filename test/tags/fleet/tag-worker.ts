@@ -30,7 +30,10 @@ async function boot(env: Record<string, string>): Promise<INestApplication> {
   const health = app.get(CacheHealthService);
   const deadline = Date.now() + CACHE_READY_BOUND_MS;
   while ((await health.check()).status !== 'up') {
-    if (Date.now() > deadline) throw new Error(`the cache was not up within ${CACHE_READY_BOUND_MS} ms: ${JSON.stringify(await health.check())}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the cache was not up within ${CACHE_READY_BOUND_MS} ms: ${JSON.stringify(await health.check())}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return app;
@@ -69,7 +72,11 @@ function main(): void {
           return { id: command.id, type: 'invalidated', ok, startedAt, returnedAt: wallClockMs() };
         }
         case 'recompute':
-          return { id: command.id, type: 'recomputed', values: await recompute(cache(), worker, command.keys, command.tags, command.timeout) };
+          return {
+            id: command.id,
+            type: 'recomputed',
+            values: await recompute(cache(), worker, command.keys, command.tags, command.timeout),
+          };
         case 'close':
           await app?.close();
           return { id: command.id, type: 'closed' };

@@ -13,8 +13,16 @@ export class BatchProcess extends ForkedWorker<BatchCommand, BatchReply> {
   }
 
   /** When the call returned in the process (Date.now() there), and what it answered. */
-  async setMany(keys: string[], value: string, timeoutSeconds: number | null): Promise<{ ok: boolean; returnedAt: number }> {
-    const { ok, returnedAt } = await this.ask({ type: 'set-many', keys, value, timeoutSeconds }, 'written', CALL_BOUND_MS);
+  async setMany(
+    keys: string[],
+    value: string,
+    timeoutSeconds: number | null,
+  ): Promise<{ ok: boolean; returnedAt: number }> {
+    const { ok, returnedAt } = await this.ask(
+      { type: 'set-many', keys, value, timeoutSeconds },
+      'written',
+      CALL_BOUND_MS,
+    );
     return { ok, returnedAt };
   }
 

@@ -11,7 +11,12 @@ interface Watch {
   done: Promise<void>;
 }
 
-async function watchLoop(cache: CacheManagerService, keys: string[], stale: string, watch: Omit<Watch, 'done'>): Promise<void> {
+async function watchLoop(
+  cache: CacheManagerService,
+  keys: string[],
+  stale: string,
+  watch: Omit<Watch, 'done'>,
+): Promise<void> {
   while (!watch.stopped) {
     const startedAt = Date.now();
     const found = await cache.getMany<string>(keys);
@@ -28,7 +33,10 @@ void serveWorkerApp<BatchCommand, BatchReply>(({ cache }) => {
   return async (command) => {
     switch (command.type) {
       case 'set-many': {
-        const ok = await cache.setMany(Object.fromEntries(command.keys.map((key) => [key, command.value])), command.timeoutSeconds);
+        const ok = await cache.setMany(
+          Object.fromEntries(command.keys.map((key) => [key, command.value])),
+          command.timeoutSeconds,
+        );
         return { type: 'written', ok, returnedAt: Date.now() };
       }
       case 'delete-many': {
@@ -36,7 +44,9 @@ void serveWorkerApp<BatchCommand, BatchReply>(({ cache }) => {
         return { type: 'written', ok, returnedAt: Date.now() };
       }
       case 'set-tagged': {
-        const stored = await Promise.all(command.entries.map(([key, tag]) => cache.set(key, command.value, 300, { tags: [tag] })));
+        const stored = await Promise.all(
+          command.entries.map(([key, tag]) => cache.set(key, command.value, 300, { tags: [tag] })),
+        );
         return { type: 'written', ok: stored.every(Boolean), returnedAt: Date.now() };
       }
       case 'invalidate-tags': {

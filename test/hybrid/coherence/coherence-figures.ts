@@ -35,7 +35,9 @@ function describer(originUs: number): (record: OperationRecord) => string {
 /** Values Redis still held although a definitely later write replaced them, in words. */
 export function describeLostWrites(lost: LostWrite[], originUs: number): string {
   const op = describer(originUs);
-  return lost.map((l) => `Redis held ${l.key} = ${l.producedBy.value} of ${op(l.producedBy)}, replaced by ${op(l.supersededBy)}`).join('\n');
+  return lost
+    .map((l) => (l.absent ? `Redis held nothing for ${l.key}, where the last write was ${op(l.producedBy)}` : `Redis held ${l.key} = ${l.producedBy.value} of ${op(l.producedBy)}, replaced by ${op(l.supersededBy)}`))
+    .join('\n');
 }
 
 /** A few violations in words, times relative to the first operation of the log. */

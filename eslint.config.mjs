@@ -24,6 +24,9 @@ export default tseslint.config(
       // Error messages describe whatever value a user passed, of any type: String() of an
       // object reads "[object Object]" there, which is the intended text.
       '@typescript-eslint/no-base-to-string': 'off',
+      // A `let` declared before the callbacks that read it, and assigned once what they
+      // reach is built, cannot be a const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // Rejections pass on whatever the backend or a user's factory threw, unchanged.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // A leading underscore marks a parameter an interface requires but this code ignores;

@@ -51,7 +51,7 @@ export async function redisManyKeysRows(port: number, settings: BenchSettings): 
               'raw mget',
               raw
                 .mget(rawNames)
-                .then((texts) => texts.filter((text) => text !== null).map((text) => JSON.parse(text!)).length),
+                .then((texts) => texts.filter((text) => text !== null).map((text) => JSON.parse(text)).length),
               allFound,
             ),
         },

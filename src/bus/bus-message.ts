@@ -24,7 +24,7 @@ export function decodeBusMessage(text: string): BusMessage | undefined {
   const [kind, sender, body] = parsed as [unknown, string, unknown];
   if (kind === 'c' && typeof body === 'string') return { kind: 'clear', sender, prefix: body };
   if (kind === 'i' && Array.isArray(body) && body.every((key) => typeof key === 'string')) {
-    return { kind: 'invalidate', sender, keys: body as string[] };
+    return { kind: 'invalidate', sender, keys: body };
   }
   return undefined;
 }

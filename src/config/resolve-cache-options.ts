@@ -59,7 +59,7 @@ export function resolveCacheOptionsWith(
   problems.push(...reconcileUrlDb(options, partial.redis?.db !== undefined));
   problems.push(...redisTopologyProblems(options), ...keyPrefixProblems(options), ...locmemBoundProblems(options));
   // Before the Graph checks: the credential and msal-node's own checks see graph.msal.
-  options.graph.msal = partial.graph?.msal as IdeaGraphCacheOptions['graph']['msal'];
+  options.graph.msal = partial.graph?.msal;
   problems.push(...graphSettingProblems(options.graph), ...valueFormatProblems(options));
   if (problems.length > 0) throw new CacheConfigError(problems);
   return options;

@@ -157,7 +157,7 @@ function parseHostList(text: string): { host: string; port: number }[] | undefin
     const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(node);
     return match ? { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) } : undefined;
   });
-  return parsed.every((node) => node !== undefined) ? (parsed as { host: string; port: number }[]) : undefined;
+  return parsed.every((node) => node !== undefined) ? parsed : undefined;
 }
 
 function isNodeAddress(value: unknown): boolean {

@@ -41,7 +41,7 @@ export function compileTemplate(
   for (const match of template.matchAll(PLACEHOLDER)) {
     literals.push(template.slice(last, match.index));
     holes.push({ index: Number(match[1]), path: match[2].split('.').slice(1), text: match[0] });
-    last = match.index! + match[0].length;
+    last = match.index + match[0].length;
   }
   literals.push(template.slice(last));
   checkTemplate(template, literals, holes, where, target);

@@ -110,7 +110,7 @@ export class GetOrSetFlow {
       const produced = this.produce(key, factory, timeout, policy, found, options?.tags, startedAt);
       this.share(key, produced);
       return produced;
-    }) as Promise<T>;
+    });
   }
 
   /**

@@ -236,7 +236,7 @@ export class StoredEntries implements ManyEntryPort {
     if (tagList) this.versions.storeKeys(tagList);
     const timed = policy !== undefined && (policy.grace > 0 || policy.refreshAhead > 0) && ttlMs !== null && ttlMs > 0;
     if (ttlMs === 0 || (!timed && !tagList)) return { storeKey, ttlMs, encoded, text: () => encoded };
-    const graceMs = timed ? policy!.grace * 1000 : 0;
+    const graceMs = timed ? policy.grace * 1000 : 0;
     const times: EntryTimes =
       ttlMs === null
         ? { bornAt: now, freshUntil: null, staleUntil: null }

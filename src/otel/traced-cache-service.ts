@@ -195,16 +195,14 @@ function keyAttributes(tracing: CacheTracing, key: unknown): Attributes | undefi
 function keysAttributes(tracing: CacheTracing, keys: unknown[] | undefined): Attributes | undefined {
   if (!keys) return undefined;
   const attributes: Attributes = { [ATTR_KEY_COUNT]: new Set(keys).size };
-  if (tracing.includeKeys && keys.every((key) => typeof key === 'string'))
-    attributes[ATTR_KEYS] = [...new Set(keys as string[])];
+  if (tracing.includeKeys && keys.every((key) => typeof key === 'string')) attributes[ATTR_KEYS] = [...new Set(keys)];
   return attributes;
 }
 
 function tagsAttributes(tracing: CacheTracing, tags: unknown): Attributes | undefined {
   if (!Array.isArray(tags)) return undefined;
   const attributes: Attributes = { [ATTR_TAG_COUNT]: new Set(tags).size };
-  if (tracing.includeKeys && tags.every((tag) => typeof tag === 'string'))
-    attributes[ATTR_TAGS] = [...new Set(tags as string[])];
+  if (tracing.includeKeys && tags.every((tag) => typeof tag === 'string')) attributes[ATTR_TAGS] = [...new Set(tags)];
   return attributes;
 }
 

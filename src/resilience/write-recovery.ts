@@ -89,7 +89,7 @@ export class WriteRecovery {
     if (typeof repair === 'string') this.keys.delete(repair);
     else if ('clearPrefix' in repair) return;
     else if ('ownedKey' in repair) this.forgetOwned(repair.ownedKey, repair.value);
-    else for (const key of repair as readonly string[]) this.keys.delete(key);
+    else for (const key of repair) this.keys.delete(key);
     this.hasWork = this.pending > 0;
   }
 
@@ -97,7 +97,7 @@ export class WriteRecovery {
     if (typeof repair === 'string') this.rememberKey(repair);
     else if ('clearPrefix' in repair) this.rememberClear(repair.clearPrefix);
     else if ('ownedKey' in repair) this.rememberOwned(repair);
-    else for (const key of repair as readonly string[]) this.rememberKey(key);
+    else for (const key of repair) this.rememberKey(key);
     this.hasWork = this.pending > 0;
   }
 

@@ -21,5 +21,5 @@ export function repairKeys(repair: WriteRepair): readonly string[] {
   if (typeof repair === 'string') return [repair];
   if ('clearPrefix' in repair) return [];
   if ('ownedKey' in repair) return [repair.ownedKey];
-  return repair as readonly string[];
+  return repair;
 }

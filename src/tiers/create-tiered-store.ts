@@ -40,7 +40,9 @@ export function createTieredStore(
     lost: (reason: string) => coherence?.[kind].lost(reason),
     regained: () => coherence?.[kind].regained(),
   });
-  const warn = (message: string) => logger.warn(message);
+  const warn = (message: string): void => {
+    logger.warn(message);
+  };
   const bus = new InvalidationBus(new RedisBusConnection(l2, l2.underlyingClient), scope, forward('busEvents'), warn);
   let tracking: TrackingPath | undefined;
   if (options.l1.invalidation !== 'bus') {
@@ -62,7 +64,9 @@ export function createTieredStore(
   }
   coherence = new L1Coherence(options.l1.invalidation, bus, tracking, tierEvents, {
     warn,
-    error: (message) => logger.error(message),
+    error: (message) => {
+      logger.error(message);
+    },
   });
   tiers = new TieredStore(l1, l2, coherence, {
     l1TimeoutMs: options.l1.timeoutSeconds * 1000,

@@ -43,7 +43,7 @@ export class FillFence {
     const changes = wiped ? undefined : keys.map((key) => this.touched.get(key));
     this.release(ticket);
     if (wiped) return () => false;
-    const allowed = new Set(keys.filter((_, i) => changes![i] === undefined || changes![i]! <= takenAt!));
+    const allowed = new Set(keys.filter((_, i) => changes![i] === undefined || changes![i] <= takenAt));
     return (key) => allowed.has(key);
   }
 

@@ -133,10 +133,7 @@ describe('module options', () => {
     }
     @Module({ providers: [Consumer], exports: [Consumer] })
     class FeatureModule {}
-    const app = await boot([
-      IdeaGraphCacheModule.forRoot({ backend: 'locmem', isGlobal: true } as IdeaGraphCacheModuleOptions),
-      FeatureModule,
-    ]);
+    const app = await boot([IdeaGraphCacheModule.forRoot({ backend: 'locmem', isGlobal: true }), FeatureModule]);
     apps.push(app);
     const consumer = app.get(Consumer);
     await consumer.cache.set('global', 1);

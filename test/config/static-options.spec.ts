@@ -59,7 +59,7 @@ describe('static options (forRoot / useFactory)', () => {
     '%s takes its values in any case and keeps them in lower case',
     (path, rule) => {
       for (const value of (rule.kind as { values: readonly string[] }).values) {
-        const options = resolveCacheOptions(setAt(path, value.toUpperCase()) as IdeaGraphCacheModuleOptions);
+        const options = resolveCacheOptions(setAt(path, value.toUpperCase()));
         expect(path.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], options)).toBe(
           value,
         );

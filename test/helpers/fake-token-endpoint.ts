@@ -56,8 +56,8 @@ export class FakeTokenEndpoint {
     const server = createServer((req, res) => endpoint!.handle(req, res));
     endpoint = new FakeTokenEndpoint(server);
     server.on('connection', (socket) => {
-      endpoint!.sockets.add(socket);
-      socket.on('close', () => endpoint!.sockets.delete(socket));
+      endpoint.sockets.add(socket);
+      socket.on('close', () => endpoint.sockets.delete(socket));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return endpoint;

@@ -83,7 +83,7 @@ export async function serveWorkerApp<Command extends { type: string }, Reply>(
     }
     const { id } = command as { id: number };
     const answer = async () =>
-      command.type === 'close' ? app.close().then(() => ({ type: 'closed' })) : handle(command as Command);
+      command.type === 'close' ? app.close().then(() => ({ type: 'closed' })) : handle(command);
     answer().then(
       // After 'closed' is delivered, letting go of the channel ends the process.
       (message) =>

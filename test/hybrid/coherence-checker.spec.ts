@@ -241,13 +241,27 @@ describe('checkCoherence: the dimensions', () => {
       [op('delete', 'k', undefined, 0, 20, { seq: 1 }), op('set', 'k', A, 0, 10, { seq: 2 })],
       { ...BOUND, stored: [{ readUs: 100_000, stored: {} }] },
     );
-    expect(absent.lostWrites).toMatchObject([{ key: 'k', producedBy: { seq: 2 } }]);
+    expect(absent.lostWrites).toMatchObject([{ key: 'k', producedBy: { seq: 2 }, absent: true }]);
     const overlapping = [op('delete', 'k', undefined, 0, 20, { worker: 1 }), op('set', 'k', A, 0, 10)];
     expect(checkCoherence(overlapping, { ...BOUND, stored: [{ readUs: 100_000, stored: {} }] }).lostWrites).toEqual([]);
     // Read before the later write was acknowledged, the earlier value may still be there.
     expect(
       checkCoherence(log, { ...BOUND, stored: [{ readUs: 5_000, stored: { k: JSON.stringify(A) } }] }).lostWrites,
     ).toEqual([]);
+  });
+
+  it('takes an absence for what Redis must hold when a write with a timeout overlapped the last write and expired since', () => {
+    // B's batch was in flight while A's getOrSetMany stored: Redis may have applied B last, and B's expiry then removed A's value too.
+    const expiring = op('set', 'k', B, 0, 50, { worker: 1, seq: 1, expiresUs: 62_000 });
+    const stored = [{ readUs: 100_000, stored: {} }];
+    expect(
+      checkCoherence([expiring, op('set', 'k', A, 20, 25, { via: 'getOrSetMany' })], { ...BOUND, stored }).lostWrites,
+    ).toEqual([]);
+    // Acknowledged before A was issued, B was applied before A: A's value must still be there.
+    const before = op('set', 'k', B, 0, 10, { worker: 1, seq: 1, expiresUs: 22_000 });
+    expect(
+      checkCoherence([before, op('set', 'k', A, 20, 25, { via: 'getOrSetMany' })], { ...BOUND, stored }).lostWrites,
+    ).toMatchObject([{ key: 'k', producedBy: { value: JSON.stringify(A) }, absent: true }]);
   });
 });
 

@@ -37,10 +37,10 @@ function interpolate(text: string, env: Record<string, string | undefined>): str
       if (match === '$$') return '$';
       const value = env[(braced ?? bare) as string];
       const missing = value === undefined || (colon === ':' && value === '');
-      if (op === '-') return missing ? (arg ?? '') : (value as string);
+      if (op === '-') return missing ? (arg ?? '') : value;
       if (op === '?') {
         if (missing) throw new Error(`compose refuses: ${arg}`);
-        return value as string;
+        return value;
       }
       return value ?? '';
     },

@@ -40,7 +40,7 @@ class ControlledBackend {
           return (member as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
-    }) as unknown as CacheStore;
+    });
   }
 
   emitBackgroundError(error: unknown): void {

@@ -28,6 +28,8 @@ export interface LostWrite {
   /** A write acknowledged before Redis was read that definitely followed it (or its expiry). */
   supersededBy: OperationRecord;
   readUs: number;
+  /** Redis held nothing for the key: `producedBy` is the write whose value it should have held, `supersededBy` stands for the absence. */
+  absent?: true;
 }
 
 export interface StaleRead {
@@ -121,6 +123,7 @@ class Supersession {
   private readonly clears: WriteTimeline;
   private readonly onTag = new Map<string, WriteTimeline>();
   private readonly cache = new Map<OperationRecord, OperationRecord | undefined>();
+  private readonly laterWrite = new Map<OperationRecord, OperationRecord | undefined>();
   readonly writesByKey: Map<string, OperationRecord[]>;
   readonly clearList: OperationRecord[];
 
@@ -147,6 +150,17 @@ class Supersession {
 
   of(write: OperationRecord): OperationRecord | undefined {
     if (this.cache.has(write)) return this.cache.get(write);
+    const first = earliest(this.byLaterWrite(write), write.expiresUs === undefined ? undefined : expiryOf(write));
+    this.cache.set(write, first);
+    return first;
+  }
+
+  /**
+   * The first acknowledged write that definitely followed `write`, its expiry left out: a
+   * write that is followed by nothing but its expiry may still be the last one applied.
+   */
+  byLaterWrite(write: OperationRecord): OperationRecord | undefined {
+    if (this.laterWrite.has(write)) return this.laterWrite.get(write);
     const tagsReadUs = write.snapshotUs ?? write.ackedUs;
     const first = earliest(
       this.onKey.get(write.key!)?.firstAcknowledgedAfter(write.ackedUs),
@@ -155,9 +169,8 @@ class Supersession {
         : this.inCallOrder.get(`${write.worker} ${write.key}`)?.firstAcknowledgedAfter(write.seq),
       this.clears.firstAcknowledgedAfter(write.ackedUs),
       ...(write.tags ?? []).map((tag) => this.onTag.get(tag)?.firstAcknowledgedAfter(tagsReadUs)),
-      write.expiresUs === undefined ? undefined : expiryOf(write),
     );
-    this.cache.set(write, first);
+    this.laterWrite.set(write, first);
     return first;
   }
 }
@@ -261,6 +274,7 @@ export function checkCoherence(records: OperationRecord[], options: CheckerOptio
           producedBy: lost,
           supersededBy: { ...lost, kind: 'delete', value: undefined, via: undefined },
           readUs,
+          absent: true,
         });
     }
   }
@@ -268,11 +282,16 @@ export function checkCoherence(records: OperationRecord[], options: CheckerOptio
 }
 
 /**
- * Redis held nothing for a key at `readUs`: that is a lost write when every write not yet
- * superseded by then (the ones any of which may have been applied last) left a value that
- * does not expire, one of them was acknowledged by then, and no clear could have come
- * after one of them. The value answered is
- * the newest of them; `supersededBy` then stands for the absence.
+ * Redis held nothing for a key at `readUs`: that is a lost write when every write that may
+ * have been applied last (issued by then, and no later write definitely followed it by
+ * then) left a value that does not expire, one of them was acknowledged by then, and no
+ * clear could have come after one of them. The value answered is the newest of them;
+ * `supersededBy` then stands for the absence.
+ *
+ * A write's own expiry does not take it out of the running: when a write with a timeout
+ * overlapped one without (neither definitely followed the other), Redis may have applied
+ * the one with the timeout last, and its expiry then removed the key, the other write's
+ * value with it. Absence is then what Redis must hold, not a lost write.
  */
 function lostToAbsence(
   writes: OperationRecord[],
@@ -280,7 +299,7 @@ function lostToAbsence(
   readUs: number,
 ): OperationRecord | undefined {
   const last = writes.filter(
-    (write) => write.issuedUs < readUs && !((supersession.of(write)?.ackedUs ?? Infinity) < readUs),
+    (write) => write.issuedUs < readUs && !((supersession.byLaterWrite(write)?.ackedUs ?? Infinity) < readUs),
   );
   if (!last.some((write) => write.ackedUs < readUs)) return undefined;
   if (last.some((write) => write.value === undefined || write.expiresUs !== undefined || write.tags)) return undefined;

@@ -42,7 +42,11 @@ function describer(originUs: number): (record: OperationRecord) => string {
 export function describeLostWrites(lost: LostWrite[], originUs: number): string {
   const op = describer(originUs);
   return lost
-    .map((l) => `Redis held ${l.key} = ${l.producedBy.value} of ${op(l.producedBy)}, replaced by ${op(l.supersededBy)}`)
+    .map((l) =>
+      l.absent
+        ? `Redis held nothing for ${l.key}, where the last write was ${op(l.producedBy)}`
+        : `Redis held ${l.key} = ${l.producedBy.value} of ${op(l.producedBy)}, replaced by ${op(l.supersededBy)}`,
+    )
     .join('\n');
 }
 

@@ -130,7 +130,7 @@ export class TagProcess {
           reject(error);
         },
       });
-      this.child.send({ ...body, id } as TagCommand);
+      this.child.send({ ...body, id });
     });
   }
 }

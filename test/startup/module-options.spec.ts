@@ -8,7 +8,7 @@ import {
   cacheOptionsFromConfig,
   IdeaGraphCacheModule,
   type IdeaGraphCacheModuleOptions,
-} from '../../src';
+} from '../../src/index';
 import { createCacheApp } from '../helpers/test-app';
 
 function configFrom(env: Record<string, string>) {

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import { CACHE_MANAGER, CacheKeyError, CacheManagerService } from '../../src';
+import { CACHE_MANAGER, CacheKeyError, CacheManagerService } from '../../src/index';
 import { redisAppFixture } from '../helpers/redis-app-fixture';
 import { createCacheApp } from '../helpers/test-app';
 

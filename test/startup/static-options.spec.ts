@@ -1,7 +1,7 @@
-import { CacheConfigError, resolveCacheOptions } from '../../src';
+import { CacheConfigError, resolveCacheOptions } from '../../src/index';
 import { defaultCacheOptions } from '../../src/config/cache-defaults';
 import { CACHE_SETTINGS } from '../../src/config/cache-settings';
-import type { IdeaGraphCacheModuleOptions } from '../../src';
+import type { IdeaGraphCacheModuleOptions } from '../../src/index';
 
 function problemsOf(options: unknown): string {
   try {

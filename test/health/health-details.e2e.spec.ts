@@ -18,7 +18,11 @@ describe('health details on the hybrid backend', () => {
       CACHE_HEALTH_CACHE_MS: '0',
     });
     const cache = app.get(CacheManagerService);
-    await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live');
+    // Live, and a message heard: with tracking in force the bus may be live before its first heartbeat is back.
+    await until(() => {
+      const bus = cache.getStats().tiers!.bus;
+      return bus.live && bus.lastMessageAgeMs !== null;
+    }, 'the bus to be live and heard');
   });
   afterAll(async () => {
     await app?.close();

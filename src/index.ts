@@ -41,6 +41,7 @@ export type {
   IdeaGraphCacheOptions,
   GetOrSetDefaults,
   L1Options,
+  L1InvalidationSetting,
   L1ValueMode,
   RedisConnectionOptions,
   RedisNodeAddress,
@@ -54,6 +55,8 @@ export {
 export { CacheHealthIndicator, type CacheHealthIndicatorResult } from './terminus/cache-health.indicator';
 export type { BreakerState, CacheStats, LatencySummary, RecoveryStats, TierStats } from './service/cache-stats';
 export type { BusCounters, BusState } from './bus/invalidation-bus';
+export type { L1CoherenceState, L1InvalidationMode } from './bus/tracking/l1-coherence';
+export type { TrackingCounters } from './bus/tracking/tracking-path';
 export { BUS_FORMAT_VERSION } from './bus/bus-channels';
 export { BUS_HEARTBEAT_INTERVAL_MS, BUS_SILENCE_LIMIT_MS, BUS_STALENESS_BOUND_MS } from './bus/bus-timing';
 export { GraphTokenService } from './graph/graph-token.service';

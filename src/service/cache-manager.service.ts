@@ -35,6 +35,10 @@ import { cacheValueFormats } from './cache-value-format';
 export type { CachedResult, WriteOptions } from './cache-call.types';
 export type { CacheTimeout } from '../keys/cache-timeout';
 
+// One file on purpose (over 300 lines once formatted): it is the public API class, whose
+// methods each carry their documentation and hand the work to a collaborator (CacheBatch,
+// SingleKeyCalls, EntryReads, the getOrSet flow). Splitting it would split the API itself.
+
 /**
  * The cache API of IdeaGraph, for Nest: Django's `cache` semantics on any backend.
  * Backend faults never throw out of here: every method has a documented fallback.

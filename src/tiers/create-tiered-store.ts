@@ -3,8 +3,8 @@ import { busScopeOf } from '../bus/bus-scope';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { RedisBusConnection } from '../bus/redis-bus-connection';
 import { L1Coherence } from '../bus/tracking/l1-coherence';
-import { RedisTrackingConnection } from '../bus/tracking/tracking-connection';
-import { probePrefixOf, TrackingPath } from '../bus/tracking/tracking-path';
+import { createTrackingSource } from '../bus/tracking/create-tracking-source';
+import { probePrefixOf, type TrackingSource } from '../bus/tracking/tracking-path';
 import { valueFormatCarriesBytes } from '../codec/create-value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { LocmemStore } from '../stores/locmem.store';
@@ -44,20 +44,12 @@ export function createTieredStore(
     logger.warn(message);
   };
   const bus = new InvalidationBus(new RedisBusConnection(l2, l2.underlyingClient), scope, forward('busEvents'), warn);
-  let tracking: TrackingPath | undefined;
+  let tracking: TrackingSource | undefined;
   if (options.l1.invalidation !== 'bus') {
-    const probePrefix = probePrefixOf(options.keyPrefix, options.version);
-    const connection = new RedisTrackingConnection(l2.underlyingClient, [scope.scopePrefix, probePrefix]);
-    const probe = RedisTrackingConnection.probeThrough(l2.underlyingClient);
-    tracking = new TrackingPath(
-      {
-        open: (handlers) => connection.open(handlers),
-        probe,
-        restart: () => connection.restart(),
-        close: () => connection.close(),
-      },
+    tracking = createTrackingSource(
+      l2.underlyingClient,
       scope.scopePrefix,
-      probePrefix,
+      probePrefixOf(options.keyPrefix, options.version),
       { ...forward('trackingEvents'), refused: (reason) => coherence?.trackingEvents.refused(reason) },
       warn,
     );

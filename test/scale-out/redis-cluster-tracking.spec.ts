@@ -1,40 +1,112 @@
-import { CacheManagerService } from '../../src/service/cache-manager.service';
+import { execFileSync } from 'node:child_process';
+import calculateSlot from 'cluster-key-slot';
+import { freePort } from '../helpers/free-port';
 import { RedisClusterTest } from '../helpers/redis-cluster';
-import { createCacheApp } from '../helpers/test-app';
-import { until } from '../helpers/until';
+import { RedisTestServer } from '../helpers/redis-server';
+import { BOUND_MS, ClusterTrackingRig, keysOnEveryMaster } from './support/cluster-tracking-rig';
 
 /**
- * On a Cluster each master reports only its own slots, and this version does not track
- * every master: `auto` keeps L1 coherent with the bus and says why; `tracking` refuses to start.
+ * Server-assisted invalidation on a real 3-master Cluster: every master tracked, each by its
+ * own connections; a write by a plain client (not this module) on any master is seen; a master
+ * that joins by resharding is tracked, and its writes are never served stale past the bound.
  */
 let cluster: RedisClusterTest;
+let joined: RedisTestServer | undefined;
+let rig: ClusterTrackingRig | undefined;
 beforeAll(async () => {
   cluster = await RedisClusterTest.start({ masters: 3, replicasPerMaster: 0 });
 }, 60_000);
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
 afterAll(async () => {
   await cluster?.stop();
+  await joined?.stop();
 });
 
-it('auto: the bus is in force, and getStats and getBackendInfo say why', async () => {
-  const app = await createCacheApp({ ...cluster.env(), CACHE_BACKEND: 'hybrid', CACHE_L1_INVALIDATION: 'auto' });
-  try {
-    const cache = app.get(CacheManagerService);
-    await until(() => cache.getStats().tiers!.bus.live, 'the bus to be live', 10_000);
-    expect(cache.getStats().tiers!.bus).toMatchObject({
-      mode: 'bus',
-      modeReason: expect.stringContaining('Redis Cluster'),
-    });
-    expect(cache.getBackendInfo()).toMatchObject({
-      l1Invalidation: 'bus',
-      l1InvalidationReason: expect.stringContaining('auto fell back to the bus'),
-    });
-  } finally {
-    await app.close();
+it('auto: tracking is in force on every master, and getStats and getBackendInfo say so', async () => {
+  rig = await ClusterTrackingRig.start(cluster, { CACHE_L1_INVALIDATION: 'auto' });
+  expect(rig.cache.getStats().tiers!.bus).toMatchObject({
+    mode: 'tracking',
+    live: true,
+    modeReason: expect.stringContaining('CLIENT TRACKING'),
+  });
+  expect(rig.cache.getBackendInfo()).toMatchObject({ l1Invalidation: 'tracking' });
+  // Two connections per master: a tracking one and the subscriber it reports to.
+  for (const master of cluster.masters()) {
+    const tracked = master
+      .cli('CLIENT', 'LIST')
+      .split('\n')
+      .filter((line) => / flags=\S*t/.test(line));
+    expect(tracked).toHaveLength(1);
   }
 });
 
-it('tracking refuses to start, saying why', async () => {
-  await expect(
-    createCacheApp({ ...cluster.env(), CACHE_BACKEND: 'hybrid', CACHE_L1_INVALIDATION: 'tracking' }),
-  ).rejects.toThrow(/CACHE_L1_INVALIDATION=tracking, but Redis Cluster/);
+it('a write by another program on any master is seen here within the bound', async () => {
+  rig = await ClusterTrackingRig.start(cluster);
+  const keys = keysOnEveryMaster(rig.foreign, 'spread', 4);
+  expect(keys).toHaveLength(12);
+  await rig.hold(keys, (key) => `${key} old`);
+  const delays = await rig.foreignWriteDelays(keys, (key) => `${key} new`);
+  expect(Math.max(...delays)).toBeLessThan(BOUND_MS);
+  // And reported, not just found after a miss: the next read of each is an L1 miss that reads the new value.
+  expect(rig.cache.getStats().tiers!.bus.tracking!.keys).toBeGreaterThanOrEqual(keys.length);
+});
+
+it('a master that joins by resharding is tracked; its writes are never served stale past the bound', async () => {
+  rig = await ClusterTrackingRig.start(cluster);
+  const [source] = cluster.masters();
+  const sourceId = source.cli('CLUSTER', 'MYID');
+  // Keys in slots of the source master, held in L1 before the slots move.
+  const keys = keysOnEveryMaster(rig.foreign, 'moving', 3).filter(
+    (key) => rig!.foreign.slots[calculateSlot(`:1:${key}`)][0] === `${source.host}:${source.port}`,
+  );
+  expect(keys).toHaveLength(3);
+  await rig.hold(keys, (key) => `${key} old`);
+
+  joined = await RedisTestServer.start({
+    args: [
+      ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'],
+      ...['--cluster-port', String(await freePort())],
+    ],
+  });
+  execFileSync(
+    'redis-cli',
+    ['--cluster', 'add-node', `${joined.host}:${joined.port}`, `${source.host}:${source.port}`],
+    {
+      stdio: 'ignore',
+      timeout: 30_000,
+    },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const joinedId = joined.cli('CLUSTER', 'MYID');
+  // Move exactly the slots of the held keys to the new node.
+  for (const slot of new Set(keys.map((key) => calculateSlot(`:1:${key}`)))) {
+    joined.cli('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', sourceId);
+    source.cli('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', joinedId);
+    for (const key of keys.filter((k) => calculateSlot(`:1:${k}`) === slot)) {
+      source.cli('MIGRATE', joined.host, String(joined.port), `:1:${key}`, '0', '5000');
+    }
+    for (const node of [joined, ...cluster.masters()]) node.cli('CLUSTER', 'SETSLOT', String(slot), 'NODE', joinedId);
+  }
+
+  const changedAt = new Map<string, number>();
+  const reads = rig.readsPastTheBound(keys, (key) => changedAt.get(key));
+  for (const key of keys) {
+    await rig.foreign.set(`:1:${key}`, JSON.stringify(`${key} new`), 'KEEPTTL');
+    changedAt.set(key, Date.now());
+  }
+  const { late, liveAgain } = await reads;
+  expect(liveAgain).toBe(true);
+  expect(late.length).toBeGreaterThan(0);
+  expect(late.filter(({ key, value }) => value !== `${key} new`)).toEqual([]);
+  // The new master is tracked: its next change is reported within the bound.
+  const delays = await rig.foreignWriteDelays(keys, (key) => `${key} newer`);
+  expect(Math.max(...delays)).toBeLessThan(BOUND_MS);
+  const tracked = joined
+    .cli('CLIENT', 'LIST')
+    .split('\n')
+    .filter((line) => / flags=\S*t/.test(line));
+  expect(tracked).toHaveLength(1);
 });

@@ -1,6 +1,6 @@
 import type { L1InvalidationSetting } from '../../config/cache-options';
 import type { BusCounters, BusEvents, BusState, InvalidationBus } from '../invalidation-bus';
-import type { TrackingCounters, TrackingPath } from './tracking-path';
+import type { TrackingCounters, TrackingSource } from './tracking-path';
 
 /** Thrown at startup by CACHE_L1_INVALIDATION=tracking where Redis does not allow tracking; names why. */
 export class L1InvalidationUnavailableError extends Error {
@@ -44,7 +44,7 @@ export class L1Coherence {
   constructor(
     private readonly setting: L1InvalidationSetting,
     private readonly bus: InvalidationBus,
-    private readonly tracking: TrackingPath | undefined,
+    private readonly tracking: TrackingSource | undefined,
     private readonly tiers: BusEvents,
     private readonly log: { warn(message: string): void; error(message: string): void },
   ) {
@@ -67,7 +67,7 @@ export class L1Coherence {
     regained: () => this.mode === 'bus' && this.tiers.regained(),
   };
 
-  /** Events of the tracking path, to wire into TrackingPath. */
+  /** Events of the tracking path, to wire into the tracking source. */
   readonly trackingEvents = {
     invalidate: (keys: readonly string[]) => this.tiers.invalidate(keys),
     clear: (prefix: string) => this.tiers.clear(prefix),

@@ -1,4 +1,4 @@
-import { Cluster } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { RedisClient } from '../../stores/redis-topology-client';
 
 /** Where Redis sends its reports in RESP2: a pub/sub message on this channel, keys as an array, null for a flush. */
@@ -21,7 +21,8 @@ const REFUSAL = /NOPERM|unknown (sub)?command|wrong number of arguments/i;
 
 /**
  * Two connections of their own, duplicates of the store's command connection (same
- * address, TLS, credentials; on Sentinel, the current master): a subscriber on
+ * address, TLS, credentials; on Sentinel, the current master; on a Cluster, one master's
+ * connection in the cluster's pool, see ClusterTracking): a subscriber on
  * `__redis__:invalidate`, and a tracking connection that asks Redis to report every change
  * under `prefixes`, by any client, to that subscriber (`CLIENT TRACKING ON REDIRECT <id>
  * BCAST PREFIX ...`). The tracking connection writes nothing, so the command connection's
@@ -36,8 +37,8 @@ const REFUSAL = /NOPERM|unknown (sub)?command|wrong number of arguments/i;
  * ready again, tracking is set up again from scratch, under a new subscriber id.
  */
 export class RedisTrackingConnection {
-  private subscriber: RedisClient | undefined;
-  private tracker: RedisClient | undefined;
+  private subscriber: Redis | undefined;
+  private tracker: Redis | undefined;
   /** The subscriber's client id while it is subscribed: where Redis is to send its reports. */
   private subscriberId: number | undefined;
   /** Bumped whenever the subscriber closes: an id asked before that is no longer its id. */
@@ -47,27 +48,24 @@ export class RedisTrackingConnection {
   private closed = false;
   private handlers: TrackingHandlers | undefined;
 
+  /** `overrides` apply to both duplicates (a cluster node's own connection does not reconnect; these must). */
   constructor(
-    private readonly source: RedisClient,
+    private readonly source: Redis,
     private readonly prefixes: readonly string[],
+    private readonly overrides: Partial<RedisOptions> = {},
   ) {}
 
   open(handlers: TrackingHandlers): void {
     if (this.closed || this.subscriber) return;
     this.handlers = handlers;
-    if (this.source instanceof Cluster) {
-      handlers.refused(
-        'Redis Cluster: each master tracks only its own slots, and this version tracks on one connection',
-      );
-      return;
-    }
     const subscriber = this.source.duplicate({
+      ...this.overrides,
       protocol: 2,
       autoResubscribe: false,
       lazyConnect: true,
       enableAutoPipelining: false,
     });
-    const tracker = this.source.duplicate({ lazyConnect: true, enableAutoPipelining: false });
+    const tracker = this.source.duplicate({ ...this.overrides, lazyConnect: true, enableAutoPipelining: false });
     this.subscriber = subscriber;
     this.tracker = tracker;
     subscriber.on('messageBuffer', (channel: Buffer, message: unknown) => {
@@ -122,7 +120,7 @@ export class RedisTrackingConnection {
   }
 
   /** On every `ready` of the subscriber: its new id (asked before it enters subscribe mode), then the subscription. */
-  private async subscribe(subscriber: RedisClient): Promise<void> {
+  private async subscribe(subscriber: Redis): Promise<void> {
     const epoch = this.subscriberEpoch;
     try {
       const id = await subscriber.client('ID');
@@ -182,7 +180,7 @@ function decodeReport(message: unknown): string[] | null {
 }
 
 /** The server's major version, or undefined where INFO is not allowed (the tracking command then tells). */
-async function serverVersion(connection: RedisClient): Promise<number | undefined> {
+async function serverVersion(connection: Redis): Promise<number | undefined> {
   try {
     const info = String(await connection.info('server'));
     const match = /^redis_version:(\d+)\./m.exec(info);

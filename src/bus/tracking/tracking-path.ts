@@ -28,9 +28,22 @@ export interface TrackingCounters {
   outages: number;
 }
 
-/** `ideagraph-cache:probe:<prefix>:<version>:`: tracked beside the scope, and never a prefix of it nor it of the scope. */
+/** What L1Coherence reads of server-assisted invalidation: one path per Redis, or one per cluster master together. */
+export interface TrackingSource {
+  readonly live: boolean;
+  readonly counters: TrackingCounters;
+  lastReportAgeMs(): number | null;
+  start(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * `ideagraph-cache:probe:<prefix>:<version>:`: tracked beside the scope, and never a prefix of
+ * it nor it of the scope. Braces become parentheses: on a Cluster the probe's hash tag is the
+ * one the path adds (to reach a given master), never one taken from the key prefix.
+ */
 export function probePrefixOf(keyPrefix: string, version: number): string {
-  return `ideagraph-cache:probe:${keyPrefix}:${version}:`;
+  return `ideagraph-cache:probe:${keyPrefix.replace(/\{/g, '(').replace(/\}/g, ')')}:${version}:`;
 }
 
 /**
@@ -47,7 +60,7 @@ export function probePrefixOf(keyPrefix: string, version: number): string {
  * connection loses the path; it is live again only once tracking is set up again and a
  * probe sent after that came back in time, and then L1 starts empty.
  */
-export class TrackingPath {
+export class TrackingPath implements TrackingSource {
   readonly counters: TrackingCounters = { reports: 0, keys: 0, outages: 0 };
   live = false;
   private readonly probePrefix: string;
@@ -109,7 +122,9 @@ export class TrackingPath {
     const ours: string[] = [];
     for (const key of keys) {
       if (key.startsWith(this.scopePrefix)) ours.push(key);
-      else if (key.startsWith(this.probePrefix)) this.heard(Number(key.slice(this.probePrefix.length)), now);
+      // `<probe prefix><seq>`, or on a Cluster `<probe prefix><seq>:{<hash tag>}`.
+      else if (key.startsWith(this.probePrefix))
+        this.heard(Number(key.slice(this.probePrefix.length).split(':', 1)[0]), now);
     }
     if (ours.length === 0) return;
     this.counters.keys += ours.length;
@@ -127,8 +142,8 @@ export class TrackingPath {
       return;
     }
     if (this.live || seq < this.liveFrom) return;
-    this.events.regained();
     this.live = true;
+    this.events.regained();
     if (this.lostAt !== undefined) {
       this.log(`hybrid cache tracking path heard again after ${Math.round(now - this.lostAt)} ms; L1 starts empty`);
       this.lostAt = undefined;

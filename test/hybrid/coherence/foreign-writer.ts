@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, type Redis } from 'ioredis';
 import { seededRandom } from '../../helpers/seeded-random';
 import { monotonicNowUs, type OperationRecord } from './operation-log';
 
@@ -16,12 +17,14 @@ const OPERATIONS: ForeignOperation[] = ['SET', 'DEL', 'EXPIRE 0', 'MSET', 'MULTI
  * changes, each value unique), so the checker judges the caches' reads against it too.
  * (RENAME is left out here: it moves a value to another key, which breaks "each value
  * names the one write that produced it"; test/tiers/hybrid-tracking.spec.ts covers it.)
+ * On a Cluster a command may not span slots: MSET and MULTI/EXEC then change the second key
+ * only where it shares the first one's slot, and the first alone otherwise.
  */
 export class ForeignWriter {
   private sequence = 0;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: Redis | Cluster,
     private readonly prefix: string,
     private readonly keys: string[],
   ) {}
@@ -50,6 +53,7 @@ export class ForeignWriter {
 
   private async perform(operation: ForeignOperation, a: string, b: string): Promise<OperationRecord[]> {
     const [keyA, keyB] = [this.prefix + a, this.prefix + b];
+    const single = this.client instanceof Cluster && calculateSlot(keyA) !== calculateSlot(keyB);
     const [valueA, valueB] = [this.value(), this.value()];
     const issuedUs = monotonicNowUs();
     const record = (key: string, kind: 'set' | 'delete', value?: string): OperationRecord => ({
@@ -76,12 +80,14 @@ export class ForeignWriter {
         written = [record(a, 'delete')];
         break;
       case 'MSET':
-        await this.client.mset(keyA, valueA, keyB, valueB);
-        written = [record(a, 'set', valueA), record(b, 'set', valueB)];
+        if (single) await this.client.mset(keyA, valueA);
+        else await this.client.mset(keyA, valueA, keyB, valueB);
+        written = single ? [record(a, 'set', valueA)] : [record(a, 'set', valueA), record(b, 'set', valueB)];
         break;
       case 'MULTI/EXEC':
-        await this.client.multi().set(keyA, valueA).del(keyB).exec();
-        written = [record(a, 'set', valueA), record(b, 'delete')];
+        if (single) await this.client.multi().set(keyA, valueA).pexpire(keyA, 300_000).exec();
+        else await this.client.multi().set(keyA, valueA).del(keyB).exec();
+        written = single ? [record(a, 'set', valueA)] : [record(a, 'set', valueA), record(b, 'delete')];
         break;
       case 'EVAL':
         await this.client.eval("redis.call('SET', KEYS[1], ARGV[1]) return 1", 1, keyA, valueA);

@@ -1,7 +1,9 @@
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
+import type { L1ValueMode } from '../../src';
 import { CaptureLogger } from '../helpers/capture-logger';
+import { L1_VALUE_MODES, l1ValuesEnv } from '../helpers/l1-values';
 import { RedisTestServer } from '../helpers/redis-server';
 import { BusyLoad, CALLS_PER_YIELD, KEY_SPACE } from './support/busy-load';
 import { type FaultApp, startFaultApp } from './support/fault-app';
@@ -19,14 +21,23 @@ const RECOVERY_BOUND_MS = 30_000;
 const STALL_MS = 1000;
 
 /**
+ * Redis alone, and the hybrid in both value modes: its L1 answers most gets while the
+ * breaker is open, so what it hands out (a copy or the one frozen value) is in the path.
+ */
+const STALL_CASES: { backend: 'redis' | 'hybrid'; values: L1ValueMode }[] = [
+  { backend: 'redis', values: 'copy' },
+  ...L1_VALUE_MODES.map((values) => ({ backend: 'hybrid' as const, values })),
+];
+
+/**
  * 100 callers that let the event loop turn once every 1024 calls: while the breaker is
  * open their fallbacks answer inside microtasks, so the process reads its sockets and
  * runs its timers only now and then. Redis stops for 1 s and runs again; the process
  * must judge Redis by Redis's answers, not by how late it got round to reading them.
  */
-describe.each(['redis', 'hybrid'] as const)(
-  'a busy process recovers from a 1 s Redis stall (%s, real redis-server)',
-  (backend) => {
+describe.each(STALL_CASES)(
+  'a busy process recovers from a 1 s Redis stall ($backend, CACHE_L1_VALUES=$values, real redis-server)',
+  ({ backend, values }) => {
     let server: RedisTestServer;
     let fault: FaultApp;
 
@@ -38,6 +49,7 @@ describe.each(['redis', 'hybrid'] as const)(
         CACHE_BACKEND: backend,
         CACHE_KEY_PREFIX: `busy-${backend}`,
         CACHE_RECOVERY_MAX_KEYS: '200',
+        ...l1ValuesEnv(values),
       };
       fault = await startFaultApp(env, new CaptureLogger());
       // Seeded past the cache, in its key and value format: a loaded machine must not fail the setup.
@@ -102,7 +114,7 @@ describe.each(['redis', 'hybrid'] as const)(
         await sleep(1000);
         const stats = fault.cache.getStats();
         console.log(
-          `[busy-load-stall ${backend}] recovery ${recoveryMs === undefined ? `never (${RECOVERY_BOUND_MS + 5000} ms)` : `${Math.round(recoveryMs)} ms`} after SIGCONT ` +
+          `[busy-load-stall ${backend} ${values}] recovery ${recoveryMs === undefined ? `never (${RECOVERY_BOUND_MS + 5000} ms)` : `${Math.round(recoveryMs)} ms`} after SIGCONT ` +
             `(docs/faults.md promises ${RECOVERY_PROMISE_MS} ms; load average ${loadavg()[0].toFixed(1)}; closed first at ${Math.round(closedAt ?? -1)} ms, drained at ${Math.round(drainedAt ?? -1)} ms); ` +
             `calls ${load.figures.calls}, short-circuited since SIGCONT ${guard.counters.shortCircuited - shortCircuitedAtResume}, ` +
             `recovery at SIGCONT ${JSON.stringify(recoveryAtResume)}, now ${JSON.stringify(stats.recovery)}, breaker ${stats.breakerState}`,

@@ -1,4 +1,5 @@
 import { L1_INVALIDATION_UNDER_TEST } from '../../helpers/l1-invalidation';
+import { L1_VALUES_UNDER_TEST, l1ValuesEnv } from '../../helpers/l1-values';
 
 /** The caches' key prefix in every coherence test; the raw checks read `coherence:1:<key>`. */
 export const KEY_PREFIX = 'coherence';
@@ -6,7 +7,8 @@ export const STORE_PREFIX = `${KEY_PREFIX}:1:`;
 
 /**
  * A worker's environment: `connection` (REDIS_HOST, REDIS_CLUSTER_NODES ...) with the
- * backend under test. Commands get 2 s: on a loaded 2-core machine a 200 ms bound times
+ * backend under test, its values in the mode under test unless `extra` names one
+ * (CACHE_L1_VALUES). Commands get 2 s: on a loaded 2-core machine a 200 ms bound times
  * out now and then, and a read that times out may be answered from L1 (stale-if-error),
  * which is the fault behaviour, not the coherence under test here.
  */
@@ -21,6 +23,7 @@ export function workerEnv(
     CACHE_KEY_PREFIX: KEY_PREFIX,
     REDIS_COMMAND_TIMEOUT_MS: '2000',
     CACHE_L1_INVALIDATION: L1_INVALIDATION_UNDER_TEST,
+    ...l1ValuesEnv(L1_VALUES_UNDER_TEST),
     ...extra,
   };
 }

@@ -11,7 +11,16 @@ import type { TagStamp, TagVersions } from '../tags/tag-versions';
 import type { FoundEntry } from './get-or-set-ports';
 import type { ManyEntryPort } from './get-or-set-many';
 import type { GetOrSetPolicy } from './get-or-set-options';
-import { isFresh, readStoredText, wrapEntry, type EntryMeta, type EntryTimes } from './stored-entry';
+import { EntryHeaders } from './entry-headers';
+import {
+  isFresh,
+  readStoredText,
+  unwrapEntry,
+  wrapEntry,
+  type EntryMeta,
+  type EntryTimes,
+  type UnwrappedEntry,
+} from './stored-entry';
 
 type Timeout = number | null | undefined;
 
@@ -30,6 +39,7 @@ type PreparedWrite = {
  */
 export class StoredEntries implements ManyEntryPort {
   private readonly keyPrefix: string;
+  private readonly unwrap: (text: string) => UnwrappedEntry | null;
 
   constructor(
     private readonly guard: GuardedStore,
@@ -40,6 +50,7 @@ export class StoredEntries implements ManyEntryPort {
     private readonly format: ValueFormat,
   ) {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
+    this.unwrap = EntryHeaders.forBackend(options)?.unwrap ?? unwrapEntry;
   }
 
   readEntry<T>(key: string): Promise<FoundEntry<T> | undefined> {
@@ -263,7 +274,7 @@ export class StoredEntries implements ManyEntryPort {
   /** The decoded entry (not yet counted): undefined for absent or unreadable text. */
   private found<T>(text: string | null | undefined): FoundEntry<T> | undefined {
     if (text === undefined || text === null) return undefined;
-    const read = readStoredText<T>(text, this.format);
+    const read = readStoredText<T>(text, this.format, this.unwrap);
     if (read === NOT_STORABLE) return undefined;
     // Past its grace an entry is gone, even where a copy outlives it by a moment (an L1 filled just after Redis stored it).
     const staleUntil = read.meta?.times.staleUntil;

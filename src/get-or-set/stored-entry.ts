@@ -51,8 +51,14 @@ export function looksLikeEntry(text: string): boolean {
   return text.charCodeAt(0) === 126 && text.startsWith(ENTRY_MARKER);
 }
 
+/** An entry's text taken apart: the value as it was encoded, and the header. */
+export interface UnwrappedEntry {
+  encoded: string;
+  meta: EntryMeta;
+}
+
 /** The encoded value and its metadata; null for text that starts like an entry but is malformed (read as a miss). */
-export function unwrapEntry(text: string): { encoded: string; meta: EntryMeta } | null {
+export function unwrapEntry(text: string): UnwrappedEntry | null {
   const end = text.indexOf('\n');
   if (end < 0) return null;
   let header: unknown;
@@ -91,14 +97,18 @@ export interface ReadEntry<T> {
 }
 
 /** Decodes stored text, entries included; NOT_STORABLE for what cannot be read (a miss). */
-export function readStoredText<T>(text: string, format: ValueFormat): ReadEntry<T> | typeof NOT_STORABLE {
+export function readStoredText<T>(
+  text: string,
+  format: ValueFormat,
+  unwrap: (text: string) => UnwrappedEntry | null = unwrapEntry,
+): ReadEntry<T> | typeof NOT_STORABLE {
   if (!looksLikeEntry(text)) {
     const value = format.decode<T>(text);
     return value === NOT_STORABLE ? NOT_STORABLE : { value };
   }
   // Refused before the header is parsed: the value's own limit, and room for its tags.
   if (format.readSizeExceeded(text, ENTRY_HEADER_ALLOWANCE)) return NOT_STORABLE;
-  const entry = unwrapEntry(text);
+  const entry = unwrap(text);
   if (!entry) return NOT_STORABLE;
   const value = format.decode<T>(entry.encoded);
   return value === NOT_STORABLE ? NOT_STORABLE : { value, meta: entry.meta };

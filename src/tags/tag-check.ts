@@ -11,6 +11,8 @@ interface PendingCheck {
 /** Checks tagged entries against their tags' current versions: one read of the version keys (on hybrid, L1 hits). */
 export class TagCheck {
   private pending: PendingCheck | undefined;
+  /** Per header (shared by every read of one stored text, see EntryHeaders): its tags' store keys and recorded versions. */
+  private readonly lookups = new WeakMap<EntryMeta, readonly (readonly [string, string])[]>();
 
   constructor(
     private readonly guard: GuardedStore,
@@ -52,10 +54,15 @@ export class TagCheck {
   peekValid(meta: EntryMeta): boolean | undefined {
     const store = this.guard.store;
     if (!store.peek || !meta.tags) return undefined;
+    let lookup = this.lookups.get(meta);
+    if (!lookup) {
+      lookup = Object.entries(meta.tags).map(([tag, recorded]) => [this.versions.storeKeyOf(tag), recorded] as const);
+      this.lookups.set(meta, lookup);
+    }
     let valid = true;
     try {
-      for (const [tag, recorded] of Object.entries(meta.tags)) {
-        const current = store.peek(this.versions.storeKeyOf(tag));
+      for (const [storeKey, recorded] of lookup) {
+        const current = store.peek(storeKey);
         if (current === undefined) return undefined;
         if (current !== recorded) valid = false;
       }

@@ -9,6 +9,8 @@ import { getOrSetRows } from './suites/getorset';
 import { graphTokenRows } from './suites/graph-token';
 import { httpHealthRows } from './suites/http-health';
 import { hybridRows } from './suites/hybrid';
+import { hybridForeignCoherenceRows } from './suites/hybrid-foreign-coherence';
+import { hybridSetByInvalidationRows } from './suites/hybrid-set-by-invalidation';
 import { hybridTrackingCostRows } from './suites/hybrid-tracking-costs';
 import { locmemRows } from './suites/locmem';
 import { locmemMemoryRows } from './suites/locmem-memory';
@@ -19,6 +21,8 @@ import { redisTimeBoundRows } from './suites/redis-time-bound';
 interface Suite {
   name: string;
   rows(redisPort: number, settings: BenchSettings): Promise<Row[]>;
+  /** Rows the named suite already runs, where they belong in the table: run on their own only when --only names them. */
+  partOf?: string;
 }
 
 const SUITES: Suite[] = [
@@ -26,7 +30,9 @@ const SUITES: Suite[] = [
   { name: 'many', rows: redisManyKeysRows },
   { name: 'bound', rows: redisTimeBoundRows },
   { name: 'hybrid', rows: hybridRows },
+  { name: 'hybrid-set', rows: hybridSetByInvalidationRows, partOf: 'hybrid' },
   { name: 'tracking', rows: hybridTrackingCostRows },
+  { name: 'tracking-foreign', rows: hybridForeignCoherenceRows },
   { name: 'locmem', rows: (_port, settings) => locmemRows(settings) },
   { name: 'getorset', rows: getOrSetRows },
   { name: 'token', rows: (_port, settings) => graphTokenRows(settings) },
@@ -58,7 +64,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const suite of SUITES) {
-      if (only && !only.includes(suite.name)) continue;
+      if (!chosen(suite, only)) continue;
       process.stderr.write(`bench: ${suite.name} ...\n`);
       rows.push(...(await suite.rows(redis.port, settings)));
     }
@@ -78,6 +84,12 @@ async function main(): Promise<void> {
     writeResults(DOC, section);
     console.log(`\nwritten to ${DOC}`);
   }
+}
+
+/** A full run runs every suite once; --only runs those named, a part only if its whole is not named too. */
+function chosen(suite: Suite, only: string[] | undefined): boolean {
+  if (!only) return suite.partOf === undefined;
+  return only.includes(suite.name) && !(suite.partOf !== undefined && only.includes(suite.partOf));
 }
 
 main().catch((error: unknown) => {

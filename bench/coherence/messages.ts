@@ -1,13 +1,17 @@
-/** The caches every probe process runs side by side; each command names one. */
-export type ProbeCacheKind = 'hybrid' | 'redis' | 'bentocache';
+/**
+ * The caches every probe process runs side by side; each command names one. `hybrid` runs
+ * the bench's settings (CACHE_L1_INVALIDATION=auto); `hybrid-tracking` and `hybrid-bus` force
+ * one path each and keep CACHE_L1_TIMEOUT at its default.
+ */
+export type ProbeCacheKind = 'hybrid' | 'hybrid-tracking' | 'hybrid-bus' | 'redis' | 'bentocache';
 
 /**
  * What the bench tells a probe process. Times travel as decimal text of
  * process.hrtime.bigint(): CLOCK_MONOTONIC, one clock for every process on the machine.
  */
 export type ProbeCommand =
-  /** Read `key` until it holds `version`, then say when. */
-  | { type: 'watch'; cache: ProbeCacheKind; key: string; version: number }
+  /** Read `key` until it holds `version`, then say when; give up after `boundMs` (2 s if unset). */
+  | { type: 'watch'; cache: ProbeCacheKind; key: string; version: number; boundMs?: number }
   /** Write `version` to `key` and say when the write was acknowledged. */
   | { type: 'write'; cache: ProbeCacheKind; key: string; version: number }
   /** Start background writes at this rate. */

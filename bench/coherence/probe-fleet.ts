@@ -1,5 +1,6 @@
 import { startAll } from '../../test/helpers/start-all';
-import type { ProbeCacheKind } from './messages';
+import { payload } from '../support/payload';
+import type { ProbeCacheKind, ProbeValue } from './messages';
 import { ProbeProcess } from './probe-process';
 
 /** Probe keys in rotation, so consecutive probes do not all land on one key. */
@@ -7,7 +8,7 @@ const PROBE_KEYS = 8;
 
 /** What one batch of probes measured. */
 export interface ProbeResults {
-  /** Write acknowledged in one process → the new value read in another, one per reader and probe. */
+  /** Write acknowledged → the new value read in a process, one per reader and probe. */
   delaysMs: number[];
   /** Reads that did not see the new value within the bound. */
   unseen: number;
@@ -17,15 +18,28 @@ export interface ProbeResults {
   failedWrites: number;
 }
 
+/** A write acknowledged: when (process.hrtime.bigint() of the writer), and whether it succeeded. */
+export interface Written {
+  at: bigint;
+  ok: boolean;
+}
+
+/** Writes `value` to the cache key `key` as another program would, and says when Redis acknowledged it. */
+export type ForeignWrite = (key: string, value: ProbeValue) => Promise<Written>;
+
+/** What a foreign write stores besides its version: a payload of the usual size. */
+const FOREIGN_BODY = payload(0);
+
 export interface LoadReport {
   writesPerSecond: number;
   failed: number;
 }
 
 /**
- * Processes that each run the same caches on one Redis. A probe makes one process write a
- * new version of a key that the others hold in L1 and are reading in a loop; the delay is
- * the time from the writer's acknowledgement to each reader's first read of the new version.
+ * Processes that each run the same caches on one Redis. A probe makes one process (or a
+ * client outside the fleet) write a new version of a key that the others hold in L1 and are
+ * reading in a loop; the delay is the time from the writer's acknowledgement to each
+ * reader's first read of the new version.
  * Both times come from process.hrtime.bigint(), CLOCK_MONOTONIC, which all processes share.
  */
 export class ProbeFleet {
@@ -42,24 +56,65 @@ export class ProbeFleet {
   }
 
   /** `count` probes of one cache, one after the other, the writer rotating over the processes. */
-  async probe(cache: ProbeCacheKind, count: number): Promise<ProbeResults> {
+  probe(cache: ProbeCacheKind, count: number): Promise<ProbeResults> {
+    return this.probes(cache, count, undefined, (key, version) => {
+      const writer = this.processes[version % this.processes.length];
+      return {
+        readers: this.processes.filter((member) => member !== writer),
+        write: async () => {
+          writer.send({ type: 'write', cache, key, version });
+          const written = await writer.next('written');
+          return { at: BigInt(written.at), ok: written.ok };
+        },
+      };
+    });
+  }
+
+  /**
+   * `count` probes of one cache written by `write`, a client outside the fleet that does
+   * not use the module: every process reads. A reader gives up `boundMs` after it started
+   * watching (2 s if unset), just before the write.
+   */
+  probeForeign(cache: ProbeCacheKind, count: number, write: ForeignWrite, boundMs?: number): Promise<ProbeResults> {
+    return this.probes(cache, count, boundMs, (key, version) => ({
+      readers: this.processes,
+      write: () => write(key, { version, body: FOREIGN_BODY }),
+    }));
+  }
+
+  /**
+   * Writes every probe key of one cache once through `write`, so that the first watch of each
+   * finds a value to hold in L1. A reader watching a key that does not exist holds nothing,
+   * reads Redis in its loop and sees any write at once, which measures no invalidation.
+   */
+  async seedForeign(cache: ProbeCacheKind, write: ForeignWrite): Promise<void> {
+    for (let n = 0; n < PROBE_KEYS; n++) {
+      const written = await write(`probe:${cache}:${n}`, { version: 0, body: FOREIGN_BODY });
+      if (!written.ok) throw new Error(`could not seed probe key ${n} of ${cache}`);
+    }
+  }
+
+  private async probes(
+    cache: ProbeCacheKind,
+    count: number,
+    boundMs: number | undefined,
+    probeOf: (key: string, version: number) => { readers: ProbeProcess[]; write: () => Promise<Written> },
+  ): Promise<ProbeResults> {
     const results: ProbeResults = { delaysMs: [], unseen: 0, early: 0, failedWrites: 0 };
     for (let n = 0; n < count; n++) {
       const version = ++this.version;
       const key = `probe:${cache}:${version % PROBE_KEYS}`;
-      const writer = this.processes[version % this.processes.length];
-      const readers = this.processes.filter((member) => member !== writer);
-      for (const reader of readers) reader.send({ type: 'watch', cache, key, version });
+      const { readers, write } = probeOf(key, version);
+      for (const reader of readers) reader.send({ type: 'watch', cache, key, version, boundMs });
       await Promise.all(readers.map((reader) => reader.next('watching')));
-      writer.send({ type: 'write', cache, key, version });
-      const written = await writer.next('written');
+      const written = await write();
       if (!written.ok) results.failedWrites++;
       for (const seen of await Promise.all(readers.map((reader) => reader.next('seen')))) {
         if (seen.at === null) {
           results.unseen++;
           continue;
         }
-        const delayNs = Number(BigInt(seen.at) - BigInt(written.at));
+        const delayNs = Number(BigInt(seen.at) - written.at);
         if (delayNs < 0) results.early++;
         results.delaysMs.push(Math.max(0, delayNs) / 1e6);
       }

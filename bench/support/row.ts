@@ -7,6 +7,8 @@ export interface Row {
   measurement: string;
   unit: Unit;
   ours: Summary;
+  /** What the ideagraph-cache cell says instead of the figure, where a wait ended before anything could be measured. */
+  oursText?: string;
   baselineName?: string;
   baseline?: Summary;
   /** How many times faster ours is than the baseline, per round (above 1 = faster). */
@@ -24,6 +26,7 @@ export interface RowSpec {
   measurement: string;
   unit: Unit;
   ours: number[];
+  oursText?: string;
   baselineName?: string;
   baseline?: number[];
   /** Minimum speed relative to the baseline (median of the per-round ratios). */
@@ -45,6 +48,7 @@ export function makeRow(spec: RowSpec): Row {
     measurement: spec.measurement,
     unit: spec.unit,
     ours,
+    oursText: spec.oursText,
     note: spec.note,
     problem: spec.problem,
   };

@@ -31,7 +31,7 @@ function cells(row: Row): string[] {
   const measurement = row.note ? `${row.measurement} (${row.note})` : row.measurement;
   return [
     measurement,
-    formatSummary(row.ours, row.unit),
+    row.oursText ?? formatSummary(row.ours, row.unit),
     row.baselineName ?? '—',
     row.baseline ? formatSummary(row.baseline, row.unit) : '—',
     row.speed ? formatRatio(row.speed.median) : '—',

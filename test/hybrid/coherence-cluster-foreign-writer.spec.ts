@@ -5,7 +5,7 @@ import { BACKEND_UNDER_TEST, STORE_PREFIX, workerEnv } from './coherence/coheren
 import { CoherenceFleet } from './coherence/coherence-fleet';
 import { runCoherenceScenario } from './coherence/coherence-scenario';
 import { expectCoherent, judgeScenario } from './coherence/coherence-verdict';
-import { FOREIGN_WORKER, ForeignWriter } from './coherence/foreign-writer';
+import { ForeignWriter, readsOfForeignValues } from './coherence/foreign-writer';
 import type { OperationRecord } from './coherence/operation-log';
 import { allKeys, READ_HEAVY_MIX, smallKeySpace } from './coherence/workload';
 
@@ -64,13 +64,7 @@ it('3 processes on tracking beside a raw Cluster writer: no read staler than the
       figures: { 'foreign writes': foreign.length },
     },
   );
-  const foreignValues = new Set(
-    foreign.filter((record) => record.value !== undefined).map((record) => `${record.key}=${record.value}`),
-  );
-  const readsOfForeign = result.records.filter(
-    (record) =>
-      record.kind === 'get' && record.worker !== FOREIGN_WORKER && foreignValues.has(`${record.key}=${record.value}`),
-  ).length;
+  const readsOfForeign = readsOfForeignValues(result.records, foreign);
   expect(foreign.length).toBeGreaterThan(1000);
   expect(readsOfForeign).toBeGreaterThan(500);
   expectCoherent(report, result);

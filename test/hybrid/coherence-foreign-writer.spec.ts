@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { pythonBurst } from '../helpers/python-foreign-writer';
 import { BACKEND_UNDER_TEST, STORE_PREFIX } from './coherence/coherence-env';
 import { expectCoherent, judgeScenario } from './coherence/coherence-verdict';
-import { FOREIGN_WORKER, ForeignWriter } from './coherence/foreign-writer';
+import { ForeignWriter, readsOfForeignValues } from './coherence/foreign-writer';
 import type { OperationRecord } from './coherence/operation-log';
 import { standaloneRig } from './coherence/standalone-rig';
 import { READ_HEAVY_MIX, smallKeySpace } from './coherence/workload';
@@ -61,13 +61,7 @@ it('3 processes on tracking beside a raw ioredis writer and a Python writer: no 
       },
     );
     // The foreign writer's values were read, so its writes were judged, not just made.
-    const foreignValues = new Set(
-      foreign.filter((record) => record.value !== undefined).map((record) => `${record.key}=${record.value}`),
-    );
-    const readsOfForeign = result.records.filter(
-      (record) =>
-        record.kind === 'get' && record.worker !== FOREIGN_WORKER && foreignValues.has(`${record.key}=${record.value}`),
-    ).length;
+    const readsOfForeign = readsOfForeignValues(result.records, foreign);
     expect(foreign.length).toBeGreaterThan(1000);
     expect(foreign.filter((record) => record.worker === PYTHON_WORKER).length).toBeGreaterThan(500);
     expect(readsOfForeign).toBeGreaterThan(1000);

@@ -7,6 +7,17 @@ import { monotonicNowUs, type OperationRecord } from './operation-log';
 /** The worker number of the foreign writer's records: no cache process has it. */
 export const FOREIGN_WORKER = 99;
 
+/** Reads by cache processes that returned a value a foreign writer wrote: its writes were judged, not just made. */
+export function readsOfForeignValues(records: readonly OperationRecord[], foreign: readonly OperationRecord[]): number {
+  const written = new Set(
+    foreign.filter((record) => record.value !== undefined).map((record) => `${record.key}=${record.value}`),
+  );
+  return records.filter(
+    (record) =>
+      record.kind === 'get' && record.worker !== FOREIGN_WORKER && written.has(`${record.key}=${record.value}`),
+  ).length;
+}
+
 type ForeignOperation = 'SET' | 'DEL' | 'EXPIRE 0' | 'MSET' | 'MULTI/EXEC' | 'EVAL';
 const OPERATIONS: ForeignOperation[] = ['SET', 'DEL', 'EXPIRE 0', 'MSET', 'MULTI/EXEC', 'EVAL'];
 

@@ -4,6 +4,7 @@ import calculateSlot from 'cluster-key-slot';
 import { BUS_STALENESS_BOUND_MS } from '../../../src/bus/bus-timing';
 import { CacheManagerService } from '../../../src/service/cache-manager.service';
 import { rawClusterClient, type RedisClusterTest } from '../../helpers/redis-cluster';
+import type { RedisTestServer } from '../../helpers/redis-server';
 import { createCacheApp } from '../../helpers/test-app';
 import { until } from '../../helpers/until';
 
@@ -87,6 +88,34 @@ export class ClusterTrackingRig {
     }
     return { late, liveAgain };
   }
+}
+
+/** Connections of `server` with tracking on (flag `t`). */
+export function trackingConnectionsOn(server: RedisTestServer): string[] {
+  return server
+    .cli('CLIENT', 'LIST')
+    .split('\n')
+    .filter((line) => / flags=\S*t/.test(line));
+}
+
+/**
+ * After a master changed: no read past the bound was older than the last write, the path
+ * was lost and proven again, and `newMaster` is tracked (one tracking connection there),
+ * so its next change of every key is reported within the bound.
+ */
+export async function expectRecoveredOnto(
+  rig: ClusterTrackingRig,
+  keys: readonly string[],
+  reads: ReturnType<ClusterTrackingRig['readsPastTheBound']>,
+  newMaster: RedisTestServer,
+): Promise<void> {
+  const { late, liveAgain } = await reads;
+  expect(liveAgain).toBe(true);
+  expect(late.length).toBeGreaterThan(0);
+  expect(late.filter(({ key, value }) => value !== `${key} new`)).toEqual([]);
+  const delays = await rig.foreignWriteDelays(keys, (key) => `${key} newer`);
+  expect(Math.max(...delays)).toBeLessThan(BOUND_MS);
+  expect(trackingConnectionsOn(newMaster)).toHaveLength(1);
 }
 
 /** One key per master of the cluster (by the slot map of `client`), named `<stem><n>`. */

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { LONGEST_TEXT_KEY } from '../common/text-keys';
 import { NOT_STORABLE } from './value-codec';
 import type { ValueFormat } from './value-format';
 
@@ -43,11 +44,13 @@ export function frozenValueFormat(format: ValueFormat, maxEntries: number): Froz
   /** The values frozen here: a value frozen elsewhere may be frozen on its surface only. */
   const ours = new WeakSet<object>();
   const decode = <T>(text: string): T | typeof NOT_STORABLE => {
-    const known = frozen.get(text);
+    // A long text is decoded and frozen on every read (see LONGEST_TEXT_KEY): slower, never wrong.
+    const keyed = text.length <= LONGEST_TEXT_KEY;
+    const known = keyed ? frozen.get(text) : undefined;
     if (known !== undefined) return known.value as T;
     const value = format.decode<T>(text);
     if (value !== NOT_STORABLE && deepFreeze(value)) {
-      frozen.set(text, { value });
+      if (keyed) frozen.set(text, { value });
       if (typeof value === 'object' && value !== null) ours.add(value);
     }
     return value;

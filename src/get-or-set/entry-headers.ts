@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { LONGEST_TEXT_KEY } from '../common/text-keys';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { unwrapEntry, type UnwrappedEntry } from './stored-entry';
 
@@ -21,8 +22,8 @@ export class EntryHeaders {
 
   constructor(maxEntries: number, maxChars: number) {
     this.memo = new LRUCache({
-      max: maxEntries,
-      maxSize: maxChars,
+      max: Math.max(1, Math.floor(maxEntries)),
+      maxSize: Math.max(1, Math.floor(maxChars)),
       sizeCalculation: (_entry, text) => Math.max(1, text.length),
     });
   }
@@ -35,6 +36,8 @@ export class EntryHeaders {
   }
 
   readonly unwrap = (text: string): UnwrappedEntry | null => {
+    // A long text is parsed every time: next to decoding its value, the header costs little.
+    if (text.length > LONGEST_TEXT_KEY) return unwrapEntry(text);
     const known = this.memo.get(text);
     if (known !== undefined) return known === MALFORMED ? null : known;
     const entry = unwrapEntry(text);

@@ -1,3 +1,5 @@
+import { LONGEST_TEXT_KEY } from '../../src/common/text-keys';
+import type { IdeaGraphCacheOptions } from '../../src/config/cache-options';
 import { EntryHeaders } from '../../src/get-or-set/entry-headers';
 import { unwrapEntry, wrapEntry } from '../../src/get-or-set/stored-entry';
 
@@ -44,4 +46,30 @@ it('keeps at most its entry bound and its character bound', () => {
   // About 1,050 characters each: two fit in 2,500.
   expect(byChars.unwrap(longTexts[4])).toBe(kept[4]);
   expect(byChars.unwrap(longTexts[0])).not.toBe(kept[0]);
+});
+
+it('starts with any byte bound, not only multiples of 8', () => {
+  for (const maxBytes of [1, 2500, 100_000_001]) {
+    const headers = EntryHeaders.forBackend({
+      backend: 'hybrid',
+      maxEntries: 10,
+      maxBytes,
+      l1: { maxEntries: 10, maxBytes },
+    } as unknown as IdeaGraphCacheOptions);
+    expect(headers!.unwrap(text(1))).toEqual(unwrapEntry(text(1)));
+  }
+});
+
+it('texts longer than LONGEST_TEXT_KEY are parsed every time, right whatever their length', () => {
+  const headers = new EntryHeaders(100, 10_000_000);
+  const long = (n: number) =>
+    wrapEntry(JSON.stringify(`${n}`.padStart(LONGEST_TEXT_KEY, 'x')), {
+      times: { bornAt: 1, freshUntil: null, staleUntil: null },
+      tags: { t: `v${n}` },
+    });
+  const texts = [long(1), long(2)];
+  expect(texts[0].length).toBe(texts[1].length);
+  expect(headers.unwrap(texts[0])!.meta.tags).toEqual({ t: 'v1' });
+  expect(headers.unwrap(texts[1])!.meta.tags).toEqual({ t: 'v2' });
+  expect(headers.unwrap(texts[0])).not.toBe(headers.unwrap(texts[0]));
 });

@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import type { RedisClient } from '../../stores/redis-topology-client';
 import { ClusterTracking } from './cluster-tracking';
 import { RedisTrackingConnection } from './tracking-connection';
-import { TrackingPath, type TrackingEvents, type TrackingSource } from './tracking-path';
+import { ownProbePrefix, TrackingPath, type TrackingEvents, type TrackingSource } from './tracking-path';
 
 /**
  * Server-assisted invalidation for the store's client: one path on a standalone or Sentinel
@@ -17,7 +17,8 @@ export function createTrackingSource(
   log: (message: string) => void,
 ): TrackingSource {
   if (commands instanceof Cluster) return new ClusterTracking(commands, scopePrefix, probePrefix, events, log);
-  const connection = new RedisTrackingConnection(commands, [scopePrefix, probePrefix]);
+  const ownProbes = ownProbePrefix(probePrefix);
+  const connection = new RedisTrackingConnection(commands, [scopePrefix, ownProbes]);
   return new TrackingPath(
     {
       open: (handlers) => connection.open(handlers),
@@ -26,7 +27,7 @@ export function createTrackingSource(
       close: () => connection.close(),
     },
     scopePrefix,
-    probePrefix,
+    ownProbes,
     events,
     log,
   );

@@ -32,10 +32,15 @@ export function tagLandsOn(tag: string, owner: string, slots: readonly (readonly
   return slots[calculateSlot(tag)]?.[0] === owner;
 }
 
-/** A hash tag whose slot `owner` serves in `slots`, or undefined where it serves none. */
+/**
+ * A hash tag of a slot `owner` serves in `slots`, chosen at random among them, or undefined
+ * where it serves none. At random, not the first: a reshard moves a master's lowest slots
+ * first, and a probe aimed at a slot in migration lands on the other node (ASK).
+ */
 export function hashTagServedBy(owner: string, slots: readonly (readonly string[] | undefined)[]): string | undefined {
+  const served: number[] = [];
   for (let slot = 0; slot < slots.length; slot++) {
-    if (slots[slot]?.[0] === owner) return hashTagOfSlot(slot);
+    if (slots[slot]?.[0] === owner) served.push(slot);
   }
-  return undefined;
+  return served.length === 0 ? undefined : hashTagOfSlot(served[Math.floor(Math.random() * served.length)]);
 }

@@ -7,16 +7,20 @@ import type { TrackingHandlers } from './tracking-connection';
 /** What the tracking path needs of Redis. */
 export interface TrackingTransport {
   open(handlers: TrackingHandlers): void;
-  /** Changes `key` through the command connection (and leaves nothing behind). */
-  probe(key: string): Promise<unknown>;
+  /**
+   * Changes `key` through the command connection (and leaves nothing behind); undefined when
+   * there is nowhere to write it (a cluster master that serves no slot): nothing is judged then.
+   */
+  probe(key: string): Promise<unknown> | undefined;
   /** Reconnects both connections (one that went silent or lags); tracking is set up again. */
   restart(): void;
   close(): Promise<void>;
 }
 
-/** What the path tells beyond BusEvents: Redis will not track for this client. */
+/** What the path tells beyond BusEvents: Redis will not track for this client; tracking was (re)set up. */
 export interface TrackingEvents extends BusEvents {
   refused(reason: string): void;
+  setUp?(): void;
 }
 
 export interface TrackingCounters {
@@ -47,6 +51,18 @@ export function probePrefixOf(keyPrefix: string, version: number): string {
 }
 
 /**
+ * One path's own probe prefix: `<probe prefix><random>:`. Each path tracks only its own, so
+ * a process is not sent the probes of every other process (which would grow with the
+ * square of the fleet).
+ */
+export function ownProbePrefix(probePrefix: string): string {
+  return `${probePrefix}${randomBytes(9).toString('base64url')}:`;
+}
+
+/** A path that is not live and whose probes go unanswered is set up again at most this often. */
+const RETRY_SET_UP_MS = 3 * BUS_SILENCE_LIMIT_MS;
+
+/**
  * L1 invalidation by Redis itself: every change under the cache's prefix, by any client
  * (this module, Django, redis-cli, a Lua script, expiry, eviction), is reported to this
  * process (RedisTrackingConnection).
@@ -63,8 +79,10 @@ export function probePrefixOf(keyPrefix: string, version: number): string {
 export class TrackingPath implements TrackingSource {
   readonly counters: TrackingCounters = { reports: 0, keys: 0, outages: 0 };
   live = false;
-  private readonly probePrefix: string;
+  /** Tracking is on (set up since the last drop), whether or not a probe has proven it yet. */
+  setUp = false;
   private seq = 0;
+  private lastRetryAt = 0;
   /** The first probe whose report makes the path live again: one sent after tracking was (re)established. */
   private liveFrom = Number.POSITIVE_INFINITY;
   private readonly judge = new RoundTripJudge();
@@ -73,15 +91,14 @@ export class TrackingPath implements TrackingSource {
   private lostAt: number | undefined;
   private lastReportAt: number | undefined;
 
+  /** `probePrefix`: this path's own (ownProbePrefix), the one its connection tracks. */
   constructor(
     private readonly transport: TrackingTransport,
     private readonly scopePrefix: string,
-    probePrefix: string,
+    private readonly probePrefix: string,
     private readonly events: TrackingEvents,
     private readonly log: (message: string) => void,
-  ) {
-    this.probePrefix = `${probePrefix}${randomBytes(9).toString('base64url')}:`;
-  }
+  ) {}
 
   start(): void {
     if (this.timer || this.closed) return;
@@ -90,6 +107,8 @@ export class TrackingPath implements TrackingSource {
       invalidated: (keys) => this.reported(keys),
       established: () => {
         this.liveFrom = this.seq + 1;
+        this.setUp = true;
+        this.events.setUp?.();
         this.probe();
       },
       dropped: (reason) => this.lose(reason),
@@ -153,6 +172,7 @@ export class TrackingPath implements TrackingSource {
   private lose(reason: string): void {
     // A probe sent before the loss proves nothing about what follows; set-up again sets liveFrom.
     this.liveFrom = Number.POSITIVE_INFINITY;
+    this.setUp = false;
     this.judge.reset();
     if (!this.live || this.closed) return;
     this.live = false;
@@ -171,14 +191,33 @@ export class TrackingPath implements TrackingSource {
 
   private tick(): void {
     if (this.closed) return;
-    if (this.judge.tick()) this.loseAndRestart(`a probe did not come back within ${BUS_SILENCE_LIMIT_MS} ms`);
+    if (this.judge.tick()) {
+      const reason = `a probe did not come back within ${BUS_SILENCE_LIMIT_MS} ms`;
+      if (this.live) this.loseAndRestart(reason);
+      else this.retrySetUp(reason);
+    }
     this.probe();
+  }
+
+  /**
+   * A path not proven yet whose probes go unanswered (a set-up that failed with an error that
+   * is no refusal, connections that went silent before the first proof) is set up again on
+   * new connections: otherwise it would wait for a socket to drop, and L1 with it.
+   */
+  private retrySetUp(reason: string): void {
+    const now = performance.now();
+    if (now - this.lastRetryAt < RETRY_SET_UP_MS) return;
+    this.lastRetryAt = now;
+    this.lose(reason);
+    this.transport.restart();
   }
 
   private probe(): void {
     if (this.closed) return;
     this.seq++;
+    const sent = this.transport.probe(`${this.probePrefix}${this.seq}`);
+    if (!sent) return;
     this.judge.sent(this.seq);
-    this.transport.probe(`${this.probePrefix}${this.seq}`).catch(() => undefined);
+    sent.catch(() => undefined);
   }
 }

@@ -131,9 +131,44 @@ describe('TrackingPath', () => {
     redis.establish();
     await advance(12_000);
     expect(path.live).toBe(false);
+    // Not proven, its probes unanswered: set up again now and then, not on every tick.
+    expect(redis.restarts).toBeGreaterThanOrEqual(2);
+    expect(redis.restarts).toBeLessThanOrEqual(1 + Math.ceil(12_000 / (3 * BUS_SILENCE_LIMIT_MS)));
     redis.lagMs = 0;
+    redis.establish();
     await advance(BUS_HEARTBEAT_INTERVAL_MS * 2, () => path.live);
     expect(path.live).toBe(true);
+  });
+
+  it('a set-up that never completes (an error that is no refusal) is tried again, at most every 3 silence limits', async () => {
+    // Never established: the probes go out and nothing comes back.
+    redis.tracking = true;
+    redis.handlers!.invalidated = () => undefined;
+    await advance(10_000);
+    expect(path.live).toBe(false);
+    expect(redis.restarts).toBeGreaterThanOrEqual(1);
+    expect(redis.restarts).toBeLessThanOrEqual(Math.ceil(10_000 / (3 * BUS_SILENCE_LIMIT_MS)));
+  });
+
+  it('a transport with nowhere to write a probe is not judged by probes, and not restarted', async () => {
+    let restarts = 0;
+    const probeless = new TrackingPath(
+      { open: () => undefined, probe: () => undefined, restart: () => restarts++, close: async () => undefined },
+      SCOPE,
+      PROBES,
+      {
+        invalidate: () => undefined,
+        clear: () => undefined,
+        lost: () => undefined,
+        regained: () => undefined,
+        refused: () => undefined,
+      },
+      () => undefined,
+    );
+    probeless.start();
+    await advance(10_000);
+    expect(restarts).toBe(0);
+    await probeless.close();
   });
 
   it('a probe 1 s late keeps it live; one past the limit loses it', async () => {

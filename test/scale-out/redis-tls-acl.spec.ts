@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { BUS_STALENESS_BOUND_MS } from '../../src/bus/bus-timing';
 import request from 'supertest';
 import { CacheManagerService } from '../../src/service/cache-manager.service';
 import { startTlsRedis, type TlsRedisServer } from '../helpers/redis-tls-server';
 import { createCacheApp } from '../helpers/test-app';
+import { until as waitFor } from '../helpers/until';
 import { generateTlsCerts, type TlsCerts } from '../helpers/tls-certs';
 import { startGraphApp } from '../graph/graph-test-app';
 
@@ -95,6 +99,44 @@ describe('TLS and an ACL user', () => {
       expect(JSON.stringify(cacheB.getBackendInfo())).not.toContain(USER.password);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('hybrid on tracking over TLS with the ACL user: a write by another program is seen within the bound', async () => {
+    const app = await createCacheApp({
+      CACHE_BACKEND: 'hybrid',
+      CACHE_L1_INVALIDATION: 'tracking',
+      REDIS_URL: url(),
+      REDIS_TLS_CA_FILE: certs.caFile,
+      CACHE_KEY_PREFIX: 'tls-tracking',
+    });
+    const foreign = new Redis({
+      host: '127.0.0.1',
+      port: server.port,
+      username: USER.name,
+      password: USER.password,
+      tls: { ca: [readFileSync(certs.caFile)] },
+    });
+    try {
+      const cache = app.get(CacheManagerService);
+      await waitFor(() => cache.getStats().tiers!.bus.live, 'tracking to be proven over TLS', 10_000);
+      expect(cache.getStats().tiers!.bus.mode).toBe('tracking');
+      await foreign.set('tls-tracking:1:k', JSON.stringify('old'));
+      await waitFor(
+        async () => {
+          const hits = cache.getStats().tiers!.l1Hits;
+          return (await cache.get('k')) === 'old' && cache.getStats().tiers!.l1Hits === hits + 1;
+        },
+        'k to be held in L1',
+        10_000,
+      );
+      await foreign.set('tls-tracking:1:k', JSON.stringify('new'));
+      const written = Date.now();
+      await waitFor(async () => (await cache.get('k')) === 'new', 'the foreign write to be seen', 10_000);
+      expect(Date.now() - written).toBeLessThan(BUS_STALENESS_BOUND_MS);
+    } finally {
+      foreign.disconnect();
+      await app.close();
     }
   });
 

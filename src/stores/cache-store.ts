@@ -24,6 +24,12 @@ export interface CacheStore {
    */
   peek?(key: string): string | undefined;
   /**
+   * A number that changes whenever what `peek` could answer may have changed (any write,
+   * delete, drop or clear of the store in process, whichever key), or undefined while `peek`
+   * answers nothing. Lets a verdict drawn from peeks be kept until then.
+   */
+  peekEpoch?(): number | undefined;
+  /**
    * What the store holds in process for `key` even when it cannot vouch for it (the
    * hybrid's L1 while the bus is down): served only when the backend fails, as stale-if-error.
    */

@@ -18,6 +18,8 @@ export class LocmemStore implements CacheStore {
   readonly remote = false;
   private readonly bounds: LocmemBounds;
   private readonly entries: LRUCache<string, string>;
+  /** Counts every change made through this store (peekEpoch); evictions and expiry change no value and are not counted. */
+  private changes = 0;
 
   constructor(bounds: LocmemBounds) {
     this.bounds = { ...bounds };
@@ -49,6 +51,10 @@ export class LocmemStore implements CacheStore {
     return this.entries.get(key);
   }
 
+  peekEpoch(): number {
+    return this.changes;
+  }
+
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
     return keys.map((key) => this.entries.get(key));
   }
@@ -67,16 +73,19 @@ export class LocmemStore implements CacheStore {
   }
 
   async delete(key: string): Promise<boolean> {
+    this.changes++;
     // get, not has: a stale entry must count as absent (has would drop it without saying so).
     return this.entries.get(key) !== undefined && this.entries.delete(key);
   }
 
   /** Removes the key at once, without a promise (the hybrid's L1 drops keys on every invalidation). */
   drop(key: string): void {
+    this.changes++;
     this.entries.delete(key);
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    this.changes++;
     return this.entries.get(key) === value && this.entries.delete(key);
   }
 
@@ -98,6 +107,7 @@ export class LocmemStore implements CacheStore {
     const next = Number(text) + delta;
     if (!Number.isSafeInteger(next)) throw new NotAnIntegerError('result is outside the safe integer range');
     // Re-set rather than mutate: the entry's size can change ("9" -> "10"); noUpdateTTL keeps its expiry.
+    this.changes++;
     this.entries.set(key, String(next), { noUpdateTTL: true });
     return next;
   }
@@ -110,6 +120,7 @@ export class LocmemStore implements CacheStore {
   retime(key: string, ttlMs: number | null): boolean {
     const text = this.entries.get(key);
     if (text === undefined) return false;
+    this.changes++;
     if (ttlMs !== null && !(ttlMs > 0)) this.entries.delete(key);
     else this.entries.set(key, text, { ttl: ttlMs ?? 0 });
     return true;
@@ -127,6 +138,7 @@ export class LocmemStore implements CacheStore {
 
   /** Removes every key that starts with `keyPrefix`, at once; how many. */
   dropPrefix(keyPrefix: string): number {
+    this.changes++;
     this.entries.purgeStale();
     // Collected first: deleting while lru-cache walks its recency list would skip entries.
     const doomed = [...this.entries.keys()].filter((key) => key.startsWith(keyPrefix));
@@ -158,11 +170,13 @@ export class LocmemStore implements CacheStore {
   }
 
   async close(): Promise<void> {
+    this.changes++;
     this.entries.clear();
   }
 
   /** Stores at once. True if stored; false if the entry alone is larger than maxBytes (the key is then dropped). */
   put(key: string, value: string, ttlMs: number | null): boolean {
+    this.changes++;
     // A TTL that has already run out (lru-cache would read 0 as "never expires"): the entry is gone.
     if (entryBytes(key, value) > this.bounds.maxBytes || (ttlMs !== null && !(ttlMs > 0))) {
       this.entries.delete(key);

@@ -13,6 +13,8 @@ export class TagCheck {
   private pending: PendingCheck | undefined;
   /** Per header (shared by every read of one stored text, see EntryHeaders): its tags' store keys and recorded versions. */
   private readonly lookups = new WeakMap<EntryMeta, readonly (readonly [string, string])[]>();
+  /** Per header: the last verdict drawn from peeks, and the store's peekEpoch then: it holds until that changes. */
+  private readonly verdicts = new WeakMap<EntryMeta, { epoch: number; valid: boolean }>();
 
   constructor(
     private readonly guard: GuardedStore,
@@ -54,6 +56,9 @@ export class TagCheck {
   peekValid(meta: EntryMeta): boolean | undefined {
     const store = this.guard.store;
     if (!store.peek || !meta.tags) return undefined;
+    const epoch = store.peekEpoch?.();
+    const known = epoch === undefined ? undefined : this.verdicts.get(meta);
+    if (known !== undefined && known.epoch === epoch) return known.valid;
     let lookup = this.lookups.get(meta);
     if (!lookup) {
       lookup = Object.entries(meta.tags).map(([tag, recorded]) => [this.versions.storeKeyOf(tag), recorded] as const);
@@ -69,6 +74,7 @@ export class TagCheck {
     } catch {
       return undefined;
     }
+    if (epoch !== undefined) this.verdicts.set(meta, { epoch, valid });
     return valid;
   }
 

@@ -65,6 +65,10 @@ export class TieredStore implements CacheStore {
     return peekL1(this.parts, key);
   }
 
+  peekEpoch(): number | undefined {
+    return this.parts.bus.live ? this.l1.peekEpoch() : undefined;
+  }
+
   peekStale(key: string): string | undefined {
     return this.l1.peek(key);
   }

@@ -1,4 +1,5 @@
 import { BUS_HEARTBEAT_INTERVAL_MS } from '../../src/bus/bus-timing';
+import type { CacheManagerService } from '../../src/service/cache-manager.service';
 import { redisAppFixture } from '../helpers/redis-app-fixture';
 import { until } from '../helpers/until';
 
@@ -12,7 +13,7 @@ const WINDOW_MS = 4000;
 
 it(`a process beside ${OTHERS} others is sent reports of its own probes, not of theirs`, async () => {
   const env = { CACHE_L1_INVALIDATION: 'tracking' };
-  const caches = [];
+  const caches: CacheManagerService[] = [];
   for (let i = 0; i <= OTHERS; i++) caches.push(await fixture.cacheOn('hybrid', env));
   await until(() => caches.every((cache) => cache.getStats().tiers!.bus.live), 'every path to be live', 15_000);
   const [watched] = caches;

@@ -1,5 +1,4 @@
-import { LRUCache } from 'lru-cache';
-import { LONGEST_TEXT_KEY } from '../common/text-keys';
+import { TextMemo } from '../common/text-memo';
 import { NOT_STORABLE } from './value-codec';
 import type { ValueFormat } from './value-format';
 
@@ -24,7 +23,7 @@ export type DeepReadonly<T> = T extends (...args: never[]) => unknown
  *
  * Keyed by the text itself: the same text always decodes to the same value, so a value
  * can never be stale here, whichever entry it came from. Bounded like the store in front
- * of it (`maxEntries`), least recently used first out.
+ * of it (`maxEntries`), oldest first out (TextMemo).
  *
  * Values holding a Date, Map, Set, Buffer or typed array are not frozen: Object.freeze
  * cannot stop their own methods (setTime, set, add, fill) from changing them. Those are
@@ -40,17 +39,17 @@ export interface FrozenValueFormat extends ValueFormat {
 }
 
 export function frozenValueFormat(format: ValueFormat, maxEntries: number): FrozenValueFormat {
-  const frozen = new LRUCache<string, { value: unknown }>({ max: maxEntries });
+  // Bounded in entries like the store; the texts it keeps are the store's own while they are there.
+  const frozen = new TextMemo<{ value: unknown }>(maxEntries, Number.MAX_SAFE_INTEGER);
   /** The values frozen here: a value frozen elsewhere may be frozen on its surface only. */
   const ours = new WeakSet<object>();
   const decode = <T>(text: string): T | typeof NOT_STORABLE => {
-    // A long text is decoded and frozen on every read (see LONGEST_TEXT_KEY): slower, never wrong.
-    const keyed = text.length <= LONGEST_TEXT_KEY;
-    const known = keyed ? frozen.get(text) : undefined;
+    // A long text is not kept (TextMemo): it is decoded and frozen on every read, slower, never wrong.
+    const known = frozen.get(text);
     if (known !== undefined) return known.value as T;
     const value = format.decode<T>(text);
     if (value !== NOT_STORABLE && deepFreeze(value)) {
-      if (keyed) frozen.set(text, { value });
+      frozen.set(text, { value });
       if (typeof value === 'object' && value !== null) ours.add(value);
     }
     return value;

@@ -1,4 +1,4 @@
-import { LONGEST_TEXT_KEY } from '../common/text-keys';
+import { TextMemo } from '../common/text-memo';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import { unwrapEntry, type UnwrappedEntry } from './stored-entry';
 
@@ -7,27 +7,19 @@ const MALFORMED = Symbol('malformed entry');
 
 /**
  * The header of an entry with metadata (tags, a logical expiry), parsed once per stored
- * text. Where entries are held in process (locmem, the hybrid's L1), every hit hands back
- * the very string that was stored, so it is found here again at the cost of a lookup (the
- * string's hash is kept with the string); parsing and checking the header on every hit was
- * most of what a tagged hit cost beyond an untagged one (docs/benchmarks.md).
+ * text (TextMemo). Parsing and checking the header on every hit was most of what a tagged
+ * hit in process cost beyond an untagged one: a tagged hybrid hit measured 0.39x an
+ * untagged one before, 0.71-0.74x with this and the tag verdicts of TagCheck
+ * (docs/benchmarks.md). The parsed header is frozen: every read shares it.
  *
- * The parsed header is frozen: every read shares it. Bounded like the store it serves, in
- * entries, and in characters at a quarter of its byte bound: a text still in the store is
- * shared with it, so only texts the store has already dropped cost memory here. Oldest
- * first out, not least recently used: a plain Map lookup is what makes this pay (a tagged
- * hybrid hit measured 0.62-0.68x an untagged one with an LRU here, 0.71-0.74x with a Map),
- * and a hot entry pushed out is only parsed once more.
+ * Bounded like the store it serves, in entries, and in characters at a quarter of its byte
+ * bound (a character counts 2 bytes there).
  */
 export class EntryHeaders {
-  private readonly memo = new Map<string, UnwrappedEntry | typeof MALFORMED>();
-  private readonly maxEntries: number;
-  private readonly maxChars: number;
-  private chars = 0;
+  private readonly memo: TextMemo<UnwrappedEntry | typeof MALFORMED>;
 
   constructor(maxEntries: number, maxChars: number) {
-    this.maxEntries = Math.max(1, Math.floor(maxEntries));
-    this.maxChars = Math.max(1, Math.floor(maxChars));
+    this.memo = new TextMemo(maxEntries, maxChars);
   }
 
   /** For the backends that hold entries in process; undefined for redis, whose reads are new strings every time. */
@@ -38,8 +30,6 @@ export class EntryHeaders {
   }
 
   readonly unwrap = (text: string): UnwrappedEntry | null => {
-    // A long text is parsed every time: next to decoding its value, the header costs little.
-    if (text.length > LONGEST_TEXT_KEY) return unwrapEntry(text);
     const known = this.memo.get(text);
     if (known !== undefined) return known === MALFORMED ? null : known;
     const entry = unwrapEntry(text);
@@ -49,18 +39,7 @@ export class EntryHeaders {
       Object.freeze(entry.meta);
       Object.freeze(entry);
     }
-    this.remember(text, entry ?? MALFORMED);
+    this.memo.set(text, entry ?? MALFORMED);
     return entry;
   };
-
-  private remember(text: string, parsed: UnwrappedEntry | typeof MALFORMED): void {
-    if (text.length > this.maxChars) return;
-    this.memo.set(text, parsed);
-    this.chars += text.length;
-    while (this.memo.size > this.maxEntries || this.chars > this.maxChars) {
-      const oldest = this.memo.keys().next().value as string;
-      this.memo.delete(oldest);
-      this.chars -= oldest.length;
-    }
-  }
 }

@@ -2,6 +2,7 @@ import { NOT_STORABLE } from '../codec/value-codec';
 import { isFresh, readStoredText } from '../get-or-set/stored-entry';
 import { assertValidKey } from '../keys/cache-key';
 import type { CacheScope } from './cache-scope';
+import { deleteIfStoredText } from './single-key-calls';
 
 /**
  * The service's reads that look inside a stored entry (its times, its tags, its exact
@@ -24,15 +25,7 @@ export class EntryReads {
 
   async deleteIfStored(key: string, text: string): Promise<boolean> {
     assertValidKey(key);
-    const storeKey = this.cache.keyPrefix + key;
-    const deleted = await this.cache.guard.run(
-      'deleteIfEquals',
-      storeKey,
-      (store) => store.deleteIfEquals(storeKey, text),
-      false,
-    );
-    if (deleted) this.cache.counters.deletes++;
-    return deleted;
+    return deleteIfStoredText(this.cache, key, text);
   }
 
   async ttl(key: string): Promise<number | null | undefined> {

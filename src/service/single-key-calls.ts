@@ -58,16 +58,7 @@ export class SingleKeyCalls {
   }
 
   async deleteIfEqualsChecked(key: string, expected: unknown): Promise<boolean> {
-    const text = this.cache.encode(expected);
-    const storeKey = this.cache.keyPrefix + key;
-    const deleted = await this.cache.guard.run(
-      'deleteIfEquals',
-      storeKey,
-      (store) => store.deleteIfEquals(storeKey, text),
-      false,
-    );
-    if (deleted) this.cache.counters.deletes++;
-    return deleted;
+    return deleteIfStoredText(this.cache, key, this.cache.encode(expected));
   }
 
   async incr(key: string, delta = 1): Promise<number | null> {
@@ -100,4 +91,17 @@ export class SingleKeyCalls {
     const storeKey = this.cache.keyPrefix + key;
     return this.cache.guard.write('delete', storeKey, (store) => store.delete(storeKey), storeKey);
   }
+}
+
+/** Deletes `key` (checked by the caller) only while it still holds exactly `text`, the stored text; counted. */
+export async function deleteIfStoredText(cache: CacheScope, key: string, text: string): Promise<boolean> {
+  const storeKey = cache.keyPrefix + key;
+  const deleted = await cache.guard.run(
+    'deleteIfEquals',
+    storeKey,
+    (store) => store.deleteIfEquals(storeKey, text),
+    false,
+  );
+  if (deleted) cache.counters.deletes++;
+  return deleted;
 }

@@ -1,7 +1,10 @@
 """A writer that does not use the cache module: redis-py, as another service or Django's
 RedisCache would write. Reads {"host", "port", "ops": [[command, ...args]]} as JSON on
 stdin, runs each operation and prints the replies as JSON. Values are JSON text, or, with
-"pickle": true, pickled as Django's RedisSerializer pickles them (integers stay plain)."""
+"pickle": true, pickled as Django's RedisSerializer pickles them (integers stay plain).
+With "cluster": true it talks to a Redis Cluster (redis-py's RedisCluster): a command
+may not span slots there, so MSET and MULTI/EXEC change the second key only where it
+shares the first one's slot, and the first alone otherwise."""
 import json
 import pickle
 import random
@@ -9,6 +12,7 @@ import sys
 import time
 
 import redis
+from redis.cluster import RedisCluster
 
 
 def value(request, text):
@@ -42,6 +46,18 @@ def run(client, request, op):
     if name == "eval":
         return client.eval("redis.call('SET', KEYS[1], ARGV[1]) return 1", 1, args[0], value(request, args[1]))
     raise ValueError("unknown operation " + name)
+
+
+def single(client, key_a, key_b):
+    """On a Cluster, whether two keys are in different slots (one command may not hold both)."""
+    return isinstance(client, RedisCluster) and client.keyslot(key_a) != client.keyslot(key_b)
+
+
+def transaction_for(client, key):
+    """A MULTI/EXEC pipeline; on a Cluster, on the connection of the node that holds `key`."""
+    if isinstance(client, RedisCluster):
+        return client.get_redis_connection(client.get_node_from_key(key)).pipeline(transaction=True)
+    return client.pipeline(transaction=True)
 
 
 def now_us():
@@ -82,14 +98,22 @@ def burst(client, request):
             client.pexpire(prefix + a, 0)
             written = [("delete", a, None)]
         elif op == "MSET":
-            client.mset({prefix + a: va, prefix + b: vb})
-            written = [("set", a, va), ("set", b, vb)]
+            if single(client, prefix + a, prefix + b):
+                client.mset({prefix + a: va})
+                written = [("set", a, va)]
+            else:
+                client.mset({prefix + a: va, prefix + b: vb})
+                written = [("set", a, va), ("set", b, vb)]
         elif op == "MULTI/EXEC":
-            pipe = client.pipeline(transaction=True)
+            pipe = transaction_for(client, prefix + a)
             pipe.set(prefix + a, va)
-            pipe.delete(prefix + b)
+            if single(client, prefix + a, prefix + b):
+                pipe.pexpire(prefix + a, 300000)
+                written = [("set", a, va)]
+            else:
+                pipe.delete(prefix + b)
+                written = [("set", a, va), ("delete", b, None)]
             pipe.execute()
-            written = [("set", a, va), ("delete", b, None)]
         else:
             client.eval("redis.call('SET', KEYS[1], ARGV[1]) return 1", 1, prefix + a, va)
             written = [("set", a, va)]
@@ -101,7 +125,10 @@ def burst(client, request):
 
 def main():
     request = json.load(sys.stdin)
-    client = redis.Redis(host=request["host"], port=request["port"])
+    if request.get("cluster"):
+        client = RedisCluster(host=request["host"], port=request["port"])
+    else:
+        client = redis.Redis(host=request["host"], port=request["port"])
     if "burst" in request:
         json.dump(burst(client, request["burst"]), sys.stdout)
         return

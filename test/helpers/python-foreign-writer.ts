@@ -52,7 +52,8 @@ export interface PythonBurstRecord {
 
 /** Random SET, DEL, PEXPIRE 0, MSET, MULTI/EXEC and EVAL from a Python process for `durationMs` (foreign_writer.py). */
 export function pythonBurst(
-  target: { host: string; port: number },
+  /** `cluster`: a node of a Redis Cluster, which the writer learns the rest from. */
+  target: { host: string; port: number; cluster?: boolean },
   burst: { prefix: string; keys: string[]; worker: number; seed: number; durationMs: number; rate: number },
 ): Promise<PythonBurstRecord[]> {
   const python = pythonWithRedis();
@@ -66,6 +67,6 @@ export function pythonBurst(
         else resolve(JSON.parse(stdout) as PythonBurstRecord[]);
       },
     );
-    child.stdin!.end(JSON.stringify({ host: target.host, port: target.port, burst }));
+    child.stdin!.end(JSON.stringify({ host: target.host, port: target.port, cluster: target.cluster, burst }));
   });
 }

@@ -1,58 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { freePort } from '../helpers/free-port';
-import { RedisTestServer } from '../helpers/redis-server';
+import { graphOnSharedRedis } from './graph-on-shared-redis';
 import { CLIENT_SECRET, graphEnv, sleep, startGraphApp, type GraphTestApp } from './graph-test-app';
 
 const KEY = ':1:graph_token_cache';
 
 describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s backend)', (backend) => {
-  let endpoint: FakeTokenEndpoint;
-  let redis: RedisTestServer;
-  const apps: GraphTestApp[] = [];
-
-  beforeAll(async () => {
-    [endpoint, redis] = await Promise.all([FakeTokenEndpoint.start(), RedisTestServer.start()]);
-  });
-  afterAll(async () => {
-    await Promise.all([endpoint.stop(), redis.stop()]);
-  });
-  beforeEach(() => {
-    endpoint.reset();
-    redis.cli('FLUSHALL');
-  });
-  afterEach(async () => {
-    for (const graph of apps.splice(0)) {
-      expect(graph.logs.join('\n')).not.toContain(CLIENT_SECRET);
-      await graph.close();
-    }
-  });
+  const shared = graphOnSharedRedis();
 
   /** One app process: its own memory, the shared Redis. */
-  async function processOnRedis(env: Record<string, string> = {}): Promise<GraphTestApp> {
-    const graph = await startGraphApp(graphEnv({ ...redis.env(), CACHE_BACKEND: backend, ...env }), endpoint);
-    apps.push(graph);
-    return graph;
+  function processOnRedis(env: Record<string, string> = {}): Promise<GraphTestApp> {
+    return shared.startApp({ CACHE_BACKEND: backend, ...env });
   }
 
   it('stores { accessToken, expiresOn } under :1:graph_token_cache with a TTL of at most 3300 s', async () => {
     const { tokens } = await processOnRedis();
     const token = await tokens.getAccessToken();
-    const entry = JSON.parse(redis.cli('GET', KEY));
+    const entry = JSON.parse(shared.redis.cli('GET', KEY));
     expect(entry).toMatchObject({ accessToken: token, tenantId: 'test-tenant', clientId: 'client-1' });
     expect(Date.parse(entry.expiresOn)).toBe(tokens.status.expiresOn!.getTime());
     // expires_in 3599 minus the 300 s margin.
-    const ttl = Number(redis.cli('TTL', KEY));
+    const ttl = Number(shared.redis.cli('TTL', KEY));
     expect(ttl).toBeGreaterThan(3200);
     expect(ttl).toBeLessThanOrEqual(3299);
-    expect(redis.cli('GET', KEY)).not.toContain(CLIENT_SECRET);
+    expect(shared.redis.cli('GET', KEY)).not.toContain(CLIENT_SECRET);
   });
 
   it('caps the TTL at GRAPH_TOKEN_CACHE_DURATION for a long-lived token', async () => {
-    endpoint.answerWith({ kind: 'token', expiresIn: 7200 });
+    shared.endpoint.answerWith({ kind: 'token', expiresIn: 7200 });
     const { tokens } = await processOnRedis();
     await tokens.getAccessToken();
-    const ttl = Number(redis.cli('TTL', KEY));
+    const ttl = Number(shared.redis.cli('TTL', KEY));
     expect(ttl).toBeGreaterThan(3290);
     expect(ttl).toBeLessThanOrEqual(3300);
   });
@@ -65,7 +43,7 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
     expect(second.tokens.status).toMatchObject({ source: 'cache', cacheHits: 1, networkFetches: 0 });
     expect(await second.tokens.getAccessToken()).toBe(token);
     expect(second.tokens.status.source).toBe('memory');
-    expect(endpoint.count).toBe(1);
+    expect(shared.endpoint.count).toBe(1);
   });
 
   it('never shares the entry with another scope set or tenant', async () => {
@@ -74,12 +52,12 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
     const other = await processOnRedis({ GRAPH_SCOPES: 'https://outlook.office365.com/.default' });
     const otherToken = await other.tokens.getAccessToken();
     expect(otherToken).not.toBe(graphToken);
-    expect(endpoint.requests[1].scope).toContain('https://outlook.office365.com/.default');
+    expect(shared.endpoint.requests[1].scope).toContain('https://outlook.office365.com/.default');
     expect(other.logs.some((line) => line.startsWith('warn') && line.includes('GRAPH_TOKEN_CACHE_KEY'))).toBe(true);
 
     const otherTenant = await processOnRedis({ GRAPH_TENANT_ID: 'another-tenant' });
     expect(await otherTenant.tokens.getAccessToken()).not.toBe(otherToken);
-    expect(endpoint.count).toBe(3);
+    expect(shared.endpoint.count).toBe(3);
   });
 
   it('two processes refreshing ahead at the same time cause 1 request', async () => {
@@ -88,9 +66,9 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
     const old = await one.tokens.getAccessToken();
     expect(await two.tokens.getAccessToken()).toBe(old);
     await sleep(3200);
-    endpoint.answerWith({ kind: 'token', delayMs: 200 });
+    shared.endpoint.answerWith({ kind: 'token', delayMs: 200 });
     expect(await Promise.all([one.tokens.getAccessToken(), two.tokens.getAccessToken()])).toEqual([old, old]);
-    await endpoint.waitForRequests(2);
+    await shared.endpoint.waitForRequests(2);
     let fresh = [old, old];
     for (let i = 0; i < 100 && fresh.includes(old); i++) {
       await sleep(20);
@@ -98,7 +76,7 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
     }
     expect(fresh[0]).not.toBe(old);
     expect(fresh[1]).toBe(fresh[0]);
-    expect(endpoint.count).toBe(2);
+    expect(shared.endpoint.count).toBe(2);
   });
 
   it('invalidate removes only its own token from the cache, not a newer one', async () => {
@@ -108,28 +86,28 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
     expect(await two.tokens.getAccessToken()).toBe(old);
 
     await one.tokens.invalidate();
-    expect(redis.cli('EXISTS', KEY)).toBe('0');
+    expect(shared.redis.cli('EXISTS', KEY)).toBe('0');
     const replacement = await one.tokens.getAccessToken();
     expect(replacement).not.toBe(old);
 
     await two.tokens.invalidate();
-    expect(JSON.parse(redis.cli('GET', KEY)).accessToken).toBe(replacement);
+    expect(JSON.parse(shared.redis.cli('GET', KEY)).accessToken).toBe(replacement);
     expect(await two.tokens.getAccessToken()).toBe(replacement);
     expect(two.tokens.status.source).toBe('cache');
-    expect(endpoint.count).toBe(2);
+    expect(shared.endpoint.count).toBe(2);
   });
 
   it('a lock holder that shuts down mid-request leaves the fetch to the process waiting for it', async () => {
     // Bounds far beyond the test: only the shutdown may end the holder's request, and only
     // a released lock lets the waiter go on this quickly.
     const holder = await startGraphApp(
-      graphEnv({ ...redis.env(), CACHE_BACKEND: backend, GRAPH_TOKEN_TIMEOUT_MS: '20000' }),
-      endpoint,
+      graphEnv({ ...shared.redis.env(), CACHE_BACKEND: backend, GRAPH_TOKEN_TIMEOUT_MS: '20000' }),
+      shared.endpoint,
     );
     const waiter = await processOnRedis({ GRAPH_TOKEN_TIMEOUT_MS: '20000' });
-    endpoint.answerNext({ kind: 'hang' });
+    shared.endpoint.answerNext({ kind: 'hang' });
     const held = holder.tokens.getAccessToken().catch((e: unknown) => e);
-    await endpoint.waitForRequests(1);
+    await shared.endpoint.waitForRequests(1);
     const waited = waiter.tokens.getAccessToken();
     while (waiter.tokens.status.lockWaits === 0) await sleep(10);
 
@@ -140,7 +118,7 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
     // The lock would otherwise block it for its TTL of 21 s; half of that absorbs any machine.
     expect(Date.now() - closing).toBeLessThan(10_000);
     expect(waiter.tokens.status).toMatchObject({ source: 'network', lockWaits: 1 });
-    expect(endpoint.count).toBe(2);
+    expect(shared.endpoint.count).toBe(2);
   });
 
   describe('with GRAPH_TOKEN_ENCRYPTION_KEY', () => {
@@ -149,7 +127,7 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
     it('stores AES-256-GCM ciphertext that does not contain the token', async () => {
       const writer = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: key.toString('base64') });
       const token = await writer.tokens.getAccessToken();
-      const raw = redis.cli('GET', KEY);
+      const raw = shared.redis.cli('GET', KEY);
       expect(raw).toMatch(/^"aes256gcm\.v1\./);
       expect(raw).not.toContain(token);
       expect(raw).not.toContain('accessToken');
@@ -158,25 +136,25 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
       const reader = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: key.toString('hex') });
       expect(await reader.tokens.getAccessToken()).toBe(token);
       expect(reader.tokens.status.source).toBe('cache');
-      expect(endpoint.count).toBe(1);
+      expect(shared.endpoint.count).toBe(1);
     });
 
     it('treats a tampered entry as a miss, logs it and fetches a new token', async () => {
       const writer = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: key.toString('base64') });
       const token = await writer.tokens.getAccessToken();
-      const raw = JSON.parse(redis.cli('GET', KEY)) as string;
+      const raw = JSON.parse(shared.redis.cli('GET', KEY)) as string;
       // A character inside the ciphertext (the last one may only carry padding bits).
       const at = raw.length - 6;
       const tampered = `${raw.slice(0, at)}${raw[at] === 'A' ? 'B' : 'A'}${raw.slice(at + 1)}`;
-      redis.cli('SET', KEY, JSON.stringify(tampered), 'KEEPTTL');
+      shared.redis.cli('SET', KEY, JSON.stringify(tampered), 'KEEPTTL');
 
       const reader = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: key.toString('base64') });
       const fresh = await reader.tokens.getAccessToken();
       expect(fresh).not.toBe(token);
       expect(reader.tokens.status.source).toBe('network');
       expect(reader.logs.some((line) => line.startsWith('warn') && line.includes('cannot be decrypted'))).toBe(true);
-      expect(endpoint.count).toBe(2);
-      expect(redis.cli('GET', KEY)).not.toContain(fresh);
+      expect(shared.endpoint.count).toBe(2);
+      expect(shared.redis.cli('GET', KEY)).not.toContain(fresh);
     });
 
     it('treats an entry encrypted with another key, or a plain one, as a miss', async () => {
@@ -186,14 +164,14 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
       await otherKey.tokens.getAccessToken();
       expect(otherKey.tokens.status.source).toBe('network');
 
-      redis.cli('DEL', KEY);
+      shared.redis.cli('DEL', KEY);
       const plainWriter = await processOnRedis();
       await plainWriter.tokens.getAccessToken();
       const encryptedReader = await processOnRedis({ GRAPH_TOKEN_ENCRYPTION_KEY: key.toString('base64') });
       await encryptedReader.tokens.getAccessToken();
       expect(encryptedReader.tokens.status.source).toBe('network');
       expect(encryptedReader.logs.some((line) => line.includes('is not encrypted'))).toBe(true);
-      expect(endpoint.count).toBe(4);
+      expect(shared.endpoint.count).toBe(4);
     });
   });
 
@@ -208,35 +186,35 @@ describe.each(['redis', 'hybrid'])('GraphTokenService on a shared Redis (%s back
       await expect(graph.tokens.getAccessToken({ forceRefresh: true })).resolves.toMatch(/^fake-access-token-/);
       await graph.tokens.invalidate();
       await expect(graph.tokens.getAccessToken()).resolves.toMatch(/^fake-access-token-/);
-      expect(endpoint.count).toBe(3);
+      expect(shared.endpoint.count).toBe(3);
     });
 
     it('keeps serving from memory when Redis dies, and fetches alone when memory runs out', async () => {
       const graph = await processOnRedis();
       const token = await graph.tokens.getAccessToken();
-      await redis.kill();
+      await shared.redis.kill();
       try {
         expect(await graph.tokens.getAccessToken()).toBe(token);
         await graph.tokens.invalidate();
         const next = await graph.tokens.getAccessToken();
         expect(next).not.toBe(token);
         expect(graph.tokens.status.source).toBe('network');
-        expect(endpoint.count).toBe(2);
+        expect(shared.endpoint.count).toBe(2);
       } finally {
-        await redis.restart();
+        await shared.redis.restart();
       }
     });
 
     it('fetches alone when Redis stops answering', async () => {
       const graph = await processOnRedis();
       await graph.cache.set('warm-up', 1);
-      redis.pause();
+      shared.redis.pause();
       try {
         const token = await graph.tokens.getAccessToken();
         expect(token).toMatch(/^fake-access-token-/);
-        expect(endpoint.count).toBe(1);
+        expect(shared.endpoint.count).toBe(1);
       } finally {
-        redis.resume();
+        shared.redis.resume();
       }
     });
   });

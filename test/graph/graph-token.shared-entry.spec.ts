@@ -1,48 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { decryptText } from '../../src/graph/token-crypto';
-import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
-import { RedisTestServer } from '../helpers/redis-server';
-import { CLIENT_SECRET, graphEnv, sleep, startGraphApp, type GraphTestApp } from './graph-test-app';
+import { graphOnSharedRedis } from './graph-on-shared-redis';
+import { graphEnv, sleep, startGraphApp } from './graph-test-app';
 
 const KEY = ':1:graph_token_cache';
 const HOUR_MS = 3_600_000;
 
 describe('the shared token entry across processes', () => {
-  let endpoint: FakeTokenEndpoint;
-  let redis: RedisTestServer;
-  const apps: GraphTestApp[] = [];
-
-  beforeAll(async () => {
-    [endpoint, redis] = await Promise.all([FakeTokenEndpoint.start(), RedisTestServer.start()]);
-  });
-  afterAll(async () => {
-    await Promise.all([endpoint.stop(), redis.stop()]);
-  });
-  beforeEach(() => {
-    endpoint.reset();
-    redis.cli('FLUSHALL');
-  });
-  afterEach(async () => {
-    for (const graph of apps.splice(0)) {
-      expect(graph.logs.join('\n')).not.toContain(CLIENT_SECRET);
-      await graph.close();
-    }
-  });
-
-  async function processOnRedis(env: Record<string, string> = {}): Promise<GraphTestApp> {
-    const graph = await startGraphApp(graphEnv({ ...redis.env(), ...env }), endpoint);
-    apps.push(graph);
-    return graph;
-  }
+  const shared = graphOnSharedRedis();
+  const processOnRedis = shared.startApp;
 
   /** Rewrites the entry as a writer whose clock is off by `skewMs` would have written it (same TTL). */
   function skewEntry(skewMs: number): void {
-    const entry = JSON.parse(redis.cli('GET', KEY)) as Record<string, unknown>;
+    const entry = JSON.parse(shared.redis.cli('GET', KEY)) as Record<string, unknown>;
     for (const [field, value] of Object.entries(entry)) {
       if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value))
         entry[field] = new Date(Date.parse(value) + skewMs).toISOString();
     }
-    redis.cli('SET', KEY, JSON.stringify(entry), 'KEEPTTL');
+    shared.redis.cli('SET', KEY, JSON.stringify(entry), 'KEEPTTL');
   }
 
   describe('GRAPH_TOKEN_ENCRYPTION_KEY rotation', () => {
@@ -59,11 +34,11 @@ describe('the shared token entry across processes', () => {
       });
       expect(await newSide.tokens.getAccessToken()).toBe(first);
       expect(newSide.tokens.status.source).toBe('cache');
-      expect(endpoint.count).toBe(1);
+      expect(shared.endpoint.count).toBe(1);
 
       await newSide.tokens.invalidate();
       const second = await newSide.tokens.getAccessToken();
-      const raw = JSON.parse(redis.cli('GET', KEY)) as string;
+      const raw = JSON.parse(shared.redis.cli('GET', KEY)) as string;
       expect(JSON.parse(decryptText(raw, Buffer.from(newKey, 'base64'), 'graph_token_cache')).accessToken).toBe(second);
 
       // A process staged ahead of the switch (old key current, new key accepted) reads it too.
@@ -73,7 +48,7 @@ describe('the shared token entry across processes', () => {
       });
       expect(await staged.tokens.getAccessToken()).toBe(second);
       expect(staged.tokens.status.source).toBe('cache');
-      expect(endpoint.count).toBe(2);
+      expect(shared.endpoint.count).toBe(2);
       expect(newSide.logs.concat(staged.logs).some((line) => line.includes('cannot be decrypted'))).toBe(false);
     });
 
@@ -104,28 +79,27 @@ describe('the shared token entry across processes', () => {
       await one.tokens.invalidate(rejected);
       expect(await one.tokens.getAccessToken()).toBe(newer);
       expect(one.tokens.status.source).toBe('memory');
-      expect(JSON.parse(redis.cli('GET', KEY)).accessToken).toBe(newer);
+      expect(JSON.parse(shared.redis.cli('GET', KEY)).accessToken).toBe(newer);
 
       // The other process still holds the rejected one: it drops it and takes the newer one from the cache.
       await two.tokens.invalidate(rejected);
       expect(await two.tokens.getAccessToken()).toBe(newer);
       expect(two.tokens.status.source).toBe('cache');
-      expect(endpoint.count).toBe(2);
+      expect(shared.endpoint.count).toBe(2);
     });
 
     it('drops the token everywhere when it is still the current one', async () => {
       const one = await processOnRedis();
       const rejected = await one.tokens.getAccessToken();
       await one.tokens.invalidate(rejected);
-      expect(redis.cli('EXISTS', KEY)).toBe('0');
+      expect(shared.redis.cli('EXISTS', KEY)).toBe('0');
       const next = await one.tokens.getAccessToken();
       expect(next).not.toBe(rejected);
-      expect(endpoint.count).toBe(2);
+      expect(shared.endpoint.count).toBe(2);
     });
 
     it('works the same on locmem', async () => {
-      const graph = await startGraphApp(graphEnv(), endpoint);
-      apps.push(graph);
+      const graph = shared.closeAfterTest(await startGraphApp(graphEnv(), shared.endpoint));
       const rejected = await graph.tokens.getAccessToken();
       const newer = await graph.tokens.getAccessToken({ forceRefresh: true });
       await graph.tokens.invalidate(rejected);
@@ -133,7 +107,7 @@ describe('the shared token entry across processes', () => {
       expect(await graph.cache.get('graph_token_cache')).toMatchObject({ accessToken: newer });
       await graph.tokens.invalidate(newer);
       expect(await graph.cache.get('graph_token_cache')).toBeUndefined();
-      expect(endpoint.count).toBe(2);
+      expect(shared.endpoint.count).toBe(2);
     });
   });
 
@@ -161,7 +135,7 @@ describe('the shared token entry across processes', () => {
       const reader = await processOnRedis();
       expect(await reader.tokens.getAccessToken()).toBe(token);
       expect(reader.tokens.status.source).toBe('cache');
-      expect(endpoint.count).toBe(1);
+      expect(shared.endpoint.count).toBe(1);
       // Its idea of the expiry is the true one, within the TTL's 1 s resolution and some slack.
       expect(
         Math.abs(reader.tokens.status.expiresOn!.getTime() - writer.tokens.status.expiresOn!.getTime()),

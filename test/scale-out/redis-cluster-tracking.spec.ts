@@ -101,6 +101,8 @@ it('a master that joins by resharding is tracked; its writes are never served st
     (key) => !slots.includes(calculateSlot(`:1:${key}`)),
   );
   await rig.foreign.set(`:1:${elsewhere}`, JSON.stringify('here'));
+  // The source reported the MIGRATE's delete: L1 no longer holds the key.
+  await until(async () => (await rig!.cache.get(keys[0])) === undefined, 'the moved key to leave L1', BOUND_MS);
   const errors = rig.cache.getStats().errors;
   expect(await rig.cache.get(keys[0])).toBeUndefined();
   expect(rig.cache.getStats().errors).toBe(errors + 1);

@@ -1,13 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import { BUS_STALENESS_BOUND_MS } from '../../src/bus/bus-timing';
-import { TcpProxy } from '../helpers/tcp-proxy';
-import { checkCoherence } from './coherence/coherence-checker';
-import { BACKEND_UNDER_TEST, ONLINE_BOUND_MS, scenarioSeed } from './coherence/coherence-env';
-import { quantile } from './coherence/coherence-figures';
-import { expectCoherent, judgeScenario } from './coherence/coherence-verdict';
+import { BACKEND_UNDER_TEST, scenarioSeed } from './coherence/coherence-env';
+import { expectCoherent } from './coherence/coherence-verdict';
 import { monotonicNowUs, type OperationRecord } from './coherence/operation-log';
-import { standaloneRig } from './coherence/standalone-rig';
+import { judgeTroubledReads, proxiedWorkerRig } from './coherence/proxied-worker-rig';
 import { READ_HEAVY_MIX, READ_ONLY_MIX, smallKeySpace } from './coherence/workload';
 
 /** The worker whose connections go through the proxy. It only reads, as in the muted test: its own writes would refresh its L1. */
@@ -30,57 +25,46 @@ const PLAIN_BURST_MS = 3000;
 /** The burst around the delay: a bus that stays live with the lag serves values DELAY_MS old. */
 const DELAYED_BURST = 1;
 
-const rig = standaloneRig();
-let proxy: TcpProxy;
-
-beforeAll(async () => {
-  proxy = await TcpProxy.start({ host: rig.server.host, port: rig.server.port });
-});
-afterAll(async () => {
-  await proxy?.close();
-});
+const proxiedRig = proxiedWorkerRig();
+const { rig } = proxiedRig;
 
 describe('TcpProxy.delaySubscribers', () => {
   it('delivers what the server sends to pub/sub connections late and in order, and nothing else late', async () => {
-    const viaProxy = { host: proxy.host, port: proxy.port, lazyConnect: true };
-    const subscriber = new Redis(viaProxy);
-    const commands = new Redis(viaProxy);
-    try {
-      await Promise.all([subscriber.connect(), commands.connect()]);
-      const received: [string, number][] = [];
-      subscriber.on('message', (_channel, message) => received.push([message, performance.now()]));
-      await subscriber.subscribe('probe');
-      proxy.delaySubscribers(600);
-      const sentAt = performance.now();
-      for (const message of ['one', 'two', 'three']) await rig.raw.publish('probe', message);
-      const commandStarted = performance.now();
-      await commands.set('delay-probe', 'answered');
-      expect(await commands.get('delay-probe')).toBe('answered');
-      const commandMs = performance.now() - commandStarted;
-      await sleep(300);
-      expect(received).toEqual([]);
-      await sleep(1500);
-      expect(received.map(([message]) => message)).toEqual(['one', 'two', 'three']);
-      // Late by the delay at least; commands were not held (their answer came before any message).
-      for (const [, at] of received) expect(at - sentAt).toBeGreaterThanOrEqual(590);
-      expect(received[0][1] - sentAt).toBeGreaterThan(commandMs);
-      expect(proxy.delayedSubscriberBytes).toBeGreaterThan(0);
-      proxy.delaySubscribers(0);
-      await rig.raw.publish('probe', 'prompt');
-      await sleep(200);
-      expect(received.map(([message]) => message)).toEqual(['one', 'two', 'three', 'prompt']);
-    } finally {
-      proxy.delaySubscribers(0);
-      subscriber.disconnect();
-      commands.disconnect();
-    }
+    const { proxy } = proxiedRig;
+    await proxiedRig.withClientsViaProxy(async (subscriber, commands) => {
+      try {
+        const received: [string, number][] = [];
+        subscriber.on('message', (_channel, message) => received.push([message, performance.now()]));
+        await subscriber.subscribe('probe');
+        proxy.delaySubscribers(600);
+        const sentAt = performance.now();
+        for (const message of ['one', 'two', 'three']) await rig.raw.publish('probe', message);
+        const commandStarted = performance.now();
+        await commands.set('delay-probe', 'answered');
+        expect(await commands.get('delay-probe')).toBe('answered');
+        const commandMs = performance.now() - commandStarted;
+        await sleep(300);
+        expect(received).toEqual([]);
+        await sleep(1500);
+        expect(received.map(([message]) => message)).toEqual(['one', 'two', 'three']);
+        // Late by the delay at least; commands were not held (their answer came before any message).
+        for (const [, at] of received) expect(at - sentAt).toBeGreaterThanOrEqual(590);
+        expect(received[0][1] - sentAt).toBeGreaterThan(commandMs);
+        expect(proxy.delayedSubscriberBytes).toBeGreaterThan(0);
+        proxy.delaySubscribers(0);
+        await rig.raw.publish('probe', 'prompt');
+        await sleep(200);
+        expect(received.map(([message]) => message)).toEqual(['one', 'two', 'three', 'prompt']);
+      } finally {
+        proxy.delaySubscribers(0);
+      }
+    });
   });
 });
 
 it('a process whose subscription delivers 5 s late for 16 s serves no read staler than BUS_STALENESS_BOUND_MS, and converges while still late', async () => {
-  const direct = rig.workerEnv();
-  const proxied = { ...direct, REDIS_HOST: proxy.host, REDIS_PORT: String(proxy.port) };
-  const fleet = await rig.startFleet([0, 1, 2].map((worker) => (worker === DELAYED_WORKER ? proxied : direct)));
+  const { proxy } = proxiedRig;
+  const fleet = await proxiedRig.startFleet(DELAYED_WORKER);
   let delayedAtUs = Number.POSITIVE_INFINITY;
   let undelayedAtUs = Number.POSITIVE_INFINITY;
   let delayedBytes = 0;
@@ -119,22 +103,16 @@ it('a process whose subscription delivers 5 s late for 16 s serves no read stale
     read.worker === DELAYED_WORKER && read.issuedUs >= delayedAtUs && read.issuedUs < undelayedAtUs + DELAY_MS * 1000;
   // As with a mute: an invalidation that comes late is the same as a lost one until the
   // lag is known, which must take no longer than BUS_STALENESS_BOUND_MS.
-  const boundMs = (read: OperationRecord) =>
-    delayedRead(read) ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS;
-  const delayed = checkCoherence(
-    result.records.filter((record) => record.kind !== 'get' || delayedRead(record)),
-    { boundMs },
-  );
-  const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, one subscription delayed ${DELAY_MS} ms`, result, {
-    boundMs,
-    figures: {
-      'stale reads of the delayed process while delayed': delayed.stalenessMs.length,
-      'their p50': `${quantile(delayed.stalenessMs, 0.5).toFixed(1)} ms`,
-      'their p99': `${quantile(delayed.stalenessMs, 0.99).toFixed(1)} ms`,
-      'their max': `${(delayed.stalenessMs[delayed.stalenessMs.length - 1] ?? 0).toFixed(1)} ms`,
-      'subscriber bytes delayed': delayedBytes,
+  const report = judgeTroubledReads(
+    `${BACKEND_UNDER_TEST}, 3 processes, one subscription delayed ${DELAY_MS} ms`,
+    result,
+    {
+      troubled: delayedRead,
+      staleReadsFigure: 'stale reads of the delayed process while delayed',
+      quantiles: [0.5, 0.99],
+      figures: { 'subscriber bytes delayed': delayedBytes },
     },
-  });
+  );
 
   expect(delayedBytes).toBeGreaterThan(0);
   expectCoherent(report, result);

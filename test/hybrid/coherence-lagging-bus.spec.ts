@@ -1,14 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BUS_STALENESS_BOUND_MS } from '../../src/bus/bus-timing';
 import { L1_MODE_UNDER_TEST } from '../helpers/l1-invalidation';
-import { TcpProxy } from '../helpers/tcp-proxy';
 import { until } from '../helpers/until';
-import { checkCoherence } from './coherence/coherence-checker';
-import { BACKEND_UNDER_TEST, ONLINE_BOUND_MS } from './coherence/coherence-env';
-import { quantile } from './coherence/coherence-figures';
-import { expectCoherent, judgeScenario } from './coherence/coherence-verdict';
+import { BACKEND_UNDER_TEST } from './coherence/coherence-env';
+import { expectCoherent } from './coherence/coherence-verdict';
 import { monotonicNowUs, type OperationRecord } from './coherence/operation-log';
-import { standaloneRig } from './coherence/standalone-rig';
+import { judgeTroubledReads, proxiedWorkerRig } from './coherence/proxied-worker-rig';
 import { READ_HEAVY_MIX, READ_ONLY_MIX, smallKeySpace } from './coherence/workload';
 
 /**
@@ -30,15 +26,8 @@ const LAG_AFTER_REGAIN_MS = 4000;
 const LAG_STEP_MS = 400;
 const LAG_STEP_EVERY_MS = 500;
 
-const rig = standaloneRig();
-let proxy: TcpProxy;
-
-beforeAll(async () => {
-  proxy = await TcpProxy.start({ host: rig.server.host, port: rig.server.port });
-});
-afterAll(async () => {
-  await proxy?.close();
-});
+const proxiedRig = proxiedWorkerRig();
+const { rig } = proxiedRig;
 
 async function pubsubClients(): Promise<number> {
   const list = String(await rig.raw.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
@@ -46,9 +35,8 @@ async function pubsubClients(): Promise<number> {
 }
 
 it('a process whose subscription lags (everything delivered, up to 5 s late) serves no read staler than BUS_STALENESS_BOUND_MS, nor when the lag starts after a loss and a recovery', async () => {
-  const direct = rig.workerEnv();
-  const proxied = { ...direct, REDIS_HOST: proxy.host, REDIS_PORT: String(proxy.port) };
-  await rig.startFleet([0, 1, 2].map((worker) => (worker === LAGGED_WORKER ? proxied : direct)));
+  const { proxy } = proxiedRig;
+  await proxiedRig.startFleet(LAGGED_WORKER);
   const windows: { fromUs: number; toUs: number }[] = [];
   const delayed: number[] = [];
   let killed = 0;
@@ -102,20 +90,11 @@ it('a process whose subscription lags (everything delivered, up to 5 s late) ser
     read.worker === LAGGED_WORKER && windows.some((w) => read.issuedUs >= w.fromUs && read.issuedUs < w.toUs);
   // A late invalidation is served for at most BUS_STALENESS_BOUND_MS: by then the lag is
   // known and every read goes to Redis. It gets the same allowance for stalls as every other read.
-  const boundMs = (read: OperationRecord) =>
-    laggedRead(read) ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS;
-  const lagged = checkCoherence(
-    result.records.filter((record) => record.kind !== 'get' || laggedRead(record)),
-    { boundMs },
-  );
-  const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, one subscription lagging`, result, {
-    boundMs,
-    figures: {
-      'stale reads of the lagged process while lagging': lagged.stalenessMs.length,
-      'their p99': `${quantile(lagged.stalenessMs, 0.99).toFixed(1)} ms`,
-      'their max': `${(lagged.stalenessMs[lagged.stalenessMs.length - 1] ?? 0).toFixed(1)} ms`,
-      'subscriber bytes delayed': delayed.join(', '),
-    },
+  const report = judgeTroubledReads(`${BACKEND_UNDER_TEST}, 3 processes, one subscription lagging`, result, {
+    troubled: laggedRead,
+    staleReadsFigure: 'stale reads of the lagged process while lagging',
+    quantiles: [0.99],
+    figures: { 'subscriber bytes delayed': delayed.join(', ') },
   });
 
   // Both lags reached the subscription, and the kill found the subscribers.

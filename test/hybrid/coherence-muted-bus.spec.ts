@@ -1,13 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { BUS_STALENESS_BOUND_MS } from '../../src/bus/bus-timing';
-import { TcpProxy } from '../helpers/tcp-proxy';
-import { checkCoherence } from './coherence/coherence-checker';
 import { BACKEND_UNDER_TEST, ONLINE_BOUND_MS } from './coherence/coherence-env';
-import { quantile } from './coherence/coherence-figures';
-import { expectCoherent, judgeScenario } from './coherence/coherence-verdict';
+import { expectCoherent } from './coherence/coherence-verdict';
 import { monotonicNowUs, type OperationRecord } from './coherence/operation-log';
-import { standaloneRig } from './coherence/standalone-rig';
+import { judgeTroubledReads, proxiedWorkerRig } from './coherence/proxied-worker-rig';
 import { READ_HEAVY_MIX, READ_ONLY_MIX, smallKeySpace } from './coherence/workload';
 
 /**
@@ -20,23 +16,13 @@ const MUTE_AFTER_MS = 1000;
 /** The burst around the mute, of 4 s: the silence is noticed within BUS_STALENESS_BOUND_MS, leaving a second of reads after it. */
 const MUTED_BURST = 1;
 
-const rig = standaloneRig();
-let proxy: TcpProxy;
-
-beforeAll(async () => {
-  proxy = await TcpProxy.start({ host: rig.server.host, port: rig.server.port });
-});
-afterAll(async () => {
-  await proxy?.close();
-});
+const proxiedRig = proxiedWorkerRig();
+const { rig } = proxiedRig;
 
 describe('TcpProxy.muteSubscribers', () => {
   it('drops only what the server sends to pub/sub connections, without closing them, and resets them when lifted', async () => {
-    const viaProxy = { host: proxy.host, port: proxy.port, lazyConnect: true };
-    const subscriber = new Redis(viaProxy);
-    const commands = new Redis(viaProxy);
-    try {
-      await Promise.all([subscriber.connect(), commands.connect()]);
+    const { proxy } = proxiedRig;
+    await proxiedRig.withClientsViaProxy(async (subscriber, commands) => {
       const received: string[] = [];
       subscriber.on('message', (_channel, message) => received.push(message));
       await subscriber.subscribe('probe');
@@ -65,17 +51,13 @@ describe('TcpProxy.muteSubscribers', () => {
       await rig.raw.publish('probe', 'after');
       await sleep(100);
       expect(received).toEqual(['before', 'after']);
-    } finally {
-      subscriber.disconnect();
-      commands.disconnect();
-    }
+    });
   });
 });
 
 it('a process whose subscription silently stops delivering serves no stale read once BUS_STALENESS_BOUND_MS has passed, and converges', async () => {
-  const direct = rig.workerEnv();
-  const proxied = { ...direct, REDIS_HOST: proxy.host, REDIS_PORT: String(proxy.port) };
-  await rig.startFleet([0, 1, 2].map((worker) => (worker === MUTED_WORKER ? proxied : direct)));
+  const { proxy } = proxiedRig;
+  await proxiedRig.startFleet(MUTED_WORKER);
   let mutedAtUs = Number.POSITIVE_INFINITY;
   let unmutedAtUs = Number.POSITIVE_INFINITY;
   let droppedBytes = 0;
@@ -106,20 +88,12 @@ it('a process whose subscription silently stops delivering serves no stale read 
   // has passed since the mute, the silence is known and every read goes to Redis. Both
   // get the same allowance for stalls as every other read.
   const silenceKnownUs = mutedAtUs + (BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS) * 1000;
-  const boundMs = (read: OperationRecord) =>
-    mutedRead(read) && read.issuedUs < silenceKnownUs ? BUS_STALENESS_BOUND_MS + ONLINE_BOUND_MS : ONLINE_BOUND_MS;
-  const muted = checkCoherence(
-    result.records.filter((record) => record.kind !== 'get' || mutedRead(record)),
-    { boundMs },
-  );
-  const report = judgeScenario(`${BACKEND_UNDER_TEST}, 3 processes, one subscription muted`, result, {
-    boundMs,
-    figures: {
-      'stale reads of the muted process while muted': muted.stalenessMs.length,
-      'their p99': `${quantile(muted.stalenessMs, 0.99).toFixed(1)} ms`,
-      'their max': `${(muted.stalenessMs[muted.stalenessMs.length - 1] ?? 0).toFixed(1)} ms`,
-      'subscriber bytes dropped': droppedBytes,
-    },
+  const report = judgeTroubledReads(`${BACKEND_UNDER_TEST}, 3 processes, one subscription muted`, result, {
+    troubled: mutedRead,
+    allowedStale: (read) => mutedRead(read) && read.issuedUs < silenceKnownUs,
+    staleReadsFigure: 'stale reads of the muted process while muted',
+    quantiles: [0.99],
+    figures: { 'subscriber bytes dropped': droppedBytes },
   });
 
   expect(droppedBytes).toBeGreaterThan(0);

@@ -114,7 +114,9 @@ export class ClusterTracking implements TrackingSource {
     // One look at a time: a node that does not answer must not pile them up.
     if (this.looking) return;
     this.looking = true;
-    const [node] = this.cluster.nodes('master');
+    // Another master each time: a dead one (before the client knows) costs one look, not every look.
+    const masters = this.cluster.nodes('master');
+    const node = masters[Math.floor(Math.random() * masters.length)] as Redis | undefined;
     let listed: ClusterMaster[] | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {

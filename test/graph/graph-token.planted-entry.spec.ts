@@ -1,7 +1,6 @@
 import { djangoPeer } from '../helpers/django-peer';
-import { FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
-import { RedisTestServer } from '../helpers/redis-server';
-import { CLIENT_SECRET, graphEnv, startGraphApp, type GraphTestApp } from './graph-test-app';
+import { graphOnSharedRedis } from './graph-on-shared-redis';
+import type { GraphTestApp } from './graph-test-app';
 
 const KEY = ':1:graph_token_cache';
 
@@ -13,38 +12,15 @@ const KEY = ':1:graph_token_cache';
 describe.each(['redis', 'hybrid'])(
   'GraphTokenService and a planted token entry that expands (%s backend)',
   (backend) => {
-    let endpoint: FakeTokenEndpoint;
-    let redis: RedisTestServer;
-    let graph: GraphTestApp | undefined;
+    const shared = graphOnSharedRedis();
 
-    beforeAll(async () => {
-      [endpoint, redis] = await Promise.all([FakeTokenEndpoint.start(), RedisTestServer.start()]);
-    });
-    afterAll(async () => {
-      await Promise.all([endpoint.stop(), redis.stop()]);
-    });
-    beforeEach(() => {
-      endpoint.reset();
-      redis.cli('FLUSHALL');
-    });
-    afterEach(async () => {
-      expect(graph?.logs.join('\n')).not.toContain(CLIENT_SECRET);
-      await graph?.close();
-      graph = undefined;
-    });
-
-    async function nestProcess(): Promise<GraphTestApp> {
-      graph = await startGraphApp(
-        graphEnv({ ...redis.env(), CACHE_BACKEND: backend, CACHE_VALUE_FORMAT: 'django' }),
-        endpoint,
-      );
-      return graph;
-    }
+    const nestProcess = (): Promise<GraphTestApp> =>
+      shared.startApp({ CACHE_BACKEND: backend, CACHE_VALUE_FORMAT: 'django' });
 
     const plant = (token: string, padding: string) =>
       djangoPeer({
         command: 'redis-write',
-        port: redis.port,
+        port: shared.redis.port,
         items: [
           {
             key: KEY,
@@ -56,12 +32,12 @@ describe.each(['redis', 'hybrid'])(
 
     it("['A'*50000]*50000 (150 KB stored, 2.5 GB expanded) is not adopted: a token is fetched, and invalidate(planted) returns at once", async () => {
       plant('planted', "['A'*50000]*50000");
-      expect(Number(redis.cli('STRLEN', KEY))).toBeLessThan(160_000);
+      expect(Number(shared.redis.cli('STRLEN', KEY))).toBeLessThan(160_000);
       const nest = await nestProcess();
       const heapBefore = process.memoryUsage().heapUsed;
       const token = await nest.tokens.getAccessToken();
       expect(token).not.toBe('planted');
-      expect(endpoint.count).toBe(1);
+      expect(shared.endpoint.count).toBe(1);
       // The fetched token replaced the planted entry; plant it again for the 401 path.
       plant('planted', "['A'*50000]*50000");
       await expect(nest.tokens.invalidate('planted')).resolves.toBeUndefined();
@@ -76,9 +52,9 @@ describe.each(['redis', 'hybrid'])(
       expect(await nest.tokens.getAccessToken()).toBe('rejected');
       // Our encoder writes each repetition in full: an encode-and-compare would never match what CPython stored.
       await nest.tokens.invalidate('rejected');
-      expect(redis.cli('EXISTS', KEY)).toBe('0');
+      expect(shared.redis.cli('EXISTS', KEY)).toBe('0');
       expect(await nest.tokens.getAccessToken()).not.toBe('rejected');
-      expect(endpoint.count).toBe(1);
+      expect(shared.endpoint.count).toBe(1);
     });
   },
 );

@@ -3,34 +3,16 @@ import type { ValueFormat } from '../codec/value-format';
 import type { IdeaGraphCacheOptions } from '../config/cache-options';
 import type { GuardedStore } from '../resilience/guarded-store';
 import { makeKeyPrefix } from '../keys/cache-key';
-import { timeoutToMs } from '../keys/cache-timeout';
-import { encodeForStore } from '../codec/encode-for-store';
-import type { CacheStore } from '../stores/cache-store';
 import type { TagCheck } from '../tags/tag-check';
 import type { TagStamp, TagVersions } from '../tags/tag-versions';
 import type { FoundEntry } from './get-or-set-ports';
 import type { ManyEntryPort } from './get-or-set-many';
 import type { GetOrSetPolicy } from './get-or-set-options';
 import { EntryHeaders } from './entry-headers';
-import {
-  isFresh,
-  readStoredText,
-  unwrapEntry,
-  wrapEntry,
-  type EntryMeta,
-  type EntryTimes,
-  type UnwrappedEntry,
-} from './stored-entry';
+import { prepareWrite, type PreparedWrite, type WriteContext } from './entry-writes';
+import { isFresh, readStoredText, unwrapEntry, wrapEntry, type EntryMeta, type UnwrappedEntry } from './stored-entry';
 
 type Timeout = number | null | undefined;
-
-/** A write as the store takes it: the text, or the text once the tags' versions are known. */
-type PreparedWrite = {
-  storeKey: string;
-  ttlMs: number | null;
-  encoded: string;
-  text: (store: CacheStore) => string | Promise<string>;
-};
 
 /**
  * How entries are read and written through the guard: with metadata when they need it
@@ -40,6 +22,7 @@ type PreparedWrite = {
 export class StoredEntries implements ManyEntryPort {
   private readonly keyPrefix: string;
   private readonly unwrap: (text: string) => UnwrappedEntry | null;
+  private readonly writes: WriteContext;
 
   constructor(
     private readonly guard: GuardedStore,
@@ -51,6 +34,7 @@ export class StoredEntries implements ManyEntryPort {
   ) {
     this.keyPrefix = makeKeyPrefix(options.keyPrefix, options.version);
     this.unwrap = EntryHeaders.forBackend(options)?.unwrap ?? unwrapEntry;
+    this.writes = { keyPrefix: this.keyPrefix, options, versions, format };
   }
 
   readEntry<T>(key: string): Promise<FoundEntry<T> | undefined> {
@@ -135,7 +119,7 @@ export class StoredEntries implements ManyEntryPort {
     policy: GetOrSetPolicy | undefined,
     tags?: readonly string[] | TagStamp,
   ): Promise<boolean> {
-    const write = this.prepare(key, value, timeout, policy, tags);
+    const write = prepareWrite(this.writes, key, value, timeout, policy, tags);
     if (write.ttlMs === 0)
       return this.guard.write('delete', write.storeKey, (store) => store.delete(write.storeKey), write.storeKey);
     this.counters.sets++;
@@ -180,7 +164,7 @@ export class StoredEntries implements ManyEntryPort {
   ): PreparedWrite[] {
     // setMany takes one TTL: entries written together share their times, so one TTL fits all.
     const now = Date.now();
-    return entries.map(([key, value]) => this.prepare(key, value, timeout, policy, tags, now));
+    return entries.map(([key, value]) => prepareWrite(this.writes, key, value, timeout, policy, tags, now));
   }
 
   private writePrepared(writes: PreparedWrite[]): Promise<boolean> {
@@ -226,51 +210,6 @@ export class StoredEntries implements ManyEntryPort {
     return this.format.copy(value);
   }
 
-  /**
-   * The store key, TTL (null: never; 0: remove) and text of a write. Without grace,
-   * refresh-ahead or tags the value is stored as a plain set stores it. With tags, the
-   * text needs the tags' versions, read inside the write's own guarded call.
-   */
-  prepare(
-    key: string,
-    value: unknown,
-    timeout: Timeout,
-    policy: GetOrSetPolicy | undefined,
-    tags?: readonly string[] | TagStamp,
-    now = Date.now(),
-  ): PreparedWrite {
-    const ttlMs = timeoutToMs(timeout, this.options.defaultTimeout);
-    const encoded = encodeForStore(value, this.options.maxValueBytes, this.format);
-    const storeKey = this.keyPrefix + key;
-    const stamp = tags !== undefined && !isTagList(tags) ? tags.versions : undefined;
-    const tagList = stamp ? Object.keys(stamp) : tags && isTagList(tags) && tags.length > 0 ? tags : undefined;
-    if (tagList) this.versions.storeKeys(tagList);
-    const timed = policy !== undefined && (policy.grace > 0 || policy.refreshAhead > 0) && ttlMs !== null && ttlMs > 0;
-    if (ttlMs === 0 || (!timed && !tagList)) return { storeKey, ttlMs, encoded, text: () => encoded };
-    const graceMs = timed ? policy.grace * 1000 : 0;
-    const times: EntryTimes =
-      ttlMs === null
-        ? { bornAt: now, freshUntil: null, staleUntil: null }
-        : { bornAt: now, freshUntil: now + ttlMs, staleUntil: now + ttlMs + graceMs };
-    const storedTtl = times.staleUntil === null ? null : times.staleUntil - now;
-    if (!tagList)
-      return { storeKey, ttlMs: storedTtl, encoded, text: () => wrapEntry(encoded, { times }, this.format.binary) };
-    if (stamp)
-      return {
-        storeKey,
-        ttlMs: storedTtl,
-        encoded,
-        text: () => wrapEntry(encoded, { times, tags: { ...stamp } }, this.format.binary),
-      };
-    return {
-      storeKey,
-      ttlMs: storedTtl,
-      encoded,
-      text: async (store) =>
-        wrapEntry(encoded, { times, tags: await this.versions.forWrite(store, tagList) }, this.format.binary),
-    };
-  }
-
   /** The decoded entry (not yet counted): undefined for absent or unreadable text. */
   private found<T>(text: string | null | undefined): FoundEntry<T> | undefined {
     if (text === undefined || text === null) return undefined;
@@ -300,8 +239,4 @@ export class StoredEntries implements ManyEntryPort {
     else this.counters.misses++;
     return entry;
   }
-}
-
-function isTagList(tags: readonly string[] | TagStamp): tags is readonly string[] {
-  return Array.isArray(tags);
 }

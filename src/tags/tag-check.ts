@@ -8,13 +8,23 @@ interface PendingCheck {
   resolves: ((valid: boolean) => void)[];
 }
 
+/** What TagCheck keeps of one header: where its tags' versions are, and its last verdict from peeks. */
+interface HeaderCheck {
+  readonly tags: readonly (readonly [storeKey: string, recorded: string])[];
+  /** The store's peekEpoch when `valid` was drawn; undefined: no verdict to keep. */
+  epoch?: number;
+  valid?: boolean;
+}
+
 /** Checks tagged entries against their tags' current versions: one read of the version keys (on hybrid, L1 hits). */
 export class TagCheck {
   private pending: PendingCheck | undefined;
-  /** Per header (shared by every read of one stored text, see EntryHeaders): its tags' store keys and recorded versions. */
-  private readonly lookups = new WeakMap<EntryMeta, readonly (readonly [string, string])[]>();
-  /** Per header: the last verdict drawn from peeks, and the store's peekEpoch then: it holds until that changes. */
-  private readonly verdicts = new WeakMap<EntryMeta, { epoch: number; valid: boolean }>();
+  /**
+   * Per header (shared by every read of one stored text, see EntryHeaders): its tags' store
+   * keys with their recorded versions, and the last verdict drawn from peeks with the store's
+   * peekEpoch then (it holds until that changes).
+   */
+  private readonly checks = new WeakMap<EntryMeta, HeaderCheck>();
 
   constructor(
     private readonly guard: GuardedStore,
@@ -57,16 +67,17 @@ export class TagCheck {
     const store = this.guard.store;
     if (!store.peek || !meta.tags) return undefined;
     const epoch = store.peekEpoch?.();
-    const known = epoch === undefined ? undefined : this.verdicts.get(meta);
-    if (known !== undefined && known.epoch === epoch) return known.valid;
-    let lookup = this.lookups.get(meta);
-    if (!lookup) {
-      lookup = Object.entries(meta.tags).map(([tag, recorded]) => [this.versions.storeKeyOf(tag), recorded] as const);
-      this.lookups.set(meta, lookup);
-    }
+    let check = this.checks.get(meta);
+    if (check === undefined) {
+      const tags = Object.entries(meta.tags).map(
+        ([tag, recorded]) => [this.versions.storeKeyOf(tag), recorded] as const,
+      );
+      check = { tags };
+      this.checks.set(meta, check);
+    } else if (epoch !== undefined && check.epoch === epoch) return check.valid;
     let valid = true;
     try {
-      for (const [storeKey, recorded] of lookup) {
+      for (const [storeKey, recorded] of check.tags) {
         const current = store.peek(storeKey);
         if (current === undefined) return undefined;
         if (current !== recorded) valid = false;
@@ -74,7 +85,8 @@ export class TagCheck {
     } catch {
       return undefined;
     }
-    if (epoch !== undefined) this.verdicts.set(meta, { epoch, valid });
+    check.epoch = epoch;
+    check.valid = valid;
     return valid;
   }
 

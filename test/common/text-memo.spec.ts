@@ -1,5 +1,4 @@
-import { LONGEST_TEXT_KEY } from '../../src/common/text-keys';
-import { TextMemo } from '../../src/common/text-memo';
+import { LONGEST_TEXT_KEY, TextMemo } from '../../src/common/text-memo';
 
 /** A memo keyed by stored text: bounded in entries and characters, oldest out first, long texts never kept. */
 it('keeps at most maxEntries, the oldest out first', () => {

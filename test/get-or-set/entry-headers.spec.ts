@@ -1,4 +1,4 @@
-import { LONGEST_TEXT_KEY } from '../../src/common/text-keys';
+import { LONGEST_TEXT_KEY } from '../../src/common/text-memo';
 import type { IdeaGraphCacheOptions } from '../../src/config/cache-options';
 import { EntryHeaders } from '../../src/get-or-set/entry-headers';
 import { unwrapEntry, wrapEntry } from '../../src/get-or-set/stored-entry';

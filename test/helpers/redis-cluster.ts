@@ -27,7 +27,7 @@ export class RedisClusterTest {
       for (let i = 0; i < masters * (1 + replicas); i++) {
         servers.push(
           await RedisTestServer.start({
-            args: [
+            args: async () => [
               '--cluster-enabled',
               'yes',
               '--cluster-config-file',

@@ -18,9 +18,21 @@ export function assertRedisInstalled(): void {
 
 export interface RedisServerOptions {
   password?: string;
-  /** Extra redis-server arguments, e.g. ['--maxmemory', '10mb']. */
-  args?: string[];
+  /**
+   * Extra redis-server arguments, e.g. ['--maxmemory', '10mb']. A function is called again
+   * for each start attempt, so arguments that name ports (a cluster bus port) can pick fresh ones.
+   */
+  args?: string[] | (() => Promise<string[]>);
 }
+
+/** The options of one launch: arguments already chosen. */
+type LaunchOptions = { password?: string; args?: string[] };
+
+/** How many ports a start tries when the one it picked is taken before redis-server binds it. */
+const START_ATTEMPTS = 5;
+
+/** redis-server could not bind a port picked for it: another process took it first. */
+class PortTakenError extends Error {}
 
 /**
  * A real redis-server on a free loopback port, owned by one test file. It keeps nothing
@@ -32,14 +44,22 @@ export class RedisTestServer {
 
   private constructor(
     readonly port: number,
-    private options: RedisServerOptions,
+    private options: LaunchOptions,
   ) {}
 
   static async start(options: RedisServerOptions = {}): Promise<RedisTestServer> {
     assertRedisInstalled();
-    const server = new RedisTestServer(await freePort(), options);
-    await server.launch();
-    return server;
+    for (let attempt = 1; ; attempt++) {
+      const args = typeof options.args === 'function' ? await options.args() : options.args;
+      const server = new RedisTestServer(await freePort(), { ...options, args });
+      try {
+        await server.launch();
+        return server;
+      } catch (error) {
+        await server.stop();
+        if (!(error instanceof PortTakenError) || attempt === START_ATTEMPTS) throw error;
+      }
+    }
   }
 
   get host(): string {
@@ -74,17 +94,22 @@ export class RedisTestServer {
   }
 
   /**
-   * PING without blocking this process: fault tests restart Redis while callers run in the
-   * same process, and a synchronous redis-cli stalled them for up to 600 ms on a busy machine.
+   * The process id of the server answering on this port, asked without blocking this process:
+   * fault tests restart Redis while callers run in the same process, and a synchronous
+   * redis-cli stalled them for up to 600 ms on a busy machine. Another server that took the
+   * port first answers with its own id; a listener that never answers is given up on.
    */
-  private pingAsync(): Promise<string> {
+  private answeringPid(): Promise<number | undefined> {
     const auth = this.options.password ? ['-a', this.options.password, '--no-auth-warning'] : [];
     return new Promise((resolve) => {
       execFile(
         'redis-cli',
-        ['-h', this.host, '-p', String(this.port), ...auth, 'PING'],
-        { encoding: 'utf8' },
-        (error, stdout) => resolve(error ? '' : stdout.trim()),
+        ['-h', this.host, '-p', String(this.port), ...auth, 'INFO', 'server'],
+        { encoding: 'utf8', timeout: 2_000 },
+        (error, stdout) => {
+          const pid = /^process_id:(\d+)/m.exec(error ? '' : stdout)?.[1];
+          resolve(pid === undefined ? undefined : Number(pid));
+        },
       );
     });
   }
@@ -110,7 +135,7 @@ export class RedisTestServer {
   }
 
   /** Starts the server again on the same port, optionally with another password. */
-  async restart(options: RedisServerOptions = this.options): Promise<void> {
+  async restart(options: LaunchOptions = this.options): Promise<void> {
     await this.kill();
     this.options = options;
     await this.launch();
@@ -138,13 +163,26 @@ export class RedisTestServer {
       ...(this.options.password ? ['--requirepass', this.options.password] : []),
       ...(this.options.args ?? []),
     ];
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // redis-server logs to stdout; its last lines say why it stopped, when it does.
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.process = child;
+    let log = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      log = (log + chunk).slice(-2000);
+    });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null)
-        throw new Error(`redis-server exited with code ${child.exitCode} on port ${this.port}`);
-      if ((await this.pingAsync()) === 'PONG') return;
+      if (child.exitCode !== null) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const reason = `redis-server exited with code ${child.exitCode} on port ${this.port}: ${log.trim()}`;
+        throw /address already in use/i.test(log) ? new PortTakenError(reason) : new Error(reason);
+      }
+      const pid = await this.answeringPid();
+      if (pid === child.pid) return;
+      if (pid !== undefined && child.exitCode === null) {
+        throw new PortTakenError(`another redis-server (pid ${pid}) answers on port ${this.port}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`redis-server did not answer on port ${this.port} within 10 s`);

@@ -69,7 +69,7 @@ it('a master that joins by resharding is tracked; its writes are never served st
   await rig.hold(keys, (key) => `${key} old`);
 
   joined = await RedisTestServer.start({
-    args: [
+    args: async () => [
       ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'],
       ...['--cluster-port', String(await freePort())],
     ],

@@ -7,7 +7,7 @@ export const LOAD_WRITES_PER_SECOND = 5000;
 /** Below this share of the asked rate the loaded rows did not measure what they say. */
 const LOAD_SHARE_REQUIRED = 0.9;
 /** Unmeasured probes first: they wait out each process's bus subscription and warm its code. */
-export const WARMUP_PROBES = 20;
+const WARMUP_PROBES = 20;
 /** Background writes run this long before the probes, so the probes meet a steady load. */
 const LOAD_SETTLE_MS = 300;
 
@@ -31,12 +31,12 @@ export interface PhaseRound {
   load?: LoadReport;
 }
 
-export function emptyPhases(): Record<Phase, PhaseRound[]> {
+function emptyPhases(): Record<Phase, PhaseRound[]> {
   return { light: [], loaded: [] };
 }
 
 /** Runs `probe` once alone and once while the fleet writes `cache` in the background. */
-export async function bothPhases(
+async function bothPhases(
   fleet: ProbeFleet,
   cache: ProbeCacheKind,
   probe: () => Promise<ProbeResults>,
@@ -46,6 +46,36 @@ export async function bothPhases(
   await new Promise((resolve) => setTimeout(resolve, LOAD_SETTLE_MS));
   const results = await probe();
   return { light, loaded: summarizeProbes(results, await fleet.unload()) };
+}
+
+/**
+ * Warms every side up, then, round after round, measures each side's two phases in an order
+ * that shifts by one each round, so no side always runs first on a machine that warms up or
+ * tires. `afterRound` runs once per round, after the sides.
+ */
+export async function phasesInRotation<S extends string>(
+  fleet: ProbeFleet,
+  sides: readonly S[],
+  cacheOf: (side: S) => ProbeCacheKind,
+  probe: (side: S, count: number) => Promise<ProbeResults>,
+  rounds: { rounds: number; probes: number },
+  afterRound: () => Promise<void> = async () => undefined,
+): Promise<Record<S, Record<Phase, PhaseRound[]>>> {
+  const measured = Object.fromEntries(sides.map((side) => [side, emptyPhases()])) as Record<
+    S,
+    Record<Phase, PhaseRound[]>
+  >;
+  for (const side of sides) await probe(side, WARMUP_PROBES);
+  for (let round = 0; round < rounds.rounds; round++) {
+    const shift = round % sides.length;
+    for (const side of [...sides.slice(shift), ...sides.slice(0, shift)]) {
+      const phases = await bothPhases(fleet, cacheOf(side), () => probe(side, rounds.probes));
+      measured[side].light.push(phases.light);
+      measured[side].loaded.push(phases.loaded);
+    }
+    await afterRound();
+  }
+  return measured;
 }
 
 export function summarizeProbes(probes: ProbeResults, load?: LoadReport): PhaseRound {

@@ -1,16 +1,14 @@
 import type { ProbeCacheKind } from '../coherence/messages';
 import { ProbeFleet } from '../coherence/probe-fleet';
 import {
-  bothPhases,
   earlyReads,
-  emptyPhases,
   loadRate,
   medianMs,
   type Phase,
   PHASES,
   phaseProblems,
+  phasesInRotation,
   type PhaseRound,
-  WARMUP_PROBES,
 } from '../coherence/probe-phases';
 import { makeRow, type Row } from '../support/row';
 import type { BenchSettings } from '../support/settings';
@@ -37,16 +35,13 @@ export async function hybridCoherenceRows(port: number, settings: BenchSettings)
   const sides = Object.keys(CACHES) as Side[];
   const fleet = await ProbeFleet.start(Object.values(CACHES), port, FLEET_SIZE);
   try {
-    const measured = { ours: emptyPhases(), theirs: emptyPhases(), floor: emptyPhases() };
-    for (const side of sides) await fleet.probe(CACHES[side], WARMUP_PROBES);
-    for (let round = 0; round < coherenceRounds; round++) {
-      const shift = round % sides.length;
-      for (const side of [...sides.slice(shift), ...sides.slice(0, shift)]) {
-        const phases = await bothPhases(fleet, CACHES[side], () => fleet.probe(CACHES[side], probes));
-        measured[side].light.push(phases.light);
-        measured[side].loaded.push(phases.loaded);
-      }
-    }
+    const measured = await phasesInRotation(
+      fleet,
+      sides,
+      (side) => CACHES[side],
+      (side, count) => fleet.probe(CACHES[side], count),
+      { rounds: coherenceRounds, probes },
+    );
     const outages = await fleet.busOutages(CACHES.ours);
     return rows(
       measured,

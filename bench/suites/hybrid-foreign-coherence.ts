@@ -5,16 +5,14 @@ import type { ProbeCacheKind } from '../coherence/messages';
 import { probeCacheOptions } from '../coherence/probe-cache';
 import { type ForeignWrite, ProbeFleet, type ProbeResults } from '../coherence/probe-fleet';
 import {
-  bothPhases,
   earlyReads,
-  emptyPhases,
   loadRate,
   medianMs,
   type Phase,
   PHASES,
   phaseProblems,
+  phasesInRotation,
   type PhaseRound,
-  WARMUP_PROBES,
 } from '../coherence/probe-phases';
 import { joinProblems } from '../support/pair-row';
 import { makeRow, type Row } from '../support/row';
@@ -82,21 +80,20 @@ export async function hybridForeignCoherenceRows(port: number, settings: BenchSe
       floor: (count) => fleet.probeForeign(CACHES.floor, count, writes.floor),
     };
     const busProbes = settings.quick ? BUS_PROBES.quick : BUS_PROBES.full;
-    const measured = { foreign: emptyPhases(), own: emptyPhases(), floor: emptyPhases() };
     const bus: ProbeResults[] = [];
     await fleet.seedForeign(CACHES.foreign, writes.tracking);
     await fleet.seedForeign(CACHES.floor, writes.floor);
     await fleet.seedForeign(BUS, writes.bus);
-    for (const side of sides) await probe[side](WARMUP_PROBES);
-    for (let round = 0; round < coherenceRounds; round++) {
-      const shift = round % sides.length;
-      for (const side of [...sides.slice(shift), ...sides.slice(0, shift)]) {
-        const phases = await bothPhases(fleet, CACHES[side], () => probe[side](probes));
-        measured[side].light.push(phases.light);
-        measured[side].loaded.push(phases.loaded);
-      }
-      bus.push(await fleet.probeForeign(BUS, busProbes, writes.bus, BUS_WAIT_MS));
-    }
+    const measured = await phasesInRotation(
+      fleet,
+      sides,
+      (side) => CACHES[side],
+      (side, count) => probe[side](count),
+      { rounds: coherenceRounds, probes },
+      async () => {
+        bus.push(await fleet.probeForeign(BUS, busProbes, writes.bus, BUS_WAIT_MS));
+      },
+    );
     const outages = {
       tracking: await fleet.busOutages(CACHES.foreign),
       bus: await fleet.busOutages(BUS),

@@ -46,7 +46,8 @@ export interface PythonBurstRecord {
   key: string;
   issuedUs: number;
   ackedUs: number;
-  value: string | null;
+  /** undefined for a delete (JSON null from Python), as the coherence checker records it. */
+  value: string | undefined;
   acknowledged: true;
 }
 
@@ -64,7 +65,13 @@ export function pythonBurst(
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`foreign_writer.py failed: ${stderr || error.message}`));
-        else resolve(JSON.parse(stdout) as PythonBurstRecord[]);
+        else
+          resolve(
+            (JSON.parse(stdout) as (Omit<PythonBurstRecord, 'value'> & { value: string | null })[]).map((record) => ({
+              ...record,
+              value: record.value ?? undefined,
+            })),
+          );
       },
     );
     child.stdin!.end(JSON.stringify({ host: target.host, port: target.port, cluster: target.cluster, burst }));

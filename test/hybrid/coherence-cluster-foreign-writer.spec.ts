@@ -72,7 +72,7 @@ it('3 processes on tracking beside a raw Cluster writer: no read staler than the
           },
         ),
       ]);
-      foreign.push(...raw, ...python.map((record) => ({ ...record, value: record.value ?? undefined })));
+      foreign.push(...raw, ...python);
     },
   });
   result.records.push(...foreign);

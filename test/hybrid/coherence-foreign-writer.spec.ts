@@ -49,7 +49,7 @@ it('3 processes on tracking beside a raw ioredis writer and a Python writer: no 
             rate: FOREIGN_RATE,
           }),
         ]);
-        foreign.push(...raw, ...python.map((record) => ({ ...record, value: record.value ?? undefined })));
+        foreign.push(...raw, ...python);
       },
     });
     result.records.push(...foreign);

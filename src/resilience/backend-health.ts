@@ -1,7 +1,6 @@
 import type { CacheStore } from '../stores/cache-store';
 import { CircuitBreaker } from './circuit-breaker';
 import { CacheTimeoutError } from './deadline-queue';
-import { isRedirectionRefusal } from '../stores/redirection-refusal';
 import { classifyFault, isCommandError } from './fault-classifier';
 import type { FaultLog } from './fault-log';
 import type { GuardBounds } from './guard-bounds';
@@ -90,7 +89,7 @@ export class BackendHealth {
       this.inOutage = true;
     }
     // An error reply is logged by its own text (throttled per reply kind), so WRONGTYPE and OOM do not hide each other.
-    const logKind = commandError && !isRedirectionRefusal(error) ? `reply ${errorText(error).split(' ')[0]}` : kind;
+    const logKind = commandError ? `reply ${errorText(error).split(' ')[0]}` : kind;
     this.faultLog.fault(logKind, () => {
       const target =
         typeof keys === 'string'

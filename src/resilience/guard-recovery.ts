@@ -1,7 +1,6 @@
 import type { CacheStore } from '../stores/cache-store';
 import type { BackendHealth } from './backend-health';
 import { CacheTimeoutError } from './deadline-queue';
-import { isRedirectionRefusal } from '../stores/redirection-refusal';
 import { isCommandError } from './fault-classifier';
 import { confirmed, identity, rethrow, type GuardBounds } from './guard-bounds';
 import { repairKeys, type WriteRecovery, type WriteRepair } from './write-recovery';
@@ -61,10 +60,8 @@ export class GuardRecovery {
           },
           (error: unknown) => {
             this.health.recordFault('recovery', undefined, error);
-            // A slow drain is not a dead connection, nor is a refusal Redis answered with;
-            // anything else counts as for any call.
+            // A slow drain is not a dead connection; anything else counts as for any call.
             if (error instanceof CacheTimeoutError) this.health.breaker.reopenIfProbing(performance.now());
-            else if (isCommandError(error)) this.health.answered(false);
             else this.health.failed(error);
             return false;
           },
@@ -103,13 +100,9 @@ export class GuardRecovery {
     if (this.drainTimer) clearTimeout(this.drainTimer);
   }
 
-  /**
-   * An error reply to a recovery delete cannot be cured by retrying: those keys are given up
-   * (false), logged, and the drain goes on. A cluster's redirection refusal can: it lasts only
-   * while a slot migrates, so the drain stops and is tried again, as after a fault.
-   */
+  /** An error reply to a recovery delete cannot be cured by retrying: those keys are given up (false), logged, and the drain goes on. */
   private drainFailed(error: unknown): false {
-    if (!isCommandError(error) || isRedirectionRefusal(error)) throw error;
+    if (!isCommandError(error)) throw error;
     this.health.recordFault('recovery', undefined, error);
     return false;
   }

@@ -14,7 +14,6 @@ import { hybridSetByInvalidationRows } from './suites/hybrid-set-by-invalidation
 import { hybridTrackingCostRows } from './suites/hybrid-tracking-costs';
 import { locmemRows } from './suites/locmem';
 import { locmemMemoryRows } from './suites/locmem-memory';
-import { redisClusterRows } from './suites/redis-cluster';
 import { redisManyKeysRows } from './suites/redis-many-keys';
 import { redisSingleKeyRows } from './suites/redis-single-key';
 import { redisTimeBoundRows } from './suites/redis-time-bound';
@@ -30,7 +29,6 @@ const SUITES: Suite[] = [
   { name: 'redis', rows: redisSingleKeyRows },
   { name: 'many', rows: redisManyKeysRows },
   { name: 'bound', rows: redisTimeBoundRows },
-  { name: 'cluster', rows: redisClusterRows },
   { name: 'hybrid', rows: hybridRows },
   { name: 'hybrid-set', rows: hybridSetByInvalidationRows, partOf: 'hybrid' },
   { name: 'tracking', rows: hybridTrackingCostRows },

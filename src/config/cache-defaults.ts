@@ -16,7 +16,7 @@ export function defaultCacheOptions(): IdeaGraphCacheOptions {
       commandTimeoutMs: 200,
       connectTimeoutMs: 1000,
       required: false,
-      autoPipelining: undefined,
+      autoPipelining: true,
       url: undefined,
       username: undefined,
       tls: false,

@@ -69,12 +69,8 @@ export interface RedisConnectionOptions {
   connectTimeoutMs: number;
   /** When true, startup waits for Redis and fails if it does not answer. */
   required: boolean;
-  /**
-   * Batch several commands issued in the same tick into one write (measured faster, see
-   * docs/benchmarks.md). Unset: on, except on a Cluster, where it is always off and `true`
-   * is refused (docs/scale-out.md).
-   */
-  autoPipelining?: boolean;
+  /** Batch several commands issued in the same tick into one write (measured faster, see docs/benchmarks.md). */
+  autoPipelining: boolean;
   /** `redis://` or `rediss://user:password@host:port/db`; wins over host/port/db/password. Never logged. */
   url?: string;
   /** ACL user name. */

@@ -36,11 +36,6 @@ export function redisTopologyProblems(options: IdeaGraphCacheOptions): string[] 
       'REDIS_CLUSTER_NODES (redis.clusterNodes) is set with a database other than 0 (REDIS_DB or the REDIS_URL path): Redis Cluster has database 0 only',
     );
   }
-  if (hasCluster && redis.autoPipelining === true) {
-    problems.push(
-      'REDIS_AUTO_PIPELINING (redis.autoPipelining) is true with REDIS_CLUSTER_NODES (redis.clusterNodes): on a cluster, ioredis 6 auto-pipelining misreads keys while a slot migrates; leave it unset',
-    );
-  }
   const tlsOn = redis.tls || redis.url?.trim().toLowerCase().startsWith('rediss:') === true;
   if (redis.tlsCaFile && !tlsOn) {
     problems.push(

@@ -1,5 +1,3 @@
-import { isRedirectionRefusal } from '../stores/redirection-refusal';
-
 /** A short, stable description of why a backend call failed; also the throttling key for logs. */
 export function classifyFault(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -28,7 +26,6 @@ export function classifyFault(error: unknown): string {
   if (/certificate|self[- ]signed|SSL|TLS/i.test(message)) return 'TLS handshake failed';
   if (/LOADING/.test(message)) return 'redis is loading its dataset';
   if (/READONLY/.test(message)) return 'connected to a read-only replica';
-  if (isRedirectionRefusal(error)) return 'refused by every node it was sent to (slot migration)';
   if (/CLUSTERDOWN|MOVED|ASK /.test(message)) return 'cluster unavailable';
   return 'backend error';
 }
@@ -47,7 +44,6 @@ const SERVER_WIDE_REPLY = /^(LOADING|READONLY|BUSY|MASTERDOWN|CLUSTERDOWN|NOAUTH
  * the breaker must not count it. Connection faults, timeouts and server-wide replies are not.
  */
 export function isCommandError(error: unknown): boolean {
-  if (isRedirectionRefusal(error)) return true;
   if (!(error instanceof Error) || error.name !== 'ReplyError') return false;
   return !SERVER_WIDE_REPLY.test(error.message);
 }

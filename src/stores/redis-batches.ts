@@ -1,6 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
 import type Redis from 'ioredis';
-import { isRedirectionRefusal } from './redirection-refusal';
 import { chunked } from './redis-batch-limits';
 
 // MSET takes no expiry. One script per piece sets every key of it with the expiry: one
@@ -40,7 +39,9 @@ export class RedisBatches {
     const values = new Array<string | undefined>(keys.length);
     const read = async (piece: number[]) => {
       const names = piece.map((i) => keys[i]);
-      const found = await this.readPiece(names, latin1);
+      const found: (string | Buffer | null)[] = latin1
+        ? await this.client.mgetBuffer(names)
+        : await this.client.mget(names);
       piece.forEach((keyIndex, position) => {
         const value = found[position];
         values[keyIndex] =
@@ -56,21 +57,6 @@ export class RedisBatches {
     if (this.cluster) await Promise.all(pieces.map(read));
     else for (const piece of pieces) await read(piece);
     return values;
-  }
-
-  /**
-   * One MGET; on a Cluster, if a slot migration has split the piece's keys between two
-   * nodes, one GET per key instead: each follows its key to the node that holds it. Only
-   * reads are split up: a write sent again later could land after a write called after it.
-   */
-  private readPiece(names: string[], latin1: boolean): Promise<(string | Buffer | null)[]> {
-    const read = (): Promise<(string | Buffer | null)[]> =>
-      latin1 ? this.client.mgetBuffer(names) : this.client.mget(names);
-    if (!this.cluster || names.length === 1) return read();
-    return read().catch((error: unknown) => {
-      if (!isRedirectionRefusal(error)) throw error;
-      return Promise.all(names.map((name) => (latin1 ? this.client.getBuffer(name) : this.client.get(name))));
-    });
   }
 
   /** Not async: every piece must be queued before the caller's next call. */

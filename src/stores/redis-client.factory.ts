@@ -20,7 +20,7 @@ export function redisClientOptions(options: RedisConnectionOptions): RedisOption
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: options.connectTimeoutMs,
-    enableAutoPipelining: options.autoPipelining ?? true,
+    enableAutoPipelining: options.autoPipelining,
     // Reconnect quickly and keep trying forever: recovery must take under 2 s once Redis is back.
     retryStrategy: (attempt) => Math.min(50 * attempt, 500),
     reconnectOnError,

@@ -61,7 +61,7 @@ function createCluster(topology: RedisTopology, base: RedisOptions, credentials:
     db: _db,
     retryStrategy,
     enableOfflineQueue,
-    enableAutoPipelining: _enableAutoPipelining,
+    enableAutoPipelining,
     lazyConnect: _lazyConnect,
     ...nodeOptions
   } = base;
@@ -70,13 +70,7 @@ function createCluster(topology: RedisTopology, base: RedisOptions, credentials:
     ...(topology.tls ? { dnsLookup: keepHostName } : {}),
     lazyConnect: true,
     enableOfflineQueue,
-    // Off on a Cluster whatever REDIS_AUTO_PIPELINING says (the settings refuse `true` there).
-    // ioredis 6 auto-pipelines one pipeline per node and, during a slot migration, resends a
-    // whole pipeline to the node named by one ASK: reads of keys not yet moved came back as
-    // misses. Mixed with a write, the ASK or MOVED reached the caller as an error instead.
-    // Sent one by one, each command follows its own redirect. On a 3-master cluster that was
-    // faster with 16 calls in flight and about a fifth slower with 100 (docs/scale-out.md).
-    enableAutoPipelining: false,
+    enableAutoPipelining,
     clusterRetryStrategy: (attempt) => retryStrategy?.(attempt) ?? 500,
     // The default of 1 s per refresh exceeds a call's time bound; a refresh is one small command.
     slotsRefreshTimeout: base.connectTimeout,
@@ -84,11 +78,6 @@ function createCluster(topology: RedisTopology, base: RedisOptions, credentials:
     // replica that causes no error would never be seen: the health census and an open
     // breaker, which send nothing but pings, depend on it.
     slotsRefreshInterval: 5000,
-    // A multi-key command over a slot split by a migration (TRYAGAIN) is retried 16 times
-    // (maxRedirections); 100 ms apart, that outlived the call's bound as a timeout, which
-    // the breaker counts against every key. At once, the refusal comes back in a few round
-    // trips, as that command's own error (redirection-refusal.ts).
-    retryDelayOnTryAgain: 0,
     redisOptions: {
       ...nodeOptions,
       ...credentials,

@@ -1,5 +1,5 @@
 import { CacheTimeoutError } from '../../src/resilience/deadline-queue';
-import { classifyFault, isCommandError } from '../../src/resilience/fault-classifier';
+import { classifyFault } from '../../src/resilience/fault-classifier';
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -10,8 +10,6 @@ function named(name: string, message: string): Error {
   error.name = name;
   return error;
 }
-
-const REFUSED = 'refused by every node it was sent to (slot migration)';
 
 describe('classifyFault', () => {
   it.each([
@@ -31,26 +29,10 @@ describe('classifyFault', () => {
     [new Error('LOADING Redis is loading the dataset in memory'), 'redis is loading its dataset'],
     [new Error("READONLY You can't write against a read only replica."), 'connected to a read-only replica'],
     [new Error('CLUSTERDOWN The cluster is down'), 'cluster unavailable'],
-    [named('ReplyError', 'TRYAGAIN Multiple keys request during rehashing of slot'), REFUSED],
-    [new Error('Too many Cluster redirections. Last error: ReplyError: MOVED 4977 127.0.0.1:7001'), REFUSED],
     [new Error('OOM command not allowed when used memory > maxmemory'), 'backend error'],
     ['a string thrown by a library', 'backend error'],
     [undefined, 'backend error'],
   ])('%s -> %s', (error, kind) => {
     expect(classifyFault(error)).toBe(kind);
-  });
-});
-
-describe('isCommandError: what the breaker must not count', () => {
-  it.each([
-    [named('ReplyError', 'WRONGTYPE Operation against a key holding the wrong kind of value'), true],
-    [named('ReplyError', 'TRYAGAIN Multiple keys request during rehashing of slot'), true],
-    [new Error('Too many Cluster redirections. Last error: ReplyError: TRYAGAIN Multiple keys request'), true],
-    [new Error('Too many Cluster redirections. Last error: ReplyError: MOVED 4977 127.0.0.1:7001'), true],
-    [new Error('Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down'), false],
-    [named('ReplyError', 'CLUSTERDOWN The cluster is down'), false],
-    [new Error('Connection is closed.'), false],
-  ])('%s -> %s', (error, commandError) => {
-    expect(isCommandError(error)).toBe(commandError);
   });
 });

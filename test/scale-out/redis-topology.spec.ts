@@ -130,7 +130,6 @@ describe('createRedisClient builds the client of each mode with the same time bo
         password: 'pw',
         enableOfflineQueue: false,
         lazyConnect: true,
-        enableAutoPipelining: true,
       });
       expect(sentinel).toBeInstanceOf(Redis);
       expect((sentinel as Redis).options).toMatchObject({
@@ -147,9 +146,6 @@ describe('createRedisClient builds the client of each mode with the same time bo
         enableOfflineQueue: false,
         lazyConnect: true,
         slotsRefreshInterval: 5000,
-        // Each command follows its own redirect (docs/scale-out.md); TRYAGAIN comes back at once.
-        enableAutoPipelining: false,
-        retryDelayOnTryAgain: 0,
       });
       expect(clusterOptions.redisOptions).toMatchObject({
         password: 'pw',
@@ -295,14 +291,6 @@ describe('startup validation of the scale-out settings', () => {
     expect(configProblems({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_URL: 'redis://:pw@a:7000/3' })).toEqual([
       expect.stringContaining('database 0 only'),
     ]);
-  });
-
-  it('auto-pipelining turned on for a cluster, where it misreads keys while a slot migrates', () => {
-    expect(configProblems({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_AUTO_PIPELINING: 'true' })).toEqual([
-      expect.stringMatching(/REDIS_AUTO_PIPELINING .*REDIS_CLUSTER_NODES .*leave it unset/),
-    ]);
-    expect(configProblems({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_AUTO_PIPELINING: 'false' })).toEqual([]);
-    expect(configProblems({ REDIS_AUTO_PIPELINING: 'true' })).toEqual([]);
   });
 
   it('a URL path that is not a database number, without echoing the URL', () => {
